@@ -1,0 +1,146 @@
+//! The command line, in French like the rest of what users read.
+
+use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "parcours",
+    version,
+    about = "Parcours : suivi des porteurs de projet des quartiers prioritaires entre structures partenaires",
+    disable_help_subcommand = true,
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Fichier de configuration, appliqué après config/default.toml et avant les variables PARCOURS__…
+    #[arg(long, global = true, value_name = "FICHIER")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(subcommand_help_heading = "Commandes")]
+pub enum Command {
+    /// Sert l'application (API, documentation) avec la configuration
+    Serve(ServeArgs),
+    /// Démonstration locale : base SQLite, migrations, données fictives, service sur http://127.0.0.1:8080
+    Demo(DemoArgs),
+    /// Applique les migrations en attente à la base configurée
+    Migrate,
+    /// Charge un dossier de données de référence (territoires, QPV, structures, comptes)
+    Seed(SeedArgs),
+    /// Gère les comptes utilisateurs
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Référentiel des quartiers prioritaires (QPV)
+    #[command(subcommand)]
+    Qpv(QpvCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Adresse d'écoute (remplace server.listen)
+    #[arg(long, value_name = "ADRESSE")]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Fichier SQLite de la démonstration
+    #[arg(long, value_name = "CHEMIN", default_value = "parcours-demo.sqlite")]
+    pub db: PathBuf,
+    /// Adresse d'écoute
+    #[arg(long, value_name = "ADRESSE", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Repart d'une base neuve (supprime le fichier existant)
+    #[arg(long)]
+    pub reset: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Dossier contenant territories.toml, qpv.csv, organisations.toml, users.toml
+    #[arg(value_name = "DOSSIER")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Crée un compte ; le mot de passe est lu sur l'entrée standard, jamais en argument
+    Add(UserAddArgs),
+    /// Désactive un compte et ferme aussitôt ses sessions
+    Disable(UserEmailArgs),
+    /// Réactive un compte désactivé
+    Enable(UserEmailArgs),
+    /// Change le mot de passe (lu sur l'entrée standard) et ferme les sessions du compte
+    Password(UserEmailArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Adresse e-mail de connexion
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Nom affiché
+    #[arg(long, value_name = "NOM")]
+    pub name: String,
+    /// Structure : son nom exact ou son identifiant
+    #[arg(long, value_name = "STRUCTURE")]
+    pub org: String,
+    /// Rôle : adviser, org_admin, coordinator ou admin
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserEmailArgs {
+    /// Adresse e-mail du compte
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QpvCommand {
+    /// Importe la liste officielle de l'ANCT (CSV, séparateur ;) et met à jour le référentiel
+    Import(QpvImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QpvImportArgs {
+    /// Fichier CSV publié par l'ANCT
+    #[arg(value_name = "FICHIER")]
+    pub file: PathBuf,
+}
+
+/// Parses the process arguments with French help on every command.
+pub fn parse() -> Cli {
+    let mut command = localise(Cli::command()).arg(
+        Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(ArgAction::Version)
+            .help("Affiche la version"),
+    );
+    let matches = command.get_matches_mut();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut command).exit())
+}
+
+/// The same words on every level: usage line, headings, help flag.
+pub fn localise(command: clap::Command) -> clap::Command {
+    command
+        .help_template("{about-with-newline}\nUsage : {usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("Commandes")
+        .subcommand_value_name("COMMANDE")
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Affiche cette aide"),
+        )
+        .mut_subcommands(localise)
+}

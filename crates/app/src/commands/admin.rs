@@ -1,0 +1,203 @@
+//! Operator commands: migrations, seeds, accounts, reference data.
+
+use super::connect;
+use crate::cli::UserAddArgs;
+use crate::config::Config;
+use anyhow::{Context, anyhow, bail};
+use chrono::Utc;
+use parcours_domain::users::{DisplayName, Email, Role, check_new_password};
+use parcours_http::auth::passwords;
+use parcours_persistence::schema::{self, SchemaStatus};
+use parcours_persistence::{Db, PersistenceError, commit, organisations, qpv, seeds, users};
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+
+/// A password hash no password matches: accounts loaded from seed files stay closed
+/// until `parcours user password` gives them one.
+pub const UNUSABLE_PASSWORD: &str = "!compte-sans-mot-de-passe";
+
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    apply_migrations(&db).await
+}
+
+pub async fn apply_migrations(db: &Db) -> anyhow::Result<()> {
+    if let SchemaStatus::Newer(unknown) = schema::status(db).await? {
+        bail!(
+            "la base a un schéma plus récent que ce programme (migrations inconnues : {}) : mettez parcours à jour",
+            unknown.join(", ")
+        );
+    }
+    let applied = schema::migrate(db).await.context("échec des migrations")?;
+    if applied.is_empty() {
+        println!("Base déjà à jour.");
+    } else {
+        for name in &applied {
+            println!("Migration appliquée : {name}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn seed(config: &Config, dir: &Path) -> anyhow::Result<()> {
+    let set = seeds::read_dir(dir)?;
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    let txn = db.begin_write().await?;
+    let report = seeds::apply(&txn, &set, UNUSABLE_PASSWORD, Utc::now()).await?;
+    commit(txn).await?;
+    println!(
+        "Chargé : {} territoire(s), {} QPV, {} structure(s), {} compte(s) créé(s), {} compte(s) déjà présent(s).",
+        report.territories,
+        report.qpv,
+        report.organisations,
+        report.users_created,
+        report.users_existing
+    );
+    if report.users_created > 0 {
+        println!(
+            "Les comptes créés n'ont pas de mot de passe : donnez-en un avec `parcours user password --email …`."
+        );
+    }
+    Ok(())
+}
+
+pub async fn require_current_schema(db: &Db) -> anyhow::Result<()> {
+    match schema::status(db).await? {
+        SchemaStatus::UpToDate => Ok(()),
+        SchemaStatus::Pending(names) => bail!(
+            "la base n'est pas à jour ({} migration(s) en attente) : lancez `parcours migrate` ou réglez database.auto_migrate = true",
+            names.len()
+        ),
+        SchemaStatus::Newer(names) => bail!(
+            "la base a un schéma plus récent que ce programme (migrations inconnues : {}) : mettez parcours à jour",
+            names.join(", ")
+        ),
+    }
+}
+
+pub async fn user_add(config: &Config, args: UserAddArgs) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).map_err(|e| anyhow!("--email : {e}"))?;
+    let name = DisplayName::parse(&args.name).map_err(|e| anyhow!("--name : {e}"))?;
+    let role: Role = args.role.parse().map_err(|e| anyhow!("--role : {e}"))?;
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    let organisation_id = match args.org.parse::<i64>() {
+        Ok(id) => organisations::get(db.conn(), id).await?.map(|o| o.id),
+        Err(_) => organisations::find_id_by_name(db.conn(), &args.org).await?,
+    }
+    .ok_or_else(|| anyhow!("--org : structure « {} » inconnue", args.org))?;
+    let password = read_new_password()?;
+    let hash = passwords::hash_blocking(password).await?;
+    let txn = db.begin_write().await?;
+    let created = users::create(
+        &txn,
+        &users::NewUser {
+            organisation_id,
+            email: &email,
+            display_name: &name,
+            role,
+            password_hash: &hash,
+        },
+        Utc::now(),
+    )
+    .await;
+    let user = match created {
+        Ok(user) => user,
+        Err(PersistenceError::Conflict(_)) => {
+            bail!("--email : un compte existe déjà avec cette adresse")
+        }
+        Err(error) => return Err(error.into()),
+    };
+    commit(txn).await?;
+    println!("Compte créé (id {}, rôle {role}).", user.id);
+    Ok(())
+}
+
+pub async fn user_disable(config: &Config, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow!("--email : {e}"))?;
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    let txn = db.begin_write().await?;
+    let user = users::disable(&txn, &email, Utc::now())
+        .await
+        .map_err(not_found)?;
+    commit(txn).await?;
+    println!("Compte {} désactivé ; ses sessions sont fermées.", user.id);
+    Ok(())
+}
+
+pub async fn user_enable(config: &Config, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow!("--email : {e}"))?;
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    let txn = db.begin_write().await?;
+    let user = users::enable(&txn, &email, Utc::now())
+        .await
+        .map_err(not_found)?;
+    commit(txn).await?;
+    println!("Compte {} réactivé.", user.id);
+    Ok(())
+}
+
+pub async fn user_password(config: &Config, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow!("--email : {e}"))?;
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    if users::find_by_email(db.conn(), &email).await?.is_none() {
+        bail!("--email : aucun compte avec cette adresse");
+    }
+    let hash = passwords::hash_blocking(read_new_password()?).await?;
+    let txn = db.begin_write().await?;
+    let user = users::set_password(&txn, &email, &hash, Utc::now())
+        .await
+        .map_err(not_found)?;
+    commit(txn).await?;
+    println!(
+        "Mot de passe du compte {} changé ; ses sessions sont fermées.",
+        user.id
+    );
+    Ok(())
+}
+
+pub async fn qpv_import(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("{} illisible", file.display()))?;
+    let records = qpv::parse(reader).map_err(|e| anyhow!("{} : {e}", file.display()))?;
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    let txn = db.begin_write().await?;
+    let report = qpv::upsert_all(&txn, &records, Utc::now()).await?;
+    commit(txn).await?;
+    println!(
+        "QPV importés : {} créé(s), {} mis à jour, {} rattachement(s) commune.",
+        report.created, report.updated, report.communes
+    );
+    Ok(())
+}
+
+fn not_found(error: PersistenceError) -> anyhow::Error {
+    match error {
+        PersistenceError::NotFound => anyhow!("--email : aucun compte avec cette adresse"),
+        other => other.into(),
+    }
+}
+
+/// Reads a new password: without echo at a terminal (asked twice), else the first line
+/// of standard input. Never from the command line, where `ps` and shell history see it.
+fn read_new_password() -> anyhow::Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Nouveau mot de passe : ")?;
+        let second = rpassword::prompt_password("Confirmez : ")?;
+        if first != second {
+            bail!("les deux saisies diffèrent");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    check_new_password(&password).map_err(|e| anyhow!("mot de passe : {e}"))?;
+    Ok(password)
+}

@@ -1,0 +1,189 @@
+//! Serving: `serve` with the configuration, `demo` on a local SQLite file with demo data.
+
+use super::admin::{apply_migrations, require_current_schema};
+use super::{connect, connect_url};
+use crate::cli::{DemoArgs, ServeArgs};
+use crate::config::Config;
+use anyhow::Context;
+use chrono::Utc;
+use parcours_domain::auth::{LoginThrottle, SessionPolicy};
+use parcours_http::auth::passwords;
+use parcours_http::{AppState, Clock, HttpSettings};
+use parcours_mail::{MailSettings, Mailer};
+use parcours_persistence::{Db, commit, organisations, seeds, sessions};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+/// The password `parcours demo` gives every demo account. Demo data only, on loopback.
+pub const DEMO_PASSWORD: &str = "demo-parcours-2026";
+
+const DEMO_SEEDS: seeds::SeedTexts<'static> = seeds::SeedTexts {
+    territories: Some(include_str!("../../../../seeds/demo/territories.toml")),
+    qpv: Some(include_str!("../../../../seeds/demo/qpv.csv")),
+    organisations: Some(include_str!("../../../../seeds/demo/organisations.toml")),
+    users: Some(include_str!("../../../../seeds/demo/users.toml")),
+};
+
+pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    if config.database.auto_migrate {
+        apply_migrations(&db).await?;
+    }
+    require_current_schema(&db).await?;
+    let listen = args.listen.unwrap_or(config.server.listen);
+    run_server(&config, db, listen, config.server.secure).await
+}
+
+pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    if args.reset {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = format!("{}{suffix}", args.db.display());
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("{path} : suppression impossible"));
+                }
+            }
+        }
+    }
+    let db = connect_url(&config, sqlite_url(&args.db)).await?;
+    apply_migrations(&db).await?;
+    let set = seeds::parse(Path::new("seeds/demo"), DEMO_SEEDS)?;
+    if organisations::count(db.conn()).await? == 0 {
+        let hash = passwords::hash_blocking(DEMO_PASSWORD.to_owned()).await?;
+        let txn = db.begin_write().await?;
+        seeds::apply(&txn, &set, &hash, Utc::now()).await?;
+        commit(txn).await?;
+        println!(
+            "Données de démonstration (fictives) chargées dans {}.",
+            args.db.display()
+        );
+    } else {
+        println!(
+            "Base de démonstration existante réutilisée : {} (--reset pour repartir de zéro).",
+            args.db.display()
+        );
+    }
+    println!("\nComptes de démonstration :");
+    for user in &set.users {
+        println!("  {}  {}  {}", user.email, user.role, user.organisation);
+    }
+    println!("mot de passe : {DEMO_PASSWORD}\n");
+    run_server(&config, db, args.listen, false).await
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn http_settings(config: &Config, secure: bool) -> HttpSettings {
+    HttpSettings {
+        secure,
+        cookie_name: config.session.cookie_name.clone(),
+        session: SessionPolicy {
+            idle_timeout: chrono::Duration::minutes(config.session.idle_timeout_minutes.into()),
+            absolute_timeout: chrono::Duration::hours(config.session.absolute_timeout_hours.into()),
+        },
+        login: LoginThrottle {
+            free_failures: config.login.free_failures,
+            first_lock: chrono::Duration::seconds(config.login.first_lock_seconds.into()),
+            max_lock: chrono::Duration::minutes(config.login.max_lock_minutes.into()),
+        },
+        body_limit_bytes: config.server.body_limit_bytes,
+        request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
+    }
+}
+
+/// Serves until SIGTERM or Ctrl-C, lets requests in flight finish (within the grace
+/// period), then closes the database.
+async fn run_server(
+    config: &Config,
+    db: Db,
+    listen: SocketAddr,
+    secure: bool,
+) -> anyhow::Result<()> {
+    let mailer = Mailer::new(&MailSettings {
+        smtp_url: config.mail.smtp_url.clone(),
+        from: config.mail.from.clone(),
+        timeout: Duration::from_secs(config.mail.timeout_seconds),
+    })?;
+    let state = AppState::new(
+        db.clone(),
+        http_settings(config, secure),
+        Clock::system(),
+        mailer,
+    );
+    let app = parcours_http::router(state.clone());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("écoute impossible sur {listen}"))?;
+    let address = listener.local_addr()?;
+    println!("Parcours écoute sur http://{address}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(%address, secure, "listening");
+
+    let purge = tokio::spawn(purge_sessions(state));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stop_rx.await;
+            })
+            .await
+    });
+    tokio::select! {
+        result = &mut server => {
+            result??;
+        }
+        () = shutdown_signal() => {
+            tracing::info!("shutdown requested: finishing requests in flight");
+            let _ = stop_tx.send(());
+            let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(result) => result??,
+                Err(_) => tracing::warn!("grace period over: stopping with requests still in flight"),
+            }
+        }
+    }
+    purge.abort();
+    db.close().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// Expired sessions are refused at once; this only keeps the table small.
+async fn purge_sessions(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match sessions::purge_expired(state.db.conn(), state.clock.now()).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "expired sessions purged"),
+            Err(error) => tracing::warn!(error = %error, "session purge failed"),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    parcours_app::run(parcours_app::cli::parse())
+}

@@ -1,0 +1,13 @@
+//! Parcours domain: the words of the pathway, the rules and the access policy.
+//!
+//! Plain Rust: no IO, no database, no web framework, no clock. Time comes in as a
+//! parameter so that expiry, reminders and lockouts are tested without waiting.
+
+pub mod string_enum;
+
+pub mod auth;
+pub mod organisations;
+pub mod users;
+pub mod validation;
+
+pub use validation::{FieldError, ValidationErrors};

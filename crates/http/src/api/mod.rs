@@ -1,0 +1,14 @@
+//! The JSON API under `/api/v1`. Every route is declared through `routes!` so that it
+//! is in the OpenAPI document.
+
+pub mod organisations;
+pub mod session;
+
+use crate::state::AppState;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(session::router())
+        .merge(organisations::router())
+}

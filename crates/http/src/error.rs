@@ -1,0 +1,189 @@
+//! API errors as `application/problem+json` (RFC 9457): a stable `type`, a French
+//! `title`, and for 422 the list of invalid fields.
+
+use crate::request_id;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use parcours_domain::{FieldError, ValidationErrors};
+use parcours_persistence::PersistenceError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("requête invalide")]
+    BadRequest { kind: &'static str, detail: String },
+    #[error("authentification requise")]
+    Unauthenticated,
+    #[error("identifiants invalides")]
+    InvalidCredentials,
+    #[error("accès refusé")]
+    Forbidden,
+    #[error("introuvable")]
+    NotFound,
+    #[error("méthode non autorisée")]
+    MethodNotAllowed,
+    #[error("conflit")]
+    Conflict(String),
+    #[error("corps trop volumineux")]
+    PayloadTooLarge,
+    #[error("type de contenu non pris en charge")]
+    UnsupportedMediaType,
+    #[error("données invalides")]
+    Validation(ValidationErrors),
+    #[error("service indisponible")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `urn:parcours:problem:validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short French sentence for the user.
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For 422: every invalid field with its message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldErrorSchema>)]
+    pub errors: Vec<FieldError>,
+    /// Quote it to the operator: it ties this answer to the server's logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "describes FieldError in the OpenAPI document")]
+pub struct FieldErrorSchema {
+    field: String,
+    message: String,
+}
+
+impl ApiError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(ValidationErrors::single(field, message))
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::BadRequest { kind, .. } => (StatusCode::BAD_REQUEST, kind, "Requête invalide"),
+            Self::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentification requise : connectez-vous",
+            ),
+            Self::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid-credentials",
+                "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, la connexion au compte est suspendue quelques minutes.",
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Accès refusé pour votre rôle",
+            ),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Ressource introuvable"),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Méthode non autorisée sur cette adresse",
+            ),
+            Self::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflit avec l'état actuel",
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Le corps de la requête est trop volumineux",
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Type de contenu non pris en charge : envoyez du JSON (Content-Type: application/json)",
+            ),
+            Self::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Certains champs sont invalides",
+            ),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service momentanément indisponible",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Erreur interne : l'incident est enregistré",
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (status, kind, title) = self.parts();
+        let (detail, errors) = match self {
+            Self::BadRequest { detail, .. } => (Some(detail.clone()), Vec::new()),
+            Self::Conflict(detail) => (Some(detail.clone()), Vec::new()),
+            Self::Validation(errors) => (None, errors.0.clone()),
+            _ => (None, Vec::new()),
+        };
+        Problem {
+            kind: format!("urn:parcours:problem:{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+            request_id: request_id::current(),
+        }
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<PersistenceError> for ApiError {
+    fn from(error: PersistenceError) -> Self {
+        match error {
+            PersistenceError::NotFound => Self::NotFound,
+            PersistenceError::Conflict(_) => {
+                Self::Conflict("la modification contredit une donnée existante".into())
+            }
+            PersistenceError::Other(error) => Self::Internal(error.into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(error) = &self {
+            tracing::error!(error = format!("{error:#}"), "internal error");
+        }
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        problem_response(status, &problem)
+    }
+}
+
+pub fn problem_response(status: StatusCode, problem: &Problem) -> Response {
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}

@@ -1,0 +1,124 @@
+//! Parcours HTTP: the JSON API under `/api/v1`, its OpenAPI document, sessions and
+//! authentication, errors as problem+json, and the headers every response carries.
+
+pub mod api;
+pub mod auth;
+mod docs;
+pub mod error;
+pub mod extract;
+mod health;
+pub mod request_id;
+mod security;
+pub mod state;
+
+pub use state::{AppState, Clock, HttpSettings};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use error::ApiError;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+/// Routes anyone may call without a session, by method and path. Every other route
+/// answers 401 without one; a test walks the router to hold this.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/api/openapi.json"),
+    ("get", "/api/docs"),
+    ("get", "/assets/parcours.css"),
+    ("post", "/api/v1/session"),
+];
+
+/// Routes outside the OpenAPI document (probes, the document itself, its page).
+pub const NON_API_ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/api/openapi.json",
+    "/api/docs",
+    "/assets/parcours.css",
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Parcours",
+        description = "Suivi des porteurs de projet des quartiers prioritaires, de la sensibilisation à l'hébergement, entre les structures partenaires d'un territoire."
+    ),
+    modifiers(&SessionCookie),
+    security(("session" = [])),
+    tags(
+        (name = "session", description = "Connexion, déconnexion, utilisateur connecté"),
+        (name = "organisations", description = "Structures partenaires"),
+    )
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "parcours_session",
+                "Cookie posé par POST /api/v1/session",
+            ))),
+        );
+    }
+}
+
+fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI 3.1 document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().1
+}
+
+/// The whole service: API, probes, documentation, and the layers around them.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api_router();
+    let openapi_json = serde_json::to_value(&openapi).unwrap_or_default();
+    let docs_page = docs::render_page(&openapi_json, PUBLIC_ROUTES).unwrap_or_else(|error| {
+        tracing::error!(error = %error, "docs page could not be rendered");
+        String::from("<!doctype html><title>Parcours</title><p>Documentation indisponible.</p>")
+    });
+    let secure = state.settings.secure;
+    api.route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(openapi_json) }),
+        )
+        .route(
+            "/api/docs",
+            get(move || async move { docs::html(&docs_page) }),
+        )
+        .route("/assets/parcours.css", get(docs::stylesheet))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(state.settings.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.settings.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(secure, security::headers))
+        .layer(middleware::from_fn(request_id::middleware))
+        .with_state(state)
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+}

@@ -1,0 +1,17 @@
+//! Parcours persistence: sea-orm entities, repositories and transactions, on SQLite (the
+//! embedded default) and PostgreSQL (production).
+
+mod db;
+pub mod entities;
+mod error;
+pub mod organisations;
+pub mod qpv;
+pub mod schema;
+pub mod seeds;
+pub mod sessions;
+pub mod territories;
+pub mod users;
+
+pub use db::{Db, DbSettings, commit};
+pub use error::{PersistenceError, Result};
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};

@@ -1,0 +1,168 @@
+//! Partner organisations.
+
+use crate::entities::{organisations, territories};
+use crate::{PersistenceError, Result};
+use chrono::{DateTime, Utc};
+use parcours_domain::organisations::OrganisationKind;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub territory: TerritoryRef,
+    pub notification_email: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TerritoryRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+pub struct OrganisationInput<'a> {
+    pub name: &'a str,
+    pub kind: OrganisationKind,
+    pub territory_id: i64,
+    pub notification_email: Option<&'a str>,
+}
+
+/// Filters and position for a page of organisations, ordered by name.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    pub territory_id: Option<i64>,
+    pub kind: Option<OrganisationKind>,
+    /// The (name, id) of the last organisation of the previous page.
+    pub after: Option<(String, i64)>,
+    pub limit: u64,
+}
+
+/// Creates an organisation, or updates the one of the same name; returns its id.
+pub async fn upsert(
+    conn: &impl ConnectionTrait,
+    input: &OrganisationInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    organisations::Entity::insert(organisations::ActiveModel {
+        name: Set(input.name.to_owned()),
+        kind: Set(input.kind.as_str().to_owned()),
+        territory_id: Set(input.territory_id),
+        notification_email: Set(input.notification_email.map(str::to_owned)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(organisations::Column::Name)
+            .update_columns([
+                organisations::Column::Kind,
+                organisations::Column::TerritoryId,
+                organisations::Column::NotificationEmail,
+                organisations::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    find_id_by_name(conn, input.name)
+        .await?
+        .ok_or(PersistenceError::NotFound)
+}
+
+pub async fn find_id_by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Option<i64>> {
+    Ok(organisations::Entity::find()
+        .filter(organisations::Column::Name.eq(name))
+        .one(conn)
+        .await?
+        .map(|org| org.id))
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Organisation>> {
+    let Some(model) = organisations::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(with_territories(conn, vec![model]).await?.pop())
+}
+
+/// One page, plus whether another follows.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    query: &ListQuery,
+) -> Result<(Vec<Organisation>, bool)> {
+    let mut select = organisations::Entity::find();
+    if let Some(territory_id) = query.territory_id {
+        select = select.filter(organisations::Column::TerritoryId.eq(territory_id));
+    }
+    if let Some(kind) = query.kind {
+        select = select.filter(organisations::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some((name, id)) = &query.after {
+        select = select.filter(
+            Condition::any()
+                .add(organisations::Column::Name.gt(name.as_str()))
+                .add(
+                    Condition::all()
+                        .add(organisations::Column::Name.eq(name.as_str()))
+                        .add(organisations::Column::Id.gt(*id)),
+                ),
+        );
+    }
+    let mut models = select
+        .order_by_asc(organisations::Column::Name)
+        .order_by_asc(organisations::Column::Id)
+        .limit(query.limit + 1)
+        .all(conn)
+        .await?;
+    let more = models.len() as u64 > query.limit;
+    models.truncate(query.limit as usize);
+    Ok((with_territories(conn, models).await?, more))
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(organisations::Entity::find().count(conn).await?)
+}
+
+async fn with_territories(
+    conn: &impl ConnectionTrait,
+    models: Vec<organisations::Model>,
+) -> Result<Vec<Organisation>> {
+    let ids: Vec<i64> = models.iter().map(|m| m.territory_id).collect();
+    let territories: HashMap<i64, territories::Model> = territories::Entity::find()
+        .filter(territories::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    models
+        .into_iter()
+        .map(|model| {
+            let territory = territories
+                .get(&model.territory_id)
+                .ok_or(PersistenceError::NotFound)?;
+            Ok(Organisation {
+                id: model.id,
+                kind: model.kind.parse().map_err(
+                    |e: parcours_domain::string_enum::UnknownValue| {
+                        PersistenceError::Other(sea_orm::DbErr::Type(e.to_string()))
+                    },
+                )?,
+                name: model.name,
+                territory: TerritoryRef {
+                    id: territory.id,
+                    code: territory.code.clone(),
+                    name: territory.name.clone(),
+                },
+                notification_email: model.notification_email,
+            })
+        })
+        .collect()
+}
