@@ -1,1 +1,11 @@
+//! End-to-end tests: the real router over real TCP, or the real binary, against a real
+//! database — a fresh SQLite file per test, or a fresh PostgreSQL database per test when
+//! `PARCOURS_TEST_DATABASE_URL` is set.
 
+mod support;
+
+mod api_errors;
+mod binary;
+mod organisations;
+mod routes;
+mod sessions;

@@ -62,7 +62,12 @@ fn data_error(body_text: &str) -> ApiError {
         return ApiError::validation(&join_path(inner, field), "champ obligatoire");
     }
     if let Some(field) = backticked(inner, "unknown field `") {
-        return ApiError::validation(&join_path(inner, field), "champ inconnu");
+        // Here serde's path already ends with the unknown field itself.
+        let path = match inner.split_once(": ") {
+            Some((path, _)) if path != "." && !path.contains(' ') => path.to_owned(),
+            _ => field.to_owned(),
+        };
+        return ApiError::validation(&path, "champ inconnu");
     }
     let (path, message) = match inner.split_once(": ") {
         Some((path, message)) if !path.contains(' ') => (path, message),
@@ -163,7 +168,7 @@ mod tests {
         );
         assert_eq!(
             fields(data_error(&format!(
-                "{prefix}project: unknown field `colour`, expected one of `a`"
+                "{prefix}project.colour: unknown field `colour`, expected one of `a`"
             ))),
             [("project.colour".to_owned(), "champ inconnu".to_owned())]
         );
@@ -199,5 +204,19 @@ mod tests {
         parse_limit(&mut errors, Some("201"));
         parse_limit(&mut errors, Some("dix"));
         assert_eq!(errors.0.len(), 3);
+    }
+}
+
+#[cfg(test)]
+mod unknown_field_tests {
+    use super::*;
+
+    #[test]
+    fn a_top_level_unknown_field_is_named_once() {
+        let prefix = "Failed to deserialize the JSON body into the target type: ";
+        match data_error(&format!("{prefix}remember: unknown field `remember`, expected `email`")) {
+            ApiError::Validation(errors) => assert_eq!(errors.0[0].field, "remember"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,0 +1,287 @@
+//! The real `parcours` binary: the README's demo command, configuration errors, the
+//! operator commands and graceful shutdown.
+
+use crate::support::TestDb;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_parcours");
+
+fn temp_path(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    std::env::temp_dir().join(format!("parcours-bin-{}-{nanos}-{name}", std::process::id()))
+}
+
+fn parcours() -> Command {
+    let mut command = Command::new(BIN);
+    // Keep the developer's environment from leaking into the test.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PARCOURS__") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+/// A running server and the lines it printed up to "écoute sur".
+struct Running {
+    child: Child,
+    base: String,
+    printed: Vec<String>,
+}
+
+impl Running {
+    #[expect(clippy::zombie_processes, reason = "terminate() waits; Drop kills and waits")]
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut printed = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("server did not start; printed {printed:?}"));
+            if let Some(address) = line.strip_prefix("Parcours écoute sur ") {
+                let base = address.to_owned();
+                printed.push(line);
+                return Self { child, base, printed };
+            }
+            printed.push(line);
+        }
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn login(base: &str, email: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_creates_seeds_serves_and_prints_the_logins() {
+    let db = temp_path("demo.sqlite");
+    let mut command = parcours();
+    command.args(["demo", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    let server = Running::start(command);
+    let logins: Vec<&String> = server.printed.iter().filter(|l| l.contains("@") && l.contains(".demo.test")).collect();
+    assert!(logins.len() >= 9, "{:?}", server.printed);
+    for role in ["adviser", "coordinator", "org_admin", "admin"] {
+        assert!(logins.iter().any(|l| l.split_whitespace().any(|w| w == role)), "no {role}");
+    }
+    for org in ["CitésLab", "ADIE", "BGE", "France Active", "Initiative", "CAE", "Centre d'affaires de quartier"] {
+        assert!(logins.iter().any(|l| l.contains(org)), "no {org}");
+    }
+    let password = server
+        .printed
+        .iter()
+        .find_map(|l| l.strip_prefix("mot de passe : "))
+        .expect("password line")
+        .to_owned();
+    let email = logins[0].split_whitespace().next().unwrap().to_owned();
+    let response = login(&server.base, &email, &password).await;
+    assert_eq!(response.status(), 200);
+    assert!(!response.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    let coordinator = logins.iter().find(|l| l.contains("coordinator")).unwrap();
+    let coordinator_email = coordinator.split_whitespace().next().unwrap();
+    let me: serde_json::Value = login(&server.base, coordinator_email, &password).await.json().await.unwrap();
+    assert_eq!(me["role"], "coordinator");
+    assert_eq!(server.terminate().code(), Some(0));
+
+    // Run again: the file is reused, the demo accounts still work.
+    let mut again = parcours();
+    again.args(["demo", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    let server = Running::start(again);
+    assert!(server.printed.iter().any(|l| l.contains("réutilisée")), "{:?}", server.printed);
+    assert_eq!(login(&server.base, &email, &password).await.status(), 200);
+    assert_eq!(server.terminate().code(), Some(0));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+#[test]
+fn a_bad_config_file_gets_one_line_and_exit_code_2() {
+    let file = temp_path("bad.toml");
+    std::fs::write(&file, "[server]\nlisten = \"nulle part\"\n").unwrap();
+    let output = parcours().args(["--config", file.to_str().unwrap(), "migrate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("server.listen"), "{stderr}");
+    let _ = std::fs::remove_file(file);
+
+    let output = parcours().env("PARCOURS__SESSION__IDLE_TIMEOUT_MINUTES", "jamais").arg("migrate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8(output.stderr).unwrap().contains("session.idle_timeout_minutes"));
+}
+
+#[test]
+fn help_is_in_french_at_every_level() {
+    for args in [vec!["--help"], vec!["user", "--help"], vec!["user", "add", "--help"], vec!["demo", "-h"]] {
+        let output = parcours().args(&args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.contains("Usage : "), "{args:?}: {text}");
+        assert!(text.contains("Affiche cette aide"), "{args:?}: {text}");
+        assert!(!text.contains("Print help"), "{args:?}: {text}");
+    }
+}
+
+fn serve_command(db: &TestDb) -> Command {
+    let mut command = parcours();
+    command
+        .env("PARCOURS__DATABASE__URL", &db.url)
+        .env("PARCOURS__SERVER__SECURE", "false")
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    command
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_refuses_an_unmigrated_database_then_runs_after_migrate() {
+    let db = TestDb::new().await;
+    let output = serve_command(&db).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("parcours migrate"), "{stderr}");
+
+    let migrate = parcours().env("PARCOURS__DATABASE__URL", &db.url).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let server = Running::start(serve_command(&db));
+    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(server.terminate().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_refuses_a_schema_newer_than_itself() {
+    let db = TestDb::new().await;
+    let conn = db.migrated().await;
+    use parcours_persistence::ConnectionTrait;
+    conn.conn()
+        .execute_unprepared("INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_from_the_future', 0)")
+        .await
+        .unwrap();
+    let output = serve_command(&db).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8(output.stderr).unwrap().contains("plus récent"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_manage_accounts_from_the_command_line() {
+    let db = TestDb::new().await;
+    let seeds = temp_path("seeds");
+    std::fs::create_dir_all(&seeds).unwrap();
+    std::fs::write(seeds.join("territories.toml"), "[[territories]]\ncode = \"T1\"\nname = \"Territoire\"\n").unwrap();
+    std::fs::write(
+        seeds.join("organisations.toml"),
+        "[[organisations]]\nname = \"BGE Test\"\nkind = \"bge\"\nterritory = \"T1\"\n",
+    )
+    .unwrap();
+    let env = |command: &mut Command| {
+        command.env("PARCOURS__DATABASE__URL", &db.url);
+    };
+    let mut migrate = parcours();
+    env(&mut migrate);
+    assert!(migrate.arg("migrate").output().unwrap().status.success());
+    let mut seed = parcours();
+    env(&mut seed);
+    let seeded = seed.args(["seed", seeds.to_str().unwrap()]).output().unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+
+    let add = |password: &str| {
+        let mut add = parcours();
+        env(&mut add);
+        let mut child = add
+            .args(["user", "add", "--email", "Lea.Petit@bge.test", "--name", "Léa Petit", "--org", "BGE Test", "--role", "adviser"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = add("court");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 caractères"));
+    let created = add("une longue phrase secrète");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let duplicate = add("une longue phrase secrète");
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("existe déjà"));
+
+    let mut command = parcours();
+    command
+        .env("PARCOURS__DATABASE__URL", &db.url)
+        .env("PARCOURS__SERVER__SECURE", "false")
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let server = Running::start(command);
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let response = client
+        .post(format!("{}/api/v1/session", server.base))
+        .json(&serde_json::json!({"email": "lea.petit@bge.test", "password": "une longue phrase secrète"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(client.get(format!("{}/api/v1/me", server.base)).send().await.unwrap().status(), 200);
+
+    let mut disable = parcours();
+    env(&mut disable);
+    assert!(disable.args(["user", "disable", "--email", "lea.petit@bge.test"]).output().unwrap().status.success());
+    // Revoked at once, on the running server.
+    assert_eq!(client.get(format!("{}/api/v1/me", server.base)).send().await.unwrap().status(), 401);
+    assert_eq!(server.terminate().code(), Some(0));
+    let _ = std::fs::remove_dir_all(seeds);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_requests_in_flight_finish() {
+    let db = TestDb::new().await;
+    db.migrated().await;
+    let server = Running::start(serve_command(&db));
+    // A login in flight (argon2 takes a while) when SIGTERM arrives still gets its answer.
+    let base = server.base.clone();
+    let in_flight = tokio::spawn(async move { login(&base, "personne@exemple.test", "un mot de passe").await.status() });
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let status = tokio::task::spawn_blocking(move || server.terminate()).await.unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(in_flight.await.unwrap(), 401);
+}

@@ -1,0 +1,258 @@
+//! Test helpers: a database per test, the app on a loopback port, typed users.
+
+use chrono::{DateTime, TimeZone, Utc};
+use parcours_domain::organisations::OrganisationKind;
+use parcours_domain::users::{DisplayName, Email, Role};
+use parcours_http::{AppState, Clock, HttpSettings};
+use parcours_mail::testing::SmtpSink;
+use parcours_mail::{MailSettings, Mailer};
+use parcours_persistence::{organisations, schema, territories, users, Db, DbSettings};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "mot de passe de test";
+
+/// Argon2 is slow on purpose: hash the shared test password once per process.
+pub fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| parcours_http::auth::passwords::hash(PASSWORD).unwrap())
+}
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+}
+
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A database of its own: a temporary SQLite file, or a new PostgreSQL database.
+pub struct TestDb {
+    pub url: String,
+    file: Option<PathBuf>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        match std::env::var("PARCOURS_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = unique_name("parcours_t");
+                let admin = Db::connect(&DbSettings::new(admin_url.clone())).await.unwrap();
+                use parcours_persistence::ConnectionTrait;
+                admin
+                    .conn()
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let (base, query) = match admin_url.split_once('?') {
+                    Some((base, query)) => (base.to_owned(), format!("?{query}")),
+                    None => (admin_url.clone(), String::new()),
+                };
+                let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b).to_owned();
+                Self {
+                    url: format!("{base}/{name}{query}"),
+                    file: None,
+                }
+            }
+            _ => {
+                let file = std::env::temp_dir().join(format!("{}.sqlite", unique_name("parcours")));
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", file.display()),
+                    file: Some(file),
+                }
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> Db {
+        Db::connect(&DbSettings::new(self.url.clone())).await.unwrap()
+    }
+
+    /// Connected and migrated.
+    pub async fn migrated(&self) -> Db {
+        let db = self.connect().await;
+        schema::migrate(&db).await.unwrap();
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(file) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub organisation_id: i64,
+}
+
+/// The real router, served on a loopback port, on its own database, with a clock the
+/// test moves.
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub clock: Clock,
+    pub territory_id: i64,
+    /// Receives what the app's mailer sends; kept alive with the app.
+    _smtp: SmtpSink,
+    /// Owns the database file, removed when the app is dropped.
+    _test_db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn test_settings() -> HttpSettings {
+    HttpSettings {
+        secure: false,
+        ..HttpSettings::default()
+    }
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        Self::start_with(test_settings()).await
+    }
+
+    pub async fn start_with(settings: HttpSettings) -> Self {
+        let test_db = TestDb::new().await;
+        let db = test_db.migrated().await;
+        let clock = Clock::manual(t0());
+        let smtp = SmtpSink::start().await;
+        let mailer = Mailer::new(&MailSettings {
+            smtp_url: smtp.url().into(),
+            from: "Parcours <ne-pas-repondre@parcours.test>".into(),
+            timeout: Duration::from_secs(5),
+        })
+        .unwrap();
+        let state = AppState::new(db.clone(), settings, clock.clone(), mailer);
+        let app = parcours_http::router(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        let territory_id = territories::upsert(
+            db.conn(),
+            &territories::TerritoryInput {
+                code: "T-TEST",
+                name: "Territoire de test",
+                communes: vec![("00101", "Villetest")],
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+        Self {
+            base,
+            db,
+            clock,
+            territory_id,
+            _smtp: smtp,
+            _test_db: test_db,
+            server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn organisation(&self, name: &str, kind: OrganisationKind) -> i64 {
+        organisations::upsert(
+            self.db.conn(),
+            &organisations::OrganisationInput {
+                name,
+                kind,
+                territory_id: self.territory_id,
+                notification_email: Some("structure@exemple.test"),
+            },
+            t0(),
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn user(&self, organisation_id: i64, role: Role) -> TestUser {
+        let email = format!("{}@exemple.test", unique_name(role.as_str()).replace('_', "."));
+        let user = users::create(
+            self.db.conn(),
+            &users::NewUser {
+                organisation_id,
+                email: &Email::parse(&email).unwrap(),
+                display_name: &DisplayName::parse("Personne de Test").unwrap(),
+                role,
+                password_hash: password_hash(),
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+        TestUser {
+            id: user.id,
+            email: user.email,
+            organisation_id,
+        }
+    }
+
+    /// An adviser of a new CitésLab organisation.
+    pub async fn adviser(&self) -> TestUser {
+        let org = self.organisation("CitésLab Test", OrganisationKind::Citeslab).await;
+        self.user(org, Role::Adviser).await
+    }
+
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    pub async fn login_response(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A client holding a live session for `user`.
+    pub async fn login(&self, user: &TestUser) -> reqwest::Client {
+        let client = self.anonymous();
+        let response = self.login_response(&client, &user.email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login of {}", user.email);
+        client
+    }
+}
+
+/// Reads a problem+json body, checking the content type.
+pub async fn problem(response: reqwest::Response) -> serde_json::Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    response.json().await.unwrap()
+}
