@@ -1,7 +1,7 @@
 //! Bad input gets a clear 4xx problem, never a 500; every response carries the
 //! security headers and a request id.
 
-use crate::support::{problem, test_settings, TestApp};
+use crate::support::{TestApp, problem, test_settings};
 
 fn assert_security_headers(response: &reqwest::Response) {
     let headers = response.headers();
@@ -27,7 +27,12 @@ async fn malformed_json_is_a_400() {
     assert_security_headers(&response);
     let body = problem(response).await;
     assert_eq!(body["type"], "urn:parcours:problem:malformed-json");
-    assert!(body["detail"].as_str().unwrap().starts_with("JSON mal formé"));
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON mal formé")
+    );
 }
 
 #[tokio::test]
@@ -42,7 +47,12 @@ async fn a_wrong_content_type_is_a_415() {
         .await
         .unwrap();
     assert_eq!(response.status(), 415);
-    assert!(problem(response).await["title"].as_str().unwrap().contains("JSON"));
+    assert!(
+        problem(response).await["title"]
+            .as_str()
+            .unwrap()
+            .contains("JSON")
+    );
 }
 
 #[tokio::test]
@@ -50,7 +60,10 @@ async fn an_oversized_body_is_a_413() {
     let mut settings = test_settings();
     settings.body_limit_bytes = 4096;
     let app = TestApp::start_with(settings).await;
-    let big = format!("{{\"email\":\"a@b.test\",\"password\":\"{}\"}}", "x".repeat(10_000));
+    let big = format!(
+        "{{\"email\":\"a@b.test\",\"password\":\"{}\"}}",
+        "x".repeat(10_000)
+    );
     let response = app
         .anonymous()
         .post(app.url("/api/v1/session"))
@@ -60,7 +73,10 @@ async fn an_oversized_body_is_a_413() {
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
-    assert_eq!(problem(response).await["type"], "urn:parcours:problem:payload-too-large");
+    assert_eq!(
+        problem(response).await["type"],
+        "urn:parcours:problem:payload-too-large"
+    );
 }
 
 #[tokio::test]
@@ -102,15 +118,31 @@ async fn unknown_and_missing_fields_are_named() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
     let app = TestApp::start().await;
-    let missing = app.anonymous().get(app.url("/api/v1/nulle-part")).send().await.unwrap();
+    let missing = app
+        .anonymous()
+        .get(app.url("/api/v1/nulle-part"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     assert_security_headers(&missing);
-    assert_eq!(problem(missing).await["type"], "urn:parcours:problem:not-found");
+    assert_eq!(
+        problem(missing).await["type"],
+        "urn:parcours:problem:not-found"
+    );
 
-    let wrong_method = app.anonymous().put(app.url("/api/v1/session")).send().await.unwrap();
+    let wrong_method = app
+        .anonymous()
+        .put(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_method.status(), 405);
     assert_security_headers(&wrong_method);
-    assert_eq!(problem(wrong_method).await["type"], "urn:parcours:problem:method-not-allowed");
+    assert_eq!(
+        problem(wrong_method).await["type"],
+        "urn:parcours:problem:method-not-allowed"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +153,10 @@ async fn responses_are_not_cached_and_carry_a_request_id() {
     let me = client.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(me.headers()["cache-control"], "no-store");
     assert_security_headers(&me);
-    assert!(me.headers().get("strict-transport-security").is_none(), "plain http");
+    assert!(
+        me.headers().get("strict-transport-security").is_none(),
+        "plain http"
+    );
     let id = me.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(id.len(), 24);
 
@@ -133,27 +168,64 @@ async fn responses_are_not_cached_and_carry_a_request_id() {
         .unwrap();
     assert_eq!(forwarded.headers()["x-request-id"], "lb-request-0001");
 
-    let unauthenticated = app.anonymous().get(app.url("/api/v1/me")).send().await.unwrap();
-    let request_id = unauthenticated.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let unauthenticated = app
+        .anonymous()
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
+    let request_id = unauthenticated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(problem(unauthenticated).await["request_id"], request_id);
 }
 
 #[tokio::test]
 async fn probes_answer() {
     let app = TestApp::start().await;
-    let health = app.anonymous().get(app.url("/healthz")).send().await.unwrap();
+    let health = app
+        .anonymous()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let ready = app.anonymous().get(app.url("/readyz")).send().await.unwrap();
+    let ready = app
+        .anonymous()
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
-    assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["status"], "ready");
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
 }
 
 #[tokio::test]
 async fn readyz_is_503_when_the_database_is_gone() {
     let app = TestApp::start().await;
     app.db.clone().close().await.unwrap();
-    let ready = app.anonymous().get(app.url("/readyz")).send().await.unwrap();
+    let ready = app
+        .anonymous()
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
-    assert_eq!(problem(ready).await["type"], "urn:parcours:problem:unavailable");
-    assert_eq!(app.anonymous().get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        problem(ready).await["type"],
+        "urn:parcours:problem:unavailable"
+    );
+    assert_eq!(
+        app.anonymous()
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

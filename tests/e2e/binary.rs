@@ -10,8 +10,14 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_parcours");
 
 fn temp_path(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    std::env::temp_dir().join(format!("parcours-bin-{}-{nanos}-{name}", std::process::id()))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!(
+        "parcours-bin-{}-{nanos}-{name}",
+        std::process::id()
+    ))
 }
 
 fn parcours() -> Command {
@@ -34,7 +40,10 @@ struct Running {
 }
 
 impl Running {
-    #[expect(clippy::zombie_processes, reason = "terminate() waits; Drop kills and waits")]
+    #[expect(
+        clippy::zombie_processes,
+        reason = "terminate() waits; Drop kills and waits"
+    )]
     fn start(mut command: Command) -> Self {
         let mut child = command
             .stdout(Stdio::piped())
@@ -59,7 +68,11 @@ impl Running {
             if let Some(address) = line.strip_prefix("Parcours écoute sur ") {
                 let base = address.to_owned();
                 printed.push(line);
-                return Self { child, base, printed };
+                return Self {
+                    child,
+                    base,
+                    printed,
+                };
             }
             printed.push(line);
         }
@@ -99,14 +112,37 @@ async fn login(base: &str, email: &str, password: &str) -> reqwest::Response {
 async fn demo_creates_seeds_serves_and_prints_the_logins() {
     let db = temp_path("demo.sqlite");
     let mut command = parcours();
-    command.args(["demo", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    command.args([
+        "demo",
+        "--db",
+        db.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
     let server = Running::start(command);
-    let logins: Vec<&String> = server.printed.iter().filter(|l| l.contains("@") && l.contains(".demo.test")).collect();
+    let logins: Vec<&String> = server
+        .printed
+        .iter()
+        .filter(|l| l.contains("@") && l.contains(".demo.test"))
+        .collect();
     assert!(logins.len() >= 9, "{:?}", server.printed);
     for role in ["adviser", "coordinator", "org_admin", "admin"] {
-        assert!(logins.iter().any(|l| l.split_whitespace().any(|w| w == role)), "no {role}");
+        assert!(
+            logins
+                .iter()
+                .any(|l| l.split_whitespace().any(|w| w == role)),
+            "no {role}"
+        );
     }
-    for org in ["CitésLab", "ADIE", "BGE", "France Active", "Initiative", "CAE", "Centre d'affaires de quartier"] {
+    for org in [
+        "CitésLab",
+        "ADIE",
+        "BGE",
+        "France Active",
+        "Initiative",
+        "CAE",
+        "Centre d'affaires de quartier",
+    ] {
         assert!(logins.iter().any(|l| l.contains(org)), "no {org}");
     }
     let password = server
@@ -118,18 +154,37 @@ async fn demo_creates_seeds_serves_and_prints_the_logins() {
     let email = logins[0].split_whitespace().next().unwrap().to_owned();
     let response = login(&server.base, &email, &password).await;
     assert_eq!(response.status(), 200);
-    assert!(!response.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    assert!(
+        !response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
     let coordinator = logins.iter().find(|l| l.contains("coordinator")).unwrap();
     let coordinator_email = coordinator.split_whitespace().next().unwrap();
-    let me: serde_json::Value = login(&server.base, coordinator_email, &password).await.json().await.unwrap();
+    let me: serde_json::Value = login(&server.base, coordinator_email, &password)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["role"], "coordinator");
     assert_eq!(server.terminate().code(), Some(0));
 
     // Run again: the file is reused, the demo accounts still work.
     let mut again = parcours();
-    again.args(["demo", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    again.args([
+        "demo",
+        "--db",
+        db.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
     let server = Running::start(again);
-    assert!(server.printed.iter().any(|l| l.contains("réutilisée")), "{:?}", server.printed);
+    assert!(
+        server.printed.iter().any(|l| l.contains("réutilisée")),
+        "{:?}",
+        server.printed
+    );
     assert_eq!(login(&server.base, &email, &password).await.status(), 200);
     assert_eq!(server.terminate().code(), Some(0));
     for suffix in ["", "-wal", "-shm"] {
@@ -141,21 +196,37 @@ async fn demo_creates_seeds_serves_and_prints_the_logins() {
 fn a_bad_config_file_gets_one_line_and_exit_code_2() {
     let file = temp_path("bad.toml");
     std::fs::write(&file, "[server]\nlisten = \"nulle part\"\n").unwrap();
-    let output = parcours().args(["--config", file.to_str().unwrap(), "migrate"]).output().unwrap();
+    let output = parcours()
+        .args(["--config", file.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("server.listen"), "{stderr}");
     let _ = std::fs::remove_file(file);
 
-    let output = parcours().env("PARCOURS__SESSION__IDLE_TIMEOUT_MINUTES", "jamais").arg("migrate").output().unwrap();
+    let output = parcours()
+        .env("PARCOURS__SESSION__IDLE_TIMEOUT_MINUTES", "jamais")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("session.idle_timeout_minutes"));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("session.idle_timeout_minutes")
+    );
 }
 
 #[test]
 fn help_is_in_french_at_every_level() {
-    for args in [vec!["--help"], vec!["user", "--help"], vec!["user", "add", "--help"], vec!["demo", "-h"]] {
+    for args in [
+        vec!["--help"],
+        vec!["user", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["demo", "-h"],
+    ] {
         let output = parcours().args(&args).output().unwrap();
         assert!(output.status.success(), "{args:?}");
         let text = String::from_utf8(output.stdout).unwrap();
@@ -182,10 +253,20 @@ async fn serve_refuses_an_unmigrated_database_then_runs_after_migrate() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("parcours migrate"), "{stderr}");
 
-    let migrate = parcours().env("PARCOURS__DATABASE__URL", &db.url).arg("migrate").output().unwrap();
-    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let migrate = parcours()
+        .env("PARCOURS__DATABASE__URL", &db.url)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
     let server = Running::start(serve_command(&db));
-    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    let ready = reqwest::get(format!("{}/readyz", server.base))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     assert_eq!(server.terminate().code(), Some(0));
 }
@@ -201,7 +282,11 @@ async fn serve_refuses_a_schema_newer_than_itself() {
         .unwrap();
     let output = serve_command(&db).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("plus récent"));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("plus récent")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -209,7 +294,11 @@ async fn operators_manage_accounts_from_the_command_line() {
     let db = TestDb::new().await;
     let seeds = temp_path("seeds");
     std::fs::create_dir_all(&seeds).unwrap();
-    std::fs::write(seeds.join("territories.toml"), "[[territories]]\ncode = \"T1\"\nname = \"Territoire\"\n").unwrap();
+    std::fs::write(
+        seeds.join("territories.toml"),
+        "[[territories]]\ncode = \"T1\"\nname = \"Territoire\"\n",
+    )
+    .unwrap();
     std::fs::write(
         seeds.join("organisations.toml"),
         "[[organisations]]\nname = \"BGE Test\"\nkind = \"bge\"\nterritory = \"T1\"\n",
@@ -223,27 +312,54 @@ async fn operators_manage_accounts_from_the_command_line() {
     assert!(migrate.arg("migrate").output().unwrap().status.success());
     let mut seed = parcours();
     env(&mut seed);
-    let seeded = seed.args(["seed", seeds.to_str().unwrap()]).output().unwrap();
-    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let seeded = seed
+        .args(["seed", seeds.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
 
     let add = |password: &str| {
         let mut add = parcours();
         env(&mut add);
         let mut child = add
-            .args(["user", "add", "--email", "Lea.Petit@bge.test", "--name", "Léa Petit", "--org", "BGE Test", "--role", "adviser"])
+            .args([
+                "user",
+                "add",
+                "--email",
+                "Lea.Petit@bge.test",
+                "--name",
+                "Léa Petit",
+                "--org",
+                "BGE Test",
+                "--role",
+                "adviser",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
     let short = add("court");
     assert_eq!(short.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&short.stderr).contains("12 caractères"));
     let created = add("une longue phrase secrète");
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let duplicate = add("une longue phrase secrète");
     assert!(String::from_utf8_lossy(&duplicate.stderr).contains("existe déjà"));
 
@@ -253,7 +369,10 @@ async fn operators_manage_accounts_from_the_command_line() {
         .env("PARCOURS__SERVER__SECURE", "false")
         .args(["serve", "--listen", "127.0.0.1:0"]);
     let server = Running::start(command);
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let response = client
         .post(format!("{}/api/v1/session", server.base))
         .json(&serde_json::json!({"email": "lea.petit@bge.test", "password": "une longue phrase secrète"}))
@@ -261,27 +380,76 @@ async fn operators_manage_accounts_from_the_command_line() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(client.get(format!("{}/api/v1/me", server.base)).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(format!("{}/api/v1/me", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     let mut disable = parcours();
     env(&mut disable);
-    assert!(disable.args(["user", "disable", "--email", "lea.petit@bge.test"]).output().unwrap().status.success());
+    assert!(
+        disable
+            .args(["user", "disable", "--email", "lea.petit@bge.test"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     // Revoked at once, on the running server.
-    assert_eq!(client.get(format!("{}/api/v1/me", server.base)).send().await.unwrap().status(), 401);
+    assert_eq!(
+        client
+            .get(format!("{}/api/v1/me", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     assert_eq!(server.terminate().code(), Some(0));
     let _ = std::fs::remove_dir_all(seeds);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_lets_requests_in_flight_finish() {
+    use std::io::Read;
     let db = TestDb::new().await;
     db.migrated().await;
     let server = Running::start(serve_command(&db));
-    // A login in flight (argon2 takes a while) when SIGTERM arrives still gets its answer.
-    let base = server.base.clone();
-    let in_flight = tokio::spawn(async move { login(&base, "personne@exemple.test", "un mot de passe").await.status() });
-    tokio::time::sleep(Duration::from_millis(5)).await;
-    let status = tokio::task::spawn_blocking(move || server.terminate()).await.unwrap();
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // A login whose body is still arriving when SIGTERM comes: the handler is running.
+    let body = br#"{"email":"personne@exemple.test","password":"un mot de passe"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/session HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(first).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // New connections are refused while the one in flight is served to the end.
+    assert!(
+        reqwest::get(format!("{}/healthz", server.base))
+            .await
+            .is_err()
+    );
+    stream.write_all(rest).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    assert!(response.contains("invalid-credentials"));
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
     assert_eq!(status.code(), Some(0));
-    assert_eq!(in_flight.await.unwrap(), 401);
 }

@@ -1,6 +1,6 @@
 //! The partner directory.
 
-use crate::support::{problem, TestApp};
+use crate::support::{TestApp, problem};
 use parcours_domain::organisations::OrganisationKind;
 use std::collections::HashSet;
 
@@ -10,7 +10,11 @@ async fn pages_return_each_organisation_exactly_once_in_name_order() {
     let mut expected = Vec::new();
     for i in 0..23 {
         let name = format!("Structure {i:02}");
-        app.organisation(&name, OrganisationKind::ALL[i % OrganisationKind::ALL.len()]).await;
+        app.organisation(
+            &name,
+            OrganisationKind::ALL[i % OrganisationKind::ALL.len()],
+        )
+        .await;
         expected.push(name);
     }
     let adviser = app.adviser().await;
@@ -21,7 +25,9 @@ async fn pages_return_each_organisation_exactly_once_in_name_order() {
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
-        let mut request = client.get(app.url("/api/v1/organisations")).query(&[("limit", "5")]);
+        let mut request = client
+            .get(app.url("/api/v1/organisations"))
+            .query(&[("limit", "5")]);
         if let Some(cursor) = &cursor {
             request = request.query(&[("cursor", cursor)]);
         }
@@ -64,9 +70,19 @@ async fn filters_and_bad_parameters() {
         .unwrap();
     assert_eq!(bad.status(), 422);
     let body = problem(bad).await;
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["kind", "cursor", "limit"]);
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("valeurs possibles"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("valeurs possibles")
+    );
 }
 
 #[tokio::test]
@@ -74,11 +90,18 @@ async fn one_organisation_or_a_404() {
     let app = TestApp::start().await;
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;
-    let url = app.url(&format!("/api/v1/organisations/{}", adviser.organisation_id));
+    let url = app.url(&format!(
+        "/api/v1/organisations/{}",
+        adviser.organisation_id
+    ));
     let org: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
     assert_eq!(org["name"], "CitésLab Test");
     for missing in ["999999", "abc"] {
-        let response = client.get(app.url(&format!("/api/v1/organisations/{missing}"))).send().await.unwrap();
+        let response = client
+            .get(app.url(&format!("/api/v1/organisations/{missing}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 404);
         problem(response).await;
     }

@@ -42,18 +42,25 @@ async fn every_route_is_public_by_name_or_needs_a_session() {
         if public {
             assert_ne!(status, 401, "{method} {path} is public");
         } else {
-            assert_eq!(status, 401, "{method} {path} answered {status} without a session");
+            assert_eq!(
+                status, 401,
+                "{method} {path} answered {status} without a session"
+            );
         }
     }
     for path in NON_API_ROUTES {
-        assert!(PUBLIC_ROUTES.contains(&("get", path)), "{path} is outside the API, so public by name");
+        assert!(
+            PUBLIC_ROUTES.contains(&("get", path)),
+            "{path} is outside the API, so public by name"
+        );
         let status = client.get(app.url(path)).send().await.unwrap().status();
         assert_eq!(status, 200, "{path}");
     }
     // Everything public is either an API operation or a named non-API route.
     for (method, path) in PUBLIC_ROUTES {
         assert!(
-            NON_API_ROUTES.contains(path) || operations.contains(&((*method).to_owned(), (*path).to_owned())),
+            NON_API_ROUTES.contains(path)
+                || operations.contains(&((*method).to_owned(), (*path).to_owned())),
             "{method} {path}"
         );
     }
@@ -71,7 +78,11 @@ fn no_route_escapes_the_openapi_document() {
         let text = std::fs::read_to_string(&file).unwrap();
         let in_api = file.components().any(|c| c.as_os_str() == "api");
         for (index, _) in text.match_indices(".route(") {
-            assert!(!in_api, "{}: API routes go through routes!()", file.display());
+            assert!(
+                !in_api,
+                "{}: API routes go through routes!()",
+                file.display()
+            );
             let rest = &text[index + ".route(".len()..];
             let literal = rest.trim_start().trim_start_matches('"');
             let path = &literal[..literal.find('"').unwrap_or(0)];
@@ -115,24 +126,49 @@ async fn the_openapi_document_describes_the_contract() {
         ("get", "/api/v1/organisations"),
         ("get", "/api/v1/organisations/{id}"),
     ] {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from the document");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} missing from the document"
+        );
     }
-    assert_eq!(doc["components"]["securitySchemes"]["session"]["in"], "cookie");
-    assert_eq!(doc["paths"]["/api/v1/session"]["post"]["security"], serde_json::json!([{}]));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["session"]["in"],
+        "cookie"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/session"]["post"]["security"],
+        serde_json::json!([{}])
+    );
     let roles = &doc["components"]["schemas"]["Role"]["enum"];
-    assert_eq!(*roles, serde_json::json!(["adviser", "org_admin", "coordinator", "admin"]));
+    assert_eq!(
+        *roles,
+        serde_json::json!(["adviser", "org_admin", "coordinator", "admin"])
+    );
 }
 
 #[tokio::test]
 async fn the_docs_page_lists_every_operation() {
     let app = TestApp::start().await;
-    let response = app.anonymous().get(app.url("/api/docs")).send().await.unwrap();
+    let response = app
+        .anonymous()
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let page = response.text().await.unwrap();
     for (method, path) in api_operations() {
         let anchor = format!("id=\"{method}{}\"", path.replace(['/', '{', '}'], "-"));
-        assert!(page.contains(&anchor), "{method} {path} missing from the docs page");
+        assert!(
+            page.contains(&anchor),
+            "{method} {path} missing from the docs page"
+        );
     }
     assert!(page.contains("<h3>OrganisationView</h3>"));
     assert!(!page.contains("<script"), "the docs page runs no script");

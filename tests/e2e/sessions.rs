@@ -1,6 +1,6 @@
 //! Signing in and out; session lifetime; failed-login slowdown.
 
-use crate::support::{problem, test_settings, TestApp, PASSWORD};
+use crate::support::{PASSWORD, TestApp, problem, test_settings};
 use chrono::Duration;
 use parcours_domain::users::{Email, Role};
 use parcours_persistence::users;
@@ -10,9 +10,14 @@ async fn login_opens_a_session_that_me_reads() {
     let app = TestApp::start().await;
     let adviser = app.adviser().await;
     let client = app.anonymous();
-    let response = app.login_response(&client, &adviser.email.to_uppercase(), PASSWORD).await;
+    let response = app
+        .login_response(&client, &adviser.email.to_uppercase(), PASSWORD)
+        .await;
     assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("parcours_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
@@ -21,7 +26,14 @@ async fn login_opens_a_session_that_me_reads() {
     assert_eq!(body["email"], adviser.email);
     assert_eq!(body["role"], "adviser");
 
-    let me: serde_json::Value = client.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: serde_json::Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["id"], adviser.id);
     assert_eq!(me["organisation"]["id"], adviser.organisation_id);
     assert_eq!(me["organisation"]["kind"], "citeslab");
@@ -32,9 +44,16 @@ async fn login_opens_a_session_that_me_reads() {
 async fn cookies_are_secure_when_served_securely() {
     let app = TestApp::start_with(parcours_http::HttpSettings::default()).await;
     let adviser = app.adviser().await;
-    let response = app.login_response(&app.anonymous(), &adviser.email, PASSWORD).await;
+    let response = app
+        .login_response(&app.anonymous(), &adviser.email, PASSWORD)
+        .await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
     assert!(response.headers().contains_key("strict-transport-security"));
 }
 
@@ -42,8 +61,12 @@ async fn cookies_are_secure_when_served_securely() {
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = TestApp::start().await;
     let adviser = app.adviser().await;
-    let wrong = app.login_response(&app.anonymous(), &adviser.email, "pas le bon mot de passe").await;
-    let unknown = app.login_response(&app.anonymous(), "personne@exemple.test", PASSWORD).await;
+    let wrong = app
+        .login_response(&app.anonymous(), &adviser.email, "pas le bon mot de passe")
+        .await;
+    let unknown = app
+        .login_response(&app.anonymous(), "personne@exemple.test", PASSWORD)
+        .await;
     assert_eq!(wrong.status(), 401);
     assert_eq!(unknown.status(), 401);
     assert!(wrong.headers().get("set-cookie").is_none());
@@ -57,10 +80,17 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
 #[tokio::test]
 async fn bad_login_input_names_the_field() {
     let app = TestApp::start().await;
-    let response = app.login_response(&app.anonymous(), "pas-une-adresse", "").await;
+    let response = app
+        .login_response(&app.anonymous(), "pas-une-adresse", "")
+        .await;
     assert_eq!(response.status(), 422);
     let body = problem(response).await;
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["email", "password"]);
 }
 
@@ -69,10 +99,27 @@ async fn logout_ends_the_session_server_side() {
     let app = TestApp::start().await;
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;
-    let response = client.delete(app.url("/api/v1/session")).send().await.unwrap();
+    let response = client
+        .delete(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
-    assert!(response.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -81,8 +128,18 @@ async fn a_stolen_cookie_is_useless_after_logout() {
     let adviser = app.adviser().await;
     let client = app.anonymous();
     let response = app.login_response(&client, &adviser.email, PASSWORD).await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    client.delete(app.url("/api/v1/session")).send().await.unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    client
+        .delete(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap();
     let replay = reqwest::Client::new()
         .get(app.url("/api/v1/me"))
         .header("cookie", cookie)
@@ -98,14 +155,39 @@ async fn login_rotates_the_session_id() {
     let adviser = app.adviser().await;
     let client = app.anonymous();
     let first = app.login_response(&client, &adviser.email, PASSWORD).await;
-    let first_cookie = first.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let first_cookie = first.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let second = app.login_response(&client, &adviser.email, PASSWORD).await;
-    let second_cookie = second.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let second_cookie = second.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     assert_ne!(first_cookie, second_cookie);
     // The session the client held before logging in again is gone.
-    let old = reqwest::Client::new().get(app.url("/api/v1/me")).header("cookie", first_cookie).send().await.unwrap();
+    let old = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .header("cookie", first_cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(old.status(), 401);
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -114,12 +196,36 @@ async fn sessions_end_after_thirty_idle_minutes() {
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // That use counted: another 29 minutes is still within the idle timeout.
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     app.clock.advance(Duration::minutes(30));
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -129,10 +235,26 @@ async fn sessions_end_after_twelve_hours_however_busy() {
     let client = app.login(&adviser).await;
     for _ in 0..(12 * 4 - 1) {
         app.clock.advance(Duration::minutes(15));
-        assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+        assert_eq!(
+            client
+                .get(app.url("/api/v1/me"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
     }
     app.clock.advance(Duration::minutes(15));
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -143,7 +265,15 @@ async fn timeouts_follow_the_configuration() {
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;
     app.clock.advance(Duration::minutes(5));
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -152,18 +282,42 @@ async fn disabling_an_account_ends_its_sessions_at_once() {
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;
     let email = Email::parse(&adviser.email).unwrap();
-    users::disable(app.db.conn(), &email, app.clock.now()).await.unwrap();
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
-    let again = app.login_response(&app.anonymous(), &adviser.email, PASSWORD).await;
+    users::disable(app.db.conn(), &email, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let again = app
+        .login_response(&app.anonymous(), &adviser.email, PASSWORD)
+        .await;
     assert_eq!(again.status(), 401);
-    users::enable(app.db.conn(), &email, app.clock.now()).await.unwrap();
-    assert_eq!(app.login_response(&app.anonymous(), &adviser.email, PASSWORD).await.status(), 200);
+    users::enable(app.db.conn(), &email, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login_response(&app.anonymous(), &adviser.email, PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account_for_a_while_only() {
     let app = TestApp::start().await;
-    let org = app.organisation("ADIE Test", parcours_domain::organisations::OrganisationKind::Adie).await;
+    let org = app
+        .organisation(
+            "ADIE Test",
+            parcours_domain::organisations::OrganisationKind::Adie,
+        )
+        .await;
     let adviser = app.user(org, Role::Adviser).await;
     let attempt = |password: &'static str| {
         let client = app.anonymous();
@@ -206,9 +360,15 @@ async fn the_same_answer_comes_from_a_locked_account() {
     let app = TestApp::start().await;
     let adviser = app.adviser().await;
     for _ in 0..5 {
-        app.login_response(&app.anonymous(), &adviser.email, "mauvais").await;
+        app.login_response(&app.anonymous(), &adviser.email, "mauvais")
+            .await;
     }
-    let locked = app.login_response(&app.anonymous(), &adviser.email, PASSWORD).await;
+    let locked = app
+        .login_response(&app.anonymous(), &adviser.email, PASSWORD)
+        .await;
     assert_eq!(locked.status(), 401);
-    assert_eq!(problem(locked).await["type"], "urn:parcours:problem:invalid-credentials");
+    assert_eq!(
+        problem(locked).await["type"],
+        "urn:parcours:problem:invalid-credentials"
+    );
 }

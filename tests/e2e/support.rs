@@ -6,10 +6,10 @@ use parcours_domain::users::{DisplayName, Email, Role};
 use parcours_http::{AppState, Clock, HttpSettings};
 use parcours_mail::testing::SmtpSink;
 use parcours_mail::{MailSettings, Mailer};
-use parcours_persistence::{organisations, schema, territories, users, Db, DbSettings};
+use parcours_persistence::{Db, DbSettings, organisations, schema, territories, users};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub const PASSWORD: &str = "mot de passe de test";
@@ -48,7 +48,9 @@ impl TestDb {
         match std::env::var("PARCOURS_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = unique_name("parcours_t");
-                let admin = Db::connect(&DbSettings::new(admin_url.clone())).await.unwrap();
+                let admin = Db::connect(&DbSettings::new(admin_url.clone()))
+                    .await
+                    .unwrap();
                 use parcours_persistence::ConnectionTrait;
                 admin
                     .conn()
@@ -60,7 +62,10 @@ impl TestDb {
                     Some((base, query)) => (base.to_owned(), format!("?{query}")),
                     None => (admin_url.clone(), String::new()),
                 };
-                let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b).to_owned();
+                let base = base
+                    .rsplit_once('/')
+                    .map_or(base.as_str(), |(b, _)| b)
+                    .to_owned();
                 Self {
                     url: format!("{base}/{name}{query}"),
                     file: None,
@@ -77,7 +82,9 @@ impl TestDb {
     }
 
     pub async fn connect(&self) -> Db {
-        Db::connect(&DbSettings::new(self.url.clone())).await.unwrap()
+        Db::connect(&DbSettings::new(self.url.clone()))
+            .await
+            .unwrap()
     }
 
     /// Connected and migrated.
@@ -196,7 +203,10 @@ impl TestApp {
     }
 
     pub async fn user(&self, organisation_id: i64, role: Role) -> TestUser {
-        let email = format!("{}@exemple.test", unique_name(role.as_str()).replace('_', "."));
+        let email = format!(
+            "{}@exemple.test",
+            unique_name(role.as_str()).replace('_', ".")
+        );
         let user = users::create(
             self.db.conn(),
             &users::NewUser {
@@ -219,15 +229,25 @@ impl TestApp {
 
     /// An adviser of a new CitésLab organisation.
     pub async fn adviser(&self) -> TestUser {
-        let org = self.organisation("CitésLab Test", OrganisationKind::Citeslab).await;
+        let org = self
+            .organisation("CitésLab Test", OrganisationKind::Citeslab)
+            .await;
         self.user(org, Role::Adviser).await
     }
 
     pub fn anonymous(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap()
     }
 
-    pub async fn login_response(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+    pub async fn login_response(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
         client
             .post(self.url("/api/v1/session"))
             .json(&serde_json::json!({ "email": email, "password": password }))

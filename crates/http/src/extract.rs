@@ -214,7 +214,9 @@ mod unknown_field_tests {
     #[test]
     fn a_top_level_unknown_field_is_named_once() {
         let prefix = "Failed to deserialize the JSON body into the target type: ";
-        match data_error(&format!("{prefix}remember: unknown field `remember`, expected `email`")) {
+        match data_error(&format!(
+            "{prefix}remember: unknown field `remember`, expected `email`"
+        )) {
             ApiError::Validation(errors) => assert_eq!(errors.0[0].field, "remember"),
             other => panic!("{other:?}"),
         }
