@@ -1,6 +1,6 @@
 //! Signing in and out; session lifetime; failed-login slowdown.
 
-use crate::support::{PASSWORD, TestApp, problem, test_settings};
+use crate::support::{PASSWORD, TestApp, me_status, problem, test_settings};
 use chrono::Duration;
 use parcours_domain::users::{Email, Role};
 use parcours_persistence::users;
@@ -111,15 +111,7 @@ async fn logout_ends_the_session_server_side() {
             .unwrap()
             .contains("Max-Age=0")
     );
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(me_status(&app, &client).await, 401);
 }
 
 #[tokio::test]
@@ -179,15 +171,7 @@ async fn login_rotates_the_session_id() {
         .await
         .unwrap();
     assert_eq!(old.status(), 401);
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(me_status(&app, &client).await, 200);
 }
 
 #[tokio::test]
@@ -196,36 +180,12 @@ async fn sessions_end_after_thirty_idle_minutes() {
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(me_status(&app, &client).await, 200);
     // That use counted: another 29 minutes is still within the idle timeout.
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(me_status(&app, &client).await, 200);
     app.clock.advance(Duration::minutes(30));
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(me_status(&app, &client).await, 401);
 }
 
 #[tokio::test]
@@ -235,26 +195,10 @@ async fn sessions_end_after_twelve_hours_however_busy() {
     let client = app.login(&adviser).await;
     for _ in 0..(12 * 4 - 1) {
         app.clock.advance(Duration::minutes(15));
-        assert_eq!(
-            client
-                .get(app.url("/api/v1/me"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
+        assert_eq!(me_status(&app, &client).await, 200);
     }
     app.clock.advance(Duration::minutes(15));
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(me_status(&app, &client).await, 401);
 }
 
 #[tokio::test]
@@ -265,15 +209,7 @@ async fn timeouts_follow_the_configuration() {
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;
     app.clock.advance(Duration::minutes(5));
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(me_status(&app, &client).await, 401);
 }
 
 #[tokio::test]
@@ -285,15 +221,7 @@ async fn disabling_an_account_ends_its_sessions_at_once() {
     users::disable(app.db.conn(), &email, app.clock.now())
         .await
         .unwrap();
-    assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(me_status(&app, &client).await, 401);
     let again = app
         .login_response(&app.anonymous(), &adviser.email, PASSWORD)
         .await;

@@ -265,6 +265,17 @@ impl TestApp {
     }
 }
 
+/// The status `client` gets for `GET /api/v1/me`: 200 with a live session, 401 without.
+pub async fn me_status(app: &TestApp, client: &reqwest::Client) -> u16 {
+    client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Reads a problem+json body, checking the content type.
 pub async fn problem(response: reqwest::Response) -> serde_json::Value {
     let content_type = response

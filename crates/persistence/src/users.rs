@@ -98,16 +98,21 @@ pub async fn clear_failed_logins(conn: &impl ConnectionTrait, id: i64) -> Result
     Ok(())
 }
 
+/// The account of `email`, ready to change; `NotFound` when there is none.
+async fn editable(conn: &impl ConnectionTrait, email: &Email) -> Result<users::ActiveModel> {
+    Ok(find_by_email(conn, email)
+        .await?
+        .ok_or(PersistenceError::NotFound)?
+        .into())
+}
+
 /// Disables an account and ends its sessions at once. Returns the account.
 pub async fn disable(
     conn: &impl ConnectionTrait,
     email: &Email,
     now: DateTime<Utc>,
 ) -> Result<User> {
-    let user = find_by_email(conn, email)
-        .await?
-        .ok_or(PersistenceError::NotFound)?;
-    let mut active: users::ActiveModel = user.into();
+    let mut active = editable(conn, email).await?;
     active.disabled_at = Set(Some(now));
     active.updated_at = Set(now);
     let user = active.update(conn).await?;
@@ -121,10 +126,7 @@ pub async fn enable(
     email: &Email,
     now: DateTime<Utc>,
 ) -> Result<User> {
-    let user = find_by_email(conn, email)
-        .await?
-        .ok_or(PersistenceError::NotFound)?;
-    let mut active: users::ActiveModel = user.into();
+    let mut active = editable(conn, email).await?;
     active.disabled_at = Set(None);
     active.failed_logins = Set(0);
     active.locked_until = Set(None);
@@ -139,10 +141,7 @@ pub async fn set_password(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<User> {
-    let user = find_by_email(conn, email)
-        .await?
-        .ok_or(PersistenceError::NotFound)?;
-    let mut active: users::ActiveModel = user.into();
+    let mut active = editable(conn, email).await?;
     active.password_hash = Set(password_hash.to_owned());
     active.password_changed_at = Set(now);
     active.failed_logins = Set(0);
