@@ -5,8 +5,12 @@
 
 pub mod string_enum;
 
+pub mod access;
 pub mod auth;
+pub mod contacts;
+pub mod holders;
 pub mod organisations;
+pub mod pathway;
 pub mod users;
 pub mod validation;
 
