@@ -159,7 +159,7 @@ impl Siret {
         }
         let numbers: Vec<u32> = value.chars().filter_map(|c| c.to_digit(10)).collect();
         let valid = if value.starts_with("356000000") {
-            numbers.iter().sum::<u32>() % 5 == 0
+            numbers.iter().sum::<u32>().is_multiple_of(5)
         } else {
             luhn(&numbers)
         };
@@ -189,7 +189,7 @@ fn luhn(numbers: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A birth date that makes the person 15 to 99 years old on `today`.

@@ -27,6 +27,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("conflit")]
     Conflict(String),
+    #[error("en-tête If-Match requis")]
+    PreconditionRequired,
+    #[error("version périmée")]
+    PreconditionFailed,
     #[error("corps trop volumineux")]
     PayloadTooLarge,
     #[error("type de contenu non pris en charge")]
@@ -101,6 +105,16 @@ impl ApiError {
                 StatusCode::CONFLICT,
                 "conflict",
                 "Conflit avec l'état actuel",
+            ),
+            Self::PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                "Modification refusée : envoyez l'en-tête If-Match avec l'ETag de votre dernière lecture",
+            ),
+            Self::PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "Modification refusée : la fiche a changé depuis votre lecture ; rechargez-la puis recommencez",
             ),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -56,6 +56,11 @@ pub const NON_API_ROUTES: &[&str] = &[
     tags(
         (name = "session", description = "Connexion, déconnexion, utilisateur connecté"),
         (name = "organisations", description = "Structures partenaires"),
+        (name = "holders", description = "Porteurs de projet : fiche, parcours, historique"),
+        (name = "projects", description = "Projets des porteurs"),
+        (name = "contacts", description = "Contacts et actions de suivi"),
+        (name = "consents", description = "Consentements"),
+        (name = "qpv", description = "Référentiel des quartiers prioritaires"),
     )
 )]
 struct ApiDoc;

@@ -1,15 +1,21 @@
 //! Parcours persistence: sea-orm entities, repositories and transactions, on SQLite (the
 //! embedded default) and PostgreSQL (production).
 
+pub mod audit;
+pub mod consents;
+pub mod contacts;
 mod db;
 pub mod entities;
 mod error;
+pub mod holders;
 pub mod organisations;
+pub mod projects;
 pub mod qpv;
 pub mod schema;
 pub mod seeds;
 pub mod sessions;
 pub mod territories;
+pub mod timeline;
 pub mod users;
 
 pub use db::{Db, DbSettings, commit};

@@ -1,7 +1,12 @@
 //! The JSON API under `/api/v1`. Every route is declared through `routes!` so that it
 //! is in the OpenAPI document.
 
+mod access;
+pub mod contacts;
+pub mod holders;
 pub mod organisations;
+pub mod projects;
+pub mod qpv;
 pub mod session;
 
 use crate::state::AppState;
@@ -11,4 +16,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(session::router())
         .merge(organisations::router())
+        .merge(holders::router())
+        .merge(projects::router())
+        .merge(contacts::router())
+        .merge(qpv::router())
 }

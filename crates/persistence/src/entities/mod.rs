@@ -1,6 +1,12 @@
 //! sea-orm entities, one per table, kept apart from the hand-written queries.
 
+pub mod audit_entries;
+pub mod consents;
+pub mod contacts;
+pub mod holders;
 pub mod organisations;
+pub mod pathway_events;
+pub mod projects;
 pub mod qpv;
 pub mod qpv_communes;
 pub mod sessions;

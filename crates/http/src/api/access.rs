@@ -1,0 +1,96 @@
+//! Reaching one holder's file: role check (403), organisation check (404, so existence
+//! is not revealed), optimistic-lock headers, and the audit entry.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::request_id;
+use crate::state::AppState;
+use axum::http::{HeaderMap, HeaderValue, header};
+use parcours_domain::access::{HolderAccess, handles_personal_data, holder_access};
+use parcours_persistence::audit::{self, Actor};
+use parcours_persistence::holders::{self, Holder};
+use parcours_persistence::{ConnectionTrait, DatabaseTransaction};
+
+/// Coordinators and platform admins never reach personal data: 403.
+pub fn require_personal_data_role(user: &CurrentUser) -> ApiResult<()> {
+    if handles_personal_data(user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+pub fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        user_id: user.id,
+        organisation_id: user.organisation_id,
+        request_id: request_id::current(),
+    }
+}
+
+/// Parses a path id; anything that is not one is simply not found.
+pub fn parse_id(raw: &str) -> ApiResult<i64> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+/// Loads a holder the user may see, inside `txn`, and audits the access as `action`.
+pub async fn holder_for(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    action: &str,
+) -> ApiResult<Holder> {
+    require_personal_data_role(user)?;
+    let holder = holders::get(txn, id).await?.ok_or(ApiError::NotFound)?;
+    if holder_access(
+        user.role,
+        user.organisation_id,
+        holder.referent_organisation_id,
+    ) == HolderAccess::Hidden
+    {
+        return Err(ApiError::NotFound);
+    }
+    audit::record(txn, &actor(user), action, holder.id, state.clock.now()).await?;
+    Ok(holder)
+}
+
+pub async fn audit_many(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    ids: &[i64],
+) -> ApiResult<()> {
+    let actor = actor(user);
+    let now = state.clock.now();
+    for id in ids {
+        audit::record(conn, &actor, action, *id, now).await?;
+    }
+    Ok(())
+}
+
+pub fn etag(kind: &str, id: i64, version: i32) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{kind}{id}-v{version}\""))
+        .unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+/// The version an `If-Match` header names: 428 without one, 412 when it is not the
+/// current one.
+pub fn require_if_match(
+    headers: &HeaderMap,
+    kind: &str,
+    id: i64,
+    current_version: i32,
+) -> ApiResult<i32> {
+    let value = headers
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?
+        .to_str()
+        .map_err(|_| ApiError::PreconditionFailed)?;
+    if value.trim() == etag(kind, id, current_version).to_str().unwrap_or_default() {
+        Ok(current_version)
+    } else {
+        Err(ApiError::PreconditionFailed)
+    }
+}

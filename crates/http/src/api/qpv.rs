@@ -1,0 +1,71 @@
+//! Look-up in the QPV reference list.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use parcours_persistence::qpv;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search_qpv))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QpvSearch {
+    /// Start of a code, or part of a quartier's or commune's name.
+    q: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QpvView {
+    pub code: String,
+    pub name: String,
+    pub communes: Vec<CommuneView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommuneView {
+    pub insee: String,
+    pub name: String,
+}
+
+/// Quartiers matching `q` (50 at most), by code.
+#[utoipa::path(
+    get, path = "/qpv", tag = "qpv",
+    params(QpvSearch),
+    responses((status = 200, body = Vec<QpvView>), (status = 401, body = Problem, content_type = "application/problem+json")),
+)]
+async fn search_qpv(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Query(search): Query<QpvSearch>,
+) -> ApiResult<Json<Vec<QpvView>>> {
+    let q: String = search
+        .q
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(100)
+        .collect();
+    let found = qpv::search(state.db.conn(), &q, 50).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|v| QpvView {
+                code: v.code,
+                name: v.name,
+                communes: v
+                    .communes
+                    .into_iter()
+                    .map(|(insee, name)| CommuneView { insee, name })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}

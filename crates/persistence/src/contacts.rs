@@ -1,0 +1,153 @@
+//! Contacts with holders, and the follow-ups they leave.
+
+use crate::Result;
+use crate::entities::{contacts, holders};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+pub use contacts::Model as Contact;
+
+#[derive(Clone, Debug)]
+pub struct NewContact {
+    pub holder_id: i64,
+    pub organisation_id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub duration_minutes: Option<i32>,
+    pub topics: Vec<String>,
+    pub notes: Option<String>,
+    pub next_action: Option<String>,
+    pub next_action_due: Option<NaiveDate>,
+}
+
+/// Records a contact. It supersedes the open next actions the same organisation left on
+/// this holder: what happened since is now in the newer contact.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    new: NewContact,
+    now: DateTime<Utc>,
+) -> Result<Contact> {
+    contacts::Entity::update_many()
+        .col_expr(contacts::Column::NextActionDoneAt, Some(now).into())
+        .filter(contacts::Column::HolderId.eq(new.holder_id))
+        .filter(contacts::Column::OrganisationId.eq(new.organisation_id))
+        .filter(contacts::Column::NextActionDue.is_not_null())
+        .filter(contacts::Column::NextActionDoneAt.is_null())
+        .exec(conn)
+        .await?;
+    let id = contacts::Entity::insert(contacts::ActiveModel {
+        holder_id: Set(new.holder_id),
+        organisation_id: Set(new.organisation_id),
+        user_id: Set(new.user_id),
+        kind: Set(new.kind),
+        occurred_at: Set(new.occurred_at),
+        duration_minutes: Set(new.duration_minutes),
+        topics: Set(new.topics.join(",")),
+        notes: Set(new.notes),
+        next_action: Set(new.next_action),
+        next_action_due: Set(new.next_action_due),
+        next_action_done_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?
+    .last_insert_id;
+    contacts::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(crate::PersistenceError::NotFound)
+}
+
+/// A holder's contacts, newest first, a page at a time after (occurred_at, id).
+pub async fn for_holder(
+    conn: &impl ConnectionTrait,
+    holder_id: i64,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: u64,
+) -> Result<(Vec<Contact>, bool)> {
+    let mut select = contacts::Entity::find().filter(contacts::Column::HolderId.eq(holder_id));
+    if let Some((at, id)) = before {
+        select = select.filter(
+            Condition::any()
+                .add(contacts::Column::OccurredAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(contacts::Column::OccurredAt.eq(at))
+                        .add(contacts::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let mut rows = select
+        .order_by_desc(contacts::Column::OccurredAt)
+        .order_by_desc(contacts::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// A due or overdue next action, with the holder it concerns.
+#[derive(Clone, Debug)]
+pub struct FollowUp {
+    pub contact: Contact,
+    pub holder: holders::Model,
+}
+
+/// The next actions `user_id` left that are due on or before `today` and not yet
+/// superseded, on holders still followed by `organisation_id`; oldest due first.
+pub async fn follow_ups(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    organisation_id: i64,
+    today: NaiveDate,
+    after: Option<(NaiveDate, i64)>,
+    limit: u64,
+) -> Result<(Vec<FollowUp>, bool)> {
+    let mut select = contacts::Entity::find()
+        .filter(contacts::Column::UserId.eq(user_id))
+        .filter(contacts::Column::NextActionDoneAt.is_null())
+        .filter(contacts::Column::NextActionDue.lte(today));
+    if let Some((due, id)) = after {
+        select = select.filter(
+            Condition::any()
+                .add(contacts::Column::NextActionDue.gt(due))
+                .add(
+                    Condition::all()
+                        .add(contacts::Column::NextActionDue.eq(due))
+                        .add(contacts::Column::Id.gt(id)),
+                ),
+        );
+    }
+    let mut rows = select
+        .order_by_asc(contacts::Column::NextActionDue)
+        .order_by_asc(contacts::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let ids: Vec<i64> = rows.iter().map(|c| c.holder_id).collect();
+    let holders: std::collections::HashMap<i64, holders::Model> = holders::Entity::find()
+        .filter(holders::Column::Id.is_in(ids))
+        .filter(holders::Column::ReferentOrganisationId.eq(organisation_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    let items = rows
+        .into_iter()
+        .filter_map(|contact| {
+            let holder = holders.get(&contact.holder_id)?.clone();
+            Some(FollowUp { contact, holder })
+        })
+        .collect();
+    Ok((items, more))
+}

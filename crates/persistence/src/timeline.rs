@@ -1,0 +1,123 @@
+//! A holder's timeline: pathway events, contacts and consents merged, newest first.
+
+use crate::Result;
+use crate::entities::{consents, contacts, pathway_events};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// One entry, from whichever source.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    Pathway(pathway_events::Model),
+    Contact(contacts::Model),
+    Consent(consents::Model),
+}
+
+impl Entry {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Pathway(e) => e.occurred_at,
+            Self::Contact(c) => c.occurred_at,
+            Self::Consent(c) => c.recorded_at,
+        }
+    }
+
+    /// Ties on time are broken by source, then id: (time, source, id) orders everything.
+    pub fn source(&self) -> u8 {
+        match self {
+            Self::Pathway(_) => 3,
+            Self::Contact(_) => 2,
+            Self::Consent(_) => 1,
+        }
+    }
+
+    pub fn id(&self) -> i64 {
+        match self {
+            Self::Pathway(e) => e.id,
+            Self::Contact(c) => c.id,
+            Self::Consent(c) => c.id,
+        }
+    }
+
+    pub fn key(&self) -> (DateTime<Utc>, u8, i64) {
+        (self.at(), self.source(), self.id())
+    }
+}
+
+/// Rows of one source that come after `cursor` in (time desc, source desc, id desc).
+fn after<C: ColumnTrait>(
+    at: C,
+    id: C,
+    source: u8,
+    cursor: Option<(DateTime<Utc>, u8, i64)>,
+) -> Condition {
+    match cursor {
+        None => Condition::all(),
+        Some((c_at, c_source, _)) if source < c_source => Condition::all().add(at.lte(c_at)),
+        Some((c_at, c_source, _)) if source > c_source => Condition::all().add(at.lt(c_at)),
+        Some((c_at, _, c_id)) => Condition::any()
+            .add(at.lt(c_at))
+            .add(Condition::all().add(at.eq(c_at)).add(id.lt(c_id))),
+    }
+}
+
+/// One page of the timeline and whether more follow. Each source is read with its own
+/// index on (holder, time), `limit + 1` rows at most, then merged.
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    holder_id: i64,
+    cursor: Option<(DateTime<Utc>, u8, i64)>,
+    limit: u64,
+) -> Result<(Vec<Entry>, bool)> {
+    let pathway = pathway_events::Entity::find()
+        .filter(pathway_events::Column::HolderId.eq(holder_id))
+        .filter(after(
+            pathway_events::Column::OccurredAt,
+            pathway_events::Column::Id,
+            3,
+            cursor,
+        ))
+        .order_by_desc(pathway_events::Column::OccurredAt)
+        .order_by_desc(pathway_events::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let contacts = contacts::Entity::find()
+        .filter(contacts::Column::HolderId.eq(holder_id))
+        .filter(after(
+            contacts::Column::OccurredAt,
+            contacts::Column::Id,
+            2,
+            cursor,
+        ))
+        .order_by_desc(contacts::Column::OccurredAt)
+        .order_by_desc(contacts::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let consents = consents::Entity::find()
+        .filter(consents::Column::HolderId.eq(holder_id))
+        .filter(after(
+            consents::Column::RecordedAt,
+            consents::Column::Id,
+            1,
+            cursor,
+        ))
+        .order_by_desc(consents::Column::RecordedAt)
+        .order_by_desc(consents::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let mut entries: Vec<Entry> = pathway
+        .into_iter()
+        .map(Entry::Pathway)
+        .chain(contacts.into_iter().map(Entry::Contact))
+        .chain(consents.into_iter().map(Entry::Consent))
+        .collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.key()));
+    let more = entries.len() as u64 > limit;
+    entries.truncate(limit as usize);
+    Ok((entries, more))
+}
