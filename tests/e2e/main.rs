@@ -6,6 +6,7 @@ mod support;
 
 mod api_errors;
 mod binary;
+mod holders;
 mod organisations;
 mod routes;
 mod sessions;
