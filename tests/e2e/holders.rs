@@ -930,3 +930,50 @@ async fn role_by_route_table() {
         }
     }
 }
+
+#[tokio::test]
+async fn closing_a_pathway_leaves_no_follow_up_pending() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let client = app.login(&adviser).await;
+    let id = create_ok(&app, &client, "Awa", "Diallo").await["id"]
+        .as_i64()
+        .unwrap();
+    let contact = post(
+        &app,
+        &client,
+        &format!("/api/v1/holders/{id}/contacts"),
+        json!({
+            "kind": "telephone", "next_action": "Rappeler", "next_action_due": "2026-11-02"
+        }),
+    )
+    .await;
+    assert_eq!(contact.status(), 201);
+    let due: Value = client
+        .get(app.url("/api/v1/follow-ups"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(due["items"].as_array().unwrap().len(), 1);
+    assert_eq!(due["items"][0]["days_overdue"], 0);
+    let closed = post(
+        &app,
+        &client,
+        &format!("/api/v1/holders/{id}/close"),
+        json!({"outcome": "sans_nouvelles"}),
+    )
+    .await;
+    assert_eq!(closed.status(), 200);
+    let due: Value = client
+        .get(app.url("/api/v1/follow-ups"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(due["items"].as_array().unwrap().len(), 0);
+}

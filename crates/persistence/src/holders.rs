@@ -161,6 +161,19 @@ pub async fn apply_event(
     if update.exec(conn).await?.rows_affected == 0 {
         return Ok(None);
     }
+    if event.kind == PathwayEventKind::Close {
+        // A closed pathway leaves no follow-up pending.
+        crate::entities::contacts::Entity::update_many()
+            .col_expr(
+                crate::entities::contacts::Column::NextActionDoneAt,
+                Some(now).into(),
+            )
+            .filter(crate::entities::contacts::Column::HolderId.eq(holder.id))
+            .filter(crate::entities::contacts::Column::NextActionDoneAt.is_null())
+            .filter(crate::entities::contacts::Column::NextActionDue.is_not_null())
+            .exec(conn)
+            .await?;
+    }
     record_event(conn, holder, user_id, event, siret, now).await?;
     get(conn, holder.id).await
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod consents;
 pub mod contacts;
 mod db;
+pub mod demo;
 pub mod entities;
 mod error;
 pub mod holders;

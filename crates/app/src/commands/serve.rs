@@ -10,7 +10,7 @@ use parcours_domain::auth::{LoginThrottle, SessionPolicy};
 use parcours_http::auth::passwords;
 use parcours_http::{AppState, Clock, HttpSettings};
 use parcours_mail::{MailSettings, Mailer};
-use parcours_persistence::{Db, commit, organisations, seeds, sessions};
+use parcours_persistence::{Db, commit, demo, organisations, seeds, sessions};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,6 +18,9 @@ use std::time::Duration;
 
 /// The password `parcours demo` gives every demo account. Demo data only, on loopback.
 pub const DEMO_PASSWORD: &str = "demo-parcours-2026";
+
+/// Size of the demo caseload: enough to look like a real one.
+const DEMO_HOLDERS: usize = 200;
 
 const DEMO_SEEDS: seeds::SeedTexts<'static> = seeds::SeedTexts {
     territories: Some(include_str!("../../../../seeds/demo/territories.toml")),
@@ -55,11 +58,15 @@ pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     if organisations::count(db.conn()).await? == 0 {
         let hash = passwords::hash_blocking(DEMO_PASSWORD.to_owned()).await?;
         let txn = db.begin_write().await?;
-        seeds::apply(&txn, &set, &hash, Utc::now()).await?;
+        let now = Utc::now();
+        seeds::apply(&txn, &set, &hash, now).await?;
+        let caseload = demo::generate(&txn, DEMO_HOLDERS, now).await?;
         commit(txn).await?;
         println!(
-            "Données de démonstration (fictives) chargées dans {}.",
-            args.db.display()
+            "Données de démonstration (fictives) chargées dans {} : {} porteurs de projet, {} contacts.",
+            args.db.display(),
+            caseload.holders,
+            caseload.contacts
         );
     } else {
         println!(

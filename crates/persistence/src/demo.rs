@@ -1,0 +1,412 @@
+//! A fictional caseload for the demo: about 200 porteurs de projet spread over the
+//! stages, with projects, contacts, follow-ups (some overdue), consents and outcomes.
+//! Deterministic: the same database gets the same people.
+
+use crate::entities::{organisations, users};
+use crate::holders::HolderFields;
+use crate::{Result, consents, contacts, holders, projects};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use parcours_domain::pathway::{Outcome, Pathway, Stage};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+const FIRST_NAMES: &[(&str, &str)] = &[
+    ("Aïssata", "femme"),
+    ("Mamadou", "homme"),
+    ("Leïla", "femme"),
+    ("Yanis", "homme"),
+    ("Fatoumata", "femme"),
+    ("Kévin", "homme"),
+    ("Samira", "femme"),
+    ("Moussa", "homme"),
+    ("Chloé", "femme"),
+    ("Rachid", "homme"),
+    ("Naïma", "femme"),
+    ("Julien", "homme"),
+    ("Awa", "femme"),
+    ("Bilal", "homme"),
+    ("Sabrina", "femme"),
+    ("Thierry", "homme"),
+    ("Inès", "femme"),
+    ("Ousmane", "homme"),
+    ("Mélissa", "femme"),
+    ("Hakim", "homme"),
+    ("Kadiatou", "femme"),
+    ("Benoît", "homme"),
+    ("Yasmine", "femme"),
+    ("Dylan", "homme"),
+    ("Nadia", "femme"),
+    ("Sofiane", "homme"),
+    ("Céline", "femme"),
+    ("Adama", "homme"),
+    ("Hawa", "femme"),
+    ("Loïc", "homme"),
+];
+const LAST_NAMES: &[&str] = &[
+    "Traoré", "Benali", "Diallo", "Nguyen", "Martin", "Haddad", "Konaté", "Lefèvre", "Cissé",
+    "Bensaïd", "Moreau", "Keïta", "Dubois", "Mansouri", "Camara", "Petit", "Bakayoko", "Girard",
+    "Touré", "Rahmani", "Fofana", "Lambert", "Sylla", "Chérif", "Rousseau",
+];
+const IDEAS: &[(&str, &str)] = &[
+    ("Traiteur de cuisine du monde à domicile", "restauration"),
+    (
+        "Salon de coiffure afro et barbier",
+        "services à la personne",
+    ),
+    ("Entreprise de nettoyage de bureaux", "propreté"),
+    ("Boutique de prêt-à-porter modeste", "commerce"),
+    ("Auto-école associative", "formation"),
+    ("Food-truck de street-food", "restauration"),
+    ("Réparation de téléphones et d'ordinateurs", "numérique"),
+    ("Couturière retoucheuse en atelier partagé", "artisanat"),
+    ("Transport de personnes (VTC)", "transport"),
+    ("Épicerie fine de produits d'Afrique de l'Ouest", "commerce"),
+    ("Agence de communication digitale", "numérique"),
+    ("Garde d'enfants à domicile", "services à la personne"),
+    ("Rénovation intérieure et peinture", "bâtiment"),
+    ("Coaching sportif en plein air", "sport"),
+];
+const TOPICS: &[&str] = &[
+    "idee",
+    "etude_de_marche",
+    "financement",
+    "statut_juridique",
+    "administratif",
+    "commercial",
+    "frein_mobilite",
+    "frein_garde_enfant",
+    "frein_logement",
+    "frein_numerique",
+];
+const KINDS: &[&str] = &[
+    "entretien",
+    "telephone",
+    "email",
+    "atelier",
+    "permanence",
+    "entretien",
+    "telephone",
+];
+const SITUATIONS: &[&str] = &[
+    "demandeur_emploi",
+    "rsa",
+    "ass",
+    "jeune_sans_emploi",
+    "salarie",
+    "etudiant",
+    "autre",
+];
+const EDUCATION: &[&str] = &[
+    "infra_3", "niveau_3", "niveau_4", "niveau_5", "niveau_6", "niveau_7",
+];
+const NEXT_ACTIONS: &[&str] = &[
+    "Rappeler pour faire le point",
+    "Relire le prévisionnel",
+    "Envoyer la liste des pièces",
+    "Préparer le comité de prêt",
+    "Orienter vers un atelier statut juridique",
+    "Vérifier l'immatriculation",
+];
+
+/// A small deterministic generator (an LCG): demo data must be the same every time.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// A SIRET that passes the Luhn check, built from the generator.
+fn siret(dice: &mut Dice) -> String {
+    let mut digits: Vec<u32> = (0..13).map(|_| dice.below(10) as u32).collect();
+    if digits[0] == 3 {
+        digits[0] = 4; // stay clear of La Poste's SIREN
+    }
+    for last in 0..10 {
+        let mut candidate = digits.clone();
+        candidate.push(last);
+        let sum: u32 = candidate
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, &d)| {
+                if i % 2 == 1 {
+                    let x = d * 2;
+                    if x > 9 { x - 9 } else { x }
+                } else {
+                    d
+                }
+            })
+            .sum();
+        if sum.is_multiple_of(10) {
+            return candidate
+                .iter()
+                .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
+                .collect();
+        }
+    }
+    unreachable!("one of ten check digits always fits")
+}
+
+/// What was generated.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    pub holders: u64,
+    pub contacts: u64,
+}
+
+/// Generates the caseload for every adviser of the territory's partner organisations
+/// (coordinators' and platform organisations get none). `now` anchors the dates.
+pub async fn generate(
+    conn: &impl ConnectionTrait,
+    holders_wanted: usize,
+    now: DateTime<Utc>,
+) -> Result<DemoReport> {
+    let advisers: Vec<users::Model> = users::Entity::find()
+        .filter(users::Column::Role.is_in(["adviser", "org_admin"]))
+        .order_by_asc(users::Column::Id)
+        .all(conn)
+        .await?;
+    if advisers.is_empty() {
+        return Ok(DemoReport::default());
+    }
+    let qpv_codes: Vec<String> = crate::entities::qpv::Entity::find()
+        .order_by_asc(crate::entities::qpv::Column::Code)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|q| q.code)
+        .collect();
+    let org_kinds: std::collections::HashMap<i64, String> = organisations::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.kind))
+        .collect();
+    let mut dice = Dice(2026);
+    let mut report = DemoReport::default();
+    for n in 0..holders_wanted {
+        let adviser = &advisers[n % advisers.len()];
+        let kind = org_kinds
+            .get(&adviser.organisation_id)
+            .map_or("autre", String::as_str);
+        // Each network works mostly at its own end of the pathway.
+        let (entry, furthest) = match kind {
+            "citeslab" => (Stage::Sensibilisation, Stage::Accompagnement),
+            "caq" => (Stage::Accompagnement, Stage::Hebergement),
+            _ => (Stage::Information, Stage::Hebergement),
+        };
+        let started = now - Duration::days(20 + dice.below(520) as i64);
+        let (first, gender) = *dice.pick(FIRST_NAMES);
+        let last = *dice.pick(LAST_NAMES);
+        let birth = NaiveDate::from_ymd_opt(
+            1960 + dice.below(46) as i32,
+            1 + dice.below(12) as u32,
+            1 + dice.below(28) as u32,
+        )
+        .unwrap_or_default();
+        let in_qpv = !qpv_codes.is_empty() && dice.chance(78);
+        let fields = HolderFields {
+            first_name: first.to_owned(),
+            last_name: last.to_owned(),
+            birth_date: Some(birth),
+            gender: Some(gender.to_owned()),
+            email: dice.chance(80).then(|| {
+                format!(
+                    "{}.{}{}@exemple.test",
+                    parcours_domain::holders::search_key(first),
+                    parcours_domain::holders::search_key(last).replace(' ', ""),
+                    n
+                )
+            }),
+            phone: Some(format!("+336{:08}", dice.next() % 100_000_000)),
+            address: Some(format!(
+                "{} rue des Peupliers (fictive)",
+                1 + dice.below(120)
+            )),
+            postal_code: Some("00101".into()),
+            commune_insee: Some(["00101", "00102", "00103"][dice.below(3)].into()),
+            qpv_code: in_qpv.then(|| dice.pick(&qpv_codes).clone()),
+            qpv_status: if in_qpv {
+                "in_qpv"
+            } else if dice.chance(50) {
+                "not_in_qpv"
+            } else {
+                "unknown"
+            }
+            .into(),
+            qpv_status_source: if in_qpv || dice.chance(50) {
+                "adviser"
+            } else {
+                "non_renseigne"
+            }
+            .into(),
+            situation: Some(dice.pick(SITUATIONS).to_string()),
+            education_level: Some(dice.pick(EDUCATION).to_string()),
+            referent_user_id: Some(adviser.id),
+        };
+        let (mut pathway, event) = Pathway::start(entry);
+        let mut holder = holders::create(
+            conn,
+            adviser.organisation_id,
+            adviser.id,
+            fields,
+            &event,
+            started,
+        )
+        .await?;
+        let project = projects::create(
+            conn,
+            holder.id,
+            {
+                let (idea, sector) = *dice.pick(IDEAS);
+                projects::ProjectFields {
+                    idea: idea.to_owned(),
+                    sector: Some(sector.to_owned()),
+                    planned_legal_form: Some(
+                        ["ei", "sasu", "eurl", "scop"][dice.below(4)].to_owned(),
+                    ),
+                    micro_entreprise: dice.chance(40),
+                    collective: dice.chance(10),
+                    financing_need_eur: Some(1000 * (1 + dice.below(40)) as i64),
+                    ..Default::default()
+                }
+            },
+            started,
+        )
+        .await?;
+        consents::record(conn, holder.id, "suivi", true, adviser.id, started).await?;
+        if dice.chance(70) {
+            consents::record(
+                conn,
+                holder.id,
+                "partage_partenaires",
+                true,
+                adviser.id,
+                started,
+            )
+            .await?;
+        }
+        // Moves along the pathway, with contacts in between.
+        let mut at = started;
+        let span = (now - started).num_days().max(1);
+        let target = match dice.below(10) {
+            0..=2 => entry,
+            3..=6 => Stage::ALL[(entry as usize + 1).min(furthest as usize)],
+            _ => furthest,
+        };
+        let contact_count = 2 + dice.below(7);
+        for c in 0..contact_count {
+            let is_last = c + 1 == contact_count;
+            at += Duration::days(
+                1 + dice.below((span / contact_count as i64).max(1) as usize) as i64,
+            );
+            if is_last {
+                // Advisers keep in touch: the latest contact is recent.
+                at = at.max(now - Duration::days(dice.below(25) as i64 + 1));
+            }
+            if at >= now {
+                break;
+            }
+            if pathway.stage < target && c % 2 == 1 {
+                let next = Stage::ALL[pathway.stage as usize + 1];
+                let (moved, event) = pathway
+                    .move_to(next, None)
+                    .map_err(|e| crate::PersistenceError::Conflict(e.to_string()))?;
+                pathway = moved;
+                holder = holders::apply_event(conn, &holder, adviser.id, &event, None, at)
+                    .await?
+                    .unwrap_or(holder);
+            }
+            let due = at.date_naive() + Duration::days(3 + dice.below(30) as i64);
+            let topics: Vec<String> = (0..1 + dice.below(3))
+                .map(|_| dice.pick(TOPICS).to_string())
+                .collect();
+            contacts::create(
+                conn,
+                contacts::NewContact {
+                    holder_id: holder.id,
+                    organisation_id: adviser.organisation_id,
+                    user_id: adviser.id,
+                    kind: dice.pick(KINDS).to_string(),
+                    occurred_at: at,
+                    duration_minutes: Some([15, 30, 45, 60, 90][dice.below(5)]),
+                    topics,
+                    notes: Some("Échange de suivi (données fictives de démonstration).".into()),
+                    next_action: is_last.then(|| dice.pick(NEXT_ACTIONS).to_string()),
+                    next_action_due: is_last.then_some(due),
+                },
+                at,
+            )
+            .await?;
+            report.contacts += 1;
+        }
+        // Some pathways end.
+        if dice.chance(22) {
+            let outcome = *dice.pick(&[
+                Outcome::EntrepriseCreee,
+                Outcome::EntrepriseCreee,
+                Outcome::EmploiOuFormation,
+                Outcome::Abandon,
+                Outcome::SansNouvelles,
+            ]);
+            let closed_at = (at + Duration::days(2)).min(now);
+            let (_, event) = pathway
+                .close(outcome, None)
+                .map_err(|e| crate::PersistenceError::Conflict(e.to_string()))?;
+            let number = (outcome == Outcome::EntrepriseCreee).then(|| siret(&mut dice));
+            holders::apply_event(
+                conn,
+                &holder,
+                adviser.id,
+                &event,
+                number.as_deref(),
+                closed_at,
+            )
+            .await?;
+            if let Some(number) = number {
+                projects::record_creation(
+                    conn,
+                    &project,
+                    &number,
+                    closed_at.date_naive(),
+                    "ei",
+                    closed_at,
+                )
+                .await?;
+            }
+        }
+        report.holders += 1;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_sirets_pass_the_check() {
+        let mut dice = Dice(7);
+        for _ in 0..200 {
+            let number = siret(&mut dice);
+            assert!(
+                parcours_domain::holders::Siret::parse(&number).is_ok(),
+                "{number}"
+            );
+        }
+    }
+}
