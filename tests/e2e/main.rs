@@ -8,5 +8,6 @@ mod api_errors;
 mod binary;
 mod holders;
 mod organisations;
+mod plans;
 mod routes;
 mod sessions;

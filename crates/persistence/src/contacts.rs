@@ -73,11 +73,11 @@ pub async fn for_holder(
     let mut select = contacts::Entity::find().filter(contacts::Column::HolderId.eq(holder_id));
     if let Some((at, id)) = before {
         select = select.filter(
-            Condition::any()
-                .add(contacts::Column::OccurredAt.lt(at))
+            Condition::all()
+                .add(contacts::Column::OccurredAt.lte(at))
                 .add(
-                    Condition::all()
-                        .add(contacts::Column::OccurredAt.eq(at))
+                    Condition::any()
+                        .add(contacts::Column::OccurredAt.lt(at))
                         .add(contacts::Column::Id.lt(id)),
                 ),
         );
@@ -116,11 +116,11 @@ pub async fn follow_ups(
         .filter(contacts::Column::NextActionDue.lte(today));
     if let Some((due, id)) = after {
         select = select.filter(
-            Condition::any()
-                .add(contacts::Column::NextActionDue.gt(due))
+            Condition::all()
+                .add(contacts::Column::NextActionDue.gte(due))
                 .add(
-                    Condition::all()
-                        .add(contacts::Column::NextActionDue.eq(due))
+                    Condition::any()
+                        .add(contacts::Column::NextActionDue.gt(due))
                         .add(contacts::Column::Id.gt(id)),
                 ),
         );

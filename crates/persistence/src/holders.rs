@@ -227,6 +227,19 @@ fn prefix_end(prefix: &str) -> String {
 /// with the organisation, and the page starts where the last one ended, so the cost does
 /// not grow with the depth of the page.
 pub async fn list(conn: &impl ConnectionTrait, query: &HolderQuery) -> Result<(Vec<Holder>, bool)> {
+    let mut rows = list_select(query).all(conn).await?;
+    let more = rows.len() as u64 > query.limit;
+    rows.truncate(query.limit as usize);
+    Ok((rows, more))
+}
+
+/// The SQL of [`list`], for checking its plan.
+pub fn list_sql(backend: sea_orm::DbBackend, query: &HolderQuery) -> String {
+    use sea_orm::QueryTrait;
+    list_select(query).build(backend).to_string()
+}
+
+fn list_select(query: &HolderQuery) -> sea_orm::Select<holders::Entity> {
     let mut select = holders::Entity::find()
         .filter(holders::Column::ReferentOrganisationId.eq(query.organisation_id));
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
@@ -254,25 +267,23 @@ pub async fn list(conn: &impl ConnectionTrait, query: &HolderQuery) -> Result<(V
         select = select.filter(holders::Column::ReferentUserId.eq(referent));
     }
     if let Some((key, id)) = &query.after {
+        // `key >= k AND (key > k OR id > i)`: the first term bounds the index range, so
+        // a deep page starts where the previous one ended instead of filtering its way
+        // there.
         select = select.filter(
-            Condition::any()
-                .add(holders::Column::SortKey.gt(key.as_str()))
+            Condition::all()
+                .add(holders::Column::SortKey.gte(key.as_str()))
                 .add(
-                    Condition::all()
-                        .add(holders::Column::SortKey.eq(key.as_str()))
+                    Condition::any()
+                        .add(holders::Column::SortKey.gt(key.as_str()))
                         .add(holders::Column::Id.gt(*id)),
                 ),
         );
     }
-    let mut rows = select
+    select
         .order_by_asc(holders::Column::SortKey)
         .order_by_asc(holders::Column::Id)
         .limit(query.limit + 1)
-        .all(conn)
-        .await?;
-    let more = rows.len() as u64 > query.limit;
-    rows.truncate(query.limit as usize);
-    Ok((rows, more))
 }
 
 /// Holders whose referent is a given organisation, counted (demo seeding, checks).

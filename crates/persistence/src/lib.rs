@@ -10,6 +10,7 @@ pub mod entities;
 mod error;
 pub mod holders;
 pub mod organisations;
+pub mod pathway;
 pub mod projects;
 pub mod qpv;
 pub mod schema;
@@ -21,4 +22,4 @@ pub mod users;
 
 pub use db::{Db, DbSettings, commit};
 pub use error::{PersistenceError, Result};
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, TransactionTrait};
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};

@@ -105,11 +105,11 @@ pub async fn list(
     }
     if let Some((name, id)) = &query.after {
         select = select.filter(
-            Condition::any()
-                .add(organisations::Column::Name.gt(name.as_str()))
+            Condition::all()
+                .add(organisations::Column::Name.gte(name.as_str()))
                 .add(
-                    Condition::all()
-                        .add(organisations::Column::Name.eq(name.as_str()))
+                    Condition::any()
+                        .add(organisations::Column::Name.gt(name.as_str()))
                         .add(organisations::Column::Id.gt(*id)),
                 ),
         );

@@ -57,9 +57,9 @@ fn after<C: ColumnTrait>(
         None => Condition::all(),
         Some((c_at, c_source, _)) if source < c_source => Condition::all().add(at.lte(c_at)),
         Some((c_at, c_source, _)) if source > c_source => Condition::all().add(at.lt(c_at)),
-        Some((c_at, _, c_id)) => Condition::any()
-            .add(at.lt(c_at))
-            .add(Condition::all().add(at.eq(c_at)).add(id.lt(c_id))),
+        Some((c_at, _, c_id)) => Condition::all()
+            .add(at.lte(c_at))
+            .add(Condition::any().add(at.lt(c_at)).add(id.lt(c_id))),
     }
 }
 
