@@ -453,3 +453,53 @@ async fn sigterm_lets_requests_in_flight_finish() {
         .unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_qpv_list_is_imported_and_updated() {
+    let db = TestDb::new().await;
+    let conn = db.migrated().await;
+    let file = temp_path("qpv.csv");
+    // The ANCT layout: BOM, semicolons, extra columns, one row per quartier and commune.
+    std::fs::write(
+        &file,
+        "\u{feff}code_qp;lib_qp;dep;insee_com;lib_com;pop\n\
+         QN00101A;Les Tilleuls;001;00101;Villetest;2300\n\
+         QN00102A;Le Moulin;001;00102;Autreville;1800\n\
+         QN00102A;Le Moulin;001;00103;Troisville;1800\n",
+    )
+    .unwrap();
+    let import = || {
+        parcours()
+            .env("PARCOURS__DATABASE__URL", &db.url)
+            .args(["qpv", "import", file.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let first = import();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&first.stdout)
+            .contains("2 créé(s), 0 mis à jour, 3 rattachement(s)")
+    );
+    let second = import();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 créé(s), 2 mis à jour"));
+    let found = parcours_persistence::qpv::search(conn.conn(), "moulin", 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].communes.len(), 2);
+
+    std::fs::write(
+        &file,
+        "code_qp;lib_qp;insee_com;lib_com\nQN00101A;A;00101;V\nXX;B;00101;V\n",
+    )
+    .unwrap();
+    let bad = import();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ligne 3"));
+    let _ = std::fs::remove_file(file);
+}
