@@ -480,6 +480,23 @@ fn pathway_of(holder: &Holder) -> ApiResult<Pathway> {
     Ok(Pathway { stage, outcome })
 }
 
+/// Applies a pathway event to the holder as read in this transaction; a concurrent
+/// change in between is a 409.
+async fn record_event(
+    txn: &parcours_persistence::DatabaseTransaction,
+    holder: &Holder,
+    user: &CurrentUser,
+    event: &parcours_domain::pathway::PathwayEvent,
+    siret: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Holder> {
+    holders::apply_event(txn, holder, user.id, event, siret, now)
+        .await?
+        .ok_or(ApiError::Conflict(
+            "la fiche a changé entre-temps : rechargez-la".into(),
+        ))
+}
+
 fn pathway_error(field: &str, error: PathwayError) -> ApiError {
     ApiError::validation(field, error.to_string())
 }
@@ -520,11 +537,7 @@ async fn change_stage(
                 e,
             )
         })?;
-    let updated = holders::apply_event(&txn, &holder, user.id, &event, None, state.clock.now())
-        .await?
-        .ok_or(ApiError::Conflict(
-            "la fiche a changé entre-temps : rechargez-la".into(),
-        ))?;
+    let updated = record_event(&txn, &holder, &user, &event, None, state.clock.now()).await?;
     let response = respond(&txn, updated, StatusCode::OK).await?;
     commit(txn).await?;
     Ok(response)
@@ -638,11 +651,7 @@ async fn close_pathway(
         .map_err(|e| pathway_error("outcome", e))?;
     let now = state.clock.now();
     let siret = creation.as_ref().map(|(s, ..)| s.as_str().to_owned());
-    let updated = holders::apply_event(&txn, &holder, user.id, &event, siret.as_deref(), now)
-        .await?
-        .ok_or(ApiError::Conflict(
-            "la fiche a changé entre-temps : rechargez-la".into(),
-        ))?;
+    let updated = record_event(&txn, &holder, &user, &event, siret.as_deref(), now).await?;
     if let Some((siret, created_on, legal_form, Some(project))) = &creation {
         projects::record_creation(
             &txn,
@@ -694,11 +703,7 @@ async fn reopen_pathway(
     let (_, event) = pathway_of(&holder)?
         .reopen(request.reason.as_deref())
         .map_err(|e| pathway_error("reason", e))?;
-    let updated = holders::apply_event(&txn, &holder, user.id, &event, None, state.clock.now())
-        .await?
-        .ok_or(ApiError::Conflict(
-            "la fiche a changé entre-temps : rechargez-la".into(),
-        ))?;
+    let updated = record_event(&txn, &holder, &user, &event, None, state.clock.now()).await?;
     let response = respond(&txn, updated, StatusCode::OK).await?;
     commit(txn).await?;
     Ok(response)
