@@ -11,6 +11,8 @@ pub mod contacts;
 pub mod holders;
 pub mod organisations;
 pub mod pathway;
+pub mod referrals;
+pub mod services;
 pub mod users;
 pub mod validation;
 
