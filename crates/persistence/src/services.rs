@@ -1,0 +1,164 @@
+//! The partner directory: what each organisation offers.
+
+use crate::Result;
+use crate::entities::{organisations, services};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+pub use services::Model as Service;
+
+#[derive(Clone, Debug, Default)]
+pub struct ServiceFields {
+    pub name: String,
+    pub description: String,
+    pub stage: String,
+    pub needs: Vec<String>,
+    pub publics: Vec<String>,
+    pub sectors: Vec<String>,
+    pub financing_min_eur: Option<i64>,
+    pub financing_max_eur: Option<i64>,
+    pub places: Option<i32>,
+    pub contact: Option<String>,
+    pub active: bool,
+}
+
+fn apply(active: &mut services::ActiveModel, f: ServiceFields) {
+    active.name = Set(f.name);
+    active.description = Set(f.description);
+    active.stage = Set(f.stage);
+    active.needs = Set(f.needs.join(","));
+    active.publics = Set(f.publics.join(","));
+    active.sectors = Set(f.sectors.join(","));
+    active.financing_min_eur = Set(f.financing_min_eur);
+    active.financing_max_eur = Set(f.financing_max_eur);
+    active.places = Set(f.places);
+    active.contact = Set(f.contact);
+    active.active = Set(f.active);
+}
+
+/// The words of a comma-separated column.
+pub fn words(column: &str) -> Vec<String> {
+    column
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    fields: ServiceFields,
+    now: DateTime<Utc>,
+) -> Result<Service> {
+    let mut active = services::ActiveModel {
+        organisation_id: Set(organisation_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    apply(&mut active, fields);
+    let id = services::Entity::insert(active)
+        .exec(conn)
+        .await?
+        .last_insert_id;
+    get(conn, id)
+        .await?
+        .ok_or(crate::PersistenceError::NotFound)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Service>> {
+    Ok(services::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    fields: ServiceFields,
+    now: DateTime<Utc>,
+) -> Result<Option<Service>> {
+    let mut active = services::ActiveModel {
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    apply(&mut active, fields);
+    services::Entity::update_many()
+        .set(active)
+        .filter(services::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    get(conn, id).await
+}
+
+/// Filters and position for a page of the directory.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceQuery {
+    pub territory_id: Option<i64>,
+    pub stage: Option<String>,
+    /// Lower-cased words looked for in the name, description and sectors.
+    pub q: Option<String>,
+    pub after_id: Option<i64>,
+    pub limit: u64,
+}
+
+/// Active services, by id, a page at a time. A territory's directory is a few hundred
+/// services at most; the text filter runs on that page's candidates.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    query: &ServiceQuery,
+) -> Result<(Vec<(Service, organisations::Model)>, bool)> {
+    let mut select = services::Entity::find().filter(services::Column::Active.eq(true));
+    if let Some(stage) = &query.stage {
+        select = select.filter(services::Column::Stage.eq(stage.as_str()));
+    }
+    if let Some(after) = query.after_id {
+        select = select.filter(services::Column::Id.gt(after));
+    }
+    if let Some(territory) = query.territory_id {
+        let orgs: Vec<i64> = organisations::Entity::find()
+            .filter(organisations::Column::TerritoryId.eq(territory))
+            .select_only()
+            .column(organisations::Column::Id)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        select = select.filter(services::Column::OrganisationId.is_in(orgs));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        use sea_orm::sea_query::{Expr, ExprTrait, Func};
+        let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+        let lower =
+            |col: services::Column| Expr::expr(Func::lower(Expr::col(col))).like(pattern.clone());
+        select = select.filter(
+            Condition::any()
+                .add(lower(services::Column::Name))
+                .add(lower(services::Column::Description))
+                .add(lower(services::Column::Sectors)),
+        );
+    }
+    let mut rows = select
+        .order_by_asc(services::Column::Id)
+        .limit(query.limit + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > query.limit;
+    rows.truncate(query.limit as usize);
+    let ids: Vec<i64> = rows.iter().map(|s| s.organisation_id).collect();
+    let orgs: std::collections::HashMap<i64, organisations::Model> = organisations::Entity::find()
+        .filter(organisations::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    Ok((
+        rows.into_iter()
+            .filter_map(|s| orgs.get(&s.organisation_id).cloned().map(|o| (s, o)))
+            .collect(),
+        more,
+    ))
+}
