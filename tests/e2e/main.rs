@@ -9,5 +9,6 @@ mod binary;
 mod holders;
 mod organisations;
 mod plans;
+mod referrals;
 mod routes;
 mod sessions;

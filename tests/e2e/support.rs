@@ -118,8 +118,10 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Clock,
     pub territory_id: i64,
-    /// Receives what the app's mailer sends; kept alive with the app.
-    _smtp: SmtpSink,
+    /// The state the router serves, for running jobs as the server would.
+    pub state: AppState,
+    /// Receives what the app's mailer sends.
+    pub smtp: SmtpSink,
     /// Owns the database file, removed when the app is dropped.
     _test_db: TestDb,
     server: tokio::task::JoinHandle<()>,
@@ -155,7 +157,7 @@ impl TestApp {
         })
         .unwrap();
         let state = AppState::new(db.clone(), settings, clock.clone(), mailer);
-        let app = parcours_http::router(state);
+        let app = parcours_http::router(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
@@ -177,7 +179,8 @@ impl TestApp {
             db,
             clock,
             territory_id,
-            _smtp: smtp,
+            state,
+            smtp,
             _test_db: test_db,
             server,
         }

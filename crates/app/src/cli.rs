@@ -38,6 +38,26 @@ pub enum Command {
     /// Référentiel des quartiers prioritaires (QPV)
     #[command(subcommand)]
     Qpv(QpvCommand),
+    /// File d'envoi des e-mails
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Tâches planifiées (rappels et expiration des orientations)
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Envoie maintenant les messages dus, puis s'arrête
+    Run,
+    /// Affiche les messages en attente et en échec
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Passe une fois les échéances des orientations puis envoie les messages dus
+    RunOnce,
 }
 
 #[derive(Debug, Args)]

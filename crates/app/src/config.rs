@@ -17,6 +17,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub mail: MailConfig,
+    pub referrals: ReferralsConfig,
+    pub jobs: JobsConfig,
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub log: LogConfig,
@@ -30,6 +32,21 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     pub request_timeout_seconds: u64,
     pub shutdown_grace_seconds: u64,
+    pub public_url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralsConfig {
+    pub remind_after_days: u32,
+    pub expire_after_days: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    pub outbox_poll_seconds: u64,
+    pub deadlines_every_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +153,22 @@ impl Config {
                 "database.max_connections",
                 "2 au moins (une écriture n'arrête pas les lectures)",
             );
+        }
+        if self.referrals.remind_after_days == 0
+            || self.referrals.expire_after_days <= self.referrals.remind_after_days
+        {
+            return fail(
+                "referrals.expire_after_days",
+                "doit dépasser referrals.remind_after_days (et celui-ci être supérieur à 0)",
+            );
+        }
+        if self.jobs.outbox_poll_seconds == 0 || self.jobs.deadlines_every_seconds == 0 {
+            return fail("jobs", "intervalles supérieurs à 0 attendus");
+        }
+        if !(self.server.public_url.starts_with("http://")
+            || self.server.public_url.starts_with("https://"))
+        {
+            return fail("server.public_url", "URL http:// ou https:// attendue");
         }
         if self.login.max_lock_minutes == 0 {
             return fail("login.max_lock_minutes", "doit être supérieur à 0");

@@ -21,6 +21,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("accès refusé")]
     Forbidden,
+    #[error("action refusée : {0}")]
+    ForbiddenBecause(String),
     #[error("introuvable")]
     NotFound,
     #[error("méthode non autorisée")]
@@ -90,6 +92,11 @@ impl ApiError {
                 "invalid-credentials",
                 "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, la connexion au compte est suspendue quelques minutes.",
             ),
+            Self::ForbiddenBecause(_) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Action réservée à l'autre partie de l'orientation",
+            ),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -148,7 +155,9 @@ impl ApiError {
         let (status, kind, title) = self.parts();
         let (detail, errors) = match self {
             Self::BadRequest { detail, .. } => (Some(detail.clone()), Vec::new()),
-            Self::Conflict(detail) => (Some(detail.clone()), Vec::new()),
+            Self::Conflict(detail) | Self::ForbiddenBecause(detail) => {
+                (Some(detail.clone()), Vec::new())
+            }
             Self::Validation(errors) => (None, errors.0.clone()),
             _ => (None, Vec::new()),
         };

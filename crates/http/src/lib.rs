@@ -7,6 +7,7 @@ mod docs;
 pub mod error;
 pub mod extract;
 mod health;
+pub mod jobs;
 pub mod request_id;
 mod security;
 pub mod state;
@@ -61,6 +62,8 @@ pub const NON_API_ROUTES: &[&str] = &[
         (name = "contacts", description = "Contacts et actions de suivi"),
         (name = "consents", description = "Consentements"),
         (name = "qpv", description = "Référentiel des quartiers prioritaires"),
+        (name = "referrals", description = "Orientations entre partenaires"),
+        (name = "services", description = "Annuaire de l'offre des partenaires"),
     )
 )]
 struct ApiDoc;

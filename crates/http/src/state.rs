@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use parcours_domain::auth::{LoginThrottle, SessionPolicy};
+use parcours_domain::referrals::Deadlines;
 use parcours_mail::Mailer;
 use parcours_persistence::Db;
 use std::sync::{Arc, Mutex};
@@ -60,6 +61,10 @@ pub struct HttpSettings {
     pub login: LoginThrottle,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// The address users reach the service at, for links in e-mails.
+    pub public_url: String,
+    /// When unanswered referrals are reminded and expire.
+    pub referral_deadlines: Deadlines,
 }
 
 impl Default for HttpSettings {
@@ -71,6 +76,8 @@ impl Default for HttpSettings {
             login: LoginThrottle::default(),
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            public_url: "http://127.0.0.1:8080".into(),
+            referral_deadlines: Deadlines::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Parcours e-mail: building messages (French text with an HTML alternative) and
 //! delivering them over SMTP with lettre.
 
+pub mod referrals;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -66,6 +67,11 @@ impl Mailer {
 
     pub fn from_address(&self) -> &Mailbox {
         &self.from
+    }
+
+    /// The domain part of stable Message-IDs: the sender's.
+    pub fn message_id_domain(&self) -> String {
+        self.from.email.domain().to_owned()
     }
 
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {

@@ -217,17 +217,28 @@ pub async fn list(
     Ok((rows, more))
 }
 
-/// Sent referrals still unanswered at `sent_before`, oldest first; optionally only those
-/// to organisations of one territory.
+/// Sent referrals still unanswered at `sent_before`, oldest first, a page at a time
+/// after (sent_at, id); optionally only those to organisations of one territory.
 pub async fn unanswered_since(
     conn: &impl ConnectionTrait,
     sent_before: DateTime<Utc>,
     territory_id: Option<i64>,
+    after: Option<(DateTime<Utc>, i64)>,
     limit: u64,
 ) -> Result<Vec<Referral>> {
+    use sea_orm::Condition;
     let mut select = referrals::Entity::find()
         .filter(referrals::Column::Status.eq("sent"))
         .filter(referrals::Column::SentAt.lte(sent_before));
+    if let Some((at, id)) = after {
+        select = select.filter(
+            Condition::all().add(referrals::Column::SentAt.gte(at)).add(
+                Condition::any()
+                    .add(referrals::Column::SentAt.gt(at))
+                    .add(referrals::Column::Id.gt(id)),
+            ),
+        );
+    }
     if let Some(territory) = territory_id {
         let orgs: Vec<i64> = organisations::Entity::find()
             .filter(organisations::Column::TerritoryId.eq(territory))

@@ -3,7 +3,7 @@
 mod admin;
 mod serve;
 
-use crate::cli::{Cli, Command, QpvCommand, UserCommand};
+use crate::cli::{Cli, Command, JobsCommand, OutboxCommand, QpvCommand, UserCommand};
 use crate::config::Config;
 use crate::telemetry;
 use parcours_persistence::{Db, DbSettings};
@@ -48,6 +48,9 @@ pub fn run(cli: Cli) -> ExitCode {
                 admin::user_password(&config, &args.email).await
             }
             Command::Qpv(QpvCommand::Import(args)) => admin::qpv_import(&config, &args.file).await,
+            Command::Outbox(OutboxCommand::Run) => serve::outbox_run(&config).await,
+            Command::Outbox(OutboxCommand::Status) => serve::outbox_status(&config).await,
+            Command::Jobs(JobsCommand::RunOnce) => serve::jobs_run_once(&config).await,
         }
     });
     match result {

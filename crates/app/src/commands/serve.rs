@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::Utc;
 use parcours_domain::auth::{LoginThrottle, SessionPolicy};
 use parcours_http::auth::passwords;
-use parcours_http::{AppState, Clock, HttpSettings};
+use parcours_http::{AppState, Clock, HttpSettings, jobs};
 use parcours_mail::{MailSettings, Mailer};
 use parcours_persistence::{Db, commit, demo, organisations, seeds, sessions};
 use std::io::Write;
@@ -101,28 +101,37 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
         },
         body_limit_bytes: config.server.body_limit_bytes,
         request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
+        public_url: config.server.public_url.clone(),
+        referral_deadlines: parcours_domain::referrals::Deadlines {
+            remind_after: chrono::Duration::days(config.referrals.remind_after_days.into()),
+            expire_after: chrono::Duration::days(config.referrals.expire_after_days.into()),
+        },
     }
 }
 
 /// Serves until SIGTERM or Ctrl-C, lets requests in flight finish (within the grace
 /// period), then closes the database.
+fn state(config: &Config, db: Db, secure: bool) -> anyhow::Result<AppState> {
+    let mailer = Mailer::new(&MailSettings {
+        smtp_url: config.mail.smtp_url.clone(),
+        from: config.mail.from.clone(),
+        timeout: Duration::from_secs(config.mail.timeout_seconds),
+    })?;
+    Ok(AppState::new(
+        db,
+        http_settings(config, secure),
+        Clock::system(),
+        mailer,
+    ))
+}
+
 async fn run_server(
     config: &Config,
     db: Db,
     listen: SocketAddr,
     secure: bool,
 ) -> anyhow::Result<()> {
-    let mailer = Mailer::new(&MailSettings {
-        smtp_url: config.mail.smtp_url.clone(),
-        from: config.mail.from.clone(),
-        timeout: Duration::from_secs(config.mail.timeout_seconds),
-    })?;
-    let state = AppState::new(
-        db.clone(),
-        http_settings(config, secure),
-        Clock::system(),
-        mailer,
-    );
+    let state = state(config, db.clone(), secure)?;
     let app = parcours_http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -132,7 +141,12 @@ async fn run_server(
     let _ = std::io::stdout().flush();
     tracing::info!(%address, secure, "listening");
 
-    let purge = tokio::spawn(purge_sessions(state));
+    let purge = tokio::spawn(purge_sessions(state.clone()));
+    let worker = tokio::spawn(background_jobs(
+        state,
+        Duration::from_secs(config.jobs.outbox_poll_seconds),
+        Duration::from_secs(config.jobs.deadlines_every_seconds),
+    ));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -156,6 +170,7 @@ async fn run_server(
         }
     }
     purge.abort();
+    worker.abort();
     db.close().await?;
     tracing::info!("stopped");
     Ok(())
@@ -193,4 +208,71 @@ async fn purge_sessions(state: AppState) {
             Err(error) => tracing::warn!(error = %error, "session purge failed"),
         }
     }
+}
+
+/// The in-process scheduler: delivers the outbox often, runs referral deadlines less
+/// often. Errors are logged and retried at the next tick.
+async fn background_jobs(state: AppState, outbox_every: Duration, deadlines_every: Duration) {
+    let mut outbox_tick = tokio::time::interval(outbox_every);
+    let mut deadlines_tick = tokio::time::interval(deadlines_every);
+    loop {
+        tokio::select! {
+            _ = deadlines_tick.tick() => match jobs::referral_deadlines(&state).await {
+                Ok(report) if report != jobs::Deadlines::default() => tracing::info!(reminded = report.reminded, expired = report.expired, "referral deadlines"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error, "referral deadlines failed"),
+            },
+            _ = outbox_tick.tick() => match jobs::deliver_due(&state).await {
+                Ok(report) if report != jobs::Delivery::default() => tracing::info!(sent = report.sent, retried = report.retried, given_up = report.given_up, "outbox"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error, "outbox delivery failed"),
+            },
+        }
+    }
+}
+
+async fn ready_state(config: &Config) -> anyhow::Result<AppState> {
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    state(config, db, config.server.secure)
+}
+
+pub async fn outbox_run(config: &Config) -> anyhow::Result<()> {
+    let state = ready_state(config).await?;
+    let report = jobs::deliver_due(&state).await?;
+    println!(
+        "Outbox : {} envoyé(s), {} à réessayer, {} abandonné(s).",
+        report.sent, report.retried, report.given_up
+    );
+    Ok(())
+}
+
+pub async fn outbox_status(config: &Config) -> anyhow::Result<()> {
+    let state = ready_state(config).await?;
+    let (status, failed) = parcours_persistence::outbox::status(state.db.conn()).await?;
+    println!(
+        "En attente : {}   envoyés : {}   en échec : {}",
+        status.pending, status.sent, status.failed
+    );
+    for message in failed {
+        println!(
+            "  échec n° {} ({}, {} tentative(s)) : {}",
+            message.id,
+            message.kind,
+            message.attempts,
+            message.last_error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+pub async fn jobs_run_once(config: &Config) -> anyhow::Result<()> {
+    let state = ready_state(config).await?;
+    let deadlines = jobs::referral_deadlines(&state).await?;
+    let delivery = jobs::deliver_due(&state).await?;
+    println!(
+        "Orientations : {} rappel(s), {} expirée(s). Outbox : {} envoyé(s), {} à réessayer.",
+        deadlines.reminded, deadlines.expired, delivery.sent, delivery.retried
+    );
+    Ok(())
 }

@@ -7,8 +7,10 @@ use crate::request_id;
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue, header};
 use parcours_domain::access::{HolderAccess, handles_personal_data, holder_access};
+use parcours_domain::referrals::{ReceiverView, receiver_view};
 use parcours_persistence::audit::{self, Actor};
 use parcours_persistence::holders::{self, Holder};
+use parcours_persistence::referrals;
 use parcours_persistence::{ConnectionTrait, DatabaseTransaction};
 
 /// Coordinators and platform admins never reach personal data: 403.
@@ -49,7 +51,14 @@ pub async fn holder_for(
         holder.referent_organisation_id,
     ) == HolderAccess::Hidden
     {
-        return Err(ApiError::NotFound);
+        // A partner the holder was referred to sees the whole file once it accepted,
+        // until the referral ends.
+        let live = referrals::live_for(txn, holder.id, user.organisation_id).await?;
+        let accepted =
+            live.is_some_and(|r| r.status.parse().map(receiver_view) == Ok(ReceiverView::Full));
+        if !accepted {
+            return Err(ApiError::NotFound);
+        }
     }
     audit::record(txn, &actor(user), action, holder.id, state.clock.now()).await?;
     Ok(holder)

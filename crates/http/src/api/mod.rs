@@ -7,6 +7,8 @@ pub mod holders;
 pub mod organisations;
 pub mod projects;
 pub mod qpv;
+pub mod referrals;
+pub mod services;
 pub mod session;
 
 use crate::state::AppState;
@@ -20,4 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(projects::router())
         .merge(contacts::router())
         .merge(qpv::router())
+        .merge(referrals::router())
+        .merge(services::router())
 }
