@@ -503,3 +503,79 @@ async fn the_official_qpv_list_is_imported_and_updated() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("ligne 3"));
     let _ = std::fs::remove_file(file);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_outbox_workers_send_each_message_exactly_once() {
+    let db = TestDb::new().await;
+    let conn = db.migrated().await;
+    for n in 0..30 {
+        parcours_persistence::outbox::enqueue(
+            conn.conn(),
+            parcours_persistence::outbox::NewMessage {
+                kind: "test".into(),
+                recipient: format!("dest{n}@exemple.test"),
+                subject: format!("Message {n}"),
+                text: "Bonjour".into(),
+                html: "<p>Bonjour</p>".into(),
+                message_id: format!("<worker-{n}@parcours.test>"),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let sink = parcours_mail::testing::SmtpSink::start().await;
+    let worker = || {
+        parcours()
+            .env("PARCOURS__DATABASE__URL", &db.url)
+            .env("PARCOURS__MAIL__SMTP_URL", sink.url())
+            .args(["outbox", "run"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Two processes at once, as two servers behind a load balancer would run.
+    let (first, second) = (worker(), worker());
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        (
+            first.wait_with_output().unwrap(),
+            second.wait_with_output().unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let received = sink.received().await;
+    let mut ids: Vec<String> = received
+        .iter()
+        .map(|m| {
+            m.data
+                .lines()
+                .find(|l| l.starts_with("Message-ID:"))
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((received.len(), ids.len()), (30, 30));
+    let status = parcours()
+        .env("PARCOURS__DATABASE__URL", &db.url)
+        .args(["outbox", "status"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&status.stdout)
+            .contains("En attente : 0   envoyés : 30   en échec : 0")
+    );
+}

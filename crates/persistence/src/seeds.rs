@@ -9,6 +9,9 @@
 //! - `organisations.toml`: `[[organisations]]` with `name`, `kind`, `territory` (a code),
 //!   `notification_email`
 //! - `users.toml`: `[[users]]` with `email`, `name`, `role`, `organisation` (a name)
+//! - `services.toml`: `[[services]]` with `organisation` (a name), `name`, `description`,
+//!   `stage`, `needs`, `publics`, `sectors`, `financing_min_eur`, `financing_max_eur`,
+//!   `places`, `contact`
 
 use crate::qpv::{self, QpvRecord};
 use crate::{PersistenceError, organisations, territories, users};
@@ -33,6 +36,32 @@ pub struct SeedSet {
     pub qpv: Vec<QpvRecord>,
     pub organisations: Vec<SeedOrganisation>,
     pub users: Vec<SeedUser>,
+    pub services: Vec<SeedService>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedService {
+    pub organisation: String,
+    pub name: String,
+    pub description: String,
+    pub stage: parcours_domain::pathway::Stage,
+    #[serde(default)]
+    pub needs: Vec<parcours_domain::services::Need>,
+    #[serde(default)]
+    pub publics: Vec<parcours_domain::services::Public>,
+    #[serde(default)]
+    pub sectors: Vec<String>,
+    pub financing_min_eur: Option<i64>,
+    pub financing_max_eur: Option<i64>,
+    pub places: Option<i32>,
+    pub contact: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServicesFile {
+    services: Vec<SeedService>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +103,7 @@ pub struct SeedReport {
     pub organisations: u64,
     pub users_created: u64,
     pub users_existing: u64,
+    pub services: u64,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +149,7 @@ pub struct SeedTexts<'a> {
     pub qpv: Option<&'a str>,
     pub organisations: Option<&'a str>,
     pub users: Option<&'a str>,
+    pub services: Option<&'a str>,
 }
 
 /// Reads and checks a seed directory without touching the database.
@@ -135,11 +166,12 @@ pub fn read_dir(dir: &Path) -> Result<SeedSet, SeedError> {
             .map(Some)
             .map_err(|e| file_error(&path, e))
     };
-    let (territories, qpv, organisations, users) = (
+    let (territories, qpv, organisations, users, services) = (
         read("territories.toml")?,
         read("qpv.csv")?,
         read("organisations.toml")?,
         read("users.toml")?,
+        read("services.toml")?,
     );
     parse(
         dir,
@@ -148,6 +180,7 @@ pub fn read_dir(dir: &Path) -> Result<SeedSet, SeedError> {
             qpv: qpv.as_deref(),
             organisations: organisations.as_deref(),
             users: users.as_deref(),
+            services: services.as_deref(),
         },
     )
 }
@@ -193,6 +226,9 @@ pub fn parse(dir: &Path, texts: SeedTexts<'_>) -> Result<SeedSet, SeedError> {
                 organisation: raw.organisation,
             });
         }
+    }
+    if let Some(text) = texts.services {
+        set.services = parse_toml::<ServicesFile>(&dir.join("services.toml"), text)?.services;
     }
     Ok(set)
 }
@@ -274,6 +310,45 @@ pub async fn apply(
         )
         .await?;
         report.users_created += 1;
+    }
+    for service in &set.services {
+        let organisation_id = organisations::find_id_by_name(conn, &service.organisation)
+            .await?
+            .ok_or_else(|| unknown("structure", &service.organisation))?;
+        if crate::services::find_by_name(conn, organisation_id, &service.name)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        crate::services::create(
+            conn,
+            organisation_id,
+            crate::services::ServiceFields {
+                name: service.name.clone(),
+                description: service.description.clone(),
+                stage: service.stage.as_str().to_owned(),
+                needs: service
+                    .needs
+                    .iter()
+                    .map(|n| n.as_str().to_owned())
+                    .collect(),
+                publics: service
+                    .publics
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect(),
+                sectors: service.sectors.clone(),
+                financing_min_eur: service.financing_min_eur,
+                financing_max_eur: service.financing_max_eur,
+                places: service.places,
+                contact: service.contact.clone(),
+                active: true,
+            },
+            now,
+        )
+        .await?;
+        report.services += 1;
     }
     Ok(report)
 }

@@ -75,6 +75,18 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Service>
     Ok(services::Entity::find_by_id(id).one(conn).await?)
 }
 
+pub async fn find_by_name(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    name: &str,
+) -> Result<Option<Service>> {
+    Ok(services::Entity::find()
+        .filter(services::Column::OrganisationId.eq(organisation_id))
+        .filter(services::Column::Name.eq(name))
+        .one(conn)
+        .await?)
+}
+
 pub async fn update(
     conn: &impl ConnectionTrait,
     id: i64,

@@ -1,7 +1,8 @@
-//! A holder's timeline: pathway events, contacts and consents merged, newest first.
+//! A holder's timeline: pathway events, contacts, consents and referral steps merged,
+//! newest first.
 
 use crate::Result;
-use crate::entities::{consents, contacts, pathway_events};
+use crate::entities::{consents, contacts, pathway_events, referral_events, referrals};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -13,6 +14,8 @@ pub enum Entry {
     Pathway(pathway_events::Model),
     Contact(contacts::Model),
     Consent(consents::Model),
+    /// A step of a referral of this holder (sent, answered, reminded, closed).
+    Referral(referral_events::Model),
 }
 
 impl Entry {
@@ -21,6 +24,7 @@ impl Entry {
             Self::Pathway(e) => e.occurred_at,
             Self::Contact(c) => c.occurred_at,
             Self::Consent(c) => c.recorded_at,
+            Self::Referral(e) => e.occurred_at,
         }
     }
 
@@ -30,6 +34,7 @@ impl Entry {
             Self::Pathway(_) => 3,
             Self::Contact(_) => 2,
             Self::Consent(_) => 1,
+            Self::Referral(_) => 4,
         }
     }
 
@@ -38,6 +43,7 @@ impl Entry {
             Self::Pathway(e) => e.id,
             Self::Contact(c) => c.id,
             Self::Consent(c) => c.id,
+            Self::Referral(e) => e.id,
         }
     }
 
@@ -110,11 +116,36 @@ pub async fn page(
         .limit(limit + 1)
         .all(conn)
         .await?;
+    let referral_ids: Vec<i64> = referrals::Entity::find()
+        .filter(referrals::Column::HolderId.eq(holder_id))
+        .select_only()
+        .column(referrals::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let referral_steps = if referral_ids.is_empty() {
+        Vec::new()
+    } else {
+        referral_events::Entity::find()
+            .filter(referral_events::Column::ReferralId.is_in(referral_ids))
+            .filter(after(
+                referral_events::Column::OccurredAt,
+                referral_events::Column::Id,
+                4,
+                cursor,
+            ))
+            .order_by_desc(referral_events::Column::OccurredAt)
+            .order_by_desc(referral_events::Column::Id)
+            .limit(limit + 1)
+            .all(conn)
+            .await?
+    };
     let mut entries: Vec<Entry> = pathway
         .into_iter()
         .map(Entry::Pathway)
         .chain(contacts.into_iter().map(Entry::Contact))
         .chain(consents.into_iter().map(Entry::Consent))
+        .chain(referral_steps.into_iter().map(Entry::Referral))
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse(e.key()));
     let more = entries.len() as u64 > limit;

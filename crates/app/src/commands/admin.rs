@@ -47,12 +47,13 @@ pub async fn seed(config: &Config, dir: &Path) -> anyhow::Result<()> {
     let report = seeds::apply(&txn, &set, UNUSABLE_PASSWORD, Utc::now()).await?;
     commit(txn).await?;
     println!(
-        "Chargé : {} territoire(s), {} QPV, {} structure(s), {} compte(s) créé(s), {} compte(s) déjà présent(s).",
+        "Chargé : {} territoire(s), {} QPV, {} structure(s), {} compte(s) créé(s), {} compte(s) déjà présent(s), {} service(s).",
         report.territories,
         report.qpv,
         report.organisations,
         report.users_created,
-        report.users_existing
+        report.users_existing,
+        report.services
     );
     if report.users_created > 0 {
         println!(

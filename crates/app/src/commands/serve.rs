@@ -27,6 +27,7 @@ const DEMO_SEEDS: seeds::SeedTexts<'static> = seeds::SeedTexts {
     qpv: Some(include_str!("../../../../seeds/demo/qpv.csv")),
     organisations: Some(include_str!("../../../../seeds/demo/organisations.toml")),
     users: Some(include_str!("../../../../seeds/demo/users.toml")),
+    services: Some(include_str!("../../../../seeds/demo/services.toml")),
 };
 
 pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {

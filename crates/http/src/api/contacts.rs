@@ -367,12 +367,13 @@ async fn list_consents(
 /// One timeline entry: `type` says which fields are set.
 #[derive(Serialize, ToSchema)]
 pub struct TimelineEntry {
-    /// `parcours`, `contact` or `consentement`.
+    /// `parcours`, `contact`, `consentement` or `orientation`.
     #[serde(rename = "type")]
     pub kind: String,
     pub at: DateTime<Utc>,
     pub id: i64,
-    pub user_id: i64,
+    /// Who acted; none for the scheduler (reminders, expiry).
+    pub user_id: Option<i64>,
     /// For `parcours`: `entree`, `changement`, `cloture` or `reouverture`.
     pub event: Option<String>,
     pub from_stage: Option<String>,
@@ -381,6 +382,9 @@ pub struct TimelineEntry {
     pub reason: Option<String>,
     pub contact: Option<ContactView>,
     pub consent: Option<ConsentView>,
+    /// For `orientation`: the referral; `event` is the step (`send`, `accept`, `remind`…).
+    pub referral_id: Option<i64>,
+    pub referral_status: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -391,7 +395,7 @@ pub struct TimelinePage {
 
 fn timeline_entry(entry: Entry) -> TimelineEntry {
     let (at, id) = (entry.at(), entry.id());
-    let blank = |kind: &str, user_id| TimelineEntry {
+    let blank = |kind: &str, user_id: Option<i64>| TimelineEntry {
         kind: kind.to_owned(),
         at,
         id,
@@ -403,6 +407,8 @@ fn timeline_entry(entry: Entry) -> TimelineEntry {
         reason: None,
         contact: None,
         consent: None,
+        referral_id: None,
+        referral_status: None,
     };
     match entry {
         Entry::Pathway(e) => TimelineEntry {
@@ -411,20 +417,27 @@ fn timeline_entry(entry: Entry) -> TimelineEntry {
             to_stage: Some(e.to_stage),
             outcome: e.outcome,
             reason: e.reason,
-            ..blank("parcours", e.user_id)
+            ..blank("parcours", Some(e.user_id))
         },
         Entry::Contact(c) => {
             let user_id = c.user_id;
             TimelineEntry {
                 contact: Some(contact_view(c)),
-                ..blank("contact", user_id)
+                ..blank("contact", Some(user_id))
             }
         }
+        Entry::Referral(e) => TimelineEntry {
+            event: Some(e.action),
+            reason: e.reason,
+            referral_id: Some(e.referral_id),
+            referral_status: Some(e.to_status),
+            ..blank("orientation", e.user_id)
+        },
         Entry::Consent(c) => {
             let user_id = c.recorded_by;
             TimelineEntry {
                 consent: Some(consent_view(c)),
-                ..blank("consentement", user_id)
+                ..blank("consentement", Some(user_id))
             }
         }
     }
