@@ -16,6 +16,7 @@ string_enum! {
         Incubateur => "incubateur",
         Pepiniere => "pepiniere",
         Caq => "caq",
+        BoutiqueALEssai => "boutique_a_l_essai",
         Cci => "cci",
         Cma => "cma",
         MissionLocale => "mission_locale",
