@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_case_management;
 mod m20261122_000003_referrals;
+mod m20261122_000004_events_hosting;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_case_management::Migration),
             Box::new(m20261122_000003_referrals::Migration),
+            Box::new(m20261122_000004_events_hosting::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! newest first.
 
 use crate::Result;
-use crate::entities::{consents, contacts, pathway_events, referral_events, referrals};
+use crate::entities::{consents, contacts, event_attendees, events, hosting_agreements, pathway_events, referral_events, referrals};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -16,6 +16,10 @@ pub enum Entry {
     Consent(consents::Model),
     /// A step of a referral of this holder (sent, answered, reminded, closed).
     Referral(referral_events::Model),
+    /// Named attendance at an awareness event.
+    Attendance(event_attendees::Model, events::Model),
+    /// A hosting agreement (at its recording).
+    Hosting(hosting_agreements::Model),
 }
 
 impl Entry {
@@ -25,6 +29,8 @@ impl Entry {
             Self::Contact(c) => c.occurred_at,
             Self::Consent(c) => c.recorded_at,
             Self::Referral(e) => e.occurred_at,
+            Self::Attendance(a, _) => a.registered_at,
+            Self::Hosting(h) => h.created_at,
         }
     }
 
@@ -35,6 +41,8 @@ impl Entry {
             Self::Contact(_) => 2,
             Self::Consent(_) => 1,
             Self::Referral(_) => 4,
+            Self::Attendance(..) => 5,
+            Self::Hosting(_) => 6,
         }
     }
 
@@ -44,6 +52,8 @@ impl Entry {
             Self::Contact(c) => c.id,
             Self::Consent(c) => c.id,
             Self::Referral(e) => e.id,
+            Self::Attendance(_, e) => e.id,
+            Self::Hosting(h) => h.id,
         }
     }
 
@@ -140,15 +150,46 @@ pub async fn page(
             .all(conn)
             .await?
     };
+    // A person attends few events and holds few agreements: read them all, keep those
+    // past the cursor.
+    let attended = attended(conn, holder_id).await?;
+    let hosting = hosting_agreements::Entity::find()
+        .filter(hosting_agreements::Column::HolderId.eq(holder_id))
+        .all(conn)
+        .await?;
+    let small: Vec<Entry> = attended
+        .into_iter()
+        .map(|(a, e)| Entry::Attendance(a, e))
+        .chain(hosting.into_iter().map(Entry::Hosting))
+        .filter(|entry| cursor.is_none_or(|c| entry.key() < c))
+        .collect();
     let mut entries: Vec<Entry> = pathway
         .into_iter()
         .map(Entry::Pathway)
         .chain(contacts.into_iter().map(Entry::Contact))
         .chain(consents.into_iter().map(Entry::Consent))
         .chain(referral_steps.into_iter().map(Entry::Referral))
+        .chain(small)
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse(e.key()));
     let more = entries.len() as u64 > limit;
     entries.truncate(limit as usize);
     Ok((entries, more))
+}
+
+/// A holder's attendances with their events, in two queries.
+async fn attended(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<(event_attendees::Model, events::Model)>> {
+    let rows = event_attendees::Entity::find()
+        .filter(event_attendees::Column::HolderId.eq(holder_id))
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|a| a.event_id).collect();
+    let by_id: std::collections::HashMap<i64, events::Model> = events::Entity::find()
+        .filter(events::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    Ok(rows.into_iter().filter_map(|a| by_id.get(&a.event_id).cloned().map(|e| (a, e))).collect())
 }

@@ -31,6 +31,8 @@ pub struct Model {
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The awareness event where the person was first met, if any.
+    pub source_event_id: Option<i64>,
 }
 
 /// Ids and stage only: a holder's identity never reaches logs.

@@ -1,0 +1,176 @@
+//! Awareness events and their attendance.
+
+use crate::entities::{event_attendees, event_partners, events, holders};
+use crate::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+pub use events::Model as Event;
+
+#[derive(Clone, Debug, Default)]
+pub struct EventFields {
+    pub kind: String,
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub place: Option<String>,
+    pub qpv_code: Option<String>,
+    pub headcount_total: i32,
+    pub headcount_women: i32,
+    pub headcount_under26: i32,
+    pub headcount_qpv: i32,
+    /// Other organisations involved.
+    pub partners: Vec<i64>,
+}
+
+fn apply(active: &mut events::ActiveModel, f: &EventFields) {
+    active.kind = Set(f.kind.clone());
+    active.title = Set(f.title.clone());
+    active.held_on = Set(f.held_on);
+    active.place = Set(f.place.clone());
+    active.qpv_code = Set(f.qpv_code.clone());
+    active.headcount_total = Set(f.headcount_total);
+    active.headcount_women = Set(f.headcount_women);
+    active.headcount_under26 = Set(f.headcount_under26);
+    active.headcount_qpv = Set(f.headcount_qpv);
+}
+
+async fn set_partners(conn: &impl ConnectionTrait, event_id: i64, partners: &[i64]) -> Result<()> {
+    event_partners::Entity::delete_many()
+        .filter(event_partners::Column::EventId.eq(event_id))
+        .exec(conn)
+        .await?;
+    for org in partners {
+        event_partners::Entity::insert(event_partners::ActiveModel { event_id: Set(event_id), organisation_id: Set(*org) })
+            .on_conflict_do_nothing()
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn create(conn: &impl ConnectionTrait, organisation_id: i64, user_id: i64, fields: &EventFields, now: DateTime<Utc>) -> Result<Event> {
+    let mut active = events::ActiveModel {
+        organisation_id: Set(organisation_id),
+        created_by: Set(user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    apply(&mut active, fields);
+    let id = events::Entity::insert(active).exec(conn).await?.last_insert_id;
+    set_partners(conn, id, &fields.partners).await?;
+    get(conn, id).await?.ok_or(crate::PersistenceError::NotFound)
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Event>> {
+    Ok(events::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn update(conn: &impl ConnectionTrait, id: i64, fields: &EventFields, now: DateTime<Utc>) -> Result<Event> {
+    let mut active = events::ActiveModel { updated_at: Set(now), ..Default::default() };
+    apply(&mut active, fields);
+    events::Entity::update_many().set(active).filter(events::Column::Id.eq(id)).exec(conn).await?;
+    set_partners(conn, id, &fields.partners).await?;
+    get(conn, id).await?.ok_or(crate::PersistenceError::NotFound)
+}
+
+pub async fn partners(conn: &impl ConnectionTrait, event_id: i64) -> Result<Vec<i64>> {
+    Ok(event_partners::Entity::find()
+        .filter(event_partners::Column::EventId.eq(event_id))
+        .order_by_asc(event_partners::Column::OrganisationId)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| p.organisation_id)
+        .collect())
+}
+
+/// Events an organisation ran or took part in, most recent first, a page at a time
+/// before (held_on, id).
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    before: Option<(NaiveDate, i64)>,
+    limit: u64,
+) -> Result<(Vec<Event>, bool)> {
+    let partnered: Vec<i64> = event_partners::Entity::find()
+        .filter(event_partners::Column::OrganisationId.eq(organisation_id))
+        .select_only()
+        .column(event_partners::Column::EventId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut select = events::Entity::find().filter(
+        Condition::any()
+            .add(events::Column::OrganisationId.eq(organisation_id))
+            .add(events::Column::Id.is_in(partnered)),
+    );
+    if let Some((held_on, id)) = before {
+        select = select.filter(
+            Condition::all()
+                .add(events::Column::HeldOn.lte(held_on))
+                .add(Condition::any().add(events::Column::HeldOn.lt(held_on)).add(events::Column::Id.lt(id))),
+        );
+    }
+    let mut rows = select
+        .order_by_desc(events::Column::HeldOn)
+        .order_by_desc(events::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// Records a named attendee; `false` when already recorded.
+pub async fn add_attendee(conn: &impl ConnectionTrait, event_id: i64, holder_id: i64, new_holder: bool, now: DateTime<Utc>) -> Result<bool> {
+    let inserted = event_attendees::Entity::insert(event_attendees::ActiveModel {
+        event_id: Set(event_id),
+        holder_id: Set(holder_id),
+        registered_at: Set(now),
+        new_holder: Set(new_holder),
+    })
+    .on_conflict(
+        OnConflict::columns([event_attendees::Column::EventId, event_attendees::Column::HolderId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await;
+    match inserted {
+        Ok(rows) => Ok(rows > 0),
+        Err(sea_orm::DbErr::RecordNotInserted) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The named attendees with their holder rows.
+pub async fn attendees(conn: &impl ConnectionTrait, event_id: i64) -> Result<Vec<(event_attendees::Model, holders::Model)>> {
+    let rows = event_attendees::Entity::find()
+        .filter(event_attendees::Column::EventId.eq(event_id))
+        .order_by_asc(event_attendees::Column::RegisteredAt)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|a| a.holder_id).collect();
+    let holders: std::collections::HashMap<i64, holders::Model> = holders::Entity::find()
+        .filter(holders::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    Ok(rows.into_iter().filter_map(|a| holders.get(&a.holder_id).cloned().map(|h| (a, h))).collect())
+}
+
+/// Marks the event where a holder was first met.
+pub async fn set_source(conn: &impl ConnectionTrait, holder_id: i64, event_id: i64) -> Result<()> {
+    holders::Entity::update_many()
+        .col_expr(holders::Column::SourceEventId, Some(event_id).into())
+        .filter(holders::Column::Id.eq(holder_id))
+        .filter(holders::Column::SourceEventId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}

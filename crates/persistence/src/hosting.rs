@@ -1,0 +1,193 @@
+//! Hosting places, their units, and agreements.
+
+use crate::entities::{hosting_agreements, spaces, units};
+use crate::{PersistenceError, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+pub use hosting_agreements::Model as Agreement;
+pub use spaces::Model as Space;
+pub use units::Model as Unit;
+
+pub async fn create_space(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    name: &str,
+    address: Option<String>,
+    qpv_code: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Space> {
+    let id = spaces::Entity::insert(spaces::ActiveModel {
+        organisation_id: Set(organisation_id),
+        name: Set(name.to_owned()),
+        address: Set(address),
+        qpv_code: Set(qpv_code),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?
+    .last_insert_id;
+    get_space(conn, id).await?.ok_or(PersistenceError::NotFound)
+}
+
+pub async fn get_space(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Space>> {
+    Ok(spaces::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Spaces, optionally of one organisation, by id.
+pub async fn list_spaces(conn: &impl ConnectionTrait, organisation_ids: Option<Vec<i64>>) -> Result<Vec<Space>> {
+    let mut select = spaces::Entity::find();
+    if let Some(ids) = organisation_ids {
+        select = select.filter(spaces::Column::OrganisationId.is_in(ids));
+    }
+    Ok(select.order_by_asc(spaces::Column::Id).limit(1000).all(conn).await?)
+}
+
+pub async fn create_unit(
+    conn: &impl ConnectionTrait,
+    space_id: i64,
+    kind: &str,
+    label: &str,
+    area_m2: Option<i32>,
+    monthly_rent_eur: i64,
+    now: DateTime<Utc>,
+) -> Result<Unit> {
+    let id = units::Entity::insert(units::ActiveModel {
+        space_id: Set(space_id),
+        kind: Set(kind.to_owned()),
+        label: Set(label.to_owned()),
+        area_m2: Set(area_m2),
+        monthly_rent_eur: Set(monthly_rent_eur),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?
+    .last_insert_id;
+    units::Entity::find_by_id(id).one(conn).await?.ok_or(PersistenceError::NotFound)
+}
+
+pub async fn get_unit(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Unit>> {
+    Ok(units::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn units_of(conn: &impl ConnectionTrait, space_id: i64) -> Result<Vec<Unit>> {
+    Ok(units::Entity::find()
+        .filter(units::Column::SpaceId.eq(space_id))
+        .order_by_asc(units::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAgreement {
+    pub unit_id: i64,
+    pub holder_id: i64,
+    pub project_id: Option<i64>,
+    pub organisation_id: i64,
+    pub start_date: NaiveDate,
+    pub planned_end: NaiveDate,
+    pub renewals: i32,
+    pub monthly_rent_eur: i64,
+    pub created_by: i64,
+}
+
+/// Maps the database's refusal of an overlapping booking to `Conflict`.
+fn overlap(error: sea_orm::DbErr) -> PersistenceError {
+    if error.to_string().contains("hosting_no_overlap") {
+        PersistenceError::Conflict("hosting_no_overlap".into())
+    } else {
+        error.into()
+    }
+}
+
+/// Creates an agreement; `Conflict` when the unit is already booked for part of it.
+pub async fn create_agreement(conn: &impl ConnectionTrait, new: NewAgreement, now: DateTime<Utc>) -> Result<Agreement> {
+    let id = hosting_agreements::Entity::insert(hosting_agreements::ActiveModel {
+        unit_id: Set(new.unit_id),
+        holder_id: Set(new.holder_id),
+        project_id: Set(new.project_id),
+        organisation_id: Set(new.organisation_id),
+        start_date: Set(new.start_date),
+        planned_end: Set(new.planned_end),
+        actual_end: Set(None),
+        renewals: Set(new.renewals),
+        monthly_rent_eur: Set(new.monthly_rent_eur),
+        end_reason: Set(None),
+        created_by: Set(new.created_by),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await
+    .map_err(overlap)?
+    .last_insert_id;
+    get_agreement(conn, id).await?.ok_or(PersistenceError::NotFound)
+}
+
+pub async fn get_agreement(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Agreement>> {
+    Ok(hosting_agreements::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Ends a running agreement; `None` when it had already ended.
+pub async fn end_agreement(conn: &impl ConnectionTrait, id: i64, actual_end: NaiveDate, reason: &str) -> Result<Option<Agreement>> {
+    let updated = hosting_agreements::Entity::update_many()
+        .col_expr(hosting_agreements::Column::ActualEnd, Some(actual_end).into())
+        .col_expr(hosting_agreements::Column::EndReason, Some(reason.to_owned()).into())
+        .filter(hosting_agreements::Column::Id.eq(id))
+        .filter(hosting_agreements::Column::ActualEnd.is_null())
+        .exec(conn)
+        .await
+        .map_err(overlap)?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    get_agreement(conn, id).await
+}
+
+/// A host's agreements, newest first, a page at a time before `before_id`.
+pub async fn list_agreements(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    running_only: bool,
+    before_id: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<Agreement>, bool)> {
+    let mut select = hosting_agreements::Entity::find().filter(hosting_agreements::Column::OrganisationId.eq(organisation_id));
+    if running_only {
+        select = select.filter(hosting_agreements::Column::ActualEnd.is_null());
+    }
+    if let Some(before) = before_id {
+        select = select.filter(hosting_agreements::Column::Id.lt(before));
+    }
+    let mut rows = select.order_by_desc(hosting_agreements::Column::Id).limit(limit + 1).all(conn).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+/// Agreements of the given units that touch `[from, to)`.
+pub async fn for_units_between(conn: &impl ConnectionTrait, unit_ids: Vec<i64>, from: NaiveDate, to: NaiveDate) -> Result<Vec<Agreement>> {
+    let rows = hosting_agreements::Entity::find()
+        .filter(hosting_agreements::Column::UnitId.is_in(unit_ids))
+        .filter(hosting_agreements::Column::StartDate.lt(to))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| a.actual_end.unwrap_or(a.planned_end) > from)
+        .collect())
+}
+
+/// Running agreements of a host whose planned end falls on or before `until`.
+pub async fn ending_by(conn: &impl ConnectionTrait, organisation_id: i64, until: NaiveDate) -> Result<Vec<Agreement>> {
+    Ok(hosting_agreements::Entity::find()
+        .filter(hosting_agreements::Column::OrganisationId.eq(organisation_id))
+        .filter(hosting_agreements::Column::ActualEnd.is_null())
+        .filter(hosting_agreements::Column::PlannedEnd.lte(until))
+        .order_by_asc(hosting_agreements::Column::PlannedEnd)
+        .limit(500)
+        .all(conn)
+        .await?)
+}
