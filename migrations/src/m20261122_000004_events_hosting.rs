@@ -105,7 +105,12 @@ enum HostingAgreements {
     CreatedAt,
 }
 
-async fn index(manager: &SchemaManager<'_>, name: &str, table: impl IntoIden, cols: Vec<DynIden>) -> Result<(), DbErr> {
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    cols: Vec<DynIden>,
+) -> Result<(), DbErr> {
     let mut statement = Index::create().name(name).table(table).to_owned();
     for col in cols {
         statement.col(col);
@@ -113,8 +118,16 @@ async fn index(manager: &SchemaManager<'_>, name: &str, table: impl IntoIden, co
     manager.create_index(statement).await
 }
 
-fn fk(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).to_owned()
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -138,12 +151,32 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Events::CreatedBy))
                     .col(timestamp_with_time_zone(Events::CreatedAt))
                     .col(timestamp_with_time_zone(Events::UpdatedAt))
-                    .foreign_key(&mut fk("fk_events_org", (Events::Table, Events::OrganisationId), (Organisations::Table, Organisations::Id)))
+                    .foreign_key(&mut fk(
+                        "fk_events_org",
+                        (Events::Table, Events::OrganisationId),
+                        (Organisations::Table, Organisations::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_events_org_held", Events::Table, vec![Events::OrganisationId.into_iden(), Events::HeldOn.into_iden(), Events::Id.into_iden()]).await?;
-        index(manager, "idx_events_held", Events::Table, vec![Events::HeldOn.into_iden()]).await?;
+        index(
+            manager,
+            "idx_events_org_held",
+            Events::Table,
+            vec![
+                Events::OrganisationId.into_iden(),
+                Events::HeldOn.into_iden(),
+                Events::Id.into_iden(),
+            ],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_events_held",
+            Events::Table,
+            vec![Events::HeldOn.into_iden()],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -151,13 +184,31 @@ impl MigrationTrait for Migration {
                     .table(EventPartners::Table)
                     .col(big_integer(EventPartners::EventId))
                     .col(big_integer(EventPartners::OrganisationId))
-                    .primary_key(Index::create().col(EventPartners::EventId).col(EventPartners::OrganisationId))
-                    .foreign_key(&mut fk("fk_event_partners_event", (EventPartners::Table, EventPartners::EventId), (Events::Table, Events::Id)))
-                    .foreign_key(&mut fk("fk_event_partners_org", (EventPartners::Table, EventPartners::OrganisationId), (Organisations::Table, Organisations::Id)))
+                    .primary_key(
+                        Index::create()
+                            .col(EventPartners::EventId)
+                            .col(EventPartners::OrganisationId),
+                    )
+                    .foreign_key(&mut fk(
+                        "fk_event_partners_event",
+                        (EventPartners::Table, EventPartners::EventId),
+                        (Events::Table, Events::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_event_partners_org",
+                        (EventPartners::Table, EventPartners::OrganisationId),
+                        (Organisations::Table, Organisations::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_event_partners_org", EventPartners::Table, vec![EventPartners::OrganisationId.into_iden()]).await?;
+        index(
+            manager,
+            "idx_event_partners_org",
+            EventPartners::Table,
+            vec![EventPartners::OrganisationId.into_iden()],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -167,16 +218,39 @@ impl MigrationTrait for Migration {
                     .col(big_integer(EventAttendees::HolderId))
                     .col(timestamp_with_time_zone(EventAttendees::RegisteredAt))
                     .col(boolean(EventAttendees::NewHolder).default(false))
-                    .primary_key(Index::create().col(EventAttendees::EventId).col(EventAttendees::HolderId))
-                    .foreign_key(&mut fk("fk_event_attendees_event", (EventAttendees::Table, EventAttendees::EventId), (Events::Table, Events::Id)))
-                    .foreign_key(&mut fk("fk_event_attendees_holder", (EventAttendees::Table, EventAttendees::HolderId), (Holders::Table, Holders::Id)))
+                    .primary_key(
+                        Index::create()
+                            .col(EventAttendees::EventId)
+                            .col(EventAttendees::HolderId),
+                    )
+                    .foreign_key(&mut fk(
+                        "fk_event_attendees_event",
+                        (EventAttendees::Table, EventAttendees::EventId),
+                        (Events::Table, Events::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_event_attendees_holder",
+                        (EventAttendees::Table, EventAttendees::HolderId),
+                        (Holders::Table, Holders::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_event_attendees_holder", EventAttendees::Table, vec![EventAttendees::HolderId.into_iden()]).await?;
+        index(
+            manager,
+            "idx_event_attendees_holder",
+            EventAttendees::Table,
+            vec![EventAttendees::HolderId.into_iden()],
+        )
+        .await?;
 
         manager
-            .alter_table(Table::alter().table(Holders::Table).add_column(big_integer_null(Holders::SourceEventId)).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Holders::Table)
+                    .add_column(big_integer_null(Holders::SourceEventId))
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -189,11 +263,21 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Spaces::Address, 300))
                     .col(string_len_null(Spaces::QpvCode, 16))
                     .col(timestamp_with_time_zone(Spaces::CreatedAt))
-                    .foreign_key(&mut fk("fk_spaces_org", (Spaces::Table, Spaces::OrganisationId), (Organisations::Table, Organisations::Id)))
+                    .foreign_key(&mut fk(
+                        "fk_spaces_org",
+                        (Spaces::Table, Spaces::OrganisationId),
+                        (Organisations::Table, Organisations::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_spaces_org", Spaces::Table, vec![Spaces::OrganisationId.into_iden()]).await?;
+        index(
+            manager,
+            "idx_spaces_org",
+            Spaces::Table,
+            vec![Spaces::OrganisationId.into_iden()],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -206,11 +290,21 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Units::AreaM2))
                     .col(big_integer(Units::MonthlyRentEur))
                     .col(timestamp_with_time_zone(Units::CreatedAt))
-                    .foreign_key(&mut fk("fk_units_space", (Units::Table, Units::SpaceId), (Spaces::Table, Spaces::Id)))
+                    .foreign_key(&mut fk(
+                        "fk_units_space",
+                        (Units::Table, Units::SpaceId),
+                        (Spaces::Table, Spaces::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_units_space", Units::Table, vec![Units::SpaceId.into_iden()]).await?;
+        index(
+            manager,
+            "idx_units_space",
+            Units::Table,
+            vec![Units::SpaceId.into_iden()],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -229,16 +323,56 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(HostingAgreements::EndReason, 32))
                     .col(big_integer(HostingAgreements::CreatedBy))
                     .col(timestamp_with_time_zone(HostingAgreements::CreatedAt))
-                    .foreign_key(&mut fk("fk_hosting_unit", (HostingAgreements::Table, HostingAgreements::UnitId), (Units::Table, Units::Id)))
-                    .foreign_key(&mut fk("fk_hosting_holder", (HostingAgreements::Table, HostingAgreements::HolderId), (Holders::Table, Holders::Id)))
-                    .foreign_key(&mut fk("fk_hosting_project", (HostingAgreements::Table, HostingAgreements::ProjectId), (Projects::Table, Projects::Id)))
-                    .foreign_key(&mut fk("fk_hosting_org", (HostingAgreements::Table, HostingAgreements::OrganisationId), (Organisations::Table, Organisations::Id)))
+                    .foreign_key(&mut fk(
+                        "fk_hosting_unit",
+                        (HostingAgreements::Table, HostingAgreements::UnitId),
+                        (Units::Table, Units::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_hosting_holder",
+                        (HostingAgreements::Table, HostingAgreements::HolderId),
+                        (Holders::Table, Holders::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_hosting_project",
+                        (HostingAgreements::Table, HostingAgreements::ProjectId),
+                        (Projects::Table, Projects::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_hosting_org",
+                        (HostingAgreements::Table, HostingAgreements::OrganisationId),
+                        (Organisations::Table, Organisations::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_hosting_unit_start", HostingAgreements::Table, vec![HostingAgreements::UnitId.into_iden(), HostingAgreements::StartDate.into_iden()]).await?;
-        index(manager, "idx_hosting_holder", HostingAgreements::Table, vec![HostingAgreements::HolderId.into_iden()]).await?;
-        index(manager, "idx_hosting_org_end", HostingAgreements::Table, vec![HostingAgreements::OrganisationId.into_iden(), HostingAgreements::PlannedEnd.into_iden()]).await?;
+        index(
+            manager,
+            "idx_hosting_unit_start",
+            HostingAgreements::Table,
+            vec![
+                HostingAgreements::UnitId.into_iden(),
+                HostingAgreements::StartDate.into_iden(),
+            ],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_hosting_holder",
+            HostingAgreements::Table,
+            vec![HostingAgreements::HolderId.into_iden()],
+        )
+        .await?;
+        index(
+            manager,
+            "idx_hosting_org_end",
+            HostingAgreements::Table,
+            vec![
+                HostingAgreements::OrganisationId.into_iden(),
+                HostingAgreements::PlannedEnd.into_iden(),
+            ],
+        )
+        .await?;
 
         let db = manager.get_connection();
         match manager.get_database_backend() {
@@ -282,11 +416,20 @@ impl MigrationTrait for Migration {
             EventAttendees::Table.into_iden(),
             EventPartners::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         manager
-            .alter_table(Table::alter().table(Holders::Table).drop_column(Holders::SourceEventId).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Holders::Table)
+                    .drop_column(Holders::SourceEventId)
+                    .to_owned(),
+            )
             .await?;
-        manager.drop_table(Table::drop().table(Events::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Events::Table).to_owned())
+            .await
     }
 }

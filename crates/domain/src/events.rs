@@ -31,12 +31,20 @@ impl Headcount {
         if !(0..=100_000).contains(&self.total) {
             errors.push(("headcount.total", "entre 0 et 100 000".to_owned()));
         }
-        for (field, value) in [("headcount.women", self.women), ("headcount.under_26", self.under_26), ("headcount.qpv_residents", self.qpv_residents)] {
+        for (field, value) in [
+            ("headcount.women", self.women),
+            ("headcount.under_26", self.under_26),
+            ("headcount.qpv_residents", self.qpv_residents),
+        ] {
             if value < 0 || value > self.total {
                 errors.push((field, format!("entre 0 et le total ({})", self.total)));
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -46,8 +54,24 @@ mod tests {
 
     #[test]
     fn categories_cannot_exceed_the_total() {
-        assert!(Headcount { total: 30, women: 18, under_26: 12, qpv_residents: 25 }.check().is_ok());
-        let errors = Headcount { total: 10, women: 11, under_26: -1, qpv_residents: 10 }.check().unwrap_err();
+        assert!(
+            Headcount {
+                total: 30,
+                women: 18,
+                under_26: 12,
+                qpv_residents: 25
+            }
+            .check()
+            .is_ok()
+        );
+        let errors = Headcount {
+            total: 10,
+            women: 11,
+            under_26: -1,
+            qpv_residents: 10,
+        }
+        .check()
+        .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, ["headcount.women", "headcount.under_26"]);
     }

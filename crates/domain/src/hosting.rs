@@ -57,13 +57,20 @@ pub enum TermError {
 }
 
 /// Checks a planned term, a renewal counting as one more term of the same length.
-pub fn check_term(kind: OrganisationKind, start: NaiveDate, planned_end: NaiveDate, renewals: u32) -> Result<(), TermError> {
+pub fn check_term(
+    kind: OrganisationKind,
+    start: NaiveDate,
+    planned_end: NaiveDate,
+    renewals: u32,
+) -> Result<(), TermError> {
     let (months, max_renewals) = term_rule(kind).ok_or(TermError::NotAHost)?;
     if planned_end <= start {
         return Err(TermError::EndBeforeStart);
     }
     let max_months = months * (1 + renewals.min(max_renewals));
-    let limit = start.checked_add_months(Months::new(max_months)).unwrap_or(NaiveDate::MAX);
+    let limit = start
+        .checked_add_months(Months::new(max_months))
+        .unwrap_or(NaiveDate::MAX);
     if planned_end > limit {
         return Err(TermError::TooLong { max_months });
     }
@@ -78,12 +85,19 @@ pub fn occupied_days(start: NaiveDate, end: NaiveDate, from: NaiveDate, to: Naiv
 
 /// Occupancy of one unit over `[from, to)`: occupied days / days, given its agreements
 /// as `(start, actual or planned end)`; agreements of one unit never overlap.
-pub fn occupancy_rate(agreements: &[(NaiveDate, NaiveDate)], from: NaiveDate, to: NaiveDate) -> f64 {
+pub fn occupancy_rate(
+    agreements: &[(NaiveDate, NaiveDate)],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> f64 {
     let days = (to - from).num_days();
     if days <= 0 {
         return 0.0;
     }
-    let occupied: i64 = agreements.iter().map(|(s, e)| occupied_days(*s, *e, from, to)).sum();
+    let occupied: i64 = agreements
+        .iter()
+        .map(|(s, e)| occupied_days(*s, *e, from, to))
+        .sum();
     occupied.min(days) as f64 / days as f64
 }
 
@@ -98,15 +112,41 @@ mod tests {
     #[test]
     fn terms_by_kind() {
         use OrganisationKind::*;
-        assert_eq!(check_term(BoutiqueALEssai, d("2026-01-01"), d("2026-07-01"), 0), Ok(()));
-        assert_eq!(check_term(BoutiqueALEssai, d("2026-01-01"), d("2026-07-02"), 0), Err(TermError::TooLong { max_months: 6 }));
-        assert_eq!(check_term(BoutiqueALEssai, d("2026-01-01"), d("2027-01-01"), 1), Ok(()), "renewed once");
-        assert_eq!(check_term(BoutiqueALEssai, d("2026-01-01"), d("2027-01-02"), 5), Err(TermError::TooLong { max_months: 12 }), "once only");
+        assert_eq!(
+            check_term(BoutiqueALEssai, d("2026-01-01"), d("2026-07-01"), 0),
+            Ok(())
+        );
+        assert_eq!(
+            check_term(BoutiqueALEssai, d("2026-01-01"), d("2026-07-02"), 0),
+            Err(TermError::TooLong { max_months: 6 })
+        );
+        assert_eq!(
+            check_term(BoutiqueALEssai, d("2026-01-01"), d("2027-01-01"), 1),
+            Ok(()),
+            "renewed once"
+        );
+        assert_eq!(
+            check_term(BoutiqueALEssai, d("2026-01-01"), d("2027-01-02"), 5),
+            Err(TermError::TooLong { max_months: 12 }),
+            "once only"
+        );
         assert_eq!(check_term(Caq, d("2026-01-01"), d("2028-01-01"), 0), Ok(()));
-        assert_eq!(check_term(Pepiniere, d("2026-01-01"), d("2030-01-01"), 0), Ok(()));
-        assert_eq!(check_term(Couveuse, d("2026-01-01"), d("2029-01-01"), 2), Ok(()));
-        assert_eq!(check_term(Adie, d("2026-01-01"), d("2026-02-01"), 0), Err(TermError::NotAHost));
-        assert_eq!(check_term(Caq, d("2026-01-01"), d("2026-01-01"), 0), Err(TermError::EndBeforeStart));
+        assert_eq!(
+            check_term(Pepiniere, d("2026-01-01"), d("2030-01-01"), 0),
+            Ok(())
+        );
+        assert_eq!(
+            check_term(Couveuse, d("2026-01-01"), d("2029-01-01"), 2),
+            Ok(())
+        );
+        assert_eq!(
+            check_term(Adie, d("2026-01-01"), d("2026-02-01"), 0),
+            Err(TermError::NotAHost)
+        );
+        assert_eq!(
+            check_term(Caq, d("2026-01-01"), d("2026-01-01"), 0),
+            Err(TermError::EndBeforeStart)
+        );
     }
 
     /// A fixed example checked by hand: a 30-day window, two units.
@@ -114,7 +154,10 @@ mod tests {
     fn occupancy_on_a_fixed_example() {
         let (from, to) = (d("2026-11-01"), d("2026-12-01"));
         // Unit A: 1–16 Nov (15 days), then 21 Nov–31 Dec (10 days in the window) → 25/30.
-        let a = [(d("2026-11-01"), d("2026-11-16")), (d("2026-11-21"), d("2026-12-31"))];
+        let a = [
+            (d("2026-11-01"), d("2026-11-16")),
+            (d("2026-11-21"), d("2026-12-31")),
+        ];
         assert!((occupancy_rate(&a, from, to) - 25.0 / 30.0).abs() < 1e-9);
         // Unit B: from 15 Oct to 6 Nov → 5 days in the window.
         let b = [(d("2026-10-15"), d("2026-11-06"))];

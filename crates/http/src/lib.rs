@@ -64,6 +64,8 @@ pub const NON_API_ROUTES: &[&str] = &[
         (name = "qpv", description = "Référentiel des quartiers prioritaires"),
         (name = "referrals", description = "Orientations entre partenaires"),
         (name = "services", description = "Annuaire de l'offre des partenaires"),
+        (name = "events", description = "Actions de sensibilisation et participation"),
+        (name = "hosting", description = "Hébergement : lieux, unités, conventions, occupation"),
     )
 )]
 struct ApiDoc;

@@ -1,10 +1,13 @@
 //! Awareness events and their attendance.
 
-use crate::entities::{event_attendees, event_partners, events, holders};
 use crate::Result;
+use crate::entities::{event_attendees, event_partners, events, holders};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 
 pub use events::Model as Event;
 
@@ -41,15 +44,24 @@ async fn set_partners(conn: &impl ConnectionTrait, event_id: i64, partners: &[i6
         .exec(conn)
         .await?;
     for org in partners {
-        event_partners::Entity::insert(event_partners::ActiveModel { event_id: Set(event_id), organisation_id: Set(*org) })
-            .on_conflict_do_nothing()
-            .exec_without_returning(conn)
-            .await?;
+        event_partners::Entity::insert(event_partners::ActiveModel {
+            event_id: Set(event_id),
+            organisation_id: Set(*org),
+        })
+        .on_conflict_do_nothing()
+        .exec_without_returning(conn)
+        .await?;
     }
     Ok(())
 }
 
-pub async fn create(conn: &impl ConnectionTrait, organisation_id: i64, user_id: i64, fields: &EventFields, now: DateTime<Utc>) -> Result<Event> {
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    user_id: i64,
+    fields: &EventFields,
+    now: DateTime<Utc>,
+) -> Result<Event> {
     let mut active = events::ActiveModel {
         organisation_id: Set(organisation_id),
         created_by: Set(user_id),
@@ -58,21 +70,40 @@ pub async fn create(conn: &impl ConnectionTrait, organisation_id: i64, user_id: 
         ..Default::default()
     };
     apply(&mut active, fields);
-    let id = events::Entity::insert(active).exec(conn).await?.last_insert_id;
+    let id = events::Entity::insert(active)
+        .exec(conn)
+        .await?
+        .last_insert_id;
     set_partners(conn, id, &fields.partners).await?;
-    get(conn, id).await?.ok_or(crate::PersistenceError::NotFound)
+    get(conn, id)
+        .await?
+        .ok_or(crate::PersistenceError::NotFound)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Event>> {
     Ok(events::Entity::find_by_id(id).one(conn).await?)
 }
 
-pub async fn update(conn: &impl ConnectionTrait, id: i64, fields: &EventFields, now: DateTime<Utc>) -> Result<Event> {
-    let mut active = events::ActiveModel { updated_at: Set(now), ..Default::default() };
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    fields: &EventFields,
+    now: DateTime<Utc>,
+) -> Result<Event> {
+    let mut active = events::ActiveModel {
+        updated_at: Set(now),
+        ..Default::default()
+    };
     apply(&mut active, fields);
-    events::Entity::update_many().set(active).filter(events::Column::Id.eq(id)).exec(conn).await?;
+    events::Entity::update_many()
+        .set(active)
+        .filter(events::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
     set_partners(conn, id, &fields.partners).await?;
-    get(conn, id).await?.ok_or(crate::PersistenceError::NotFound)
+    get(conn, id)
+        .await?
+        .ok_or(crate::PersistenceError::NotFound)
 }
 
 pub async fn partners(conn: &impl ConnectionTrait, event_id: i64) -> Result<Vec<i64>> {
@@ -110,7 +141,11 @@ pub async fn list(
         select = select.filter(
             Condition::all()
                 .add(events::Column::HeldOn.lte(held_on))
-                .add(Condition::any().add(events::Column::HeldOn.lt(held_on)).add(events::Column::Id.lt(id))),
+                .add(
+                    Condition::any()
+                        .add(events::Column::HeldOn.lt(held_on))
+                        .add(events::Column::Id.lt(id)),
+                ),
         );
     }
     let mut rows = select
@@ -125,7 +160,13 @@ pub async fn list(
 }
 
 /// Records a named attendee; `false` when already recorded.
-pub async fn add_attendee(conn: &impl ConnectionTrait, event_id: i64, holder_id: i64, new_holder: bool, now: DateTime<Utc>) -> Result<bool> {
+pub async fn add_attendee(
+    conn: &impl ConnectionTrait,
+    event_id: i64,
+    holder_id: i64,
+    new_holder: bool,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let inserted = event_attendees::Entity::insert(event_attendees::ActiveModel {
         event_id: Set(event_id),
         holder_id: Set(holder_id),
@@ -133,9 +174,12 @@ pub async fn add_attendee(conn: &impl ConnectionTrait, event_id: i64, holder_id:
         new_holder: Set(new_holder),
     })
     .on_conflict(
-        OnConflict::columns([event_attendees::Column::EventId, event_attendees::Column::HolderId])
-            .do_nothing()
-            .to_owned(),
+        OnConflict::columns([
+            event_attendees::Column::EventId,
+            event_attendees::Column::HolderId,
+        ])
+        .do_nothing()
+        .to_owned(),
     )
     .exec_without_returning(conn)
     .await;
@@ -147,7 +191,10 @@ pub async fn add_attendee(conn: &impl ConnectionTrait, event_id: i64, holder_id:
 }
 
 /// The named attendees with their holder rows.
-pub async fn attendees(conn: &impl ConnectionTrait, event_id: i64) -> Result<Vec<(event_attendees::Model, holders::Model)>> {
+pub async fn attendees(
+    conn: &impl ConnectionTrait,
+    event_id: i64,
+) -> Result<Vec<(event_attendees::Model, holders::Model)>> {
     let rows = event_attendees::Entity::find()
         .filter(event_attendees::Column::EventId.eq(event_id))
         .order_by_asc(event_attendees::Column::RegisteredAt)
@@ -161,7 +208,10 @@ pub async fn attendees(conn: &impl ConnectionTrait, event_id: i64) -> Result<Vec
         .into_iter()
         .map(|h| (h.id, h))
         .collect();
-    Ok(rows.into_iter().filter_map(|a| holders.get(&a.holder_id).cloned().map(|h| (a, h))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|a| holders.get(&a.holder_id).cloned().map(|h| (a, h)))
+        .collect())
 }
 
 /// Marks the event where a holder was first met.

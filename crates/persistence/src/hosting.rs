@@ -3,7 +3,10 @@
 use crate::entities::{hosting_agreements, spaces, units};
 use crate::{PersistenceError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 pub use hosting_agreements::Model as Agreement;
 pub use spaces::Model as Space;
@@ -36,12 +39,19 @@ pub async fn get_space(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Sp
 }
 
 /// Spaces, optionally of one organisation, by id.
-pub async fn list_spaces(conn: &impl ConnectionTrait, organisation_ids: Option<Vec<i64>>) -> Result<Vec<Space>> {
+pub async fn list_spaces(
+    conn: &impl ConnectionTrait,
+    organisation_ids: Option<Vec<i64>>,
+) -> Result<Vec<Space>> {
     let mut select = spaces::Entity::find();
     if let Some(ids) = organisation_ids {
         select = select.filter(spaces::Column::OrganisationId.is_in(ids));
     }
-    Ok(select.order_by_asc(spaces::Column::Id).limit(1000).all(conn).await?)
+    Ok(select
+        .order_by_asc(spaces::Column::Id)
+        .limit(1000)
+        .all(conn)
+        .await?)
 }
 
 pub async fn create_unit(
@@ -65,7 +75,10 @@ pub async fn create_unit(
     .exec(conn)
     .await?
     .last_insert_id;
-    units::Entity::find_by_id(id).one(conn).await?.ok_or(PersistenceError::NotFound)
+    units::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(PersistenceError::NotFound)
 }
 
 pub async fn get_unit(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Unit>> {
@@ -103,7 +116,11 @@ fn overlap(error: sea_orm::DbErr) -> PersistenceError {
 }
 
 /// Creates an agreement; `Conflict` when the unit is already booked for part of it.
-pub async fn create_agreement(conn: &impl ConnectionTrait, new: NewAgreement, now: DateTime<Utc>) -> Result<Agreement> {
+pub async fn create_agreement(
+    conn: &impl ConnectionTrait,
+    new: NewAgreement,
+    now: DateTime<Utc>,
+) -> Result<Agreement> {
     let id = hosting_agreements::Entity::insert(hosting_agreements::ActiveModel {
         unit_id: Set(new.unit_id),
         holder_id: Set(new.holder_id),
@@ -123,7 +140,9 @@ pub async fn create_agreement(conn: &impl ConnectionTrait, new: NewAgreement, no
     .await
     .map_err(overlap)?
     .last_insert_id;
-    get_agreement(conn, id).await?.ok_or(PersistenceError::NotFound)
+    get_agreement(conn, id)
+        .await?
+        .ok_or(PersistenceError::NotFound)
 }
 
 pub async fn get_agreement(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Agreement>> {
@@ -131,10 +150,21 @@ pub async fn get_agreement(conn: &impl ConnectionTrait, id: i64) -> Result<Optio
 }
 
 /// Ends a running agreement; `None` when it had already ended.
-pub async fn end_agreement(conn: &impl ConnectionTrait, id: i64, actual_end: NaiveDate, reason: &str) -> Result<Option<Agreement>> {
+pub async fn end_agreement(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    actual_end: NaiveDate,
+    reason: &str,
+) -> Result<Option<Agreement>> {
     let updated = hosting_agreements::Entity::update_many()
-        .col_expr(hosting_agreements::Column::ActualEnd, Some(actual_end).into())
-        .col_expr(hosting_agreements::Column::EndReason, Some(reason.to_owned()).into())
+        .col_expr(
+            hosting_agreements::Column::ActualEnd,
+            Some(actual_end).into(),
+        )
+        .col_expr(
+            hosting_agreements::Column::EndReason,
+            Some(reason.to_owned()).into(),
+        )
         .filter(hosting_agreements::Column::Id.eq(id))
         .filter(hosting_agreements::Column::ActualEnd.is_null())
         .exec(conn)
@@ -154,21 +184,31 @@ pub async fn list_agreements(
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<(Vec<Agreement>, bool)> {
-    let mut select = hosting_agreements::Entity::find().filter(hosting_agreements::Column::OrganisationId.eq(organisation_id));
+    let mut select = hosting_agreements::Entity::find()
+        .filter(hosting_agreements::Column::OrganisationId.eq(organisation_id));
     if running_only {
         select = select.filter(hosting_agreements::Column::ActualEnd.is_null());
     }
     if let Some(before) = before_id {
         select = select.filter(hosting_agreements::Column::Id.lt(before));
     }
-    let mut rows = select.order_by_desc(hosting_agreements::Column::Id).limit(limit + 1).all(conn).await?;
+    let mut rows = select
+        .order_by_desc(hosting_agreements::Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
 }
 
 /// Agreements of the given units that touch `[from, to)`.
-pub async fn for_units_between(conn: &impl ConnectionTrait, unit_ids: Vec<i64>, from: NaiveDate, to: NaiveDate) -> Result<Vec<Agreement>> {
+pub async fn for_units_between(
+    conn: &impl ConnectionTrait,
+    unit_ids: Vec<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Agreement>> {
     let rows = hosting_agreements::Entity::find()
         .filter(hosting_agreements::Column::UnitId.is_in(unit_ids))
         .filter(hosting_agreements::Column::StartDate.lt(to))
@@ -181,7 +221,11 @@ pub async fn for_units_between(conn: &impl ConnectionTrait, unit_ids: Vec<i64>, 
 }
 
 /// Running agreements of a host whose planned end falls on or before `until`.
-pub async fn ending_by(conn: &impl ConnectionTrait, organisation_id: i64, until: NaiveDate) -> Result<Vec<Agreement>> {
+pub async fn ending_by(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    until: NaiveDate,
+) -> Result<Vec<Agreement>> {
     Ok(hosting_agreements::Entity::find()
         .filter(hosting_agreements::Column::OrganisationId.eq(organisation_id))
         .filter(hosting_agreements::Column::ActualEnd.is_null())

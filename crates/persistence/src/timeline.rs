@@ -2,7 +2,10 @@
 //! newest first.
 
 use crate::Result;
-use crate::entities::{consents, contacts, event_attendees, events, hosting_agreements, pathway_events, referral_events, referrals};
+use crate::entities::{
+    consents, contacts, event_attendees, events, hosting_agreements, pathway_events,
+    referral_events, referrals,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -178,7 +181,10 @@ pub async fn page(
 }
 
 /// A holder's attendances with their events, in two queries.
-async fn attended(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<(event_attendees::Model, events::Model)>> {
+async fn attended(
+    conn: &impl ConnectionTrait,
+    holder_id: i64,
+) -> Result<Vec<(event_attendees::Model, events::Model)>> {
     let rows = event_attendees::Entity::find()
         .filter(event_attendees::Column::HolderId.eq(holder_id))
         .all(conn)
@@ -191,5 +197,8 @@ async fn attended(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<(ev
         .into_iter()
         .map(|e| (e.id, e))
         .collect();
-    Ok(rows.into_iter().filter_map(|a| by_id.get(&a.event_id).cloned().map(|e| (a, e))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|a| by_id.get(&a.event_id).cloned().map(|e| (a, e)))
+        .collect())
 }

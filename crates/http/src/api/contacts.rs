@@ -367,7 +367,7 @@ async fn list_consents(
 /// One timeline entry: `type` says which fields are set.
 #[derive(Serialize, ToSchema)]
 pub struct TimelineEntry {
-    /// `parcours`, `contact`, `consentement` or `orientation`.
+    /// `parcours`, `contact`, `consentement`, `orientation`, `evenement` or `hebergement`.
     #[serde(rename = "type")]
     pub kind: String,
     pub at: DateTime<Utc>,
@@ -385,6 +385,10 @@ pub struct TimelineEntry {
     /// For `orientation`: the referral; `event` is the step (`send`, `accept`, `remind`…).
     pub referral_id: Option<i64>,
     pub referral_status: Option<String>,
+    /// For `evenement`: the event attended; for `hebergement`: the agreement's unit.
+    pub event_id: Option<i64>,
+    pub title: Option<String>,
+    pub hosting_agreement_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -409,6 +413,9 @@ fn timeline_entry(entry: Entry) -> TimelineEntry {
         consent: None,
         referral_id: None,
         referral_status: None,
+        event_id: None,
+        title: None,
+        hosting_agreement_id: None,
     };
     match entry {
         Entry::Pathway(e) => TimelineEntry {
@@ -432,6 +439,25 @@ fn timeline_entry(entry: Entry) -> TimelineEntry {
             referral_id: Some(e.referral_id),
             referral_status: Some(e.to_status),
             ..blank("orientation", e.user_id)
+        },
+        Entry::Attendance(_, event) => TimelineEntry {
+            event: Some(event.kind),
+            event_id: Some(event.id),
+            title: Some(event.title),
+            ..blank("evenement", None)
+        },
+        Entry::Hosting(agreement) => TimelineEntry {
+            hosting_agreement_id: Some(agreement.id),
+            reason: agreement.end_reason,
+            title: Some(format!(
+                "Convention du {} au {}",
+                agreement.start_date.format("%d/%m/%Y"),
+                agreement
+                    .actual_end
+                    .unwrap_or(agreement.planned_end)
+                    .format("%d/%m/%Y")
+            )),
+            ..blank("hebergement", Some(agreement.created_by))
         },
         Entry::Consent(c) => {
             let user_id = c.recorded_by;
@@ -488,10 +514,25 @@ pub struct FollowUpView {
     pub days_overdue: i64,
 }
 
+/// A hosting agreement of the user's organisation ending within 60 days.
+#[derive(Serialize, ToSchema)]
+pub struct HostingEndingView {
+    pub agreement_id: i64,
+    pub unit_id: i64,
+    pub holder_id: i64,
+    pub holder_first_name: String,
+    pub holder_last_name: String,
+    pub planned_end: NaiveDate,
+    /// Negative once the planned end has passed without the agreement being ended.
+    pub days_left: i64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct FollowUpPage {
     pub items: Vec<FollowUpView>,
     pub next_cursor: Option<String>,
+    /// On the first page: the host's agreements ending within 60 days, soonest first.
+    pub hosting_ending: Vec<HostingEndingView>,
 }
 
 /// The signed-in adviser's next actions that are due or overdue, oldest first.
@@ -515,8 +556,32 @@ async fn follow_ups(
     errors.into_result()?;
     let today = state.clock.now().date_naive();
     let txn = state.db.begin_write().await?;
+    let first_page = after.is_none();
     let (items, more) =
         contacts::follow_ups(&txn, user.id, user.organisation_id, today, after, limit).await?;
+    let mut hosting_ending = Vec::new();
+    if first_page {
+        let until = today + chrono::Duration::days(60);
+        for agreement in
+            parcours_persistence::hosting::ending_by(&txn, user.organisation_id, until).await?
+        {
+            let Some(holder) =
+                parcours_persistence::holders::get(&txn, agreement.holder_id).await?
+            else {
+                continue;
+            };
+            super::access::audit_many(&txn, &state, &user, "followups.read", &[holder.id]).await?;
+            hosting_ending.push(HostingEndingView {
+                agreement_id: agreement.id,
+                unit_id: agreement.unit_id,
+                holder_id: holder.id,
+                holder_first_name: holder.first_name,
+                holder_last_name: holder.last_name,
+                planned_end: agreement.planned_end,
+                days_left: (agreement.planned_end - today).num_days(),
+            });
+        }
+    }
     let ids: Vec<i64> = items.iter().map(|f| f.holder.id).collect();
     super::access::audit_many(&txn, &state, &user, "followups.read", &ids).await?;
     commit(txn).await?;
@@ -546,5 +611,6 @@ async fn follow_ups(
             })
             .collect(),
         next_cursor,
+        hosting_ending,
     }))
 }

@@ -3,7 +3,9 @@
 
 mod access;
 pub mod contacts;
+pub mod events;
 pub mod holders;
+pub mod hosting;
 pub mod organisations;
 pub mod projects;
 pub mod qpv;
@@ -24,4 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(qpv::router())
         .merge(referrals::router())
         .merge(services::router())
+        .merge(events::router())
+        .merge(hosting::router())
 }
