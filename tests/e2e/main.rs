@@ -6,6 +6,7 @@ mod support;
 
 mod api_errors;
 mod binary;
+mod events_hosting;
 mod holders;
 mod organisations;
 mod plans;
