@@ -166,6 +166,8 @@ fn siret(dice: &mut Dice) -> String {
 pub struct DemoReport {
     pub holders: u64,
     pub contacts: u64,
+    pub events: u64,
+    pub agreements: u64,
 }
 
 /// Generates the caseload for every adviser of the territory's partner organisations
@@ -391,7 +393,175 @@ pub async fn generate(
         }
         report.holders += 1;
     }
+    let first_of = |kind: &str| {
+        org_kinds
+            .iter()
+            .filter(|(_, k)| k.as_str() == kind)
+            .map(|(id, _)| *id)
+            .min()
+    };
+    if let Some(citeslab) = first_of("citeslab") {
+        report.events = demo_events(conn, citeslab, first_of("adie"), &mut dice, now).await?;
+    }
+    if let Some(caq) = first_of("caq") {
+        report.agreements = demo_hosting(conn, caq, &mut dice, now).await?;
+    }
     Ok(report)
+}
+
+/// A few awareness events of the CitésLab, with head-counts and named attendees among
+/// the people it follows.
+async fn demo_events(
+    conn: &impl ConnectionTrait,
+    citeslab: i64,
+    partner: Option<i64>,
+    dice: &mut Dice,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    use crate::entities::holders as h;
+    let creator = users::Entity::find()
+        .filter(users::Column::OrganisationId.eq(citeslab))
+        .one(conn)
+        .await?
+        .map(|u| u.id);
+    let Some(creator) = creator else { return Ok(0) };
+    let people: Vec<i64> = h::Entity::find()
+        .filter(h::Column::ReferentOrganisationId.eq(citeslab))
+        .order_by_asc(h::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let plan = [
+        ("bus", "Bus de l'entrepreneuriat au pied des tours", 120, 38),
+        ("cafe_createurs", "Café créateurs du mois", 60, 14),
+        ("forum", "Forum « Entreprendre dans mon quartier »", 35, 85),
+        (
+            "mini_entreprise",
+            "Mini-entreprise au collège Jean-Moulin (fictif)",
+            20,
+            26,
+        ),
+    ];
+    let mut count = 0;
+    for (i, (kind, title, days_ago, total)) in plan.into_iter().enumerate() {
+        let held_at = now - Duration::days(days_ago);
+        let women = total * (40 + dice.below(25) as i32) / 100;
+        let event = crate::events::create(
+            conn,
+            citeslab,
+            creator,
+            &crate::events::EventFields {
+                kind: kind.to_owned(),
+                title: title.to_owned(),
+                held_on: held_at.date_naive(),
+                place: Some("Quartier des Tilleuls (fictif)".to_owned()),
+                qpv_code: None,
+                headcount_total: total,
+                headcount_women: women,
+                headcount_under26: total / 3,
+                headcount_qpv: total * 4 / 5,
+                partners: partner.filter(|_| i % 2 == 0).into_iter().collect(),
+            },
+            held_at,
+        )
+        .await?;
+        for person in people.iter().skip(i * 4).take(4) {
+            crate::events::add_attendee(conn, event.id, *person, false, held_at).await?;
+            crate::events::set_source(conn, *person, event.id).await?;
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The CAQ's centre: six units, and agreements for the people it hosts.
+async fn demo_hosting(
+    conn: &impl ConnectionTrait,
+    caq: i64,
+    dice: &mut Dice,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    use crate::entities::holders as h;
+    let Some(creator) = users::Entity::find()
+        .filter(users::Column::OrganisationId.eq(caq))
+        .one(conn)
+        .await?
+        .map(|u| u.id)
+    else {
+        return Ok(0);
+    };
+    let space = crate::hosting::create_space(
+        conn,
+        caq,
+        "Centre d'affaires Les Tilleuls (fictif)",
+        Some("2 place du Marché, Villeneuve-sur-Seine (fictive)".into()),
+        None,
+        now,
+    )
+    .await?;
+    let mut units = Vec::new();
+    for (kind, label, area, rent) in [
+        ("bureau", "Bureau 1", 12, 180),
+        ("bureau", "Bureau 2", 12, 180),
+        ("bureau", "Bureau 3", 18, 240),
+        ("atelier", "Atelier", 40, 320),
+        ("boutique", "Boutique sur rue", 30, 350),
+        ("domiciliation", "Domiciliation", 0, 25),
+    ] {
+        units.push(
+            crate::hosting::create_unit(
+                conn,
+                space.id,
+                kind,
+                label,
+                (area > 0).then_some(area),
+                rent,
+                now,
+            )
+            .await?,
+        );
+    }
+    let hosted: Vec<h::Model> = h::Entity::find()
+        .filter(h::Column::ReferentOrganisationId.eq(caq))
+        .filter(h::Column::Stage.eq("hebergement"))
+        .order_by_asc(h::Column::Id)
+        .all(conn)
+        .await?;
+    let mut count = 0;
+    for (unit, person) in units.iter().zip(hosted.iter()) {
+        let start = person.stage_entered_at.date_naive();
+        // Some end within the next two months, so the host's follow-ups show them.
+        let planned_end = if dice.chance(40) {
+            now.date_naive() + Duration::days(10 + dice.below(50) as i64)
+        } else {
+            start
+                .checked_add_months(chrono::Months::new(23))
+                .unwrap_or(start)
+        };
+        if planned_end <= start {
+            continue;
+        }
+        crate::hosting::create_agreement(
+            conn,
+            crate::hosting::NewAgreement {
+                unit_id: unit.id,
+                holder_id: person.id,
+                project_id: None,
+                organisation_id: caq,
+                start_date: start,
+                planned_end,
+                renewals: 0,
+                monthly_rent_eur: unit.monthly_rent_eur,
+                created_by: creator,
+            },
+            person.stage_entered_at,
+        )
+        .await?;
+        count += 1;
+    }
+    Ok(count)
 }
 
 #[cfg(test)]

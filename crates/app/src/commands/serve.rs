@@ -64,10 +64,12 @@ pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         let caseload = demo::generate(&txn, DEMO_HOLDERS, now).await?;
         commit(txn).await?;
         println!(
-            "Données de démonstration (fictives) chargées dans {} : {} porteurs de projet, {} contacts.",
+            "Données de démonstration (fictives) chargées dans {} : {} porteurs de projet, {} contacts, {} actions de sensibilisation, {} conventions d'hébergement.",
             args.db.display(),
             caseload.holders,
-            caseload.contacts
+            caseload.contacts,
+            caseload.events,
+            caseload.agreements
         );
     } else {
         println!(
