@@ -11,5 +11,6 @@ mod holders;
 mod organisations;
 mod plans;
 mod referrals;
+mod reports;
 mod routes;
 mod sessions;

@@ -18,6 +18,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub mail: MailConfig,
     pub referrals: ReferralsConfig,
+    pub reports: ReportsConfig,
     pub jobs: JobsConfig,
     pub session: SessionConfig,
     pub login: LoginConfig,
@@ -40,6 +41,12 @@ pub struct ServerConfig {
 pub struct ReferralsConfig {
     pub remind_after_days: u32,
     pub expire_after_days: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsConfig {
+    pub small_count_threshold: u32,
 }
 
 #[derive(Debug, Deserialize)]

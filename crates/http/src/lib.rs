@@ -66,6 +66,7 @@ pub const NON_API_ROUTES: &[&str] = &[
         (name = "services", description = "Annuaire de l'offre des partenaires"),
         (name = "events", description = "Actions de sensibilisation et participation"),
         (name = "hosting", description = "Hébergement : lieux, unités, conventions, occupation"),
+        (name = "reports", description = "Tableaux de bord et indicateurs des financeurs"),
     )
 )]
 struct ApiDoc;

@@ -65,6 +65,8 @@ pub struct HttpSettings {
     pub public_url: String,
     /// When unanswered referrals are reminded and expire.
     pub referral_deadlines: Deadlines,
+    /// In exports, counts below this (but above zero) read "< N".
+    pub small_count_threshold: i64,
 }
 
 impl Default for HttpSettings {
@@ -78,6 +80,7 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(30),
             public_url: "http://127.0.0.1:8080".into(),
             referral_deadlines: Deadlines::default(),
+            small_count_threshold: 5,
         }
     }
 }

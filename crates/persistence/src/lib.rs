@@ -17,6 +17,7 @@ pub mod pathway;
 pub mod projects;
 pub mod qpv;
 pub mod referrals;
+pub mod reports;
 pub mod schema;
 pub mod seeds;
 pub mod services;

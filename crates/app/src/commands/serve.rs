@@ -109,6 +109,7 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
             remind_after: chrono::Duration::days(config.referrals.remind_after_days.into()),
             expire_after: chrono::Duration::days(config.referrals.expire_after_days.into()),
         },
+        small_count_threshold: config.reports.small_count_threshold.into(),
     }
 }
 

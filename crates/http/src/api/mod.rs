@@ -10,6 +10,7 @@ pub mod organisations;
 pub mod projects;
 pub mod qpv;
 pub mod referrals;
+pub mod reports;
 pub mod services;
 pub mod session;
 
@@ -28,4 +29,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(services::router())
         .merge(events::router())
         .merge(hosting::router())
+        .merge(reports::router())
 }

@@ -1,0 +1,379 @@
+//! Reports checked against figures counted by hand on a small fixed dataset.
+
+use crate::support::{TestApp, problem, test_settings};
+use parcours_domain::organisations::OrganisationKind;
+use parcours_domain::users::Role;
+use serde_json::{Value, json};
+
+async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
+    let response = client.post(url).json(&body).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    response.json().await.unwrap()
+}
+
+/// Six people in the fourth quarter of 2026 (the test clock is 2 November 2026):
+/// - CitésLab: H1 woman, QPV, RSA, 22, information, referred to ADIE;
+///   H2 man, job seeker, 46, information → accompagnement;
+///   H3 woman, RSA, 36, information → accompagnement → business created;
+///   H4 met at a bus tour on 20 October (30 more counted there), sensibilisation;
+///   H6 registered directly at sensibilisation, nothing else known.
+/// - ADIE: H5 woman, 35, accompagnement.
+async fn dataset(app: &TestApp) -> (reqwest::Client, reqwest::Client, reqwest::Client, i64) {
+    let citeslab = app.adviser().await;
+    let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let cites = app.login(&citeslab).await;
+    let adie = app.login(&app.user(adie_org, Role::Adviser).await).await;
+    let coordinator = app.login(&app.user(agglo, Role::Coordinator).await).await;
+    let holders = app.url("/api/v1/holders");
+    let h1 = post(&cites, holders.clone(), json!({"first_name": "A", "last_name": "Un", "gender": "femme", "qpv_status": "in_qpv", "situation": "rsa", "birth_date": "2004-01-01"})).await["id"].as_i64().unwrap();
+    let h2 = post(&cites, holders.clone(), json!({"first_name": "B", "last_name": "Deux", "gender": "homme", "qpv_status": "not_in_qpv", "situation": "demandeur_emploi", "birth_date": "1980-01-01"})).await["id"].as_i64().unwrap();
+    let h3 = post(&cites, holders.clone(), json!({"first_name": "C", "last_name": "Trois", "gender": "femme", "situation": "rsa", "birth_date": "1990-01-01"})).await["id"].as_i64().unwrap();
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{h2}/stage")),
+        json!({"to": "accompagnement"}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{h3}/stage")),
+        json!({"to": "accompagnement"}),
+    )
+    .await;
+    post(&cites, app.url(&format!("/api/v1/holders/{h3}/close")), json!({"outcome": "entreprise_creee", "siret": "12002701600019", "created_on": "2026-11-01", "legal_form": "sasu"})).await;
+    let event = post(
+        &cites,
+        app.url("/api/v1/events"),
+        json!({"kind": "bus", "title": "Bus", "held_on": "2026-10-20", "headcount": {"total": 30}}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &cites,
+        app.url(&format!("/api/v1/events/{event}/attendees")),
+        json!({"first_name": "D", "last_name": "Quatre", "phone": "0600000000", "consent": true}),
+    )
+    .await;
+    post(
+        &cites,
+        holders.clone(),
+        json!({"first_name": "F", "last_name": "Six", "stage": "sensibilisation"}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{h1}/consents")),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url("/api/v1/referrals"),
+        json!({"holder_id": h1, "to_organisation_id": adie_org, "need": "Microcrédit"}),
+    )
+    .await;
+    post(&adie, holders, json!({"first_name": "E", "last_name": "Cinq", "gender": "femme", "birth_date": "1991-06-01", "stage": "accompagnement"})).await;
+    (cites, adie, coordinator, adie_org)
+}
+
+async fn get(client: &reqwest::Client, url: String) -> Value {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+fn stages(report: &Value) -> Vec<(String, i64)> {
+    report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap().to_owned(),
+                s["active"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn indicator(report: &Value, code: &str) -> i64 {
+    report["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == code)
+        .unwrap()["value"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pipeline_and_indicators_match_the_hand_count() {
+    let app = TestApp::start().await;
+    let (cites, _adie, coordinator, adie_org) = dataset(&app).await;
+
+    // Coordinator, whole territory: open pathways per stage (H3 is closed).
+    let territory = get(&coordinator, app.url("/api/v1/reports/pipeline")).await;
+    assert_eq!(
+        stages(&territory),
+        [
+            ("sensibilisation".into(), 2),
+            ("information".into(), 1),
+            ("accompagnement".into(), 2),
+            ("hebergement".into(), 0)
+        ]
+    );
+    assert_eq!(territory["from"], "2026-10-01");
+    assert_eq!(territory["to"], "2027-01-01");
+    // CitésLab sees its own figures only.
+    let own = get(&cites, app.url("/api/v1/reports/pipeline")).await;
+    assert_eq!(stages(&own)[2], ("accompagnement".into(), 1));
+    // Filters.
+    let women = get(
+        &coordinator,
+        app.url("/api/v1/reports/pipeline?gender=femme"),
+    )
+    .await;
+    assert_eq!(
+        stages(&women),
+        [
+            ("sensibilisation".into(), 0),
+            ("information".into(), 1),
+            ("accompagnement".into(), 1),
+            ("hebergement".into(), 0)
+        ]
+    );
+    let adie_only = get(
+        &coordinator,
+        app.url(&format!("/api/v1/reports/pipeline?organisation={adie_org}")),
+    )
+    .await;
+    assert_eq!(stages(&adie_only)[2], ("accompagnement".into(), 1));
+    let young = get(
+        &coordinator,
+        app.url("/api/v1/reports/pipeline?age_band=moins_26"),
+    )
+    .await;
+    assert_eq!(stages(&young)[1], ("information".into(), 1));
+
+    let report = get(&coordinator, app.url("/api/v1/reports/indicators")).await;
+    for (code, expected) in [
+        ("sensibilises", 2),
+        ("touches_evenements_nommes", 1),
+        ("touches_evenements_comptes", 30),
+        ("informes", 3),
+        ("orientes", 1),
+        ("accompagnes", 3),
+        ("heberges", 0),
+        ("entreprises_creees", 1),
+    ] {
+        assert_eq!(indicator(&report, code), expected, "{code}");
+    }
+    // Base: the six people who entered in the period. Women H1, H3, H5; QPV H1;
+    // under 26 H1; RSA H1, H3.
+    let shares: Vec<(String, i64, i64)> = report["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["code"].as_str().unwrap().to_owned(),
+                s["count"].as_i64().unwrap(),
+                s["base"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        [
+            ("part_femmes".into(), 3, 6),
+            ("part_qpv".into(), 1, 6),
+            ("part_moins_26".into(), 1, 6),
+            ("part_rsa".into(), 2, 6)
+        ]
+    );
+    assert!(
+        report["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| !i["definition"].as_str().unwrap().is_empty())
+    );
+
+    // Period edges: [from, to) — everything happened on 2 November (the bus on 20 October).
+    let before = get(
+        &coordinator,
+        app.url("/api/v1/reports/indicators?from=2026-10-01&to=2026-11-02"),
+    )
+    .await;
+    assert_eq!(
+        (
+            indicator(&before, "informes"),
+            indicator(&before, "touches_evenements_comptes")
+        ),
+        (0, 30)
+    );
+    let on = get(
+        &coordinator,
+        app.url("/api/v1/reports/indicators?from=2026-11-02&to=2026-11-03"),
+    )
+    .await;
+    assert_eq!(
+        (
+            indicator(&on, "informes"),
+            indicator(&on, "touches_evenements_comptes")
+        ),
+        (3, 0)
+    );
+}
+
+#[tokio::test]
+async fn csv_exports_open_in_french_spreadsheets_and_mask_small_counts() {
+    let mut settings = test_settings();
+    settings.small_count_threshold = 2;
+    let app = TestApp::start_with(settings).await;
+    let (_cites, _adie, coordinator, _) = dataset(&app).await;
+    let response = coordinator
+        .get(app.url("/api/v1/reports/indicators.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("parcours-indicateurs.csv")
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["Indicateur", "Nombre", "Part (%)", "Définition"]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r[0] == label)
+            .unwrap_or_else(|| panic!("{label}"))
+            .clone()
+    };
+    assert_eq!(row("Personnes informées")[1], "3");
+    assert_eq!(
+        row("Entreprises créées")[1],
+        "< 2",
+        "small counts are masked"
+    );
+    assert_eq!(row("Personnes hébergées")[1], "0");
+    assert_eq!(
+        row("Part de femmes")[1..3],
+        ["3".to_owned(), "50,0".to_owned()],
+        "decimal comma"
+    );
+    assert_eq!(row("Part de résidents QPV")[2], "< seuil");
+    let pipeline = coordinator
+        .get(app.url("/api/v1/reports/pipeline.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(pipeline.contains("accompagnement;2\r\n"), "{pipeline}");
+    assert!(pipeline.contains("information;< 2\r\n"), "{pipeline}");
+}
+
+#[tokio::test]
+async fn who_sees_which_figures() {
+    let app = TestApp::start().await;
+    let (cites, _adie, coordinator, adie_org) = dataset(&app).await;
+    let agglo = app
+        .organisation("Agglo 2", OrganisationKind::Collectivite)
+        .await;
+    let admin = app.login(&app.user(agglo, Role::Admin).await).await;
+    assert_eq!(
+        admin
+            .get(app.url("/api/v1/reports/pipeline"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        cites
+            .get(app.url(&format!("/api/v1/reports/pipeline?organisation={adie_org}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        coordinator
+            .get(app.url("/api/v1/reports/indicators?territory=999999"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let outside = coordinator
+        .get(app.url("/api/v1/reports/pipeline?organisation=999999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(outside).await["errors"][0]["field"], "organisation");
+    let bad = coordinator
+        .get(app.url(
+            "/api/v1/reports/indicators?from=2026-12-01&to=2026-11-01&gender=x&age_band=vieux",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let fields: Vec<String> = problem(bad).await["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["to", "gender", "age_band"]);
+    assert_eq!(
+        app.anonymous()
+            .get(app.url("/api/v1/reports/indicators"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // No names in any report.
+    let report = coordinator
+        .get(app.url("/api/v1/reports/indicators"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!report.contains("Trois") && !report.contains("Quatre"));
+}
