@@ -377,3 +377,209 @@ async fn who_sees_which_figures() {
         .unwrap();
     assert!(!report.contains("Trois") && !report.contains("Quatre"));
 }
+
+/// Two people over the quarter, with stays of known length: X is in information 10
+/// days then accompagnement 20 days (closed); Y is in information 30 days. ADIE answers
+/// X's referral in 3 days (accepted) and Y's in 5 (declined).
+#[tokio::test]
+async fn flows_referrals_and_activity_match_the_hand_count() {
+    use chrono::Duration;
+    let app = TestApp::start().await;
+    let citeslab = app.adviser().await;
+    let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let adie_user = app.user(adie_org, Role::Adviser).await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let coordinator_user = app.user(agglo, Role::Coordinator).await;
+    let cites = app.login(&citeslab).await;
+    let x = post(
+        &cites,
+        app.url("/api/v1/holders"),
+        json!({"first_name": "X", "last_name": "X"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let y = post(
+        &cites,
+        app.url("/api/v1/holders"),
+        json!({"first_name": "Y", "last_name": "Y"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut referrals = Vec::new();
+    for h in [x, y] {
+        post(
+            &cites,
+            app.url(&format!("/api/v1/holders/{h}/consents")),
+            json!({"purpose": "partage_partenaires", "given": true}),
+        )
+        .await;
+        referrals.push(
+            post(
+                &cites,
+                app.url("/api/v1/referrals"),
+                json!({"holder_id": h, "to_organisation_id": adie_org, "need": "Financement"}),
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{x}/contacts")),
+        json!({"kind": "entretien"}),
+    )
+    .await;
+    app.clock.advance(Duration::days(3));
+    let adie = app.login(&adie_user).await;
+    post(
+        &adie,
+        app.url(&format!("/api/v1/referrals/{}/accept", referrals[0])),
+        json!({}),
+    )
+    .await;
+    app.clock.advance(Duration::days(2));
+    let adie = app.login(&adie_user).await;
+    post(
+        &adie,
+        app.url(&format!("/api/v1/referrals/{}/decline", referrals[1])),
+        json!({"reason": "capacite"}),
+    )
+    .await;
+    app.clock.advance(Duration::days(5)); // day 10
+    let cites = app.login(&citeslab).await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{x}/stage")),
+        json!({"to": "accompagnement"}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{x}/contacts")),
+        json!({"kind": "entretien"}),
+    )
+    .await;
+    app.clock.advance(Duration::days(20)); // day 30: 2 December
+    let cites = app.login(&citeslab).await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{x}/close")),
+        json!({"outcome": "abandon"}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{y}/stage")),
+        json!({"to": "accompagnement"}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{y}/contacts")),
+        json!({"kind": "telephone"}),
+    )
+    .await;
+    let coordinator = app.login(&coordinator_user).await;
+
+    let flows = get(&coordinator, app.url("/api/v1/reports/flows")).await;
+    let stage = |name: &str| {
+        flows["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == name)
+            .unwrap()
+            .clone()
+    };
+    let information = stage("information");
+    assert_eq!(
+        (
+            information["entries"].as_i64(),
+            information["cohort_reached"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    assert!(
+        information["conversion_from_previous"].is_null(),
+        "nobody in sensibilisation before"
+    );
+    assert_eq!(
+        (
+            information["median_days"].as_f64(),
+            information["p90_days"].as_f64()
+        ),
+        (Some(10.0), Some(30.0))
+    );
+    let accompagnement = stage("accompagnement");
+    assert_eq!(accompagnement["cohort_reached"], 2);
+    assert_eq!(accompagnement["conversion_from_previous"], 1.0);
+    assert_eq!(
+        (
+            accompagnement["median_days"].as_f64(),
+            accompagnement["p90_days"].as_f64()
+        ),
+        (Some(20.0), Some(20.0))
+    );
+    let abandon = flows["exits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["outcome"] == "abandon")
+        .unwrap()
+        .clone();
+    assert_eq!(abandon["exits"], 1);
+
+    let stats = get(&coordinator, app.url("/api/v1/reports/referrals")).await;
+    let adie_row = &stats["by_receiver"][0];
+    assert_eq!(adie_row["to_organisation_id"], adie_org);
+    assert_eq!(
+        (
+            adie_row["sent"].as_i64(),
+            adie_row["accepted"].as_i64(),
+            adie_row["declined"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(adie_row["acceptance_rate"], 0.5);
+    assert_eq!(adie_row["median_days_to_answer"], 3.0);
+    assert_eq!(
+        stats["by_pair"][0]["from_organisation_id"],
+        citeslab.organisation_id
+    );
+
+    let activity = get(&coordinator, app.url("/api/v1/reports/activity")).await;
+    let rows: Vec<(String, String, i64)> = activity["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["month"].as_str().unwrap().to_owned(),
+                r["kind"].as_str().unwrap().to_owned(),
+                r["contacts"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("2026-11".into(), "entretien".into(), 2),
+            ("2026-12".into(), "telephone".into(), 1)
+        ]
+    );
+    for path in ["flows.csv", "referrals.csv", "activity.csv"] {
+        let response = coordinator
+            .get(app.url(&format!("/api/v1/reports/{path}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{path}");
+    }
+}

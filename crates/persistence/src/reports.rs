@@ -275,3 +275,210 @@ pub async fn newcomers_profile(conn: &impl ConnectionTrait, scope: &Scope) -> Re
         row.try_get::<i64>("", "rsa")?,
     ])
 }
+
+/// For the cohort that entered the pathway during the period: how many of them reached
+/// each stage (at any time up to now).
+pub async fn cohort_reached(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<(String, i64)>> {
+    let mut values: Vec<Value> = bind_dates(vec![scope.from.into(), scope.to.into()]);
+    let filter = population(scope, &mut values);
+    let sql = format!(
+        "SELECT e.to_stage AS label, COUNT(DISTINCT e.holder_id) AS n FROM pathway_events e JOIN holders h ON h.id = e.holder_id \
+         WHERE e.kind IN ('entree', 'changement') AND e.holder_id IN ( \
+             SELECT c.holder_id FROM pathway_events c WHERE c.kind = 'entree' AND c.occurred_at >= ? AND c.occurred_at < ?) \
+         AND {filter} GROUP BY e.to_stage"
+    );
+    counts(conn, &sql, values).await
+}
+
+/// Days between two timestamp expressions, per engine.
+fn days_between(backend: DbBackend, from: &str, to: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("(EXTRACT(EPOCH FROM ({to} - {from})) / 86400.0)"),
+        _ => format!("(julianday({to}) - julianday({from}))"),
+    }
+}
+
+/// The value at quantile `q` (nearest rank) of a one-column ordered query, found by the
+/// database: a count, then one row at the right offset.
+async fn quantile(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+    q: f64,
+) -> Result<Option<f64>> {
+    let backend = conn.get_database_backend();
+    let total = count(
+        conn,
+        &format!("SELECT COUNT(*) AS n FROM ({sql}) AS q"),
+        values.clone(),
+    )
+    .await?;
+    if total == 0 {
+        return Ok(None);
+    }
+    let rank = ((q * total as f64).ceil() as i64).clamp(1, total) - 1;
+    let mut with_offset = values;
+    with_offset.push(rank.into());
+    let row = conn
+        .query_one_raw(statement(
+            backend,
+            &format!("{sql} ORDER BY d LIMIT 1 OFFSET ?"),
+            with_offset,
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<f64>("", "d")).transpose()?)
+}
+
+/// Median and 90th percentile of the time (days) spent in `stage`, over the stays in it
+/// that ended (by a move or a closing) during the period.
+pub async fn time_in_stage(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    stage: &str,
+) -> Result<(Option<f64>, Option<f64>)> {
+    let backend = conn.get_database_backend();
+    let mut values: Vec<Value> = Vec::new();
+    let filter = population(scope, &mut values);
+    values.push(stage.into());
+    values.extend(bind_dates(vec![scope.from.into(), scope.to.into()]));
+    let duration = days_between(backend, "occurred_at", "next_at");
+    let cast = if backend == DbBackend::Postgres {
+        "DOUBLE PRECISION"
+    } else {
+        "REAL"
+    };
+    let sql = format!(
+        "SELECT CAST({duration} AS {cast}) AS d FROM ( \
+             SELECT e.to_stage, e.kind, e.occurred_at, \
+                    LEAD(e.occurred_at) OVER (PARTITION BY e.holder_id ORDER BY e.occurred_at, e.id) AS next_at, \
+                    LEAD(e.kind) OVER (PARTITION BY e.holder_id ORDER BY e.occurred_at, e.id) AS next_kind \
+             FROM pathway_events e JOIN holders h ON h.id = e.holder_id WHERE {filter}) AS stays \
+         WHERE to_stage = ? AND kind IN ('entree', 'changement', 'reouverture') AND next_kind IN ('changement', 'cloture') \
+           AND next_at >= ? AND next_at < ?"
+    );
+    Ok((
+        quantile(conn, &sql, values.clone(), 0.5).await?,
+        quantile(conn, &sql, values, 0.9).await?,
+    ))
+}
+
+/// Referrals sent during the period from or to the scope's organisations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReferralCounts {
+    pub from_organisation_id: i64,
+    pub to_organisation_id: i64,
+    pub sent: i64,
+    pub accepted: i64,
+    pub declined: i64,
+    pub expired: i64,
+    pub withdrawn: i64,
+    pub completed: i64,
+}
+
+/// Per sender → receiver pair; the caller sums per receiver.
+pub async fn referral_pairs(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<ReferralCounts>> {
+    let mut values: Vec<Value> = bind_dates(vec![scope.from.into(), scope.to.into()]);
+    let orgs = placeholders(&scope.organisation_ids, &mut values);
+    let orgs_again = placeholders(&scope.organisation_ids, &mut values);
+    let sql = format!(
+        "SELECT r.from_organisation_id AS f, r.to_organisation_id AS t, COUNT(*) AS sent, \
+                COALESCE(SUM(CASE WHEN r.answered_at IS NOT NULL AND r.decline_reason IS NULL THEN 1 ELSE 0 END), 0) AS accepted, \
+                COALESCE(SUM(CASE WHEN r.status = 'declined' THEN 1 ELSE 0 END), 0) AS declined, \
+                COALESCE(SUM(CASE WHEN r.status = 'expired' THEN 1 ELSE 0 END), 0) AS expired, \
+                COALESCE(SUM(CASE WHEN r.status = 'withdrawn' THEN 1 ELSE 0 END), 0) AS withdrawn, \
+                COALESCE(SUM(CASE WHEN r.status = 'completed' THEN 1 ELSE 0 END), 0) AS completed \
+         FROM referrals r WHERE r.sent_at >= ? AND r.sent_at < ? \
+           AND (r.from_organisation_id IN ({orgs}) OR r.to_organisation_id IN ({orgs_again})) \
+         GROUP BY r.from_organisation_id, r.to_organisation_id ORDER BY r.from_organisation_id, r.to_organisation_id"
+    );
+    let rows = conn
+        .query_all_raw(statement(conn.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReferralCounts {
+                from_organisation_id: r.try_get("", "f")?,
+                to_organisation_id: r.try_get("", "t")?,
+                sent: r.try_get("", "sent")?,
+                accepted: r.try_get("", "accepted")?,
+                declined: r.try_get("", "declined")?,
+                expired: r.try_get("", "expired")?,
+                withdrawn: r.try_get("", "withdrawn")?,
+                completed: r.try_get("", "completed")?,
+            })
+        })
+        .collect()
+}
+
+/// Median days from sending to answer, for referrals answered, sent during the period
+/// to `to_organisation_id`.
+pub async fn median_answer_days(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    to_organisation_id: i64,
+) -> Result<Option<f64>> {
+    let backend = conn.get_database_backend();
+    let mut values: Vec<Value> = vec![to_organisation_id.into()];
+    values.extend(bind_dates(vec![scope.from.into(), scope.to.into()]));
+    let duration = days_between(backend, "r.sent_at", "r.answered_at");
+    let cast = if backend == DbBackend::Postgres {
+        "DOUBLE PRECISION"
+    } else {
+        "REAL"
+    };
+    let sql = format!(
+        "SELECT CAST({duration} AS {cast}) AS d FROM referrals r \
+         WHERE r.to_organisation_id = ? AND r.answered_at IS NOT NULL AND r.sent_at >= ? AND r.sent_at < ?"
+    );
+    quantile(conn, &sql, values, 0.5).await
+}
+
+fn placeholders(ids: &[i64], values: &mut Vec<Value>) -> String {
+    if ids.is_empty() {
+        return "NULL".into();
+    }
+    ids.iter()
+        .map(|id| {
+            values.push((*id).into());
+            "?"
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Contacts during the period by organisation, kind and month (`YYYY-MM`).
+pub async fn contacts_by_month(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<(i64, String, String, i64)>> {
+    let backend = conn.get_database_backend();
+    let month = match backend {
+        DbBackend::Postgres => "to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+        _ => "strftime('%Y-%m', c.occurred_at)",
+    };
+    let mut values: Vec<Value> = bind_dates(vec![scope.from.into(), scope.to.into()]);
+    let filter = population(scope, &mut values);
+    let sql = format!(
+        "SELECT c.organisation_id AS org, c.kind AS kind, {month} AS month, COUNT(*) AS n \
+         FROM contacts c JOIN holders h ON h.id = c.holder_id \
+         WHERE c.occurred_at >= ? AND c.occurred_at < ? AND {filter} \
+         GROUP BY c.organisation_id, c.kind, {month} ORDER BY 3, 1, 2"
+    );
+    let rows = conn.query_all_raw(statement(backend, &sql, values)).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "org")?,
+                r.try_get("", "kind")?,
+                r.try_get("", "month")?,
+                r.try_get("", "n")?,
+            ))
+        })
+        .collect()
+}

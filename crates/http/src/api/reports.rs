@@ -26,6 +26,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pipeline_csv))
         .routes(routes!(indicators))
         .routes(routes!(indicators_csv))
+        .routes(routes!(flows))
+        .routes(routes!(flows_csv))
+        .routes(routes!(referrals_stats))
+        .routes(routes!(referrals_csv))
+        .routes(routes!(activity))
+        .routes(routes!(activity_csv))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -517,4 +523,387 @@ mod tests {
             (d("2026-01-01"), d("2026-04-01"))
         );
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageFlow {
+    pub stage: String,
+    /// People who entered the stage during the period.
+    pub entries: i64,
+    /// Of the cohort that entered the pathway during the period, how many reached it.
+    pub cohort_reached: i64,
+    /// cohort_reached / cohort_reached of the previous stage (none for the first stage
+    /// or an empty previous stage).
+    pub conversion_from_previous: Option<f64>,
+    /// Days spent in the stage, over the stays that ended during the period.
+    pub median_days: Option<f64>,
+    pub p90_days: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OutcomeCount {
+    pub outcome: String,
+    pub exits: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlowsReport {
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub stages: Vec<StageFlow>,
+    /// Pathways closed during the period, per outcome.
+    pub exits: Vec<OutcomeCount>,
+    pub definition: String,
+}
+
+async fn flows_report(
+    state: &AppState,
+    user: &CurrentUser,
+    params: &ReportParams,
+) -> ApiResult<FlowsReport> {
+    let (scope, label) = scope(state, user, params).await?;
+    let conn = state.db.conn();
+    let reached = reports::cohort_reached(conn, &scope).await?;
+    let mut stages = Vec::new();
+    let mut previous: Option<i64> = None;
+    for stage in Stage::ALL {
+        let cohort_reached = reached
+            .iter()
+            .find(|(s, _)| s == stage.as_str())
+            .map_or(0, |(_, n)| *n);
+        let (median_days, p90_days) = reports::time_in_stage(conn, &scope, stage.as_str()).await?;
+        stages.push(StageFlow {
+            stage: stage.as_str().to_owned(),
+            entries: reports::entered(conn, &scope, stage.as_str()).await?,
+            cohort_reached,
+            conversion_from_previous: previous
+                .filter(|p| *p > 0)
+                .map(|p| cohort_reached as f64 / p as f64),
+            median_days,
+            p90_days,
+        });
+        previous = Some(cohort_reached);
+    }
+    let counted = reports::exits(conn, &scope).await?;
+    let exits = parcours_domain::pathway::Outcome::ALL
+        .iter()
+        .map(|o| OutcomeCount {
+            outcome: o.as_str().to_owned(),
+            exits: counted
+                .iter()
+                .find(|(c, _)| c == o.as_str())
+                .map_or(0, |(_, n)| *n),
+        })
+        .collect();
+    Ok(FlowsReport {
+        scope: label,
+        from: scope.from,
+        to: scope.to,
+        stages,
+        exits,
+        definition: "Entrées : personnes entrées à l'étape pendant la période. Cohorte : personnes entrées dans le parcours pendant la période, et les étapes qu'elles ont atteintes depuis. Durées : séjours dans l'étape terminés (changement d'étape ou clôture) pendant la période.".into(),
+    })
+}
+
+/// Entries, exits, conversion of the period's cohort, and time spent in each stage.
+#[utoipa::path(
+    get, path = "/reports/flows", tag = "reports",
+    params(ReportParams),
+    responses((status = 200, body = FlowsReport), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+)]
+async fn flows(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<ReportParams>,
+) -> ApiResult<Json<FlowsReport>> {
+    Ok(Json(flows_report(&state, &user, &params).await?))
+}
+
+fn optional_decimal(value: Option<f64>) -> String {
+    value.map(decimal).unwrap_or_default()
+}
+
+/// The same, as CSV.
+#[utoipa::path(
+    get, path = "/reports/flows.csv", tag = "reports",
+    params(ReportParams),
+    responses((status = 200, content_type = "text/csv"), (status = 403, body = Problem, content_type = "application/problem+json")),
+)]
+async fn flows_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<ReportParams>,
+) -> ApiResult<Response> {
+    let report = flows_report(&state, &user, &params).await?;
+    let t = state.settings.small_count_threshold;
+    let mut rows: Vec<Vec<String>> = report
+        .stages
+        .iter()
+        .map(|s| {
+            vec![
+                s.stage.clone(),
+                masked(s.entries, t),
+                masked(s.cohort_reached, t),
+                optional_decimal(s.conversion_from_previous.map(|c| c * 100.0)),
+                optional_decimal(s.median_days),
+                optional_decimal(s.p90_days),
+            ]
+        })
+        .collect();
+    for exit in &report.exits {
+        rows.push(vec![
+            format!("sortie : {}", exit.outcome),
+            masked(exit.exits, t),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    csv_response(
+        "flux",
+        &[
+            "Étape",
+            "Entrées",
+            "Cohorte ayant atteint l'étape",
+            "Conversion depuis l'étape précédente (%)",
+            "Durée médiane (jours)",
+            "Durée 90e centile (jours)",
+        ],
+        rows,
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferralStats {
+    pub from_organisation_id: Option<i64>,
+    pub to_organisation_id: i64,
+    pub sent: i64,
+    pub accepted: i64,
+    pub declined: i64,
+    pub expired: i64,
+    pub withdrawn: i64,
+    pub completed: i64,
+    /// accepted / (accepted + declined).
+    pub acceptance_rate: Option<f64>,
+    /// Days from sending to an answer (per receiver only).
+    pub median_days_to_answer: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferralsReport {
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by_receiver: Vec<ReferralStats>,
+    pub by_pair: Vec<ReferralStats>,
+    pub definition: String,
+}
+
+fn stats(from: Option<i64>, to: i64, c: &reports::ReferralCounts) -> ReferralStats {
+    let answered = c.accepted + c.declined;
+    ReferralStats {
+        from_organisation_id: from,
+        to_organisation_id: to,
+        sent: c.sent,
+        accepted: c.accepted,
+        declined: c.declined,
+        expired: c.expired,
+        withdrawn: c.withdrawn,
+        completed: c.completed,
+        acceptance_rate: (answered > 0).then(|| c.accepted as f64 / answered as f64),
+        median_days_to_answer: None,
+    }
+}
+
+async fn referrals_report(
+    state: &AppState,
+    user: &CurrentUser,
+    params: &ReportParams,
+) -> ApiResult<ReferralsReport> {
+    let (scope, label) = scope(state, user, params).await?;
+    let conn = state.db.conn();
+    let pairs = reports::referral_pairs(conn, &scope).await?;
+    let mut receivers: Vec<reports::ReferralCounts> = Vec::new();
+    for pair in &pairs {
+        match receivers
+            .iter_mut()
+            .find(|r| r.to_organisation_id == pair.to_organisation_id)
+        {
+            Some(r) => {
+                r.sent += pair.sent;
+                r.accepted += pair.accepted;
+                r.declined += pair.declined;
+                r.expired += pair.expired;
+                r.withdrawn += pair.withdrawn;
+                r.completed += pair.completed;
+            }
+            None => receivers.push(pair.clone()),
+        }
+    }
+    let mut by_receiver = Vec::new();
+    for r in &receivers {
+        let mut row = stats(None, r.to_organisation_id, r);
+        row.median_days_to_answer =
+            reports::median_answer_days(conn, &scope, r.to_organisation_id).await?;
+        by_receiver.push(row);
+    }
+    Ok(ReferralsReport {
+        scope: label,
+        from: scope.from,
+        to: scope.to,
+        by_receiver,
+        by_pair: pairs.iter().map(|p| stats(Some(p.from_organisation_id), p.to_organisation_id, p)).collect(),
+        definition: "Orientations envoyées pendant la période par ou vers les structures du périmètre ; « acceptées » compte celles qui l'ont été, même terminées depuis.".into(),
+    })
+}
+
+/// Referrals per receiving organisation and per sender → receiver pair.
+#[utoipa::path(
+    get, path = "/reports/referrals", tag = "reports",
+    params(ReportParams),
+    responses((status = 200, body = ReferralsReport), (status = 403, body = Problem, content_type = "application/problem+json")),
+)]
+async fn referrals_stats(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<ReportParams>,
+) -> ApiResult<Json<ReferralsReport>> {
+    Ok(Json(referrals_report(&state, &user, &params).await?))
+}
+
+/// The same, as CSV (per receiver).
+#[utoipa::path(
+    get, path = "/reports/referrals.csv", tag = "reports",
+    params(ReportParams),
+    responses((status = 200, content_type = "text/csv"), (status = 403, body = Problem, content_type = "application/problem+json")),
+)]
+async fn referrals_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<ReportParams>,
+) -> ApiResult<Response> {
+    let report = referrals_report(&state, &user, &params).await?;
+    let t = state.settings.small_count_threshold;
+    let rows = report
+        .by_receiver
+        .iter()
+        .map(|r| {
+            vec![
+                r.to_organisation_id.to_string(),
+                masked(r.sent, t),
+                masked(r.accepted, t),
+                masked(r.declined, t),
+                masked(r.expired, t),
+                masked(r.withdrawn, t),
+                masked(r.completed, t),
+                optional_decimal(r.acceptance_rate.map(|a| a * 100.0)),
+                optional_decimal(r.median_days_to_answer),
+            ]
+        })
+        .collect();
+    csv_response(
+        "orientations",
+        &[
+            "Structure destinataire",
+            "Envoyées",
+            "Acceptées",
+            "Déclinées",
+            "Expirées",
+            "Retirées",
+            "Terminées",
+            "Taux d'acceptation (%)",
+            "Délai médian de réponse (jours)",
+        ],
+        rows,
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityRow {
+    pub month: String,
+    pub organisation_id: i64,
+    pub kind: String,
+    pub contacts: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityReport {
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub contacts: Vec<ActivityRow>,
+    pub event_attendees_named: i64,
+    pub event_headcount: i64,
+    pub definition: String,
+}
+
+async fn activity_report(
+    state: &AppState,
+    user: &CurrentUser,
+    params: &ReportParams,
+) -> ApiResult<ActivityReport> {
+    let (scope, label) = scope(state, user, params).await?;
+    let conn = state.db.conn();
+    let (named, headcount) = reports::reached_by_events(conn, &scope).await?;
+    Ok(ActivityReport {
+        scope: label,
+        from: scope.from,
+        to: scope.to,
+        contacts: reports::contacts_by_month(conn, &scope)
+            .await?
+            .into_iter()
+            .map(|(organisation_id, kind, month, contacts)| ActivityRow { month, organisation_id, kind, contacts })
+            .collect(),
+        event_attendees_named: named,
+        event_headcount: headcount,
+        definition: "Contacts pendant la période avec les personnes suivies par le périmètre, par mois, structure et type ; personnes touchées par les actions collectives (nommées et comptées).".into(),
+    })
+}
+
+/// Contacts by kind, organisation and month; people reached by events.
+#[utoipa::path(
+    get, path = "/reports/activity", tag = "reports",
+    params(ReportParams),
+    responses((status = 200, body = ActivityReport), (status = 403, body = Problem, content_type = "application/problem+json")),
+)]
+async fn activity(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<ReportParams>,
+) -> ApiResult<Json<ActivityReport>> {
+    Ok(Json(activity_report(&state, &user, &params).await?))
+}
+
+/// The same, as CSV.
+#[utoipa::path(
+    get, path = "/reports/activity.csv", tag = "reports",
+    params(ReportParams),
+    responses((status = 200, content_type = "text/csv"), (status = 403, body = Problem, content_type = "application/problem+json")),
+)]
+async fn activity_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<ReportParams>,
+) -> ApiResult<Response> {
+    let report = activity_report(&state, &user, &params).await?;
+    let t = state.settings.small_count_threshold;
+    let rows = report
+        .contacts
+        .iter()
+        .map(|r| {
+            vec![
+                r.month.clone(),
+                r.organisation_id.to_string(),
+                r.kind.clone(),
+                masked(r.contacts, t),
+            ]
+        })
+        .collect();
+    csv_response(
+        "activite",
+        &["Mois", "Structure", "Type de contact", "Contacts"],
+        rows,
+    )
 }
