@@ -579,3 +579,76 @@ async fn two_outbox_workers_send_each_message_exactly_once() {
             .contains("En attente : 0   envoyés : 30   en échec : 0")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn synthetic_data_is_deterministic_and_leaves_the_database_usable() {
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let db = TestDb::new().await;
+        let conn = db.migrated().await;
+        let output = parcours()
+            .env("PARCOURS__DATABASE__URL", &db.url)
+            .args(["seed", "synthetic", "--holders", "1500", "--seed", "7"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("100 %"),
+            "progress is shown"
+        );
+        let summary = String::from_utf8_lossy(&output.stdout).to_string();
+        // Everything after the timing is the same for the same seed.
+        outputs.push(summary.split(" s : ").nth(1).unwrap_or_default().to_owned());
+        // Ids continue after the generated ones (PostgreSQL sequences included).
+        let org = parcours_persistence::organisations::list(
+            conn.conn(),
+            &parcours_persistence::organisations::ListQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .0
+        .remove(0);
+        let user = parcours_persistence::users::create(
+            conn.conn(),
+            &parcours_persistence::users::NewUser {
+                organisation_id: org.id,
+                email: &parcours_domain::users::Email::parse("apres@synthetique.test").unwrap(),
+                display_name: &parcours_domain::users::DisplayName::parse("Après").unwrap(),
+                role: parcours_domain::users::Role::Adviser,
+                password_hash: "!",
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert!(user.id > 16);
+        let (_, entry) =
+            parcours_domain::pathway::Pathway::start(parcours_domain::pathway::Stage::Information);
+        let holder = parcours_persistence::holders::create(
+            conn.conn(),
+            org.id,
+            user.id,
+            parcours_persistence::holders::HolderFields {
+                first_name: "Après".into(),
+                last_name: "Génération".into(),
+                qpv_status: "unknown".into(),
+                qpv_status_source: "non_renseigne".into(),
+                ..Default::default()
+            },
+            &entry,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert!(holder.id > 1500);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert!(outputs[0].contains("1500 porteur(s)"), "{}", outputs[0]);
+}

@@ -81,10 +81,30 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SeedArgs {
-    /// Dossier contenant territories.toml, qpv.csv, organisations.toml, users.toml
-    #[arg(value_name = "DOSSIER")]
-    pub dir: PathBuf,
+    /// Dossier contenant territories.toml, qpv.csv, organisations.toml, users.toml, services.toml
+    #[arg(value_name = "DOSSIER", required = true)]
+    pub dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub generate: Option<SeedCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// Génère un jeu de données synthétique (territoire ou national) pour mesurer les performances
+    Synthetic(SyntheticArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyntheticArgs {
+    /// Nombre de porteurs de projet (environ dix contacts chacun)
+    #[arg(long, value_name = "N")]
+    pub holders: u64,
+    /// Graine : la même graine donne les mêmes données
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Subcommand)]

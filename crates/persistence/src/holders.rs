@@ -33,10 +33,15 @@ pub struct HolderFields {
 }
 
 fn keys(fields: &HolderFields) -> (String, String) {
+    keys_of(&fields.last_name, &fields.first_name)
+}
+
+/// The (last-first, first-last) search keys of a name.
+pub fn keys_of(last_name: &str, first_name: &str) -> (String, String) {
     use parcours_domain::holders::search_key;
     (
-        search_key(&format!("{} {}", fields.last_name, fields.first_name)),
-        search_key(&format!("{} {}", fields.first_name, fields.last_name)),
+        search_key(&format!("{last_name} {first_name}")),
+        search_key(&format!("{first_name} {last_name}")),
     )
 }
 

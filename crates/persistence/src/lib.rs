@@ -22,6 +22,7 @@ pub mod schema;
 pub mod seeds;
 pub mod services;
 pub mod sessions;
+pub mod synthetic;
 pub mod territories;
 pub mod timeline;
 pub mod users;

@@ -63,6 +63,48 @@ pub async fn seed(config: &Config, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Generates synthetic data, showing progress on standard error.
+pub async fn seed_synthetic(config: &Config, holders: u64, seed: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    let db = connect(config).await?;
+    require_current_schema(&db).await?;
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_percent = u64::MAX;
+    let mut progress = |done: u64, total: u64| {
+        let percent = done * 100 / total.max(1);
+        if percent != last_percent {
+            last_percent = percent;
+            let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
+            let bar = "#".repeat((percent / 5) as usize);
+            let line = format!("[{bar:<20}] {percent:>3} % {done}/{total} porteurs ({rate:.0}/s)");
+            if terminal {
+                eprint!("\r{line}");
+            } else if percent % 10 == 0 {
+                eprintln!("{line}");
+            }
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let report =
+        parcours_persistence::synthetic::generate(&db, holders, seed, Utc::now(), &mut progress)
+            .await?;
+    if terminal {
+        eprintln!();
+    }
+    println!(
+        "Généré en {:.1} s : {} structure(s), {} conseiller(s), {} porteur(s), {} événement(s) de parcours, {} contact(s), {} orientation(s).",
+        started.elapsed().as_secs_f64(),
+        report.organisations,
+        report.users,
+        report.holders,
+        report.pathway_events,
+        report.contacts,
+        report.referrals
+    );
+    Ok(())
+}
+
 pub async fn require_current_schema(db: &Db) -> anyhow::Result<()> {
     match schema::status(db).await? {
         SchemaStatus::UpToDate => Ok(()),

@@ -36,7 +36,15 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Serve(args) => serve::serve(config, args).await,
             Command::Demo(args) => serve::demo(config, args).await,
             Command::Migrate => admin::migrate(&config).await,
-            Command::Seed(args) => admin::seed(&config, &args.dir).await,
+            Command::Seed(args) => match (args.generate, args.dir) {
+                (Some(crate::cli::SeedCommand::Synthetic(synthetic)), _) => {
+                    admin::seed_synthetic(&config, synthetic.holders, synthetic.seed).await
+                }
+                (None, Some(dir)) => admin::seed(&config, &dir).await,
+                (None, None) => Err(anyhow::anyhow!(
+                    "indiquez un dossier, ou `seed synthetic --holders N`"
+                )),
+            },
             Command::User(UserCommand::Add(args)) => admin::user_add(&config, args).await,
             Command::User(UserCommand::Disable(args)) => {
                 admin::user_disable(&config, &args.email).await
