@@ -80,7 +80,7 @@ pub async fn seed_synthetic(config: &Config, holders: u64, seed: u64) -> anyhow:
             let line = format!("[{bar:<20}] {percent:>3} % {done}/{total} porteurs ({rate:.0}/s)");
             if terminal {
                 eprint!("\r{line}");
-            } else if percent % 10 == 0 {
+            } else if percent.is_multiple_of(10) {
                 eprintln!("{line}");
             }
             let _ = std::io::stderr().flush();
