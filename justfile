@@ -17,6 +17,17 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
+# Benchmarks at national scale (1 000 000 holders) on SQLite, and on PostgreSQL when
+# PARCOURS_BENCH_POSTGRES_URL is set; writes docs/benchmarks.md. Not part of the tests.
+bench holders="1000000":
+    cargo build --release -p parcours -p parcours-bench
+    target/release/parcours-bench --holders {{holders}}
+
+# The same with a throwaway PostgreSQL cluster
+bench-pg holders="1000000":
+    cargo build --release -p parcours -p parcours-bench
+    bash .ci/with-postgres bash -c 'target/release/parcours-bench --holders {{holders}} --postgres "$PARCOURS_TEST_DATABASE_URL"'
+
 # Everything CI runs
 ci:
     bash .ci/run

@@ -1,0 +1,715 @@
+//! `parcours-bench`: measures, on SQLite and PostgreSQL, at a small and a national size,
+//! the reports (HTTP vs the same SQL run directly), the holder list (first and deep
+//! page, small vs large), and authenticated reads under load from a second process (vs
+//! `/healthz`), then writes a markdown table. Ratios are measured in one run, on one
+//! machine: the machines are shared and noisy, so lone absolute times mean little.
+
+use anyhow::{Context, Result, bail};
+use chrono::{Duration as Days, Utc};
+use clap::Parser;
+use parcours_persistence::reports::{self, Scope};
+use parcours_persistence::{Db, DbSettings, organisations, schema, synthetic, users};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Debug)]
+#[command(about = "Mesures de performance de Parcours (rapports, listes, lectures sous charge)")]
+struct Args {
+    /// National size.
+    #[arg(long, default_value_t = 1_000_000)]
+    holders: u64,
+    /// Territory size, the reference for "cost independent of data size".
+    #[arg(long, default_value_t = 10_000)]
+    small: u64,
+    /// PostgreSQL URL of a database the bench may create databases from.
+    #[arg(long, env = "PARCOURS_BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Where SQLite files are kept between runs.
+    #[arg(long, default_value = "target/bench")]
+    dir: PathBuf,
+    /// Markdown output.
+    #[arg(long, default_value = "docs/benchmarks.md")]
+    out: PathBuf,
+    /// Seconds of load per endpoint.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Internal: run a load against this URL and print JSON stats.
+    #[arg(long, hide = true)]
+    load: Option<String>,
+    #[arg(long, hide = true)]
+    cookie: Option<String>,
+}
+
+const PASSWORD: &str = "mot de passe du banc d'essai";
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(url) = &args.load {
+        return load(url, args.cookie.as_deref(), args.seconds).await;
+    }
+    std::fs::create_dir_all(&args.dir)?;
+    let mut sections = Vec::new();
+    let mut engines = vec![("SQLite", None)];
+    if let Some(url) = &args.postgres {
+        engines.push(("PostgreSQL", Some(url.clone())));
+    }
+    for (engine, admin_url) in engines {
+        eprintln!("== {engine}");
+        let small = Run::prepare(&args, engine, admin_url.as_deref(), args.small).await?;
+        let large = Run::prepare(&args, engine, admin_url.as_deref(), args.holders).await?;
+        sections.push(measure(&args, engine, &small, &large).await?);
+        // Written after each engine, so a long run keeps what it measured.
+        if let Some(parent) = args.out.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&args.out, render(&args, &sections)?)?;
+        eprintln!("written: {}", args.out.display());
+    }
+    Ok(())
+}
+
+struct Run {
+    size: u64,
+    url: String,
+    db: Db,
+    territory_org_ids: Vec<i64>,
+    busiest_org: i64,
+}
+
+impl Run {
+    async fn prepare(
+        args: &Args,
+        engine: &str,
+        admin_url: Option<&str>,
+        size: u64,
+    ) -> Result<Self> {
+        let url = match admin_url {
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                args.dir.join(format!("bench-{size}.sqlite")).display()
+            ),
+            Some(admin) => {
+                let name = format!("parcours_bench_{size}");
+                let admin_db = Db::connect(&DbSettings::new(admin.to_owned())).await?;
+                use parcours_persistence::ConnectionTrait;
+                let exists = admin_db
+                    .conn()
+                    .query_one_raw(parcours_persistence::Statement::from_string(
+                        parcours_persistence::DbBackend::Postgres,
+                        format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"),
+                    ))
+                    .await?
+                    .is_some();
+                if !exists {
+                    admin_db
+                        .conn()
+                        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                        .await?;
+                }
+                let base = admin.split('?').next().unwrap_or(admin);
+                format!("{}/{name}", base.rsplit_once('/').map_or(base, |(b, _)| b))
+            }
+        };
+        let mut settings = DbSettings::new(url.clone());
+        settings.max_connections = 8;
+        let db = Db::connect(&settings).await?;
+        schema::migrate(&db).await?;
+        let existing = count(&db, "SELECT COUNT(*) AS n FROM holders").await?;
+        if existing != size as i64 {
+            if existing != 0 {
+                bail!(
+                    "{engine} database for {size} holders holds {existing}: remove it (or its file) and run again"
+                );
+            }
+            eprintln!("generating {size} holders on {engine}…");
+            let started = Instant::now();
+            let mut last = 0;
+            synthetic::generate(&db, size, 2026, Utc::now(), &mut |done, total| {
+                let percent = done * 100 / total;
+                if percent >= last + 10 {
+                    last = percent;
+                    eprintln!("  {percent} %");
+                }
+            })
+            .await?;
+            eprintln!("  done in {:.0} s", started.elapsed().as_secs_f64());
+        }
+        let territory = parcours_persistence::territories::find_by_code(db.conn(), "SYNTH")
+            .await?
+            .context("no synthetic territory")?;
+        let (orgs, _) = organisations::list(
+            db.conn(),
+            &organisations::ListQuery {
+                territory_id: Some(territory.id),
+                limit: 5000,
+                ..Default::default()
+            },
+        )
+        .await?;
+        let busiest_org = count(&db, "SELECT referent_organisation_id AS n FROM holders GROUP BY referent_organisation_id ORDER BY COUNT(*) DESC LIMIT 1").await?;
+        Ok(Self {
+            size,
+            url,
+            db,
+            territory_org_ids: orgs.iter().map(|o| o.id).collect(),
+            busiest_org,
+        })
+    }
+
+    /// An account of `organisation` with `role`, created once.
+    async fn account(
+        &self,
+        organisation: i64,
+        role: parcours_domain::users::Role,
+    ) -> Result<String> {
+        let email = format!(
+            "banc.{}.{}@synthetique.test",
+            role.as_str().replace('_', ""),
+            organisation
+        );
+        let parsed = parcours_domain::users::Email::parse(&email)?;
+        if users::find_by_email(self.db.conn(), &parsed)
+            .await?
+            .is_none()
+        {
+            let hash = parcours_http::auth::passwords::hash(PASSWORD)?;
+            users::create(
+                self.db.conn(),
+                &users::NewUser {
+                    organisation_id: organisation,
+                    email: &parsed,
+                    display_name: &parcours_domain::users::DisplayName::parse("Banc d'essai")?,
+                    role,
+                    password_hash: &hash,
+                },
+                Utc::now(),
+            )
+            .await?;
+        }
+        Ok(email)
+    }
+}
+
+async fn count(db: &Db, sql: &str) -> Result<i64> {
+    use parcours_persistence::ConnectionTrait;
+    let row = db
+        .conn()
+        .query_one_raw(parcours_persistence::Statement::from_string(
+            db.backend(),
+            sql.to_owned(),
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// The real server, as a child process.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(url: &str) -> Result<Self> {
+        let exe = std::env::current_exe()?.with_file_name("parcours");
+        let mut child = Command::new(&exe)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("PARCOURS__DATABASE__URL", url)
+            .env("PARCOURS__SERVER__SECURE", "false")
+            .env("PARCOURS__JOBS__DEADLINES_EVERY_SECONDS", "86400")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "{} (build it: cargo build --release -p parcours)",
+                    exe.display()
+                )
+            })?;
+        let stdout = child.stdout.take().context("stdout")?;
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            if let Some(address) = line.strip_prefix("Parcours écoute sur ") {
+                return Ok(Self {
+                    child,
+                    base: address.to_owned(),
+                });
+            }
+        }
+        bail!("the server did not start")
+    }
+
+    /// Peak resident memory, in MiB.
+    fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn login(base: &str, email: &str) -> Result<(reqwest::Client, String)> {
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("login failed: {}", response.status());
+    }
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("no cookie")?
+        .to_owned();
+    Ok((client, cookie))
+}
+
+/// Median wall time of `runs` calls.
+async fn median<F, Fut>(runs: usize, mut f: F) -> Result<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        f().await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+async fn get_ok(client: &reqwest::Client, cookie: &str, url: &str) -> Result<serde_json::Value> {
+    let response = client.get(url).header("cookie", cookie).send().await?;
+    if !response.status().is_success() {
+        bail!("{url}: {}", response.status());
+    }
+    Ok(response.json().await?)
+}
+
+struct Section {
+    engine: String,
+    small: u64,
+    large: u64,
+    contacts: i64,
+    reports: Vec<(String, Duration, Duration)>,
+    lists: Vec<(String, Duration, Duration)>,
+    load: (LoadStats, LoadStats),
+    peak_rss_mib: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct LoadStats {
+    rps: f64,
+    p99_ms: f64,
+}
+
+/// The SQL a report runs, called directly (what the endpoint adds is HTTP, auth, audit
+/// and JSON).
+async fn direct(db: &Db, name: &str, scope: &Scope) -> Result<()> {
+    let conn = db.conn();
+    match name {
+        "pipeline" => {
+            reports::pipeline(conn, scope).await?;
+        }
+        "indicators" => {
+            reports::reached_by_events(conn, scope).await?;
+            reports::exits(conn, scope).await?;
+            for stage in ["sensibilisation", "information", "accompagnement"] {
+                reports::entered(conn, scope, stage).await?;
+            }
+            reports::referred(conn, scope).await?;
+            reports::hosted(conn, scope).await?;
+            reports::newcomers_profile(conn, scope).await?;
+        }
+        "flows" => {
+            reports::cohort_reached(conn, scope).await?;
+            for stage in [
+                "sensibilisation",
+                "information",
+                "accompagnement",
+                "hebergement",
+            ] {
+                reports::time_in_stage(conn, scope, stage).await?;
+                reports::entered(conn, scope, stage).await?;
+            }
+            reports::exits(conn, scope).await?;
+        }
+        "referrals" => {
+            let pairs = reports::referral_pairs(conn, scope).await?;
+            let mut receivers: Vec<i64> = pairs.iter().map(|p| p.to_organisation_id).collect();
+            receivers.sort_unstable();
+            receivers.dedup();
+            for to in receivers {
+                reports::median_answer_days(conn, scope, to).await?;
+            }
+        }
+        "activity" => {
+            reports::reached_by_events(conn, scope).await?;
+            reports::contacts_by_month(conn, scope).await?;
+        }
+        other => bail!("unknown report {other}"),
+    }
+    Ok(())
+}
+
+const REPORTS: [&str; 5] = ["pipeline", "flows", "referrals", "activity", "indicators"];
+
+async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<Section> {
+    let today = Utc::now().date_naive();
+    let from = today - Days::days(365);
+    let period = format!("from={from}&to={}", today + Days::days(1));
+    let mut lists = Vec::new();
+    let mut list_times: Vec<(Duration, Duration)> = Vec::new();
+    let mut reports_rows = Vec::new();
+    let mut load_stats = (LoadStats::default(), LoadStats::default());
+    let mut peak = None;
+    for run in [small, large] {
+        let server = Server::start(&run.url)?;
+        let agglo = run.territory_org_ids[0];
+        let coordinator = run
+            .account(agglo, parcours_domain::users::Role::Coordinator)
+            .await?;
+        let adviser = run
+            .account(run.busiest_org, parcours_domain::users::Role::Adviser)
+            .await?;
+        let (client, coordinator_cookie) = login(&server.base, &coordinator).await?;
+        let (_, adviser_cookie) = login(&server.base, &adviser).await?;
+        // List: first page, then a page 90 % of the way through the organisation's list.
+        let first = median(5, || async {
+            get_ok(
+                &client,
+                &adviser_cookie,
+                &format!("{}/api/v1/holders?limit=50", server.base),
+            )
+            .await
+            .map(|_| ())
+        })
+        .await?;
+        let in_org = count(
+            &run.db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM holders WHERE referent_organisation_id = {}",
+                run.busiest_org
+            ),
+        )
+        .await?;
+        let offset = in_org * 9 / 10;
+        use parcours_persistence::ConnectionTrait;
+        let row = run
+            .db
+            .conn()
+            .query_one_raw(parcours_persistence::Statement::from_string(
+                run.db.backend(),
+                format!("SELECT sort_key, id FROM holders WHERE referent_organisation_id = {} ORDER BY sort_key, id LIMIT 1 OFFSET {offset}", run.busiest_org),
+            ))
+            .await?
+            .context("deep row")?;
+        let key: String = row.try_get("", "sort_key")?;
+        let id: i64 = row.try_get("", "id")?;
+        let cursor = parcours_http::extract::encode_cursor(&(&key, id));
+        let deep = median(5, || async {
+            get_ok(
+                &client,
+                &adviser_cookie,
+                &format!("{}/api/v1/holders?limit=50&cursor={cursor}", server.base),
+            )
+            .await
+            .map(|_| ())
+        })
+        .await?;
+        let search = median(5, || async {
+            get_ok(
+                &client,
+                &adviser_cookie,
+                &format!("{}/api/v1/holders?limit=50&q=tra", server.base),
+            )
+            .await
+            .map(|_| ())
+        })
+        .await?;
+        list_times.push((first, deep));
+        lists.push((run.size, first, deep, search));
+        if run.size == large.size {
+            // Reports at national size: HTTP vs the same SQL.
+            let scope = Scope {
+                organisation_ids: run.territory_org_ids.clone(),
+                from,
+                to: today + Days::days(1),
+                qpv_code: None,
+                gender: None,
+                age_band: None,
+                situation: None,
+            };
+            for name in REPORTS {
+                let http = median(3, || async {
+                    get_ok(
+                        &client,
+                        &coordinator_cookie,
+                        &format!("{}/api/v1/reports/{name}?{period}", server.base),
+                    )
+                    .await
+                    .map(|_| ())
+                })
+                .await?;
+                let sql = median(3, || direct(&run.db, name, &scope)).await?;
+                eprintln!("  report {name}: http {http:?} sql {sql:?}");
+                reports_rows.push((name.to_owned(), http, sql));
+            }
+            // Reads under load from a second process.
+            let holder_id = id;
+            let holder_url = format!("{}/api/v1/holders/{holder_id}", server.base);
+            let healthz_url = format!("{}/healthz", server.base);
+            load_stats = (
+                run_load(args, &holder_url, Some(&adviser_cookie))?,
+                run_load(args, &healthz_url, None)?,
+            );
+            peak = server.peak_rss_mib();
+        }
+        drop(server);
+    }
+    let contacts = count(&large.db, "SELECT COUNT(*) AS n FROM contacts").await?;
+    Ok(Section {
+        engine: engine.to_owned(),
+        small: small.size,
+        large: large.size,
+        contacts,
+        reports: reports_rows,
+        lists: vec![
+            ("première page".to_owned(), lists[0].1, lists[1].1),
+            ("page profonde (90 %)".to_owned(), lists[0].2, lists[1].2),
+            ("recherche « tra »".to_owned(), lists[0].3, lists[1].3),
+        ],
+        load: load_stats,
+        peak_rss_mib: peak,
+    })
+}
+
+fn run_load(args: &Args, url: &str, cookie: Option<&str>) -> Result<LoadStats> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["--load", url, "--seconds", &args.seconds.to_string()]);
+    if let Some(cookie) = cookie {
+        command.args(["--cookie", cookie]);
+    }
+    let output = command.output()?;
+    if !output.status.success() {
+        bail!("load: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    Ok(LoadStats {
+        rps: json["rps"].as_f64().unwrap_or(0.0),
+        p99_ms: json["p99_ms"].as_f64().unwrap_or(0.0),
+    })
+}
+
+/// The second process: 16 connections for `seconds`, bounded in time and requests.
+async fn load(url: &str, cookie: Option<&str>, seconds: u64) -> Result<()> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(32)
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (client, url, cookie) = (client.clone(), url.to_owned(), cookie.map(str::to_owned));
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline && latencies.len() < 200_000 {
+                let started = Instant::now();
+                let mut request = client.get(&url);
+                if let Some(cookie) = &cookie {
+                    request = request.header("cookie", cookie);
+                }
+                let ok = request
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false);
+                if !ok {
+                    return Err(anyhow::anyhow!("request failed"));
+                }
+                latencies.push(started.elapsed());
+            }
+            Ok(latencies)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(0.001);
+    all.sort();
+    let p99 = all.get(all.len() * 99 / 100).copied().unwrap_or_default();
+    println!(
+        "{}",
+        serde_json::json!({"requests": all.len(), "rps": all.len() as f64 / elapsed, "p99_ms": p99.as_secs_f64() * 1000.0})
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "tenu" } else { "**manqué**" }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+                    / 1024.0
+                    / 1024.0
+            })
+        })
+        .unwrap_or(0.0);
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{cores} cœurs ({cpu}), {memory:.0} Gio de mémoire")
+}
+
+fn render(args: &Args, sections: &[Section]) -> Result<String> {
+    let mut out = String::new();
+    use std::fmt::Write as _;
+    writeln!(
+        out,
+        "# Parcours — mesures de performance
+"
+    )?;
+    writeln!(
+        out,
+        "Produit par `just bench` (`cargo run --release -p parcours-bench`) le {}.",
+        Utc::now().format("%Y-%m-%d %H:%M UTC")
+    )?;
+    writeln!(
+        out,
+        "Machine : {}. Parcours {}. Données : `parcours seed synthetic` (graine 2026).",
+        machine(),
+        env!("CARGO_PKG_VERSION")
+    )?;
+    writeln!(
+        out,
+        "Les machines sont partagées : seuls les rapports mesurés dans un même passage ont du sens.
+"
+    )?;
+    for s in sections {
+        writeln!(
+            out,
+            "## {} — {} porteurs, {} contacts (référence : {} porteurs)
+",
+            s.engine, s.large, s.contacts, s.small
+        )?;
+        writeln!(
+            out,
+            "### 1. Rapports : HTTP / même SQL exécuté directement (cible ≤ 1,25)
+"
+        )?;
+        writeln!(
+            out,
+            "| rapport | HTTP (ms) | SQL direct (ms) | rapport | cible |
+|---|---:|---:|---:|---|"
+        )?;
+        for (name, http, sql) in &s.reports {
+            let ratio = http.as_secs_f64() / sql.as_secs_f64().max(1e-6);
+            writeln!(
+                out,
+                "| {name} | {} | {} | {ratio:.2} | {} |",
+                ms(*http),
+                ms(*sql),
+                verdict(ratio <= 1.25)
+            )?;
+        }
+        writeln!(
+            out,
+            "
+### 2. Liste des porteurs : {} / {} porteurs (cible ≤ 1,5)
+",
+            s.large, s.small
+        )?;
+        writeln!(
+            out,
+            "| requête | {} (ms) | {} (ms) | rapport | cible |
+|---|---:|---:|---:|---|",
+            s.small, s.large
+        )?;
+        for (name, small, large) in &s.lists {
+            let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+            writeln!(
+                out,
+                "| {name} | {} | {} | {ratio:.2} | {} |",
+                ms(*small),
+                ms(*large),
+                verdict(ratio <= 1.5)
+            )?;
+        }
+        let (holder, health) = s.load;
+        let throughput = holder.rps / health.rps.max(1e-6);
+        let p99 = holder.p99_ms / health.p99_ms.max(1e-6);
+        writeln!(out, "
+### 3. `GET /api/v1/holders/{{id}}` authentifié sous charge, depuis un second processus ({} s, 16 connexions)
+", args.seconds)?;
+        writeln!(
+            out,
+            "| mesure | fiche | /healthz | rapport | cible |
+|---|---:|---:|---:|---|"
+        )?;
+        writeln!(
+            out,
+            "| débit (req/s) | {:.0} | {:.0} | {throughput:.2} | ≥ 0,3 : {} |",
+            holder.rps,
+            health.rps,
+            verdict(throughput >= 0.3)
+        )?;
+        writeln!(
+            out,
+            "| p99 (ms) | {:.1} | {:.1} | {p99:.2} | ≤ 5 : {} |",
+            holder.p99_ms,
+            health.p99_ms,
+            verdict(p99 <= 5.0)
+        )?;
+        writeln!(
+            out,
+            "
+Mémoire résidente maximale du serveur : {}.
+",
+            s.peak_rss_mib
+                .map_or("non mesurée".to_owned(), |m| format!("{m:.0} Mio"))
+        )?;
+    }
+    writeln!(
+        out,
+        "Une lecture de fiche écrit une entrée d'audit dans la même transaction : c'est l'essentiel de l'écart avec `/healthz`."
+    )?;
+    Ok(out)
+}
