@@ -221,7 +221,11 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("PARCOURS__DATABASE__URL", url)
             .env("PARCOURS__SERVER__SECURE", "false")
+            // No background work during measurements, and room for slow reports to finish
+            // (the point is to measure them, not to cut them off).
             .env("PARCOURS__JOBS__DEADLINES_EVERY_SECONDS", "86400")
+            .env("PARCOURS__JOBS__OUTBOX_POLL_SECONDS", "86400")
+            .env("PARCOURS__SERVER__REQUEST_TIMEOUT_SECONDS", "900")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
