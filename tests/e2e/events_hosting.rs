@@ -1,22 +1,13 @@
 //! The two ends of the pathway: awareness events (named or counted attendance) and
 //! hosting (units, agreements that cannot overlap, occupancy).
 
-use crate::support::{TestApp, TestUser, problem};
+use crate::support::{TestApp, TestUser, fields, problem};
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::users::Role;
 use serde_json::{Value, json};
 
 async fn post(client: &reqwest::Client, url: String, body: Value) -> reqwest::Response {
     client.post(url).json(&body).send().await.unwrap()
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 struct Host {

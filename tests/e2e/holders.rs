@@ -1,7 +1,7 @@
 //! The adviser's daily work through the API: register, log, follow up, move along the
 //! pathway, close — and nobody else can tell the person exists.
 
-use crate::support::{TestApp, TestUser, problem};
+use crate::support::{TestApp, TestUser, fields, problem};
 use chrono::Duration;
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::users::Role;
@@ -30,15 +30,6 @@ async fn post(
     body: Value,
 ) -> reqwest::Response {
     client.post(app.url(path)).json(&body).send().await.unwrap()
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]

@@ -290,3 +290,16 @@ pub async fn problem(response: reqwest::Response) -> serde_json::Value {
     assert_eq!(content_type, "application/problem+json");
     response.json().await.unwrap()
 }
+
+/// The fields a 422 problem names, in order.
+pub fn fields(body: &serde_json::Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
