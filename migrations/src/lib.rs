@@ -7,6 +7,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_case_management;
 mod m20261122_000003_referrals;
 mod m20261122_000004_events_hosting;
+mod m20261123_000005_reports;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_case_management::Migration),
             Box::new(m20261122_000003_referrals::Migration),
             Box::new(m20261122_000004_events_hosting::Migration),
+            Box::new(m20261123_000005_reports::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod api_errors;
 mod binary;
 mod events_hosting;
 mod holders;
+mod migrations;
 mod organisations;
 mod plans;
 mod referrals;

@@ -1,22 +1,32 @@
 //! The queries that must not slow down as data grows are served by their indexes: the
 //! database's own plan says so, on SQLite and on PostgreSQL.
 
-use crate::support::{TestApp, t0};
-use chrono::Duration;
-use parcours_domain::pathway::Stage;
+use crate::support::TestApp;
+use chrono::NaiveDate;
 use parcours_persistence::holders::{self, HolderQuery};
-use parcours_persistence::{ConnectionTrait, DbBackend, TransactionTrait, pathway};
+use parcours_persistence::reports::{self, AgeBand, Scope};
+use parcours_persistence::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 
 /// The plan's text, one line per step.
 async fn plan(app: &TestApp, sql: &str) -> String {
+    plan_of(
+        app,
+        Statement::from_string(app.db.backend(), sql.to_owned()),
+    )
+    .await
+}
+
+/// The plan of a statement with its bound values.
+async fn plan_of(app: &TestApp, statement: Statement) -> String {
     let conn = app.db.conn();
+    let explained = |prefix: &str| Statement {
+        sql: format!("{prefix} {}", statement.sql),
+        ..statement.clone()
+    };
     match app.db.backend() {
         DbBackend::Sqlite => {
             let rows = conn
-                .query_all_raw(parcours_persistence::Statement::from_string(
-                    DbBackend::Sqlite,
-                    format!("EXPLAIN QUERY PLAN {sql}"),
-                ))
+                .query_all_raw(explained("EXPLAIN QUERY PLAN"))
                 .await
                 .unwrap();
             rows.iter()
@@ -31,13 +41,7 @@ async fn plan(app: &TestApp, sql: &str) -> String {
             txn.execute_unprepared("SET LOCAL enable_seqscan = off")
                 .await
                 .unwrap();
-            let rows = txn
-                .query_all_raw(parcours_persistence::Statement::from_string(
-                    DbBackend::Postgres,
-                    format!("EXPLAIN {sql}"),
-                ))
-                .await
-                .unwrap();
+            let rows = txn.query_all_raw(explained("EXPLAIN")).await.unwrap();
             let text = rows
                 .iter()
                 .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap())
@@ -98,15 +102,54 @@ async fn holder_pages_follow_the_index_at_any_depth() {
     );
 }
 
+/// Every report query reaches the big tables through an index — the holders of the
+/// scope's organisations, their history by holder, contacts and referrals by
+/// organisation — and never reads a whole table, with or without profile filters.
 #[tokio::test]
-async fn who_entered_a_stage_in_a_period_is_one_range_scan() {
+async fn report_queries_read_only_their_scope_through_indexes() {
     let app = TestApp::start().await;
-    let sql = pathway::entered_sql(
-        app.db.backend(),
-        Stage::Accompagnement,
-        t0(),
-        t0() + Duration::days(90),
-    );
-    let plan = plan(&app, &sql).await;
-    assert!(plan.contains("idx_pathway_kind_stage_at"), "{plan}");
+    let day = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let plain = Scope {
+        organisation_ids: vec![1, 2, 3],
+        from: day("2026-10-01"),
+        to: day("2027-01-01"),
+        qpv_code: None,
+        gender: None,
+        age_band: None,
+        situation: None,
+    };
+    let filtered = Scope {
+        gender: Some("femme".into()),
+        age_band: Some(AgeBand::Under26),
+        ..plain.clone()
+    };
+    let big_tables = [
+        "holders",
+        "pathway_events",
+        "contacts",
+        "referrals",
+        "hosting_agreements",
+        "event_attendees",
+        "events",
+    ];
+    for scope in [plain, filtered] {
+        for (name, statement) in reports::statements(app.db.backend(), &scope) {
+            let plan = plan_of(&app, statement).await;
+            for line in plan.lines() {
+                let step = line.trim_start().trim_start_matches("->").trim_start();
+                // SQLite: `SCAN alias` without an index is a whole table (or index).
+                let sqlite_scan = step.starts_with("SCAN ")
+                    && ["h", "e", "c", "r", "a", "ev"]
+                        .iter()
+                        .any(|alias| step.split_whitespace().nth(1) == Some(alias));
+                let postgres_scan = big_tables
+                    .iter()
+                    .any(|t| step.starts_with(&format!("Seq Scan on {t} ")));
+                assert!(
+                    !sqlite_scan && !postgres_scan,
+                    "{name} reads a whole table:\n{plan}"
+                );
+            }
+        }
+    }
 }

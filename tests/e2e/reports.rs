@@ -442,6 +442,13 @@ async fn flows_referrals_and_activity_match_the_hand_count() {
         json!({}),
     )
     .await;
+    // ADIE logs its first meeting with X, whom it now supports.
+    post(
+        &adie,
+        app.url(&format!("/api/v1/holders/{x}/contacts")),
+        json!({"kind": "entretien"}),
+    )
+    .await;
     app.clock.advance(Duration::days(2));
     let adie = app.login(&adie_user).await;
     post(
@@ -496,18 +503,21 @@ async fn flows_referrals_and_activity_match_the_hand_count() {
             .unwrap()
             .clone()
     };
+    assert_eq!(flows["cohort"], 2);
+    assert!(
+        stage("sensibilisation")["conversion_to_next"].is_null(),
+        "nobody of the cohort reached sensibilisation"
+    );
     let information = stage("information");
     assert_eq!(
         (
             information["entries"].as_i64(),
-            information["cohort_reached"].as_i64()
+            information["cohort_reached"].as_i64(),
+            information["cohort_went_further"].as_i64()
         ),
-        (Some(2), Some(2))
+        (Some(2), Some(2), Some(2))
     );
-    assert!(
-        information["conversion_from_previous"].is_null(),
-        "nobody in sensibilisation before"
-    );
+    assert_eq!(information["conversion_to_next"], 1.0);
     assert_eq!(
         (
             information["median_days"].as_f64(),
@@ -517,7 +527,22 @@ async fn flows_referrals_and_activity_match_the_hand_count() {
     );
     let accompagnement = stage("accompagnement");
     assert_eq!(accompagnement["cohort_reached"], 2);
-    assert_eq!(accompagnement["conversion_from_previous"], 1.0);
+    assert_eq!(accompagnement["conversion_to_next"], 0.0);
+    // X left the pathway from accompagnement.
+    assert_eq!(
+        accompagnement["exits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["outcome"].as_str().unwrap(), e["exits"].as_i64().unwrap()))
+            .filter(|(_, n)| *n > 0)
+            .collect::<Vec<_>>(),
+        [("abandon", 1)]
+    );
+    assert!(
+        stage("hebergement")["conversion_to_next"].is_null(),
+        "last stage"
+    );
     assert_eq!(
         (
             accompagnement["median_days"].as_f64(),
@@ -537,6 +562,7 @@ async fn flows_referrals_and_activity_match_the_hand_count() {
     let stats = get(&coordinator, app.url("/api/v1/reports/referrals")).await;
     let adie_row = &stats["by_receiver"][0];
     assert_eq!(adie_row["to_organisation_id"], adie_org);
+    assert_eq!(adie_row["to_organisation"], "ADIE Test");
     assert_eq!(
         (
             adie_row["sent"].as_i64(),
@@ -552,25 +578,45 @@ async fn flows_referrals_and_activity_match_the_hand_count() {
         citeslab.organisation_id
     );
 
-    let activity = get(&coordinator, app.url("/api/v1/reports/activity")).await;
-    let rows: Vec<(String, String, i64)> = activity["contacts"]
-        .as_array()
+    let activity_rows = |report: Value| -> Vec<(String, String, String, i64)> {
+        report["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["month"].as_str().unwrap().to_owned(),
+                    r["organisation"].as_str().unwrap().to_owned(),
+                    r["kind"].as_str().unwrap().to_owned(),
+                    r["contacts"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // Each organisation's contacts count for it, whoever follows the person.
+    let cites_name = get(
+        &coordinator,
+        app.url(&format!(
+            "/api/v1/organisations/{}",
+            citeslab.organisation_id
+        )),
+    )
+    .await["name"]
+        .as_str()
         .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["month"].as_str().unwrap().to_owned(),
-                r["kind"].as_str().unwrap().to_owned(),
-                r["contacts"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+        .to_owned();
     assert_eq!(
-        rows,
+        activity_rows(get(&coordinator, app.url("/api/v1/reports/activity")).await),
         [
-            ("2026-11".into(), "entretien".into(), 2),
-            ("2026-12".into(), "telephone".into(), 1)
+            ("2026-11".into(), cites_name.clone(), "entretien".into(), 2),
+            ("2026-11".into(), "ADIE Test".into(), "entretien".into(), 1),
+            ("2026-12".into(), cites_name, "telephone".into(), 1)
         ]
+    );
+    let adie = app.login(&adie_user).await;
+    assert_eq!(
+        activity_rows(get(&adie, app.url("/api/v1/reports/activity")).await),
+        [("2026-11".into(), "ADIE Test".into(), "entretien".into(), 1)]
     );
     for path in ["flows.csv", "referrals.csv", "activity.csv"] {
         let response = coordinator
@@ -582,4 +628,120 @@ async fn flows_referrals_and_activity_match_the_hand_count() {
         let bytes = response.bytes().await.unwrap();
         assert!(bytes.starts_with("\u{feff}".as_bytes()), "{path}");
     }
+}
+
+/// The dataset's cohort (six people who entered on 2 November), stage by stage: where
+/// the pathway leaks, and referrals narrowed to a profile.
+#[tokio::test]
+async fn flows_show_where_the_cohort_stops_and_referrals_follow_the_profile() {
+    let app = TestApp::start().await;
+    let (_cites, _adie, coordinator, adie_org) = dataset(&app).await;
+    let flows = get(&coordinator, app.url("/api/v1/reports/flows")).await;
+    assert_eq!(flows["cohort"], 6);
+    let rows: Vec<(String, i64, i64, i64, Option<f64>)> = flows["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap().to_owned(),
+                s["entries"].as_i64().unwrap(),
+                s["cohort_reached"].as_i64().unwrap(),
+                s["cohort_went_further"].as_i64().unwrap(),
+                s["conversion_to_next"].as_f64(),
+            )
+        })
+        .collect();
+    // H4 and H6 stay in sensibilisation; of H1, H2, H3 in information, H2 and H3 went
+    // on; H5 entered accompagnement directly.
+    assert_eq!(
+        rows,
+        [
+            ("sensibilisation".into(), 2, 2, 0, Some(0.0)),
+            ("information".into(), 3, 3, 2, Some(2.0 / 3.0)),
+            ("accompagnement".into(), 3, 3, 0, Some(0.0)),
+            ("hebergement".into(), 0, 0, 0, None),
+        ]
+    );
+    let created: Vec<i64> = flows["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["exits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["outcome"] == "entreprise_creee")
+                .unwrap()["exits"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        created,
+        [0, 0, 1, 0],
+        "H3 created her business from accompagnement"
+    );
+    // Women only: H1, H3 and H5 (H3 went from information to accompagnement).
+    let women = get(&coordinator, app.url("/api/v1/reports/flows?gender=femme")).await;
+    assert_eq!(women["cohort"], 3);
+    assert_eq!(women["stages"][1]["cohort_went_further"], 1);
+
+    // H1's referral to ADIE: a woman, under 26.
+    let pairs = |report: Value| report["by_pair"].as_array().unwrap().len();
+    assert_eq!(
+        pairs(
+            get(
+                &coordinator,
+                app.url("/api/v1/reports/referrals?gender=femme&age_band=moins_26")
+            )
+            .await
+        ),
+        1
+    );
+    assert_eq!(
+        pairs(
+            get(
+                &coordinator,
+                app.url("/api/v1/reports/referrals?gender=homme")
+            )
+            .await
+        ),
+        0
+    );
+    // ADIE sees the referral it received, from its side.
+    let adie = app.login(&app.user(adie_org, Role::OrgAdmin).await).await;
+    let received = get(&adie, app.url("/api/v1/reports/referrals")).await;
+    assert_eq!(received["by_receiver"][0]["to_organisation_id"], adie_org);
+    assert_eq!(received["by_receiver"][0]["sent"], 1);
+
+    // The CSV names the partners and masks small counts (threshold 5).
+    let csv = coordinator
+        .get(app.url("/api/v1/reports/referrals.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains(";ADIE Test;< 5;"), "{csv}");
+    let flows_csv = coordinator
+        .get(app.url("/api/v1/reports/flows.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(flows_csv.trim_start_matches('\u{feff}').as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 4 + 4, "four stages, then four outcomes");
+    assert_eq!(&records[1][0], "information");
+    assert_eq!(
+        &records[1][4], "< seuil",
+        "a rate over a masked count is masked"
+    );
 }

@@ -333,41 +333,17 @@ async fn direct(db: &Db, name: &str, scope: &Scope) -> Result<()> {
         "pipeline" => {
             reports::pipeline(conn, scope).await?;
         }
-        "indicators" => {
-            reports::reached_by_events(conn, scope).await?;
-            reports::exits(conn, scope).await?;
-            for stage in ["sensibilisation", "information", "accompagnement"] {
-                reports::entered(conn, scope, stage).await?;
-            }
-            reports::referred(conn, scope).await?;
-            reports::hosted(conn, scope).await?;
-            reports::newcomers_profile(conn, scope).await?;
-        }
         "flows" => {
-            reports::cohort_reached(conn, scope).await?;
-            for stage in [
-                "sensibilisation",
-                "information",
-                "accompagnement",
-                "hebergement",
-            ] {
-                reports::time_in_stage(conn, scope, stage).await?;
-                reports::entered(conn, scope, stage).await?;
-            }
-            reports::exits(conn, scope).await?;
+            reports::flows(conn, scope).await?;
+        }
+        "indicators" => {
+            reports::indicators(conn, scope).await?;
         }
         "referrals" => {
-            let pairs = reports::referral_pairs(conn, scope).await?;
-            let mut receivers: Vec<i64> = pairs.iter().map(|p| p.to_organisation_id).collect();
-            receivers.sort_unstable();
-            receivers.dedup();
-            for to in receivers {
-                reports::median_answer_days(conn, scope, to).await?;
-            }
+            reports::referrals(conn, scope).await?;
         }
         "activity" => {
-            reports::reached_by_events(conn, scope).await?;
-            reports::contacts_by_month(conn, scope).await?;
+            reports::activity(conn, scope).await?;
         }
         other => bail!("unknown report {other}"),
     }

@@ -191,6 +191,23 @@ async fn record_event(
     siret: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    use parcours_domain::pathway::PathwayEventKind;
+    // A move or a closing ends the stay that the holder's previous event began.
+    let stay_started_at = match event.kind {
+        PathwayEventKind::Move | PathwayEventKind::Close => {
+            pathway_events::Entity::find()
+                .select_only()
+                .column(pathway_events::Column::OccurredAt)
+                .filter(pathway_events::Column::HolderId.eq(holder.id))
+                .order_by_desc(pathway_events::Column::OccurredAt)
+                .order_by_desc(pathway_events::Column::Id)
+                .limit(1)
+                .into_tuple::<DateTime<Utc>>()
+                .one(conn)
+                .await?
+        }
+        PathwayEventKind::Entry | PathwayEventKind::Reopen => None,
+    };
     pathway_events::Entity::insert(pathway_events::ActiveModel {
         holder_id: Set(holder.id),
         organisation_id: Set(holder.referent_organisation_id),
@@ -202,6 +219,7 @@ async fn record_event(
         reason: Set(event.reason.clone()),
         siret: Set(siret.map(str::to_owned)),
         occurred_at: Set(now),
+        stay_started_at: Set(stay_started_at),
         ..Default::default()
     })
     .exec_without_returning(conn)

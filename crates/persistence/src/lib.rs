@@ -13,7 +13,6 @@ pub mod holders;
 pub mod hosting;
 pub mod organisations;
 pub mod outbox;
-pub mod pathway;
 pub mod projects;
 pub mod qpv;
 pub mod referrals;

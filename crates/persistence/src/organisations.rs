@@ -125,6 +125,44 @@ pub async fn list(
     Ok((with_territories(conn, models).await?, more))
 }
 
+/// Every organisation of a territory as `(id, name)`, by name (a territory has tens of
+/// partners, not thousands: no page).
+pub async fn names_in_territory(
+    conn: &impl ConnectionTrait,
+    territory_id: i64,
+) -> Result<Vec<(i64, String)>> {
+    Ok(organisations::Entity::find()
+        .select_only()
+        .column(organisations::Column::Id)
+        .column(organisations::Column::Name)
+        .filter(organisations::Column::TerritoryId.eq(territory_id))
+        .order_by_asc(organisations::Column::Name)
+        .order_by_asc(organisations::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// The names of the given organisations.
+pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut names = HashMap::new();
+    for chunk in wanted.chunks(500) {
+        let rows: Vec<(i64, String)> = organisations::Entity::find()
+            .select_only()
+            .column(organisations::Column::Id)
+            .column(organisations::Column::Name)
+            .filter(organisations::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        names.extend(rows);
+    }
+    Ok(names)
+}
+
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64> {
     use sea_orm::PaginatorTrait;
     Ok(organisations::Entity::find().count(conn).await?)

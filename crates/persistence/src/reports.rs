@@ -1,10 +1,15 @@
 //! Report queries: aggregates computed by the database, never by loading rows.
-//! Each query counts holders of a scope (organisations, optional QPV, gender, age band,
-//! situation) over a period `[from, to)`.
+//!
+//! Each query counts the holders of a scope — the people whose référent organisation is
+//! one of the scope's, narrowed by optional QPV, gender, age band and situation — over a
+//! period `[from, to)` (dates at midnight UTC). Queries start from the scope's holders
+//! (an index that begins with the organisation) and reach their history through
+//! indexes that begin with the holder, so their cost follows the size of the scope and
+//! the period, not the size of the database.
 
 use crate::Result;
-use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 
 /// Who and when a report covers.
 #[derive(Clone, Debug)]
@@ -17,6 +22,26 @@ pub struct Scope {
     pub gender: Option<String>,
     pub age_band: Option<AgeBand>,
     pub situation: Option<String>,
+}
+
+impl Scope {
+    fn start(&self) -> Value {
+        midnight(self.from).into()
+    }
+    fn end(&self) -> Value {
+        midnight(self.to).into()
+    }
+    /// Whether a profile filter narrows the population beyond the organisations.
+    fn has_profile(&self) -> bool {
+        self.qpv_code.is_some()
+            || self.gender.is_some()
+            || self.age_band.is_some()
+            || self.situation.is_some()
+    }
+}
+
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
 /// Age at the end of the period.
@@ -39,8 +64,7 @@ impl AgeBand {
 
     /// Birth dates `(after, on_or_before)` for this band at `at`.
     fn birth_bounds(self, at: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
-        let years_before =
-            |n: i32| NaiveDate::from_ymd_opt(at.year() - n, at.month(), at.day().min(28));
+        let years_before = |n: i32| Some(years_before(at, n));
         match self {
             Self::Under26 => (years_before(26), None),
             Self::From26To44 => (years_before(45), years_before(26)),
@@ -49,320 +73,419 @@ impl AgeBand {
     }
 }
 
-/// SQL with `?` placeholders, numbered for PostgreSQL.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Postgres {
-        let mut out = String::with_capacity(sql.len() + 16);
-        let mut n = 0;
-        for c in sql.chars() {
-            if c == '?' {
-                n += 1;
-                out.push_str(&format!("${n}"));
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    } else {
-        sql.to_owned()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+/// The same day `n` years earlier (the 28th for a 29th of February or later).
+fn years_before(at: NaiveDate, n: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(at.year() - n, at.month(), at.day().min(28)).unwrap_or(at)
 }
 
-/// The `WHERE` part that restricts holders `h` to the scope's population.
-fn population(scope: &Scope, values: &mut Vec<Value>) -> String {
-    let mut sql = String::from("h.referent_organisation_id IN (");
-    if scope.organisation_ids.is_empty() {
-        sql.push_str("NULL");
+/// A query being written: SQL with `?` placeholders and the values they stand for.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
     }
-    for (i, id) in scope.organisation_ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
+    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.text.push('?');
+        self.values.push(value.into());
+        self
+    }
+    /// `(?, ?, …)` for a list of ids; `(NULL)` — which matches nothing — when empty.
+    fn ids(&mut self, ids: &[i64]) -> &mut Self {
+        self.text.push('(');
+        if ids.is_empty() {
+            self.text.push_str("NULL");
         }
-        sql.push('?');
-        values.push((*id).into());
-    }
-    sql.push(')');
-    if let Some(qpv) = &scope.qpv_code {
-        sql.push_str(" AND h.qpv_code = ?");
-        values.push(qpv.clone().into());
-    }
-    if let Some(gender) = &scope.gender {
-        sql.push_str(" AND h.gender = ?");
-        values.push(gender.clone().into());
-    }
-    if let Some(situation) = &scope.situation {
-        sql.push_str(" AND h.situation = ?");
-        values.push(situation.clone().into());
-    }
-    if let Some(band) = scope.age_band {
-        let (after, until) = band.birth_bounds(scope.to);
-        if let Some(after) = after {
-            sql.push_str(" AND h.birth_date > ?");
-            values.push(after.into());
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(*id);
         }
-        if let Some(until) = until {
-            sql.push_str(" AND h.birth_date <= ?");
-            values.push(until.into());
-        }
+        self.text.push(')');
+        self
     }
+    /// `h.referent_organisation_id IN (…)` and the profile filters.
+    fn population(&mut self, scope: &Scope) -> &mut Self {
+        self.push("h.referent_organisation_id IN ")
+            .ids(&scope.organisation_ids);
+        self.profile(scope)
+    }
+    /// ` AND …` for each profile filter on holders `h`.
+    fn profile(&mut self, scope: &Scope) -> &mut Self {
+        if let Some(qpv) = &scope.qpv_code {
+            self.push(" AND h.qpv_code = ").bind(qpv.clone());
+        }
+        if let Some(gender) = &scope.gender {
+            self.push(" AND h.gender = ").bind(gender.clone());
+        }
+        if let Some(situation) = &scope.situation {
+            self.push(" AND h.situation = ").bind(situation.clone());
+        }
+        if let Some(band) = scope.age_band {
+            let (after, until) = band.birth_bounds(scope.to);
+            if let Some(after) = after {
+                self.push(" AND h.birth_date > ").bind(after);
+            }
+            if let Some(until) = until {
+                self.push(" AND h.birth_date <= ").bind(until);
+            }
+        }
+        self
+    }
+    /// ` AND {column} >= from AND {column} < to`.
+    fn period(&mut self, column: &str, scope: &Scope) -> &mut Self {
+        self.push(&format!(" AND {column} >= "))
+            .bind(scope.start())
+            .push(&format!(" AND {column} < "))
+            .bind(scope.end())
+    }
+
+    /// The statement, with placeholders numbered for PostgreSQL.
+    fn statement(&self, backend: DbBackend) -> Statement {
+        let text = if backend == DbBackend::Postgres {
+            let mut out = String::with_capacity(self.text.len() + 16);
+            let mut n = 0;
+            for c in self.text.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        } else {
+            self.text.clone()
+        };
+        Statement::from_sql_and_values(backend, text, self.values.clone())
+    }
+
+    async fn all(&self, conn: &impl ConnectionTrait) -> Result<Vec<QueryResult>> {
+        Ok(conn
+            .query_all_raw(self.statement(conn.get_database_backend()))
+            .await?)
+    }
+
+    /// `(label, n)` rows.
+    async fn counts(&self, conn: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
+        self.all(conn)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("", "label")?, row.try_get("", "n")?)))
+            .collect()
+    }
+
+    /// The `n` of a one-row query.
+    async fn count(&self, conn: &impl ConnectionTrait) -> Result<i64> {
+        let row = conn
+            .query_one_raw(self.statement(conn.get_database_backend()))
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<i64>>("", "n"))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0))
+    }
+}
+
+/// A pathway-event kind list, for SQL (constants only, never user input).
+const ENTERING: &str = "('entree', 'changement')";
+const ENDING_A_STAY: &str = "('changement', 'cloture')";
+
+/// A pathway event's stage as its rank in the pathway (1 to 4).
+const STAGE_RANK: &str = "CASE e.to_stage WHEN 'sensibilisation' THEN 1 WHEN 'information' THEN 2 \
+     WHEN 'accompagnement' THEN 3 WHEN 'hebergement' THEN 4 END";
+
+/// Active holders (pathway open) per stage, as of now.
+fn pipeline_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT h.stage AS label, COUNT(*) AS n FROM holders h WHERE ")
+        .population(scope)
+        .push(" AND h.outcome IS NULL GROUP BY h.stage");
     sql
 }
 
-async fn counts(
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<Vec<(String, i64)>> {
-    let rows = conn
-        .query_all_raw(statement(conn.get_database_backend(), sql, values))
-        .await?;
-    rows.iter()
-        .map(|row| {
+pub async fn pipeline(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, i64)>> {
+    pipeline_sql(conn.get_database_backend(), scope)
+        .counts(conn)
+        .await
+}
+
+/// Distinct holders who entered each stage (a first entry or a move) during the period.
+fn entries_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT e.to_stage AS label, COUNT(DISTINCT e.holder_id) AS n \
+         FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
+    )
+    .population(scope)
+    .push(&format!(" AND e.kind IN {ENTERING}"))
+    .period("e.occurred_at", scope)
+    .push(" GROUP BY e.to_stage");
+    sql
+}
+
+async fn entries(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, i64)>> {
+    entries_sql(conn.get_database_backend(), scope)
+        .counts(conn)
+        .await
+}
+
+/// Pathways closed during the period: `(stage at closing, outcome, distinct holders)`.
+fn exits_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT e.from_stage AS stage, e.outcome AS outcome, COUNT(DISTINCT e.holder_id) AS n \
+         FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
+    )
+    .population(scope)
+    .push(" AND e.kind = 'cloture'")
+    .period("e.occurred_at", scope)
+    .push(" GROUP BY e.from_stage, e.outcome");
+    sql
+}
+
+async fn exits(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, String, i64)>> {
+    exits_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|r| {
             Ok((
-                row.try_get::<String>("", "label")?,
-                row.try_get::<i64>("", "n")?,
+                r.try_get::<Option<String>>("", "stage")?
+                    .unwrap_or_default(),
+                r.try_get::<Option<String>>("", "outcome")?
+                    .unwrap_or_default(),
+                r.try_get("", "n")?,
             ))
         })
         .collect()
 }
 
-async fn count(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<i64> {
-    let row = conn
-        .query_one_raw(statement(conn.get_database_backend(), sql, values))
+/// The cohort that entered the pathway during the period, followed to now: per stage
+/// (in pathway order), how many of them reached it, and how many of those went further
+/// (reached a later stage).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cohort {
+    /// People who entered the pathway during the period.
+    pub size: i64,
+    pub reached: [i64; 4],
+    pub went_further: [i64; 4],
+}
+
+fn cohort_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT COUNT(*) AS total, \
+           SUM(s1) AS r1, SUM(s2) AS r2, SUM(s3) AS r3, SUM(s4) AS r4, \
+           SUM(CASE WHEN s1 = 1 AND top > 1 THEN 1 ELSE 0 END) AS f1, \
+           SUM(CASE WHEN s2 = 1 AND top > 2 THEN 1 ELSE 0 END) AS f2, \
+           SUM(CASE WHEN s3 = 1 AND top > 3 THEN 1 ELSE 0 END) AS f3 \
+         FROM (SELECT h.id, ",
+    )
+    .push(&format!(
+        "MAX(CASE WHEN {STAGE_RANK} = 1 THEN 1 ELSE 0 END) AS s1, \
+         MAX(CASE WHEN {STAGE_RANK} = 2 THEN 1 ELSE 0 END) AS s2, \
+         MAX(CASE WHEN {STAGE_RANK} = 3 THEN 1 ELSE 0 END) AS s3, \
+         MAX(CASE WHEN {STAGE_RANK} = 4 THEN 1 ELSE 0 END) AS s4, \
+         MAX({STAGE_RANK}) AS top "
+    ))
+    .push(&format!(
+        "FROM holders h \
+         JOIN pathway_events c ON c.holder_id = h.id AND c.kind = 'entree' \
+         JOIN pathway_events e ON e.holder_id = h.id AND e.kind IN {ENTERING} \
+         WHERE "
+    ))
+    .population(scope)
+    .period("c.occurred_at", scope)
+    .push(" GROUP BY h.id) AS per_holder");
+    sql
+}
+
+async fn cohort(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Cohort> {
+    let rows = cohort_sql(conn.get_database_backend(), scope)
+        .all(conn)
         .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0))
+    let Some(row) = rows.first() else {
+        return Ok(Cohort::default());
+    };
+    let get =
+        |name: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>>("", name)?.unwrap_or(0)) };
+    Ok(Cohort {
+        size: get("total")?,
+        reached: [get("r1")?, get("r2")?, get("r3")?, get("r4")?],
+        went_further: [get("f1")?, get("f2")?, get("f3")?, 0],
+    })
 }
 
-/// Active holders (pathway open) per stage, as of now.
-pub async fn pipeline(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, i64)>> {
-    let mut values = Vec::new();
-    let filter = population(scope, &mut values);
-    let sql = format!(
-        "SELECT h.stage AS label, COUNT(*) AS n FROM holders h WHERE {filter} AND h.outcome IS NULL GROUP BY h.stage"
-    );
-    counts(conn, &sql, values).await
+/// Days between two timestamp expressions, per engine, as a floating-point number.
+fn days_between(backend: DbBackend, from: &str, to: &str) -> String {
+    match backend {
+        DbBackend::Postgres => {
+            format!("CAST(EXTRACT(EPOCH FROM ({to} - {from})) / 86400.0 AS DOUBLE PRECISION)")
+        }
+        _ => format!("CAST(julianday({to}) - julianday({from}) AS REAL)"),
+    }
 }
 
-/// Distinct holders who entered `stage` during the period.
-pub async fn entered(conn: &impl ConnectionTrait, scope: &Scope, stage: &str) -> Result<i64> {
-    let mut values = vec![stage.into(), scope.from.into(), scope.to.into()];
-    let filter = population(scope, &mut values);
-    let sql = format!(
-        "SELECT COUNT(DISTINCT e.holder_id) AS n FROM pathway_events e JOIN holders h ON h.id = e.holder_id \
-         WHERE e.to_stage = ? AND e.kind IN ('entree', 'changement') AND e.occurred_at >= ? AND e.occurred_at < ? AND {filter}"
-    );
-    count(conn, &sql, bind_dates(values)).await
+/// Median and 90th percentile (nearest rank: the value at rank ⌈q·n⌉) of `d` per
+/// `label`, over a query that yields `(label, d)` rows. Window functions, so it runs
+/// the same on both engines (SQLite has no percentile function).
+fn quantiles(inner: Sql) -> Sql {
+    Sql {
+        text: format!(
+            "SELECT label, \
+                    MIN(CASE WHEN rn = (n + 1) / 2 THEN d END) AS median, \
+                    MIN(CASE WHEN rn = (9 * n + 9) / 10 THEN d END) AS p90 \
+             FROM (SELECT label, d, ROW_NUMBER() OVER (PARTITION BY label ORDER BY d) AS rn, \
+                          COUNT(*) OVER (PARTITION BY label) AS n \
+                   FROM ({}) AS measured WHERE d IS NOT NULL) AS ranked \
+             GROUP BY label",
+            inner.text
+        ),
+        values: inner.values,
+    }
 }
 
-/// Timestamps are compared with the period's dates at midnight UTC.
-fn bind_dates(values: Vec<Value>) -> Vec<Value> {
-    values
-        .into_iter()
-        .map(|v| match v {
-            Value::ChronoDate(Some(d)) => {
-                let at = d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-                Value::ChronoDateTimeUtc(Some(at))
-            }
-            other => other,
+/// Per stage: median and 90th percentile of the days spent in it, over the stays that
+/// ended (by a move or a closing) during the period.
+fn time_in_stage_sql(backend: DbBackend, scope: &Scope) -> Sql {
+    let mut inner = Sql::default();
+    inner
+        .push(&format!(
+            "SELECT e.from_stage AS label, {} AS d \
+             FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
+            days_between(backend, "e.stay_started_at", "e.occurred_at")
+        ))
+        .population(scope)
+        .push(&format!(" AND e.kind IN {ENDING_A_STAY}"))
+        .period("e.occurred_at", scope)
+        .push(" AND e.from_stage IS NOT NULL");
+    quantiles(inner)
+}
+
+async fn time_in_stage(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<(String, Option<f64>, Option<f64>)>> {
+    time_in_stage_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "label")?,
+                r.try_get("", "median")?,
+                r.try_get("", "p90")?,
+            ))
         })
         .collect()
 }
 
-/// Closures in the period, per outcome.
-pub async fn exits(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, i64)>> {
-    let mut values = vec![scope.from.into(), scope.to.into()];
-    let filter = population(scope, &mut values);
-    let sql = format!(
-        "SELECT e.outcome AS label, COUNT(DISTINCT e.holder_id) AS n FROM pathway_events e JOIN holders h ON h.id = e.holder_id \
-         WHERE e.kind = 'cloture' AND e.occurred_at >= ? AND e.occurred_at < ? AND {filter} GROUP BY e.outcome"
-    );
-    counts(conn, &sql, bind_dates(values)).await
-}
-
 /// Distinct holders referred to a partner during the period.
-pub async fn referred(conn: &impl ConnectionTrait, scope: &Scope) -> Result<i64> {
-    let mut values = vec![scope.from.into(), scope.to.into()];
-    let filter = population(scope, &mut values);
-    let sql = format!(
-        "SELECT COUNT(DISTINCT r.holder_id) AS n FROM referrals r JOIN holders h ON h.id = r.holder_id \
-         WHERE r.sent_at >= ? AND r.sent_at < ? AND {filter}"
-    );
-    count(conn, &sql, bind_dates(values)).await
+fn referred_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT COUNT(DISTINCT r.holder_id) AS n FROM holders h JOIN referrals r ON r.holder_id = h.id WHERE ",
+    )
+    .population(scope)
+    .period("r.sent_at", scope);
+    sql
 }
 
 /// Distinct holders hosted at some point of the period.
-pub async fn hosted(conn: &impl ConnectionTrait, scope: &Scope) -> Result<i64> {
-    let mut values = vec![scope.to.into(), scope.from.into()];
-    let filter = population(scope, &mut values);
-    let sql = format!(
-        "SELECT COUNT(DISTINCT a.holder_id) AS n FROM hosting_agreements a JOIN holders h ON h.id = a.holder_id \
-         WHERE a.start_date < ? AND COALESCE(a.actual_end, a.planned_end) > ? AND {filter}"
-    );
-    count(conn, &sql, values).await
-}
-
-/// Named attendees of events held in the period, and the anonymous head-count of those
-/// events (events run by the scope's organisations).
-pub async fn reached_by_events(conn: &impl ConnectionTrait, scope: &Scope) -> Result<(i64, i64)> {
-    let mut values = vec![scope.from.into(), scope.to.into()];
-    let filter = population(scope, &mut values);
-    let named_sql = format!(
-        "SELECT COUNT(DISTINCT a.holder_id) AS n FROM event_attendees a JOIN events ev ON ev.id = a.event_id \
-         JOIN holders h ON h.id = a.holder_id WHERE ev.held_on >= ? AND ev.held_on < ? AND {filter}"
-    );
-    let named = count(conn, &named_sql, values).await?;
-    let mut head_values: Vec<Value> = vec![scope.from.into(), scope.to.into()];
-    let mut orgs = String::new();
-    for (i, id) in scope.organisation_ids.iter().enumerate() {
-        orgs.push_str(if i == 0 { "?" } else { ", ?" });
-        head_values.push((*id).into());
-    }
-    if orgs.is_empty() {
-        orgs.push_str("NULL");
-    }
-    let head_sql = format!(
-        "SELECT COALESCE(SUM(ev.headcount_total), 0) AS n FROM events ev WHERE ev.held_on >= ? AND ev.held_on < ? AND ev.organisation_id IN ({orgs})"
-    );
-    let headcount = count(conn, &head_sql, head_values).await?;
-    Ok((named, headcount))
-}
-
-/// Among the holders who entered the pathway (any stage) during the period: how many
-/// in total, women, QPV residents, under 26 at the end of the period, RSA recipients.
-pub async fn newcomers_profile(conn: &impl ConnectionTrait, scope: &Scope) -> Result<[i64; 5]> {
-    let under_26_after = NaiveDate::from_ymd_opt(
-        scope.to.year() - 26,
-        scope.to.month(),
-        scope.to.day().min(28),
+fn hosted_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT COUNT(DISTINCT a.holder_id) AS n FROM holders h JOIN hosting_agreements a ON a.holder_id = h.id WHERE ",
     )
-    .unwrap_or(scope.to);
-    let mut values: Vec<Value> = vec![under_26_after.into(), scope.from.into(), scope.to.into()];
-    let filter = population(scope, &mut values);
-    let sql = format!(
+    .population(scope)
+    .push(" AND a.start_date < ")
+    .bind(scope.to)
+    .push(" AND COALESCE(a.actual_end, a.planned_end) > ")
+    .bind(scope.from);
+    sql
+}
+
+/// Named attendees of events held in the period.
+fn named_attendees_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT COUNT(DISTINCT a.holder_id) AS n FROM holders h \
+         JOIN event_attendees a ON a.holder_id = h.id JOIN events ev ON ev.id = a.event_id WHERE ",
+    )
+    .population(scope)
+    .push(" AND ev.held_on >= ")
+    .bind(scope.from)
+    .push(" AND ev.held_on < ")
+    .bind(scope.to);
+    sql
+}
+
+/// The anonymous head-count of the events the scope's organisations held in the period.
+fn headcount_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT SUM(ev.headcount_total) AS n FROM events ev WHERE ev.organisation_id IN ")
+        .ids(&scope.organisation_ids)
+        .push(" AND ev.held_on >= ")
+        .bind(scope.from)
+        .push(" AND ev.held_on < ")
+        .bind(scope.to);
+    sql
+}
+
+async fn count_of(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    build: Builder,
+) -> Result<i64> {
+    build(conn.get_database_backend(), scope).count(conn).await
+}
+
+/// Among the holders who entered the pathway during the period: how many in total,
+/// women, QPV residents, under 26 at the end of the period, RSA recipients.
+fn newcomers_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(
         "SELECT COUNT(*) AS n, \
-                COALESCE(SUM(CASE WHEN h.gender = 'femme' THEN 1 ELSE 0 END), 0) AS women, \
-                COALESCE(SUM(CASE WHEN h.qpv_status = 'in_qpv' THEN 1 ELSE 0 END), 0) AS qpv, \
-                COALESCE(SUM(CASE WHEN h.birth_date > ? THEN 1 ELSE 0 END), 0) AS young, \
-                COALESCE(SUM(CASE WHEN h.situation = 'rsa' THEN 1 ELSE 0 END), 0) AS rsa \
-         FROM holders h WHERE h.id IN ( \
-             SELECT e.holder_id FROM pathway_events e WHERE e.kind = 'entree' AND e.occurred_at >= ? AND e.occurred_at < ?) \
-         AND {filter}"
-    );
-    let values = values
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            if (1..=2).contains(&i) {
-                bind_dates(vec![v]).remove(0)
-            } else {
-                v
-            }
-        })
-        .collect();
-    let row = conn
-        .query_one_raw(statement(conn.get_database_backend(), &sql, values))
-        .await?;
-    let Some(row) = row else { return Ok([0; 5]) };
-    Ok([
-        row.try_get::<i64>("", "n")?,
-        row.try_get::<i64>("", "women")?,
-        row.try_get::<i64>("", "qpv")?,
-        row.try_get::<i64>("", "young")?,
-        row.try_get::<i64>("", "rsa")?,
-    ])
-}
-
-/// For the cohort that entered the pathway during the period: how many of them reached
-/// each stage (at any time up to now).
-pub async fn cohort_reached(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-) -> Result<Vec<(String, i64)>> {
-    let mut values: Vec<Value> = bind_dates(vec![scope.from.into(), scope.to.into()]);
-    let filter = population(scope, &mut values);
-    let sql = format!(
-        "SELECT e.to_stage AS label, COUNT(DISTINCT e.holder_id) AS n FROM pathway_events e JOIN holders h ON h.id = e.holder_id \
-         WHERE e.kind IN ('entree', 'changement') AND e.holder_id IN ( \
-             SELECT c.holder_id FROM pathway_events c WHERE c.kind = 'entree' AND c.occurred_at >= ? AND c.occurred_at < ?) \
-         AND {filter} GROUP BY e.to_stage"
-    );
-    counts(conn, &sql, values).await
-}
-
-/// Days between two timestamp expressions, per engine.
-fn days_between(backend: DbBackend, from: &str, to: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("(EXTRACT(EPOCH FROM ({to} - {from})) / 86400.0)"),
-        _ => format!("(julianday({to}) - julianday({from}))"),
-    }
-}
-
-/// The value at quantile `q` (nearest rank) of a one-column ordered query, found by the
-/// database: a count, then one row at the right offset.
-async fn quantile(
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-    q: f64,
-) -> Result<Option<f64>> {
-    let backend = conn.get_database_backend();
-    let total = count(
-        conn,
-        &format!("SELECT COUNT(*) AS n FROM ({sql}) AS q"),
-        values.clone(),
+                SUM(CASE WHEN h.gender = 'femme' THEN 1 ELSE 0 END) AS women, \
+                SUM(CASE WHEN h.qpv_status = 'in_qpv' THEN 1 ELSE 0 END) AS qpv, \
+                SUM(CASE WHEN h.birth_date > ",
     )
-    .await?;
-    if total == 0 {
-        return Ok(None);
-    }
-    let rank = ((q * total as f64).ceil() as i64).clamp(1, total) - 1;
-    let mut with_offset = values;
-    with_offset.push(rank.into());
-    let row = conn
-        .query_one_raw(statement(
-            backend,
-            &format!("{sql} ORDER BY d LIMIT 1 OFFSET ?"),
-            with_offset,
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<f64>("", "d")).transpose()?)
+    .bind(years_before(scope.to, 26))
+    .push(
+        " THEN 1 ELSE 0 END) AS young, \
+                SUM(CASE WHEN h.situation = 'rsa' THEN 1 ELSE 0 END) AS rsa \
+         FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
+    )
+    .population(scope)
+    .push(" AND e.kind = 'entree'")
+    .period("e.occurred_at", scope);
+    sql
 }
 
-/// Median and 90th percentile of the time (days) spent in `stage`, over the stays in it
-/// that ended (by a move or a closing) during the period.
-pub async fn time_in_stage(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    stage: &str,
-) -> Result<(Option<f64>, Option<f64>)> {
-    let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let filter = population(scope, &mut values);
-    values.push(stage.into());
-    values.extend(bind_dates(vec![scope.from.into(), scope.to.into()]));
-    let duration = days_between(backend, "occurred_at", "next_at");
-    let cast = if backend == DbBackend::Postgres {
-        "DOUBLE PRECISION"
-    } else {
-        "REAL"
+async fn newcomers_profile(conn: &impl ConnectionTrait, scope: &Scope) -> Result<[i64; 5]> {
+    let rows = newcomers_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok([0; 5]);
     };
-    let sql = format!(
-        "SELECT CAST({duration} AS {cast}) AS d FROM ( \
-             SELECT e.to_stage, e.kind, e.occurred_at, \
-                    LEAD(e.occurred_at) OVER (PARTITION BY e.holder_id ORDER BY e.occurred_at, e.id) AS next_at, \
-                    LEAD(e.kind) OVER (PARTITION BY e.holder_id ORDER BY e.occurred_at, e.id) AS next_kind \
-             FROM pathway_events e JOIN holders h ON h.id = e.holder_id WHERE {filter}) AS stays \
-         WHERE to_stage = ? AND kind IN ('entree', 'changement', 'reouverture') AND next_kind IN ('changement', 'cloture') \
-           AND next_at >= ? AND next_at < ?"
-    );
-    Ok((
-        quantile(conn, &sql, values.clone(), 0.5).await?,
-        quantile(conn, &sql, values, 0.9).await?,
-    ))
+    let get =
+        |name: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>>("", name)?.unwrap_or(0)) };
+    Ok([
+        get("n")?,
+        get("women")?,
+        get("qpv")?,
+        get("young")?,
+        get("rsa")?,
+    ])
 }
 
 /// Referrals sent during the period from or to the scope's organisations.
@@ -378,100 +501,132 @@ pub struct ReferralCounts {
     pub completed: i64,
 }
 
+/// Referrals sent during the period by or to the scope's organisations, about holders
+/// of the scope's profile: each is read once, through the sender's or the receiver's
+/// index (`UNION ALL` of the two sides, the second without the first's).
+fn scoped_referrals(scope: &Scope, columns: &str) -> Sql {
+    let mut sql = Sql::default();
+    for side in ["from", "to"] {
+        if side == "to" {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!("SELECT {columns} FROM referrals r"));
+        if scope.has_profile() {
+            sql.push(" JOIN holders h ON h.id = r.holder_id");
+        }
+        sql.push(&format!(" WHERE r.{side}_organisation_id IN "))
+            .ids(&scope.organisation_ids)
+            .period("r.sent_at", scope);
+        if side == "to" {
+            sql.push(" AND r.from_organisation_id NOT IN ")
+                .ids(&scope.organisation_ids);
+        }
+        sql.profile(scope);
+    }
+    sql
+}
+
 /// Per sender → receiver pair; the caller sums per receiver.
-pub async fn referral_pairs(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-) -> Result<Vec<ReferralCounts>> {
-    let mut values: Vec<Value> = bind_dates(vec![scope.from.into(), scope.to.into()]);
-    let orgs = placeholders(&scope.organisation_ids, &mut values);
-    let orgs_again = placeholders(&scope.organisation_ids, &mut values);
-    let sql = format!(
-        "SELECT r.from_organisation_id AS f, r.to_organisation_id AS t, COUNT(*) AS sent, \
-                COALESCE(SUM(CASE WHEN r.answered_at IS NOT NULL AND r.decline_reason IS NULL THEN 1 ELSE 0 END), 0) AS accepted, \
-                COALESCE(SUM(CASE WHEN r.status = 'declined' THEN 1 ELSE 0 END), 0) AS declined, \
-                COALESCE(SUM(CASE WHEN r.status = 'expired' THEN 1 ELSE 0 END), 0) AS expired, \
-                COALESCE(SUM(CASE WHEN r.status = 'withdrawn' THEN 1 ELSE 0 END), 0) AS withdrawn, \
-                COALESCE(SUM(CASE WHEN r.status = 'completed' THEN 1 ELSE 0 END), 0) AS completed \
-         FROM referrals r WHERE r.sent_at >= ? AND r.sent_at < ? \
-           AND (r.from_organisation_id IN ({orgs}) OR r.to_organisation_id IN ({orgs_again})) \
-         GROUP BY r.from_organisation_id, r.to_organisation_id ORDER BY r.from_organisation_id, r.to_organisation_id"
+fn referral_pairs_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let inner = scoped_referrals(
+        scope,
+        "r.from_organisation_id AS f, r.to_organisation_id AS t, r.status AS status, \
+         CASE WHEN r.answered_at IS NOT NULL AND r.decline_reason IS NULL THEN 1 ELSE 0 END AS was_accepted",
     );
-    let rows = conn
-        .query_all_raw(statement(conn.get_database_backend(), &sql, values))
-        .await?;
-    rows.iter()
+    Sql {
+        text: format!(
+            "SELECT f, t, COUNT(*) AS sent, \
+                    SUM(was_accepted) AS accepted, \
+                    SUM(CASE WHEN status = 'declined' THEN 1 ELSE 0 END) AS declined, \
+                    SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END) AS expired, \
+                    SUM(CASE WHEN status = 'withdrawn' THEN 1 ELSE 0 END) AS withdrawn, \
+                    SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed \
+             FROM ({}) AS scoped GROUP BY f, t ORDER BY f, t",
+            inner.text
+        ),
+        values: inner.values,
+    }
+}
+
+async fn referral_pairs(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<ReferralCounts>> {
+    referral_pairs_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
         .map(|r| {
+            let sum = |name: &str| -> Result<i64> {
+                Ok(r.try_get::<Option<i64>>("", name)?.unwrap_or(0))
+            };
             Ok(ReferralCounts {
                 from_organisation_id: r.try_get("", "f")?,
                 to_organisation_id: r.try_get("", "t")?,
                 sent: r.try_get("", "sent")?,
-                accepted: r.try_get("", "accepted")?,
-                declined: r.try_get("", "declined")?,
-                expired: r.try_get("", "expired")?,
-                withdrawn: r.try_get("", "withdrawn")?,
-                completed: r.try_get("", "completed")?,
+                accepted: sum("accepted")?,
+                declined: sum("declined")?,
+                expired: sum("expired")?,
+                withdrawn: sum("withdrawn")?,
+                completed: sum("completed")?,
             })
         })
         .collect()
 }
 
-/// Median days from sending to answer, for referrals answered, sent during the period
-/// to `to_organisation_id`.
-pub async fn median_answer_days(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    to_organisation_id: i64,
-) -> Result<Option<f64>> {
-    let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = vec![to_organisation_id.into()];
-    values.extend(bind_dates(vec![scope.from.into(), scope.to.into()]));
-    let duration = days_between(backend, "r.sent_at", "r.answered_at");
-    let cast = if backend == DbBackend::Postgres {
-        "DOUBLE PRECISION"
-    } else {
-        "REAL"
-    };
-    let sql = format!(
-        "SELECT CAST({duration} AS {cast}) AS d FROM referrals r \
-         WHERE r.to_organisation_id = ? AND r.answered_at IS NOT NULL AND r.sent_at >= ? AND r.sent_at < ?"
-    );
-    quantile(conn, &sql, values, 0.5).await
+/// Per receiving organisation: median days from sending to an answer, over the
+/// referrals of [`referral_pairs`] that were answered.
+fn answer_days_sql(backend: DbBackend, scope: &Scope) -> Sql {
+    quantiles(scoped_referrals(
+        scope,
+        &format!(
+            "r.to_organisation_id AS label, {} AS d",
+            days_between(backend, "r.sent_at", "r.answered_at")
+        ),
+    ))
 }
 
-fn placeholders(ids: &[i64], values: &mut Vec<Value>) -> String {
-    if ids.is_empty() {
-        return "NULL".into();
-    }
-    ids.iter()
-        .map(|id| {
-            values.push((*id).into());
-            "?"
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Contacts during the period by organisation, kind and month (`YYYY-MM`).
-pub async fn contacts_by_month(
+async fn answer_days(
     conn: &impl ConnectionTrait,
     scope: &Scope,
-) -> Result<Vec<(i64, String, String, i64)>> {
-    let backend = conn.get_database_backend();
+) -> Result<Vec<(i64, Option<f64>)>> {
+    answer_days_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("", "label")?, r.try_get("", "median")?)))
+        .collect()
+}
+
+/// Contacts the scope's organisations logged during the period (with people of the
+/// scope's profile), per organisation, kind and month (`YYYY-MM`, UTC).
+fn contacts_by_month_sql(backend: DbBackend, scope: &Scope) -> Sql {
     let month = match backend {
         DbBackend::Postgres => "to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')",
         _ => "strftime('%Y-%m', c.occurred_at)",
     };
-    let mut values: Vec<Value> = bind_dates(vec![scope.from.into(), scope.to.into()]);
-    let filter = population(scope, &mut values);
-    let sql = format!(
-        "SELECT c.organisation_id AS org, c.kind AS kind, {month} AS month, COUNT(*) AS n \
-         FROM contacts c JOIN holders h ON h.id = c.holder_id \
-         WHERE c.occurred_at >= ? AND c.occurred_at < ? AND {filter} \
-         GROUP BY c.organisation_id, c.kind, {month} ORDER BY 3, 1, 2"
-    );
-    let rows = conn.query_all_raw(statement(backend, &sql, values)).await?;
-    rows.iter()
+    let mut sql = Sql::default();
+    sql.push(&format!(
+        "SELECT c.organisation_id AS org, c.kind AS kind, {month} AS month, COUNT(*) AS n FROM contacts c"
+    ));
+    if scope.has_profile() {
+        sql.push(" JOIN holders h ON h.id = c.holder_id");
+    }
+    sql.push(" WHERE c.organisation_id IN ")
+        .ids(&scope.organisation_ids)
+        .period("c.occurred_at", scope)
+        .profile(scope)
+        .push(&format!(
+            " GROUP BY c.organisation_id, c.kind, {month} ORDER BY 3, 1, 2"
+        ));
+    sql
+}
+
+async fn contacts_by_month(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<(i64, String, String, i64)>> {
+    contacts_by_month_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
         .map(|r| {
             Ok((
                 r.try_get("", "org")?,
@@ -481,4 +636,126 @@ pub async fn contacts_by_month(
             ))
         })
         .collect()
+}
+
+/// Writes one report query for an engine and a scope.
+type Builder = fn(DbBackend, &Scope) -> Sql;
+
+/// Every query the reports run, by name, for checking their plans.
+pub fn statements(backend: DbBackend, scope: &Scope) -> Vec<(&'static str, Statement)> {
+    let builders: [(&'static str, Builder); 13] = [
+        ("pipeline", pipeline_sql),
+        ("entries", entries_sql),
+        ("exits", exits_sql),
+        ("cohort", cohort_sql),
+        ("time_in_stage", time_in_stage_sql),
+        ("referred", referred_sql),
+        ("hosted", hosted_sql),
+        ("named_attendees", named_attendees_sql),
+        ("headcount", headcount_sql),
+        ("newcomers", newcomers_sql),
+        ("referral_pairs", referral_pairs_sql),
+        ("answer_days", answer_days_sql),
+        ("contacts_by_month", contacts_by_month_sql),
+    ];
+    builders
+        .into_iter()
+        .map(|(name, build)| (name, build(backend, scope).statement(backend)))
+        .collect()
+}
+
+/// The figures of the flows report.
+#[derive(Clone, Debug, Default)]
+pub struct Flows {
+    /// `(stage, distinct people)` who entered it during the period.
+    pub entries: Vec<(String, i64)>,
+    pub cohort: Cohort,
+    /// `(stage, median days, 90th percentile)` over the stays that ended in the period.
+    pub durations: Vec<(String, Option<f64>, Option<f64>)>,
+    /// `(stage at closing, outcome, distinct people)`.
+    pub exits: Vec<(String, String, i64)>,
+}
+
+/// The queries of the flows report, run side by side on the pool.
+pub async fn flows(conn: &DatabaseConnection, scope: &Scope) -> Result<Flows> {
+    let (entries, cohort, durations, exits) = tokio::try_join!(
+        entries(conn, scope),
+        cohort(conn, scope),
+        time_in_stage(conn, scope),
+        exits(conn, scope),
+    )?;
+    Ok(Flows {
+        entries,
+        cohort,
+        durations,
+        exits,
+    })
+}
+
+/// The figures of the funder indicators.
+#[derive(Clone, Debug, Default)]
+pub struct Indicators {
+    pub entries: Vec<(String, i64)>,
+    /// Named attendees and anonymous head-count of the period's events.
+    pub reached_by_events: (i64, i64),
+    pub referred: i64,
+    pub hosted: i64,
+    pub exits: Vec<(String, String, i64)>,
+    /// Newcomers: total, women, QPV residents, under 26, RSA recipients.
+    pub newcomers: [i64; 5],
+}
+
+/// The queries of the indicators report, run side by side on the pool.
+pub async fn indicators(conn: &DatabaseConnection, scope: &Scope) -> Result<Indicators> {
+    let (entries, named, headcount, referred, hosted, exits, newcomers) = tokio::try_join!(
+        entries(conn, scope),
+        count_of(conn, scope, named_attendees_sql),
+        count_of(conn, scope, headcount_sql),
+        count_of(conn, scope, referred_sql),
+        count_of(conn, scope, hosted_sql),
+        exits(conn, scope),
+        newcomers_profile(conn, scope),
+    )?;
+    Ok(Indicators {
+        entries,
+        reached_by_events: (named, headcount),
+        referred,
+        hosted,
+        exits,
+        newcomers,
+    })
+}
+
+/// The figures of the referrals report.
+#[derive(Clone, Debug, Default)]
+pub struct Referrals {
+    pub pairs: Vec<ReferralCounts>,
+    /// `(receiving organisation, median days to answer)`.
+    pub answer_days: Vec<(i64, Option<f64>)>,
+}
+
+pub async fn referrals(conn: &DatabaseConnection, scope: &Scope) -> Result<Referrals> {
+    let (pairs, answer_days) =
+        tokio::try_join!(referral_pairs(conn, scope), answer_days(conn, scope))?;
+    Ok(Referrals { pairs, answer_days })
+}
+
+/// The figures of the activity report.
+#[derive(Clone, Debug, Default)]
+pub struct Activity {
+    /// `(organisation, kind, month, contacts)`.
+    pub contacts: Vec<(i64, String, String, i64)>,
+    pub reached_by_events: (i64, i64),
+}
+
+pub async fn activity(conn: &DatabaseConnection, scope: &Scope) -> Result<Activity> {
+    let (contacts, named, headcount) = tokio::try_join!(
+        contacts_by_month(conn, scope),
+        count_of(conn, scope, named_attendees_sql),
+        count_of(conn, scope, headcount_sql),
+    )?;
+    Ok(Activity {
+        contacts,
+        reached_by_events: (named, headcount),
+    })
 }

@@ -1,11 +1,15 @@
 //! Synthetic data at territory or national scale, for benchmarks and load tests:
-//! organisations with advisers, holders spread over the stages with their pathway
-//! history, about ten contacts each, referrals between partners, outcomes and QPV
+//! territories of a contrat de ville's size (one in ten organisations in a metropolis,
+//! the others spread over territories of about twenty thousand people), organisations
+//! with advisers, monthly awareness events with their head-counts, holders spread over
+//! the stages with their pathway history (some registered at an event), about ten
+//! contacts each, referrals between the partners of a territory, outcomes and QPV
 //! shares. Deterministic for a given seed. Rows are written in multi-row inserts, a
 //! transaction per thousand holders, with explicit ids.
 
 use crate::entities::{
-    consents, contacts, holders, organisations, pathway_events, referrals, users,
+    consents, contacts, event_attendees, events, holders, organisations, pathway_events, referrals,
+    users,
 };
 use crate::{Db, Result, commit, territories};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -20,6 +24,8 @@ pub struct Report {
     pub pathway_events: u64,
     pub contacts: u64,
     pub referrals: u64,
+    pub territories: u64,
+    pub events: u64,
 }
 
 /// SplitMix64: fast, and the same sequence for the same seed everywhere.
@@ -121,6 +127,7 @@ async fn resync_sequences(db: &Db) -> Result<()> {
         "contacts",
         "referrals",
         "consents",
+        "events",
     ] {
         db.conn()
             .execute_unprepared(&format!(
@@ -131,50 +138,112 @@ async fn resync_sequences(db: &Db) -> Result<()> {
     Ok(())
 }
 
-/// Generates `holders` people with their history. `progress(done, total)` is called
-/// after each batch.
-pub async fn generate(
+/// Organisations per territory, and people per organisation, of the generated country.
+const HOLDERS_PER_ORGANISATION: u64 = 2000;
+const HOLDERS_PER_TERRITORY: u64 = 20_000;
+/// Months of history, with one awareness event per organisation and month.
+const MONTHS: u64 = 36;
+
+/// The generated organisations: ids, and the territory of each (by index).
+struct Layout {
+    first_org: i64,
+    org_territory: Vec<usize>,
+    /// Organisation indexes of each territory.
+    territory_orgs: Vec<Vec<usize>>,
+    first_user: i64,
+    first_event: i64,
+}
+
+impl Layout {
+    fn org_id(&self, index: usize) -> i64 {
+        self.first_org + index as i64
+    }
+    /// The adviser of an organisation (two each).
+    fn adviser(&self, index: usize, which: u64) -> i64 {
+        self.first_user + index as i64 * 2 + which as i64
+    }
+    /// The event an organisation held `month` months ago.
+    fn event_id(&self, index: usize, month: u64) -> i64 {
+        self.first_event + (index as u64 * MONTHS + month) as i64
+    }
+}
+
+/// The date of the event held `month` months before `now`.
+fn event_day(now: DateTime<Utc>, month: u64) -> DateTime<Utc> {
+    now - Duration::days(month as i64 * 30 + 15)
+}
+
+/// Territories, organisations (one per two thousand people), two advisers each, and the
+/// organisations' monthly events.
+async fn layout(
     db: &Db,
     holders_wanted: u64,
-    seed: u64,
+    rng: &mut Rng,
     now: DateTime<Utc>,
-    progress: &mut (dyn FnMut(u64, u64) + Send),
-) -> Result<Report> {
-    let mut rng = Rng(seed);
-    let mut report = Report::default();
-    let conn = db.conn();
-
-    // Organisations and their advisers: one organisation per two thousand holders.
-    let org_count = (holders_wanted / 2000).clamp(8, 2000);
+    report: &mut Report,
+) -> Result<Layout> {
+    let org_count = (holders_wanted / HOLDERS_PER_ORGANISATION).clamp(8, 2000) as usize;
+    let territory_count = (holders_wanted / HOLDERS_PER_TERRITORY).max(1) as usize;
+    // A metropolis holds one organisation in ten; the others share the rest evenly.
+    let metropolis = if territory_count > 1 {
+        org_count / 10
+    } else {
+        org_count
+    };
+    let org_territory: Vec<usize> = (0..org_count)
+        .map(|i| {
+            if i < metropolis {
+                0
+            } else {
+                1 + (i - metropolis) % (territory_count - 1).max(1)
+            }
+        })
+        .collect();
     let txn = db.begin_write().await?;
-    let territory = territories::upsert(
-        &txn,
-        &territories::TerritoryInput {
-            code: "SYNTH",
-            name: "Territoire synthétique (données générées)",
-            communes: vec![],
-        },
-        now,
-    )
-    .await?;
-    let first_org = max_id::<organisations::Entity>(&txn, organisations::Column::Id).await? + 1;
-    let first_user = max_id::<users::Entity>(&txn, users::Column::Id).await? + 1;
-    let mut orgs = Vec::new();
-    let mut people = Vec::new();
-    for i in 0..org_count as i64 {
-        let id = first_org + i;
-        let kind = KINDS[(i as usize) % KINDS.len()];
+    let mut territory_ids = Vec::new();
+    for t in 0..territory_count {
+        let name = if t == 0 && territory_count > 1 {
+            format!("Métropole synthétique {:03} (données générées)", t + 1)
+        } else {
+            format!("Territoire synthétique {:03} (données générées)", t + 1)
+        };
+        territory_ids.push(
+            territories::upsert(
+                &txn,
+                &territories::TerritoryInput {
+                    code: &format!("SYNTH-{:03}", t + 1),
+                    name: &name,
+                    communes: vec![],
+                },
+                now,
+            )
+            .await?,
+        );
+    }
+    let layout = Layout {
+        first_org: max_id::<organisations::Entity>(&txn, organisations::Column::Id).await? + 1,
+        first_user: max_id::<users::Entity>(&txn, users::Column::Id).await? + 1,
+        first_event: max_id::<events::Entity>(&txn, events::Column::Id).await? + 1,
+        territory_orgs: (0..territory_count)
+            .map(|t| (0..org_count).filter(|i| org_territory[*i] == t).collect())
+            .collect(),
+        org_territory,
+    };
+    let (mut orgs, mut people, mut held) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..org_count {
+        let id = layout.org_id(i);
+        let kind = KINDS[i % KINDS.len()];
         orgs.push(organisations::ActiveModel {
             id: Set(id),
             name: Set(format!("Structure synthétique {id:06} ({kind})")),
             kind: Set(kind.to_owned()),
-            territory_id: Set(territory),
+            territory_id: Set(territory_ids[layout.org_territory[i]]),
             notification_email: Set(Some(format!("structure{id}@synthetique.test"))),
             created_at: Set(now),
             updated_at: Set(now),
         });
         for j in 0..2 {
-            let user_id = first_user + i * 2 + j;
+            let user_id = layout.adviser(i, j);
             people.push(users::ActiveModel {
                 id: Set(user_id),
                 organisation_id: Set(id),
@@ -190,12 +259,61 @@ pub async fn generate(
                 updated_at: Set(now),
             });
         }
+        for month in 0..MONTHS {
+            let total = 10 + rng.below(50) as i32;
+            let day = event_day(now, month);
+            held.push(events::ActiveModel {
+                id: Set(layout.event_id(i, month)),
+                organisation_id: Set(id),
+                kind: Set(EVENT_KINDS[rng.below(EVENT_KINDS.len() as u64) as usize].to_owned()),
+                title: Set(format!("Action synthétique {month}")),
+                held_on: Set(day.date_naive()),
+                place: Set(None),
+                qpv_code: Set(None),
+                headcount_total: Set(total),
+                headcount_women: Set(total / 2),
+                headcount_under26: Set(total / 3),
+                headcount_qpv: Set(total * 7 / 10),
+                created_by: Set(layout.adviser(i, 0)),
+                created_at: Set(day),
+                updated_at: Set(day),
+            });
+        }
     }
+    report.territories = territory_count as u64;
     report.organisations = orgs.len() as u64;
     report.users = people.len() as u64;
+    report.events = held.len() as u64;
     insert_batches(&txn, orgs, 500).await?;
     insert_batches(&txn, people, 500).await?;
+    insert_batches(&txn, held, 1000).await?;
     commit(txn).await?;
+    Ok(layout)
+}
+
+const EVENT_KINDS: [&str; 6] = [
+    "bus",
+    "cafe_createurs",
+    "atelier",
+    "forum",
+    "temoignages",
+    "mini_entreprise",
+];
+
+/// Generates `holders` people with their history. `progress(done, total)` is called
+/// after each batch.
+pub async fn generate(
+    db: &Db,
+    holders_wanted: u64,
+    seed: u64,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Report> {
+    let mut rng = Rng(seed);
+    let mut report = Report::default();
+    let conn = db.conn();
+    let layout = layout(db, holders_wanted, &mut rng, now, &mut report).await?;
+    let org_count = layout.org_territory.len() as u64;
 
     let mut next_holder = max_id::<holders::Entity>(conn, holders::Column::Id).await? + 1;
     let mut next_event =
@@ -203,21 +321,24 @@ pub async fn generate(
     let mut next_contact = max_id::<contacts::Entity>(conn, contacts::Column::Id).await? + 1;
     let mut next_referral = max_id::<referrals::Entity>(conn, referrals::Column::Id).await? + 1;
     let mut next_consent = max_id::<consents::Entity>(conn, consents::Column::Id).await? + 1;
-    let span_days = 3 * 365;
+    let span_days = MONTHS * 30;
     let mut done = 0;
     while done < holders_wanted {
         let batch = (holders_wanted - done).min(1000);
-        let (mut h_rows, mut e_rows, mut c_rows, mut r_rows, mut k_rows) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut h_rows, mut e_rows, mut c_rows, mut r_rows, mut k_rows, mut a_rows) = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
         for _ in 0..batch {
             let id = next_holder;
             next_holder += 1;
-            let org_index = rng.below(org_count) as i64;
-            let org = first_org + org_index;
-            let adviser = first_user + org_index * 2 + rng.below(2) as i64;
-            let created = now
-                - Duration::days(rng.below(span_days) as i64 + 1)
-                - Duration::minutes(rng.below(600) as i64);
+            let org_index = rng.below(org_count) as usize;
+            let org = layout.org_id(org_index);
+            let adviser = layout.adviser(org_index, rng.below(2));
             let stage_index = match rng.percent() {
                 0..15 => 0,
                 15..45 => 1,
@@ -230,6 +351,16 @@ pub async fn generate(
                 rng.below(2) as usize
             };
             let entry_index = entry_index.min(stage_index);
+            // Half of those who start at sensibilisation were met at an event, and
+            // registered there.
+            let source_event = (entry_index == 0 && rng.percent() < 50).then(|| rng.below(MONTHS));
+            let created = match source_event {
+                Some(month) => event_day(now, month) + Duration::hours(10),
+                None => {
+                    now - Duration::days(rng.below(span_days) as i64 + 1)
+                        - Duration::minutes(rng.below(600) as i64)
+                }
+            };
             let closed = rng.percent() < 20;
             let outcome = closed.then(|| {
                 [
@@ -252,18 +383,15 @@ pub async fn generate(
                 1 + rng.below(12) as u32,
                 1 + rng.below(28) as u32,
             );
-            // Pathway: entry, moves up to the current stage, maybe a closing.
+            // Pathway: entry, moves up to the current stage, maybe a closing. Each move
+            // or closing records when the stay it ends began.
             let mut at = created;
-            let mut events_at = Vec::new();
+            let mut stay_started: Option<DateTime<Utc>> = None;
             for s in entry_index..=stage_index {
                 if s > entry_index {
                     at += Duration::days(5 + rng.below(90) as i64);
                 }
-                events_at.push((s, at));
-            }
-            let closed_at = outcome.map(|_| at + Duration::days(10 + rng.below(120) as i64));
-            let last_at = closed_at.unwrap_or(at).min(now);
-            for (n, (s, when)) in events_at.iter().enumerate() {
+                let n = s - entry_index;
                 e_rows.push(pathway_events::ActiveModel {
                     id: Set(next_event),
                     holder_id: Set(id),
@@ -271,14 +399,18 @@ pub async fn generate(
                     user_id: Set(adviser),
                     kind: Set(if n == 0 { "entree" } else { "changement" }.into()),
                     from_stage: Set((n > 0).then(|| STAGES[s - 1].to_owned())),
-                    to_stage: Set(STAGES[*s].to_owned()),
+                    to_stage: Set(STAGES[s].to_owned()),
                     outcome: Set(None),
                     reason: Set(None),
                     siret: Set(None),
-                    occurred_at: Set((*when).min(now)),
+                    occurred_at: Set(at.min(now)),
+                    stay_started_at: Set(stay_started),
                 });
+                stay_started = Some(at.min(now));
                 next_event += 1;
             }
+            let closed_at = outcome.map(|_| at + Duration::days(10 + rng.below(120) as i64));
+            let last_at = closed_at.unwrap_or(at).min(now);
             if let (Some(outcome), Some(when)) = (outcome, closed_at) {
                 e_rows.push(pathway_events::ActiveModel {
                     id: Set(next_event),
@@ -292,10 +424,12 @@ pub async fn generate(
                     reason: Set(None),
                     siret: Set(None),
                     occurred_at: Set(when.min(now)),
+                    stay_started_at: Set(stay_started),
                 });
                 next_event += 1;
             }
             let sort_key = crate::holders::keys_of(last, first);
+            let source_event_id = source_event.map(|month| layout.event_id(org_index, month));
             h_rows.push(holders::ActiveModel {
                 id: Set(id),
                 referent_organisation_id: Set(org),
@@ -324,8 +458,16 @@ pub async fn generate(
                 created_by: Set(adviser),
                 created_at: Set(created),
                 updated_at: Set(last_at),
-                source_event_id: Set(None),
+                source_event_id: Set(source_event_id),
             });
+            if let Some(event_id) = source_event_id {
+                a_rows.push(event_attendees::ActiveModel {
+                    event_id: Set(event_id),
+                    holder_id: Set(id),
+                    registered_at: Set(created),
+                    new_holder: Set(true),
+                });
+            }
             k_rows.push(consents::ActiveModel {
                 id: Set(next_consent),
                 holder_id: Set(id),
@@ -357,10 +499,13 @@ pub async fn generate(
                 });
                 next_contact += 1;
             }
-            // Three in ten are referred to another partner.
-            if rng.percent() < 30 {
-                let to = first_org
-                    + ((org_index + 1 + rng.below(org_count - 1) as i64) % org_count as i64);
+            // Three in ten are referred to another partner of their territory.
+            let partners = &layout.territory_orgs[layout.org_territory[org_index]];
+            if rng.percent() < 30 && partners.len() > 1 {
+                let mine = partners.iter().position(|i| *i == org_index).unwrap_or(0);
+                let other =
+                    (mine + 1 + rng.below(partners.len() as u64 - 1) as usize) % partners.len();
+                let to = layout.org_id(partners[other]);
                 let sent = created + Duration::days(rng.below(30) as i64);
                 let (status, answered) = match rng.percent() {
                     0..45 => ("completed", true),
@@ -401,14 +546,17 @@ pub async fn generate(
         report.referrals += r_rows.len() as u64;
         let txn = db.begin_write().await?;
         insert_batches(&txn, h_rows, 1000).await?;
-        insert_batches(&txn, e_rows, 2500).await?;
+        insert_batches(&txn, e_rows, 2000).await?;
         insert_batches(&txn, c_rows, 2400).await?;
         insert_batches(&txn, r_rows, 1500).await?;
         insert_batches(&txn, k_rows, 5000).await?;
+        insert_batches(&txn, a_rows, 5000).await?;
         commit(txn).await?;
         done += batch;
         progress(done, holders_wanted);
     }
     resync_sequences(db).await?;
+    // Fresh statistics, so the planners pick the report indexes from the start.
+    conn.execute_unprepared("ANALYZE").await?;
     Ok(report)
 }

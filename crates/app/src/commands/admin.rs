@@ -93,10 +93,12 @@ pub async fn seed_synthetic(config: &Config, holders: u64, seed: u64) -> anyhow:
         eprintln!();
     }
     println!(
-        "Généré en {:.1} s : {} structure(s), {} conseiller(s), {} porteur(s), {} événement(s) de parcours, {} contact(s), {} orientation(s).",
+        "Généré en {:.1} s : {} territoire(s), {} structure(s), {} conseiller(s), {} action(s) de sensibilisation, {} porteur(s), {} événement(s) de parcours, {} contact(s), {} orientation(s).",
         started.elapsed().as_secs_f64(),
+        report.territories,
         report.organisations,
         report.users,
+        report.events,
         report.holders,
         report.pathway_events,
         report.contacts,

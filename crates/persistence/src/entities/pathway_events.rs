@@ -15,6 +15,8 @@ pub struct Model {
     pub reason: Option<String>,
     pub siret: Option<String>,
     pub occurred_at: DateTimeUtc,
+    /// For a move or a closing: when the stay it ends began (the previous event).
+    pub stay_started_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
