@@ -676,6 +676,35 @@ async fn reads_and_changes_are_audited() {
     client.get(app.url("/api/v1/holders")).send().await.unwrap();
     let entries = audit::for_holder(app.db.conn(), id).await.unwrap();
     assert_eq!(entries.last().unwrap().action, "holder.list");
+
+    // Reads that arrive together are committed together (group commit), and none is
+    // lost or merged: one entry per read, each with its request id.
+    let reads = (0..40).map(|_| {
+        let (client, url) = (client.clone(), app.url(&format!("/api/v1/holders/{id}")));
+        tokio::spawn(async move {
+            let response = client.get(url).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+    });
+    let mut answered: Vec<String> = Vec::new();
+    for read in reads.collect::<Vec<_>>() {
+        answered.push(read.await.unwrap());
+    }
+    let mut audited: Vec<String> = audit::for_holder(app.db.conn(), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "holder.read")
+        .filter_map(|e| e.request_id)
+        .filter(|r| *r != request_id)
+        .collect();
+    answered.sort();
+    audited.sort();
+    assert_eq!(audited, answered, "one entry per read, with its request id");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use parcours_domain::auth::{LoginThrottle, SessionPolicy};
 use parcours_domain::referrals::Deadlines;
 use parcours_mail::Mailer;
 use parcours_persistence::Db;
+use parcours_persistence::audit::Trail;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -91,14 +92,18 @@ pub struct AppState {
     pub settings: Arc<HttpSettings>,
     pub clock: Clock,
     pub mailer: Mailer,
+    /// Audits reads, with group commit.
+    pub audit: Trail,
     /// Bounds concurrent password hashing: each one takes 19 MiB and a core for a while.
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
+    /// Must be called on a Tokio runtime: it starts the audit writer.
     pub fn new(db: Db, settings: HttpSettings, clock: Clock, mailer: Mailer) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Self {
+            audit: Trail::start(db.clone()),
             db,
             settings: Arc::new(settings),
             clock,

@@ -3,8 +3,8 @@
 use crate::Result;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -71,6 +71,22 @@ impl Db {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
+        };
+        Ok(self.conn.begin_with_options(options).await?)
+    }
+
+    /// Starts a transaction that only reads, from one consistent snapshot: on SQLite a
+    /// deferred transaction (readers never wait for the writer in WAL mode), on
+    /// PostgreSQL `REPEATABLE READ READ ONLY`.
+    pub async fn begin_read(&self) -> Result<DatabaseTransaction> {
+        let options = if self.backend() == DbBackend::Postgres {
+            TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                access_mode: Some(AccessMode::ReadOnly),
+                ..TransactionOptions::default()
+            }
+        } else {
+            TransactionOptions::default()
         };
         Ok(self.conn.begin_with_options(options).await?)
     }

@@ -35,7 +35,33 @@ pub fn parse_id(raw: &str) -> ApiResult<i64> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 
-/// Loads a holder the user may see, inside `txn`, and audits the access as `action`.
+/// A holder the user may see: their organisation's, or one referred to it and accepted
+/// (the whole file, until the referral ends). Anyone else's is simply not found.
+pub async fn visible_holder(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i64,
+) -> ApiResult<Holder> {
+    require_personal_data_role(user)?;
+    let holder = holders::get(conn, id).await?.ok_or(ApiError::NotFound)?;
+    if holder_access(
+        user.role,
+        user.organisation_id,
+        holder.referent_organisation_id,
+    ) == HolderAccess::Hidden
+    {
+        let live = referrals::live_for(conn, holder.id, user.organisation_id).await?;
+        let accepted =
+            live.is_some_and(|r| r.status.parse().map(receiver_view) == Ok(ReceiverView::Full));
+        if !accepted {
+            return Err(ApiError::NotFound);
+        }
+    }
+    Ok(holder)
+}
+
+/// Loads a holder the user may see, inside `txn`, and audits the access as `action` in
+/// the same transaction (for changes).
 pub async fn holder_for(
     txn: &DatabaseTransaction,
     state: &AppState,
@@ -43,39 +69,23 @@ pub async fn holder_for(
     id: i64,
     action: &str,
 ) -> ApiResult<Holder> {
-    require_personal_data_role(user)?;
-    let holder = holders::get(txn, id).await?.ok_or(ApiError::NotFound)?;
-    if holder_access(
-        user.role,
-        user.organisation_id,
-        holder.referent_organisation_id,
-    ) == HolderAccess::Hidden
-    {
-        // A partner the holder was referred to sees the whole file once it accepted,
-        // until the referral ends.
-        let live = referrals::live_for(txn, holder.id, user.organisation_id).await?;
-        let accepted =
-            live.is_some_and(|r| r.status.parse().map(receiver_view) == Ok(ReceiverView::Full));
-        if !accepted {
-            return Err(ApiError::NotFound);
-        }
-    }
+    let holder = visible_holder(txn, user, id).await?;
     audit::record(txn, &actor(user), action, holder.id, state.clock.now()).await?;
     Ok(holder)
 }
 
-pub async fn audit_many(
-    conn: &impl ConnectionTrait,
+/// Audits reads of these holders' data; returns once the entries are committed, so
+/// call it before answering with the data.
+pub async fn audit_reads(
     state: &AppState,
     user: &CurrentUser,
     action: &str,
     ids: &[i64],
 ) -> ApiResult<()> {
-    let actor = actor(user);
-    let now = state.clock.now();
-    for id in ids {
-        audit::record(conn, &actor, action, *id, now).await?;
-    }
+    state
+        .audit
+        .record(&actor(user), action, ids, state.clock.now())
+        .await?;
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! Contacts with a holder, consents, the timeline and the adviser's follow-ups.
 
-use super::access::{holder_for, parse_id, require_personal_data_role};
+use super::access::{
+    audit_reads, holder_for, parse_id, require_personal_data_role, visible_holder,
+};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, decode_cursor, encode_cursor, parse_limit};
@@ -237,10 +239,11 @@ async fn list_contacts(
     let before = decode_cursor(&mut errors, page.cursor.as_deref());
     let limit = parse_limit(&mut errors, page.limit.as_deref());
     errors.into_result()?;
-    let txn = state.db.begin_write().await?;
-    let holder = holder_for(&txn, &state, &user, id, "contact.list").await?;
+    let txn = state.db.begin_read().await?;
+    let holder = visible_holder(&txn, &user, id).await?;
     let (rows, more) = contacts::for_holder(&txn, holder.id, before, limit).await?;
     commit(txn).await?;
+    audit_reads(&state, &user, "contact.list", &[holder.id]).await?;
     let next_cursor = more
         .then(|| rows.last().map(|c| encode_cursor(&(c.occurred_at, c.id))))
         .flatten();
@@ -357,10 +360,11 @@ async fn list_consents(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConsentState>> {
     let id = parse_id(&id)?;
-    let txn = state.db.begin_write().await?;
-    let holder = holder_for(&txn, &state, &user, id, "consent.read").await?;
+    let txn = state.db.begin_read().await?;
+    let holder = visible_holder(&txn, &user, id).await?;
     let view = consent_state(&txn, holder.id).await?;
     commit(txn).await?;
+    audit_reads(&state, &user, "consent.read", &[holder.id]).await?;
     Ok(Json(view))
 }
 
@@ -489,10 +493,11 @@ async fn holder_timeline(
     let cursor = decode_cursor(&mut errors, page.cursor.as_deref());
     let limit = parse_limit(&mut errors, page.limit.as_deref());
     errors.into_result()?;
-    let txn = state.db.begin_write().await?;
-    let holder = holder_for(&txn, &state, &user, id, "timeline.read").await?;
+    let txn = state.db.begin_read().await?;
+    let holder = visible_holder(&txn, &user, id).await?;
     let (entries, more) = timeline::page(&txn, holder.id, cursor, limit).await?;
     commit(txn).await?;
+    audit_reads(&state, &user, "timeline.read", &[holder.id]).await?;
     let next_cursor = more
         .then(|| entries.last().map(|e| encode_cursor(&e.key())))
         .flatten();
@@ -555,7 +560,7 @@ async fn follow_ups(
     let limit = parse_limit(&mut errors, page.limit.as_deref());
     errors.into_result()?;
     let today = state.clock.now().date_naive();
-    let txn = state.db.begin_write().await?;
+    let txn = state.db.begin_read().await?;
     let first_page = after.is_none();
     let (items, more) =
         contacts::follow_ups(&txn, user.id, user.organisation_id, today, after, limit).await?;
@@ -570,7 +575,6 @@ async fn follow_ups(
             else {
                 continue;
             };
-            super::access::audit_many(&txn, &state, &user, "followups.read", &[holder.id]).await?;
             hosting_ending.push(HostingEndingView {
                 agreement_id: agreement.id,
                 unit_id: agreement.unit_id,
@@ -582,9 +586,13 @@ async fn follow_ups(
             });
         }
     }
-    let ids: Vec<i64> = items.iter().map(|f| f.holder.id).collect();
-    super::access::audit_many(&txn, &state, &user, "followups.read", &ids).await?;
     commit(txn).await?;
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|f| f.holder.id)
+        .chain(hosting_ending.iter().map(|h| h.holder_id))
+        .collect();
+    audit_reads(&state, &user, "followups.read", &ids).await?;
     let next_cursor = more
         .then(|| {
             items.last().and_then(|f| {

@@ -2,7 +2,8 @@
 //! moving along the pathway.
 
 use super::access::{
-    audit_many, etag, holder_for, parse_id, require_if_match, require_personal_data_role,
+    audit_reads, etag, holder_for, parse_id, require_if_match, require_personal_data_role,
+    visible_holder,
 };
 use super::projects::{ProjectView, project_view};
 use crate::auth::CurrentUser;
@@ -386,10 +387,12 @@ async fn get_holder(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
-    let txn = state.db.begin_write().await?;
-    let holder = holder_for(&txn, &state, &user, id, "holder.read").await?;
+    let txn = state.db.begin_read().await?;
+    let holder = visible_holder(&txn, &user, id).await?;
+    let holder_id = holder.id;
     let response = respond(&txn, holder, StatusCode::OK).await?;
     commit(txn).await?;
+    audit_reads(&state, &user, "holder.read", &[holder_id]).await?;
     Ok(response)
 }
 
@@ -776,11 +779,9 @@ async fn list_holders(
         limit: parse_limit(&mut errors, filters.limit.as_deref()),
     };
     errors.into_result()?;
-    let txn = state.db.begin_write().await?;
-    let (rows, more) = holders::list(&txn, &query).await?;
+    let (rows, more) = holders::list(state.db.conn(), &query).await?;
     let ids: Vec<i64> = rows.iter().map(|h| h.id).collect();
-    audit_many(&txn, &state, &user, "holder.list", &ids).await?;
-    commit(txn).await?;
+    audit_reads(&state, &user, "holder.list", &ids).await?;
     let next_cursor = more
         .then(|| rows.last().map(|h| encode_cursor(&(&h.sort_key, h.id))))
         .flatten();

@@ -1,7 +1,7 @@
 //! The partner directory: services, managed by each organisation's admins, and the
 //! suggestions that rank them for a holder.
 
-use super::access::{holder_for, parse_id};
+use super::access::{audit_reads, parse_id, visible_holder};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, decode_cursor, encode_cursor, parse_limit, parse_param};
@@ -380,8 +380,8 @@ async fn suggested_partners(
     }
     errors.into_result()?;
     let now = state.clock.now();
-    let txn = state.db.begin_write().await?;
-    let holder = holder_for(&txn, &state, &user, id, "suggestions.read").await?;
+    let txn = state.db.begin_read().await?;
+    let holder = visible_holder(&txn, &user, id).await?;
     let project = projects::for_holder(&txn, holder.id)
         .await?
         .into_iter()
@@ -446,6 +446,7 @@ async fn suggested_partners(
         })
         .collect();
     commit(txn).await?;
+    audit_reads(&state, &user, "suggestions.read", &[holder.id]).await?;
     let mut by_id: std::collections::HashMap<i64, _> = candidates
         .into_iter()
         .map(|(s, o)| (s.id, (s, o)))
