@@ -102,9 +102,9 @@ async fn holder_pages_follow_the_index_at_any_depth() {
     );
 }
 
-/// Every report query reaches the big tables through an index — the holders of the
-/// scope's organisations, their history by holder, contacts and referrals by
-/// organisation — and never reads a whole table, with or without profile filters.
+/// Every report query reaches the big tables through an index — what the scope's
+/// organisations recorded, by organisation and date; a holder's history, by holder —
+/// and never reads a whole table, with or without profile filters.
 #[tokio::test]
 async fn report_queries_read_only_their_scope_through_indexes() {
     let app = TestApp::start().await;

@@ -52,6 +52,9 @@ pub struct ReportsConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobsConfig {
+    /// Whether `serve` runs the scheduler; off for instances that only answer requests
+    /// while another instance (or `jobs run-once` from cron) does the background work.
+    pub enabled: bool,
     pub outbox_poll_seconds: u64,
     pub deadlines_every_seconds: u64,
 }

@@ -40,6 +40,10 @@ struct Args {
     load: Option<String>,
     #[arg(long, hide = true)]
     cookie: Option<String>,
+    /// Instead of the benchmark: time each report query on the national database and
+    /// print the engine's plan for it.
+    #[arg(long)]
+    plans: bool,
 }
 
 const PASSWORD: &str = "mot de passe du banc d'essai";
@@ -58,6 +62,11 @@ async fn main() -> Result<()> {
     }
     for (engine, admin_url) in engines {
         eprintln!("== {engine}");
+        if args.plans {
+            let large = Run::prepare(&args, engine, admin_url.as_deref(), args.holders).await?;
+            plans(&large).await?;
+            continue;
+        }
         let small = Run::prepare(&args, engine, admin_url.as_deref(), args.small).await?;
         let large = Run::prepare(&args, engine, admin_url.as_deref(), args.holders).await?;
         sections.push(measure(&args, engine, &small, &large).await?);
@@ -75,8 +84,16 @@ struct Run {
     size: u64,
     url: String,
     db: Db,
-    territory_org_ids: Vec<i64>,
+    /// The territories reports are measured on: a typical one and the metropolis.
+    territories: Vec<Territory>,
     busiest_org: i64,
+}
+
+/// A territory of the synthetic country, as a coordinator sees it.
+struct Territory {
+    label: String,
+    org_ids: Vec<i64>,
+    holders: i64,
 }
 
 impl Run {
@@ -127,7 +144,10 @@ impl Run {
             eprintln!("generating {size} holders on {engine}…");
             let started = Instant::now();
             let mut last = 0;
-            synthetic::generate(&db, size, 2026, Utc::now(), &mut |done, total| {
+            // Its own pool, closed afterwards: generation enlarges SQLite's page cache
+            // on the connections it uses, which the measurements must not inherit.
+            let generator = Db::connect(&settings).await?;
+            synthetic::generate(&generator, size, 2026, Utc::now(), &mut |done, total| {
                 let percent = done * 100 / total;
                 if percent >= last + 10 {
                     last = percent;
@@ -135,26 +155,54 @@ impl Run {
                 }
             })
             .await?;
+            generator.close().await?;
             eprintln!("  done in {:.0} s", started.elapsed().as_secs_f64());
         }
-        let territory = parcours_persistence::territories::find_by_code(db.conn(), "SYNTH")
-            .await?
-            .context("no synthetic territory")?;
-        let (orgs, _) = organisations::list(
-            db.conn(),
-            &organisations::ListQuery {
-                territory_id: Some(territory.id),
-                limit: 5000,
-                ..Default::default()
-            },
-        )
-        .await?;
+        // SYNTH-001 is the metropolis when there are several territories; SYNTH-002 a
+        // territory of the usual size.
+        let mut territories = Vec::new();
+        for (code, label) in [("SYNTH-002", "territoire type"), ("SYNTH-001", "métropole")] {
+            let Some(territory) =
+                parcours_persistence::territories::find_by_code(db.conn(), code).await?
+            else {
+                continue;
+            };
+            let org_ids: Vec<i64> = organisations::names_in_territory(db.conn(), territory.id)
+                .await?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            let ids = org_ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let holders = count(
+                &db,
+                &format!(
+                    "SELECT COUNT(*) AS n FROM holders WHERE referent_organisation_id IN ({ids})"
+                ),
+            )
+            .await?;
+            territories.push(Territory {
+                label: if code == "SYNTH-001" && size < 20_000 {
+                    "territoire unique".into()
+                } else {
+                    label.into()
+                },
+                org_ids,
+                holders,
+            });
+        }
+        if territories.is_empty() {
+            bail!("no synthetic territory in the {engine} database for {size} holders");
+        }
         let busiest_org = count(&db, "SELECT referent_organisation_id AS n FROM holders GROUP BY referent_organisation_id ORDER BY COUNT(*) DESC LIMIT 1").await?;
         Ok(Self {
             size,
             url,
             db,
-            territory_org_ids: orgs.iter().map(|o| o.id).collect(),
+            territories,
             busiest_org,
         })
     }
@@ -223,8 +271,7 @@ impl Server {
             .env("PARCOURS__SERVER__SECURE", "false")
             // No background work during measurements, and room for slow reports to finish
             // (the point is to measure them, not to cut them off).
-            .env("PARCOURS__JOBS__DEADLINES_EVERY_SECONDS", "86400")
-            .env("PARCOURS__JOBS__OUTBOX_POLL_SECONDS", "86400")
+            .env("PARCOURS__JOBS__ENABLED", "false")
             .env("PARCOURS__SERVER__REQUEST_TIMEOUT_SECONDS", "900")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -310,10 +357,13 @@ async fn get_ok(client: &reqwest::Client, cookie: &str, url: &str) -> Result<ser
 
 struct Section {
     engine: String,
+    /// The engine's version and the settings that matter for these measurements.
+    engine_details: String,
     small: u64,
     large: u64,
     contacts: i64,
-    reports: Vec<(String, Duration, Duration)>,
+    /// (scope, report, HTTP median, SQL median).
+    reports: Vec<(String, String, Duration, Duration)>,
     lists: Vec<(String, Duration, Duration)>,
     load: (LoadStats, LoadStats),
     peak_rss_mib: Option<f64>,
@@ -350,6 +400,48 @@ async fn direct(db: &Db, name: &str, scope: &Scope) -> Result<()> {
     Ok(())
 }
 
+/// Each report query, timed, with its plan: where the time goes.
+async fn plans(run: &Run) -> Result<()> {
+    use parcours_persistence::ConnectionTrait;
+    let today = Utc::now().date_naive();
+    let conn = run.db.conn();
+    for territory in &run.territories {
+        let scope = Scope {
+            organisation_ids: territory.org_ids.clone(),
+            from: today - Days::days(365),
+            to: today + Days::days(1),
+            qpv_code: None,
+            gender: None,
+            age_band: None,
+            situation: None,
+        };
+        println!("# {} ({} porteurs)", territory.label, territory.holders);
+        for (name, statement) in reports::statements(run.db.backend(), &scope) {
+            let started = Instant::now();
+            conn.query_all_raw(statement.clone()).await?;
+            let took = started.elapsed();
+            let explain = match run.db.backend() {
+                parcours_persistence::DbBackend::Postgres => "EXPLAIN (ANALYZE, BUFFERS)",
+                _ => "EXPLAIN QUERY PLAN",
+            };
+            let rows = conn
+                .query_all_raw(parcours_persistence::Statement {
+                    sql: format!("{explain} {}", statement.sql),
+                    ..statement
+                })
+                .await?;
+            println!("## {name}: {:.1} ms", took.as_secs_f64() * 1000.0);
+            for row in rows {
+                let line: String = row
+                    .try_get("", "detail")
+                    .or_else(|_| row.try_get("", "QUERY PLAN"))?;
+                println!("    {line}");
+            }
+        }
+    }
+    Ok(())
+}
+
 const REPORTS: [&str; 5] = ["pipeline", "flows", "referrals", "activity", "indicators"];
 
 async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<Section> {
@@ -363,15 +455,10 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
     let mut peak = None;
     for run in [small, large] {
         let server = Server::start(&run.url)?;
-        let agglo = run.territory_org_ids[0];
-        let coordinator = run
-            .account(agglo, parcours_domain::users::Role::Coordinator)
-            .await?;
         let adviser = run
             .account(run.busiest_org, parcours_domain::users::Role::Adviser)
             .await?;
-        let (client, coordinator_cookie) = login(&server.base, &coordinator).await?;
-        let (_, adviser_cookie) = login(&server.base, &adviser).await?;
+        let (client, adviser_cookie) = login(&server.base, &adviser).await?;
         // List: first page, then a page 90 % of the way through the organisation's list.
         let first = median(5, || async {
             get_ok(
@@ -428,30 +515,48 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
         list_times.push((first, deep));
         lists.push((run.size, first, deep, search));
         if run.size == large.size {
-            // Reports at national size: HTTP vs the same SQL.
-            let scope = Scope {
-                organisation_ids: run.territory_org_ids.clone(),
-                from,
-                to: today + Days::days(1),
-                qpv_code: None,
-                gender: None,
-                age_band: None,
-                situation: None,
-            };
-            for name in REPORTS {
-                let http = median(3, || async {
-                    get_ok(
-                        &client,
-                        &coordinator_cookie,
-                        &format!("{}/api/v1/reports/{name}?{period}", server.base),
+            // Reports at national size, for a coordinator of a territory: HTTP vs the
+            // same SQL, paired run by run after one warm-up.
+            for territory in &run.territories {
+                let coordinator = run
+                    .account(
+                        territory.org_ids[0],
+                        parcours_domain::users::Role::Coordinator,
                     )
-                    .await
-                    .map(|_| ())
-                })
-                .await?;
-                let sql = median(3, || direct(&run.db, name, &scope)).await?;
-                eprintln!("  report {name}: http {http:?} sql {sql:?}");
-                reports_rows.push((name.to_owned(), http, sql));
+                    .await?;
+                let (_, coordinator_cookie) = login(&server.base, &coordinator).await?;
+                let scope = Scope {
+                    organisation_ids: territory.org_ids.clone(),
+                    from,
+                    to: today + Days::days(1),
+                    qpv_code: None,
+                    gender: None,
+                    age_band: None,
+                    situation: None,
+                };
+                let label = format!(
+                    "{} ({} porteurs, {} structures)",
+                    territory.label,
+                    territory.holders,
+                    territory.org_ids.len()
+                );
+                for name in REPORTS {
+                    let url = format!("{}/api/v1/reports/{name}?{period}", server.base);
+                    get_ok(&client, &coordinator_cookie, &url).await?;
+                    let (mut http, mut sql) = (Vec::new(), Vec::new());
+                    for _ in 0..3 {
+                        let started = Instant::now();
+                        get_ok(&client, &coordinator_cookie, &url).await?;
+                        http.push(started.elapsed());
+                        let started = Instant::now();
+                        direct(&run.db, name, &scope).await?;
+                        sql.push(started.elapsed());
+                    }
+                    http.sort();
+                    sql.sort();
+                    eprintln!("  {label} {name}: http {:?} sql {:?}", http[1], sql[1]);
+                    reports_rows.push((label.clone(), name.to_owned(), http[1], sql[1]));
+                }
             }
             // Reads under load from a second process.
             let holder_id = id;
@@ -468,6 +573,7 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
     let contacts = count(&large.db, "SELECT COUNT(*) AS n FROM contacts").await?;
     Ok(Section {
         engine: engine.to_owned(),
+        engine_details: engine_details(&large.db).await?,
         small: small.size,
         large: large.size,
         contacts,
@@ -552,6 +658,44 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "tenu" } else { "**manqué**" }
 }
 
+/// The engine's version, and for PostgreSQL the memory and parallelism settings.
+async fn engine_details(db: &Db) -> Result<String> {
+    use parcours_persistence::ConnectionTrait;
+    let one = |sql: &str| {
+        let statement = parcours_persistence::Statement::from_string(db.backend(), sql.to_owned());
+        async move {
+            let row = db
+                .conn()
+                .query_one_raw(statement)
+                .await?
+                .context("no row")?;
+            Ok::<String, anyhow::Error>(row.try_get_by_index::<String>(0)?)
+        }
+    };
+    Ok(match db.backend() {
+        parcours_persistence::DbBackend::Postgres => {
+            let mut details = one("SHOW server_version").await?;
+            for setting in [
+                "shared_buffers",
+                "work_mem",
+                "max_parallel_workers_per_gather",
+                "fsync",
+                "synchronous_commit",
+            ] {
+                details.push_str(&format!(
+                    ", {setting} = {}",
+                    one(&format!("SHOW {setting}")).await?
+                ));
+            }
+            format!("PostgreSQL {details}")
+        }
+        _ => format!(
+            "SQLite {} (WAL, synchronous = NORMAL)",
+            one("SELECT sqlite_version()").await?
+        ),
+    })
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -607,8 +751,10 @@ fn render(args: &Args, sections: &[Section]) -> Result<String> {
         writeln!(
             out,
             "## {} — {} porteurs, {} contacts (référence : {} porteurs)
+
+Moteur : {}.
 ",
-            s.engine, s.large, s.contacts, s.small
+            s.engine, s.large, s.contacts, s.small, s.engine_details
         )?;
         writeln!(
             out,
@@ -617,14 +763,19 @@ fn render(args: &Args, sections: &[Section]) -> Result<String> {
         )?;
         writeln!(
             out,
-            "| rapport | HTTP (ms) | SQL direct (ms) | rapport | cible |
-|---|---:|---:|---:|---|"
+            "Période : les douze derniers mois ; médiane de trois mesures appariées (HTTP puis SQL), après un premier appel.
+"
         )?;
-        for (name, http, sql) in &s.reports {
+        writeln!(
+            out,
+            "| périmètre | rapport | HTTP (ms) | SQL direct (ms) | rapport | cible |
+|---|---|---:|---:|---:|---|"
+        )?;
+        for (scope, name, http, sql) in &s.reports {
             let ratio = http.as_secs_f64() / sql.as_secs_f64().max(1e-6);
             writeln!(
                 out,
-                "| {name} | {} | {} | {ratio:.2} | {} |",
+                "| {scope} | {name} | {} | {} | {ratio:.2} | {} |",
                 ms(*http),
                 ms(*sql),
                 verdict(ratio <= 1.25)

@@ -2,10 +2,17 @@
 //!
 //! Each query counts the holders of a scope — the people whose référent organisation is
 //! one of the scope's, narrowed by optional QPV, gender, age band and situation — over a
-//! period `[from, to)` (dates at midnight UTC). Queries start from the scope's holders
-//! (an index that begins with the organisation) and reach their history through
-//! indexes that begin with the holder, so their cost follows the size of the scope and
-//! the period, not the size of the database.
+//! period `[from, to)` (dates at midnight UTC).
+//!
+//! Each query reads what the scope's organisations recorded in the period through an
+//! index that begins with the organisation and the date (pathway events, registrations,
+//! contacts, referrals, events), or the scope's holders through an index that begins
+//! with the organisation (pipeline, hosting), and reaches a holder's history through an
+//! index that begins with the holder. The indexes carry the columns counted, so the
+//! tables themselves are read only for profile filters. Costs follow the size of the
+//! scope and of the period, not of the database. `CROSS JOIN` fixes the join order for
+//! SQLite, whose planner would otherwise sometimes read the whole country's period and
+//! look each row's holder up; PostgreSQL plans it as any join.
 
 use crate::Result;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -116,6 +123,27 @@ impl Sql {
             .ids(&scope.organisation_ids);
         self.profile(scope)
     }
+    /// `FROM {table} {alias} … WHERE` the rows recorded for the scope's organisations
+    /// (`{alias}.{organisation} IN (…)`), joined to their holders `h` only when a
+    /// profile filter needs them. Continue with ` AND …`.
+    fn scoped(&mut self, scope: &Scope, table: &str, alias: &str, organisation: &str) -> &mut Self {
+        self.push(&format!(" FROM {table} {alias}"));
+        if scope.has_profile() {
+            self.push(" CROSS JOIN holders h");
+        }
+        self.push(&format!(" WHERE {alias}.{organisation} IN "))
+            .ids(&scope.organisation_ids);
+        if scope.has_profile() {
+            self.push(&format!(" AND h.id = {alias}.holder_id"))
+                .profile(scope);
+        }
+        self
+    }
+    /// The scope's pathway events `e`: `organisation_id` on an event is the holder's
+    /// référent organisation (see `holders::record_event`).
+    fn scoped_events(&mut self, scope: &Scope) -> &mut Self {
+        self.scoped(scope, "pathway_events", "e", "organisation_id")
+    }
     /// ` AND …` for each profile filter on holders `h`.
     fn profile(&mut self, scope: &Scope) -> &mut Self {
         if let Some(qpv) = &scope.qpv_code {
@@ -199,7 +227,7 @@ const ENTERING: &str = "('entree', 'changement')";
 const ENDING_A_STAY: &str = "('changement', 'cloture')";
 
 /// A pathway event's stage as its rank in the pathway (1 to 4).
-const STAGE_RANK: &str = "CASE e.to_stage WHEN 'sensibilisation' THEN 1 WHEN 'information' THEN 2 \
+const STAGE_RANK: &str = "CASE f.to_stage WHEN 'sensibilisation' THEN 1 WHEN 'information' THEN 2 \
      WHEN 'accompagnement' THEN 3 WHEN 'hebergement' THEN 4 END";
 
 /// Active holders (pathway open) per stage, as of now.
@@ -220,14 +248,11 @@ pub async fn pipeline(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<
 /// Distinct holders who entered each stage (a first entry or a move) during the period.
 fn entries_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
-    sql.push(
-        "SELECT e.to_stage AS label, COUNT(DISTINCT e.holder_id) AS n \
-         FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
-    )
-    .population(scope)
-    .push(&format!(" AND e.kind IN {ENTERING}"))
-    .period("e.occurred_at", scope)
-    .push(" GROUP BY e.to_stage");
+    sql.push("SELECT e.to_stage AS label, COUNT(DISTINCT e.holder_id) AS n")
+        .scoped_events(scope)
+        .push(&format!(" AND e.kind IN {ENTERING}"))
+        .period("e.occurred_at", scope)
+        .push(" GROUP BY e.to_stage");
     sql
 }
 
@@ -241,10 +266,9 @@ async fn entries(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Stri
 fn exits_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
     sql.push(
-        "SELECT e.from_stage AS stage, e.outcome AS outcome, COUNT(DISTINCT e.holder_id) AS n \
-         FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
+        "SELECT e.from_stage AS stage, e.outcome AS outcome, COUNT(DISTINCT e.holder_id) AS n",
     )
-    .population(scope)
+    .scoped_events(scope)
     .push(" AND e.kind = 'cloture'")
     .period("e.occurred_at", scope)
     .push(" GROUP BY e.from_stage, e.outcome");
@@ -287,7 +311,7 @@ fn cohort_sql(_: DbBackend, scope: &Scope) -> Sql {
            SUM(CASE WHEN s1 = 1 AND top > 1 THEN 1 ELSE 0 END) AS f1, \
            SUM(CASE WHEN s2 = 1 AND top > 2 THEN 1 ELSE 0 END) AS f2, \
            SUM(CASE WHEN s3 = 1 AND top > 3 THEN 1 ELSE 0 END) AS f3 \
-         FROM (SELECT h.id, ",
+         FROM (SELECT f.holder_id, ",
     )
     .push(&format!(
         "MAX(CASE WHEN {STAGE_RANK} = 1 THEN 1 ELSE 0 END) AS s1, \
@@ -296,15 +320,14 @@ fn cohort_sql(_: DbBackend, scope: &Scope) -> Sql {
          MAX(CASE WHEN {STAGE_RANK} = 4 THEN 1 ELSE 0 END) AS s4, \
          MAX({STAGE_RANK}) AS top "
     ))
-    .push(&format!(
-        "FROM holders h \
-         JOIN pathway_events c ON c.holder_id = h.id AND c.kind = 'entree' \
-         JOIN pathway_events e ON e.holder_id = h.id AND e.kind IN {ENTERING} \
-         WHERE "
-    ))
+    .push("FROM (SELECT h.id AS holder_id FROM holders h WHERE ")
     .population(scope)
-    .period("c.occurred_at", scope)
-    .push(" GROUP BY h.id) AS per_holder");
+    .period("h.created_at", scope)
+    .push(&format!(
+        ") AS c CROSS JOIN pathway_events f \
+         WHERE f.holder_id = c.holder_id AND f.kind IN {ENTERING} \
+         GROUP BY f.holder_id) AS per_holder"
+    ));
     sql
 }
 
@@ -359,11 +382,10 @@ fn time_in_stage_sql(backend: DbBackend, scope: &Scope) -> Sql {
     let mut inner = Sql::default();
     inner
         .push(&format!(
-            "SELECT e.from_stage AS label, {} AS d \
-             FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
+            "SELECT e.from_stage AS label, {} AS d",
             days_between(backend, "e.stay_started_at", "e.occurred_at")
         ))
-        .population(scope)
+        .scoped_events(scope)
         .push(&format!(" AND e.kind IN {ENDING_A_STAY}"))
         .period("e.occurred_at", scope)
         .push(" AND e.from_stage IS NOT NULL");
@@ -388,14 +410,13 @@ async fn time_in_stage(
         .collect()
 }
 
-/// Distinct holders referred to a partner during the period.
+/// Distinct holders the scope's organisations referred to a partner during the period:
+/// the orientation counts for the organisation that made it.
 fn referred_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
-    sql.push(
-        "SELECT COUNT(DISTINCT r.holder_id) AS n FROM holders h JOIN referrals r ON r.holder_id = h.id WHERE ",
-    )
-    .population(scope)
-    .period("r.sent_at", scope);
+    sql.push("SELECT COUNT(DISTINCT r.holder_id) AS n")
+        .scoped(scope, "referrals", "r", "from_organisation_id")
+        .period("r.sent_at", scope);
     sql
 }
 
@@ -403,7 +424,7 @@ fn referred_sql(_: DbBackend, scope: &Scope) -> Sql {
 fn hosted_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
     sql.push(
-        "SELECT COUNT(DISTINCT a.holder_id) AS n FROM holders h JOIN hosting_agreements a ON a.holder_id = h.id WHERE ",
+        "SELECT COUNT(DISTINCT a.holder_id) AS n FROM holders h CROSS JOIN hosting_agreements a WHERE a.holder_id = h.id AND ",
     )
     .population(scope)
     .push(" AND a.start_date < ")
@@ -413,18 +434,24 @@ fn hosted_sql(_: DbBackend, scope: &Scope) -> Sql {
     sql
 }
 
-/// Named attendees of events held in the period.
+/// Named attendees (distinct people, of the scope's profile) of the events the scope's
+/// organisations held in the period.
 fn named_attendees_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
-    sql.push(
-        "SELECT COUNT(DISTINCT a.holder_id) AS n FROM holders h \
-         JOIN event_attendees a ON a.holder_id = h.id JOIN events ev ON ev.id = a.event_id WHERE ",
-    )
-    .population(scope)
-    .push(" AND ev.held_on >= ")
-    .bind(scope.from)
-    .push(" AND ev.held_on < ")
-    .bind(scope.to);
+    sql.push("SELECT COUNT(DISTINCT a.holder_id) AS n FROM events ev CROSS JOIN event_attendees a");
+    if scope.has_profile() {
+        sql.push(" CROSS JOIN holders h");
+    }
+    sql.push(" WHERE ev.organisation_id IN ")
+        .ids(&scope.organisation_ids)
+        .push(" AND ev.held_on >= ")
+        .bind(scope.from)
+        .push(" AND ev.held_on < ")
+        .bind(scope.to)
+        .push(" AND a.event_id = ev.id");
+    if scope.has_profile() {
+        sql.push(" AND h.id = a.holder_id").profile(scope);
+    }
     sql
 }
 
@@ -440,16 +467,14 @@ fn headcount_sql(_: DbBackend, scope: &Scope) -> Sql {
     sql
 }
 
-async fn count_of(
-    conn: &impl ConnectionTrait,
-    scope: &Scope,
-    build: Builder,
-) -> Result<i64> {
+async fn count_of(conn: &impl ConnectionTrait, scope: &Scope, build: Builder) -> Result<i64> {
     build(conn.get_database_backend(), scope).count(conn).await
 }
 
 /// Among the holders who entered the pathway during the period: how many in total,
-/// women, QPV residents, under 26 at the end of the period, RSA recipients.
+/// women, QPV residents, under 26 at the end of the period, RSA recipients. A person
+/// enters the pathway when registered: the entry event is written with the holder, at
+/// its `created_at`.
 fn newcomers_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
     sql.push(
@@ -462,11 +487,10 @@ fn newcomers_sql(_: DbBackend, scope: &Scope) -> Sql {
     .push(
         " THEN 1 ELSE 0 END) AS young, \
                 SUM(CASE WHEN h.situation = 'rsa' THEN 1 ELSE 0 END) AS rsa \
-         FROM holders h JOIN pathway_events e ON e.holder_id = h.id WHERE ",
+         FROM holders h WHERE ",
     )
     .population(scope)
-    .push(" AND e.kind = 'entree'")
-    .period("e.occurred_at", scope);
+    .period("h.created_at", scope);
     sql
 }
 
@@ -510,18 +534,13 @@ fn scoped_referrals(scope: &Scope, columns: &str) -> Sql {
         if side == "to" {
             sql.push(" UNION ALL ");
         }
-        sql.push(&format!("SELECT {columns} FROM referrals r"));
-        if scope.has_profile() {
-            sql.push(" JOIN holders h ON h.id = r.holder_id");
-        }
-        sql.push(&format!(" WHERE r.{side}_organisation_id IN "))
-            .ids(&scope.organisation_ids)
+        sql.push(&format!("SELECT {columns}"))
+            .scoped(scope, "referrals", "r", &format!("{side}_organisation_id"))
             .period("r.sent_at", scope);
         if side == "to" {
             sql.push(" AND r.from_organisation_id NOT IN ")
                 .ids(&scope.organisation_ids);
         }
-        sql.profile(scope);
     }
     sql
 }
@@ -600,22 +619,19 @@ async fn answer_days(
 fn contacts_by_month_sql(backend: DbBackend, scope: &Scope) -> Sql {
     let month = match backend {
         DbBackend::Postgres => "to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')",
-        _ => "strftime('%Y-%m', c.occurred_at)",
+        // Timestamps are stored as RFC 3339 text in UTC (which the period's bounds
+        // already compare with): the month is their first seven characters.
+        _ => "substr(c.occurred_at, 1, 7)",
     };
     let mut sql = Sql::default();
     sql.push(&format!(
-        "SELECT c.organisation_id AS org, c.kind AS kind, {month} AS month, COUNT(*) AS n FROM contacts c"
+        "SELECT c.organisation_id AS org, c.kind AS kind, {month} AS month, COUNT(*) AS n"
+    ))
+    .scoped(scope, "contacts", "c", "organisation_id")
+    .period("c.occurred_at", scope);
+    sql.push(&format!(
+        " GROUP BY c.organisation_id, c.kind, {month} ORDER BY 3, 1, 2"
     ));
-    if scope.has_profile() {
-        sql.push(" JOIN holders h ON h.id = c.holder_id");
-    }
-    sql.push(" WHERE c.organisation_id IN ")
-        .ids(&scope.organisation_ids)
-        .period("c.occurred_at", scope)
-        .profile(scope)
-        .push(&format!(
-            " GROUP BY c.organisation_id, c.kind, {month} ORDER BY 3, 1, 2"
-        ));
     sql
 }
 

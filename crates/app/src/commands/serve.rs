@@ -146,11 +146,16 @@ async fn run_server(
     tracing::info!(%address, secure, "listening");
 
     let purge = tokio::spawn(purge_sessions(state.clone()));
-    let worker = tokio::spawn(background_jobs(
-        state,
-        Duration::from_secs(config.jobs.outbox_poll_seconds),
-        Duration::from_secs(config.jobs.deadlines_every_seconds),
-    ));
+    let worker = config.jobs.enabled.then(|| {
+        tokio::spawn(background_jobs(
+            state,
+            Duration::from_secs(config.jobs.outbox_poll_seconds),
+            Duration::from_secs(config.jobs.deadlines_every_seconds),
+        ))
+    });
+    if worker.is_none() {
+        tracing::info!("background jobs disabled (jobs.enabled = false)");
+    }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -174,7 +179,9 @@ async fn run_server(
         }
     }
     purge.abort();
-    worker.abort();
+    if let Some(worker) = worker {
+        worker.abort();
+    }
     db.close().await?;
     tracing::info!("stopped");
     Ok(())

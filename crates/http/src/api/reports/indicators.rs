@@ -102,7 +102,7 @@ async fn indicators_report(
             "orientes",
             "Personnes orientées",
             referred,
-            "Personnes distinctes ayant fait l'objet d'au moins une orientation envoyée pendant la période.",
+            "Personnes distinctes orientées vers un partenaire par une structure du périmètre (au moins une orientation envoyée pendant la période).",
         ),
         indicator(
             "accompagnes",
