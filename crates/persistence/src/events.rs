@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::entities::{event_attendees, event_partners, events, holders};
+use crate::unique::Unique;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -81,7 +82,7 @@ pub async fn create(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Event>> {
-    Ok(events::Entity::find_by_id(id).one(conn).await?)
+    Ok(events::Entity::find_by_id(id).unique(conn).await?)
 }
 
 pub async fn update(

@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::entities::{holders, pathway_events};
+use crate::unique::Unique;
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::pathway::PathwayEvent;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -97,7 +98,7 @@ pub async fn create(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Holder>> {
-    Ok(holders::Entity::find_by_id(id).one(conn).await?)
+    Ok(holders::Entity::find_by_id(id).unique(conn).await?)
 }
 
 /// Replaces the personal fields if the holder is still at `version`; `None` when someone

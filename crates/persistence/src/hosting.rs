@@ -1,6 +1,7 @@
 //! Hosting places, their units, and agreements.
 
 use crate::entities::{hosting_agreements, spaces, units};
+use crate::unique::Unique;
 use crate::{PersistenceError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -35,7 +36,7 @@ pub async fn create_space(
 }
 
 pub async fn get_space(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Space>> {
-    Ok(spaces::Entity::find_by_id(id).one(conn).await?)
+    Ok(spaces::Entity::find_by_id(id).unique(conn).await?)
 }
 
 /// Spaces, optionally of one organisation, by id.
@@ -82,7 +83,7 @@ pub async fn create_unit(
 }
 
 pub async fn get_unit(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Unit>> {
-    Ok(units::Entity::find_by_id(id).one(conn).await?)
+    Ok(units::Entity::find_by_id(id).unique(conn).await?)
 }
 
 pub async fn units_of(conn: &impl ConnectionTrait, space_id: i64) -> Result<Vec<Unit>> {
@@ -146,7 +147,9 @@ pub async fn create_agreement(
 }
 
 pub async fn get_agreement(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Agreement>> {
-    Ok(hosting_agreements::Entity::find_by_id(id).one(conn).await?)
+    Ok(hosting_agreements::Entity::find_by_id(id)
+        .unique(conn)
+        .await?)
 }
 
 /// Ends a running agreement; `None` when it had already ended.

@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod synthetic;
 pub mod territories;
 pub mod timeline;
+mod unique;
 pub mod users;
 
 pub use db::{Db, DbSettings, commit};

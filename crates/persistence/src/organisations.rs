@@ -1,6 +1,7 @@
 //! Partner organisations.
 
 use crate::entities::{organisations, territories};
+use crate::unique::Unique;
 use crate::{PersistenceError, Result};
 use chrono::{DateTime, Utc};
 use parcours_domain::organisations::OrganisationKind;
@@ -85,7 +86,7 @@ pub async fn find_id_by_name(conn: &impl ConnectionTrait, name: &str) -> Result<
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Organisation>> {
-    let Some(model) = organisations::Entity::find_by_id(id).one(conn).await? else {
+    let Some(model) = organisations::Entity::find_by_id(id).unique(conn).await? else {
         return Ok(None);
     };
     Ok(with_territories(conn, vec![model]).await?.pop())
@@ -123,24 +124,6 @@ pub async fn list(
     let more = models.len() as u64 > query.limit;
     models.truncate(query.limit as usize);
     Ok((with_territories(conn, models).await?, more))
-}
-
-/// Every organisation of a territory as `(id, name)`, by name (a territory has tens of
-/// partners, not thousands: no page).
-pub async fn names_in_territory(
-    conn: &impl ConnectionTrait,
-    territory_id: i64,
-) -> Result<Vec<(i64, String)>> {
-    Ok(organisations::Entity::find()
-        .select_only()
-        .column(organisations::Column::Id)
-        .column(organisations::Column::Name)
-        .filter(organisations::Column::TerritoryId.eq(territory_id))
-        .order_by_asc(organisations::Column::Name)
-        .order_by_asc(organisations::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?)
 }
 
 /// The names of the given organisations.
@@ -203,4 +186,50 @@ async fn with_territories(
             })
         })
         .collect()
+}
+
+/// The territory an organisation belongs to, with all its organisations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TerritoryPartners {
+    pub territory_id: i64,
+    pub territory_name: String,
+    /// `(id, name)` of every organisation of the territory, by name.
+    pub organisations: Vec<(i64, String)>,
+}
+
+/// The territory of `organisation_id` and its organisations, in one query (a report's
+/// scope is resolved on every report request).
+pub async fn territory_of(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<Option<TerritoryPartners>> {
+    let backend = conn.get_database_backend();
+    let parameter = if backend == sea_orm::DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT t.id AS territory_id, t.name AS territory_name, o.id AS id, o.name AS name \
+                 FROM organisations o JOIN territories t ON t.id = o.territory_id \
+                 WHERE o.territory_id = (SELECT territory_id FROM organisations WHERE id = {parameter}) \
+                 ORDER BY o.name, o.id"
+            ),
+            [organisation_id.into()],
+        ))
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(TerritoryPartners {
+        territory_id: first.try_get("", "territory_id")?,
+        territory_name: first.try_get("", "territory_name")?,
+        organisations: rows
+            .iter()
+            .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?)))
+            .collect::<Result<_>>()?,
+    }))
 }

@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::entities::projects;
+use crate::unique::Unique;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -58,7 +59,7 @@ pub async fn create(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Project>> {
-    Ok(projects::Entity::find_by_id(id).one(conn).await?)
+    Ok(projects::Entity::find_by_id(id).unique(conn).await?)
 }
 
 pub async fn for_holder(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<Project>> {

@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::entities::{organisations, referral_events, referrals};
+use crate::unique::Unique;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -61,7 +62,7 @@ pub async fn create(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Referral>> {
-    Ok(referrals::Entity::find_by_id(id).one(conn).await?)
+    Ok(referrals::Entity::find_by_id(id).unique(conn).await?)
 }
 
 #[expect(clippy::too_many_arguments, reason = "one column each")]

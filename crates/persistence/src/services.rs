@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::entities::{organisations, services};
+use crate::unique::Unique;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -72,7 +73,7 @@ pub async fn create(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Service>> {
-    Ok(services::Entity::find_by_id(id).one(conn).await?)
+    Ok(services::Entity::find_by_id(id).unique(conn).await?)
 }
 
 pub async fn find_by_name(

@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::entities::{sessions, users};
+use crate::unique::Unique;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -33,7 +34,7 @@ pub async fn find_with_user(
 ) -> Result<Option<(Session, users::Model)>> {
     let found = sessions::Entity::find_by_id(id_hash.to_owned())
         .find_also_related(users::Entity)
-        .one(conn)
+        .unique(conn)
         .await;
     match found {
         Ok(Some((session, Some(user)))) => Ok(Some((session, user))),

@@ -2,6 +2,7 @@
 
 use crate::Result;
 use crate::entities::{territories, territory_communes};
+use crate::unique::Unique;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -65,5 +66,5 @@ pub async fn find_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Opt
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Territory>> {
-    Ok(territories::Entity::find_by_id(id).one(conn).await?)
+    Ok(territories::Entity::find_by_id(id).unique(conn).await?)
 }

@@ -1,6 +1,7 @@
 //! User accounts.
 
 use crate::entities::users;
+use crate::unique::Unique;
 use crate::{PersistenceError, Result, sessions};
 use chrono::{DateTime, Utc};
 use parcours_domain::users::{DisplayName, Email, Role};
@@ -51,7 +52,7 @@ pub async fn find_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>> {
-    Ok(users::Entity::find_by_id(id).one(conn).await?)
+    Ok(users::Entity::find_by_id(id).unique(conn).await?)
 }
 
 /// Counts one more consecutive failure and returns the new count. Atomic: concurrent

@@ -73,7 +73,7 @@ pub struct ReportScope {
     pub scope: Scope,
     /// The territory's or the organisation's name.
     pub label: String,
-    /// Names of the organisations of the scope's territory (or of the organisation).
+    /// Names of the organisations of the scope's territory.
     names: HashMap<i64, String>,
 }
 
@@ -153,21 +153,17 @@ async fn scope(
     let organisation: Option<i64> =
         crate::extract::parse_param(&mut errors, "organisation", params.organisation.as_deref());
     errors.into_result()?;
-    let conn = state.db.conn();
-    let own = organisations::get(conn, user.organisation_id)
+    let partners = organisations::territory_of(state.db.conn(), user.organisation_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if territory.is_some_and(|t| t != own.territory.id) {
+    if territory.is_some_and(|t| t != partners.territory_id) {
         return Err(ApiError::Forbidden);
     }
-    let (organisation_ids, label, names) = if user.role == Role::Coordinator {
-        let names: HashMap<i64, String> = organisations::names_in_territory(conn, own.territory.id)
-            .await?
-            .into_iter()
-            .collect();
+    let names: HashMap<i64, String> = partners.organisations.into_iter().collect();
+    let (organisation_ids, label) = if user.role == Role::Coordinator {
         match organisation {
             Some(id) => match names.get(&id) {
-                Some(name) => (vec![id], name.clone(), names),
+                Some(name) => (vec![id], name.clone()),
                 None => {
                     return Err(ApiError::validation(
                         "organisation",
@@ -178,18 +174,18 @@ async fn scope(
             None => {
                 let mut ids: Vec<i64> = names.keys().copied().collect();
                 ids.sort_unstable();
-                (ids, own.territory.name.clone(), names)
+                (ids, partners.territory_name)
             }
         }
     } else {
-        if organisation.is_some_and(|id| id != own.id) {
+        if organisation.is_some_and(|id| id != user.organisation_id) {
             return Err(ApiError::Forbidden);
         }
-        (
-            vec![own.id],
-            own.name.clone(),
-            HashMap::from([(own.id, own.name.clone())]),
-        )
+        let own = names
+            .get(&user.organisation_id)
+            .cloned()
+            .unwrap_or_default();
+        (vec![user.organisation_id], own)
     };
     Ok(ReportScope {
         scope: Scope {
