@@ -84,6 +84,13 @@ async fn dataset(app: &TestApp) -> (reqwest::Client, reqwest::Client, reqwest::C
     (cites, adie, coordinator, adie_org)
 }
 
+/// The body of a successful response, as text (a CSV export).
+async fn body(client: &reqwest::Client, url: String) -> String {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
 async fn get(client: &reqwest::Client, url: String) -> Value {
     let response = client.get(url).send().await.unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
@@ -290,14 +297,7 @@ async fn csv_exports_open_in_french_spreadsheets_and_mask_small_counts() {
         "decimal comma"
     );
     assert_eq!(row("Part de résidents QPV")[2], "< seuil");
-    let pipeline = coordinator
-        .get(app.url("/api/v1/reports/pipeline.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let pipeline = body(&coordinator, app.url("/api/v1/reports/pipeline.csv")).await;
     assert!(pipeline.contains("accompagnement;2\r\n"), "{pipeline}");
     assert!(pipeline.contains("information;< 2\r\n"), "{pipeline}");
 }
@@ -717,23 +717,9 @@ async fn flows_show_where_the_cohort_stops_and_referrals_follow_the_profile() {
     assert_eq!(received["by_receiver"][0]["sent"], 1);
 
     // The CSV names the partners and masks small counts (threshold 5).
-    let csv = coordinator
-        .get(app.url("/api/v1/reports/referrals.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = body(&coordinator, app.url("/api/v1/reports/referrals.csv")).await;
     assert!(csv.contains(";ADIE Test;< 5;"), "{csv}");
-    let flows_csv = coordinator
-        .get(app.url("/api/v1/reports/flows.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let flows_csv = body(&coordinator, app.url("/api/v1/reports/flows.csv")).await;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
         .from_reader(flows_csv.trim_start_matches('\u{feff}').as_bytes());

@@ -1,8 +1,8 @@
 //! Report queries: aggregates computed by the database, never by loading rows.
 //!
-//! Each query counts the holders of a scope — the people whose référent organisation is
-//! one of the scope's, narrowed by optional QPV, gender, age band and situation — over a
-//! period `[from, to)` (dates at midnight UTC).
+//! A report counts the people of a scope — those whose référent organisation is one of
+//! the scope's, narrowed by optional QPV, gender, age band and situation — and what was
+//! recorded about them over a period `[from, to)` (dates at midnight UTC).
 //!
 //! Each query reads what the scope's organisations recorded in the period through an
 //! index that begins with the organisation and the date (pathway events, registrations,
