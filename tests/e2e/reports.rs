@@ -731,3 +731,113 @@ async fn flows_show_where_the_cohort_stops_and_referrals_follow_the_profile() {
         "a rate over a masked count is masked"
     );
 }
+
+/// Median and 90th percentile are nearest-rank values (the value at rank ⌈q·n⌉ of the
+/// sorted stays), per stage, computed by the database. Information: ten stays of 1 to
+/// 10 days and three of 0 days (people moved on at once), 13 stays: ranks 7 and 12,
+/// 4 and 9 days. Accompagnement: 2, 4 and 40 days: ranks 2 and 3, 4 and 40 days.
+/// Stays that ended before the period do not count.
+#[tokio::test]
+async fn durations_are_nearest_rank_quantiles_of_the_stays_ended_in_the_period() {
+    use chrono::Duration;
+    use parcours_domain::pathway::{Outcome, Pathway, Stage};
+    use parcours_persistence::holders::{self, HolderFields};
+    use parcours_persistence::reports::{self, Scope};
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let conn = app.db.conn();
+    let start = crate::support::t0();
+    let person = |n: usize| HolderFields {
+        first_name: format!("P{n}"),
+        last_name: "Test".into(),
+        qpv_status: "unknown".into(),
+        qpv_status_source: "non_renseigne".into(),
+        ..Default::default()
+    };
+    let register = |n: usize, at| async move {
+        let (pathway, entry) = Pathway::start(Stage::Information);
+        let holder = holders::create(
+            conn,
+            adviser.organisation_id,
+            adviser.id,
+            person(n),
+            &entry,
+            at,
+        )
+        .await
+        .unwrap();
+        (pathway, holder)
+    };
+    for days in 1..=10 {
+        let (pathway, holder) = register(days as usize, start).await;
+        let (_, event) = pathway.move_to(Stage::Accompagnement, None).unwrap();
+        holders::apply_event(
+            conn,
+            &holder,
+            adviser.id,
+            &event,
+            None,
+            start + Duration::days(days),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+    for (n, days) in [2, 4, 40].into_iter().enumerate() {
+        let (pathway, holder) = register(100 + n, start).await;
+        let (pathway, moved) = pathway.move_to(Stage::Accompagnement, None).unwrap();
+        let holder = holders::apply_event(conn, &holder, adviser.id, &moved, None, start)
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, closed) = pathway.close(Outcome::Abandon, None).unwrap();
+        holders::apply_event(
+            conn,
+            &holder,
+            adviser.id,
+            &closed,
+            None,
+            start + Duration::days(days),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+    // A stay that ended the day before the period.
+    let (pathway, holder) = register(200, start - Duration::days(30)).await;
+    let (_, moved) = pathway.move_to(Stage::Accompagnement, None).unwrap();
+    holders::apply_event(
+        conn,
+        &holder,
+        adviser.id,
+        &moved,
+        None,
+        start - Duration::days(1),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let scope = Scope {
+        organisation_ids: vec![adviser.organisation_id],
+        from: start.date_naive(),
+        to: (start + Duration::days(60)).date_naive(),
+        qpv_code: None,
+        gender: None,
+        age_band: None,
+        situation: None,
+    };
+    let mut durations = reports::flows(conn, &scope).await.unwrap().durations;
+    durations.sort_by(|a, b| a.0.cmp(&b.0));
+    let rounded = |d: Option<f64>| d.map(|d| (d * 1000.0).round() / 1000.0);
+    assert_eq!(
+        durations
+            .into_iter()
+            .map(|(stage, median, p90)| (stage, rounded(median), rounded(p90)))
+            .collect::<Vec<_>>(),
+        [
+            ("accompagnement".to_owned(), Some(4.0), Some(40.0)),
+            ("information".to_owned(), Some(4.0), Some(9.0)),
+        ]
+    );
+}
