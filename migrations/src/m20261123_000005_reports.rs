@@ -78,10 +78,11 @@ const CREATED: &[(&str, &str)] = &[
         "holders (referent_organisation_id, outcome, stage)",
     ),
     // The people an organisation registered (entered the pathway) in a period, with
-    // the profile the reports count and filter on.
+    // the profile the reports count and filter on (and the id, for PostgreSQL, whose
+    // indexes do not carry the key by themselves).
     (
         "idx_holders_org_created",
-        "holders (referent_organisation_id, created_at, gender, qpv_status, situation, birth_date, qpv_code)",
+        "holders (referent_organisation_id, created_at, gender, qpv_status, situation, birth_date, qpv_code, id)",
     ),
     // The pathway events of an organisation's holders in a period, with what the
     // reports count: entries, moves, closings and the stays they end.

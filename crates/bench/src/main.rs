@@ -478,9 +478,9 @@ async fn plans(run: &Run) -> Result<()> {
 /// from guesses; kept here so that every run carries them.
 const NOTES: &str = "## Lecture des résultats
 
-- **Rapports.** Le « SQL direct » exécute exactement les requêtes du rapport (`parcours_persistence::reports`, les mêmes fonctions que l'API), en parallèle sur le pool comme l'API. L'écart HTTP ajoute la session, la résolution du périmètre (une requête : le territoire et ses structures), la sérialisation JSON et le transport. Pour un rapport qui ne coûte que quelques millisecondes à la base (le pipeline d'un territoire), ces ajouts fixes (≈ 1 ms) pèsent plus que 25 % : la cible en rapport y est manquée alors que la réponse reste immédiate. Les requêtes lisent ce que les structures du périmètre ont enregistré pendant la période, par des index couvrants qui commencent par la structure et la date : leur coût suit la taille du périmètre et de la période, pas celle du pays (`parcours-bench --plans` montre chaque plan).
+- **Rapports.** Le « SQL direct » exécute exactement les requêtes du rapport (`parcours_persistence::reports`, les mêmes fonctions que l'API), en parallèle sur le pool comme l'API. L'écart HTTP ajoute la session, la résolution du périmètre (une requête : le territoire et ses structures), la sérialisation JSON et le transport : quelques allers-retours à la base et une copie, fixes, de l'ordre de la milliseconde. Pour un rapport qui ne coûte que quelques millisecondes à la base (le pipeline ou les orientations d'un territoire), ces ajouts fixes et le bruit de la machine peuvent dépasser 25 % : la cible en rapport y est alors manquée alors que la réponse reste immédiate ; pour les rapports coûteux, l'écart se perd dans le bruit. Les requêtes lisent ce que les structures du périmètre ont enregistré pendant la période, par des index couvrants qui commencent par la structure et la date : leur coût suit la taille du périmètre et de la période, pas celle du pays (`parcours-bench --plans` montre chaque plan).
 - **Listes.** La page est lue dans l'index `(structure, clé de tri, id)` à partir du curseur : une page profonde coûte comme la première, à 10 000 comme à 1 000 000 de porteurs.
-- **Lectures sous charge.** Une lecture de fiche fait trois requêtes (la session, la fiche, les projets) et une entrée d'audit, validée avant la réponse par un écrivain qui regroupe les entrées des lectures simultanées (une transaction pour toutes). Le profil montre que le coût est celui des allers-retours à la base, non de l'audit : sans l'entrée d'audit, le débit ne gagne qu'environ un quart. Avec SQLite, chaque requête passe par le fil d'exécution de sa connexion (sqlx) et en revient ; sur deux cœurs virtuels, ces changements de contexte coûtent plus que la requête elle-même (voir le CPU par requête de `/readyz`, un seul aller-retour). Avec PostgreSQL, chaque requête est un aller-retour vers un processus serveur sur la même machine, qui partage les deux cœurs. Atteindre 0,3 × `/healthz` demanderait de ne plus lire la session en base à chaque requête (un cache en mémoire) : c'est écarté, parce qu'une déconnexion, une désactivation ou un changement de mot de passe (`parcours user …`, un autre processus) ne s'appliqueraient plus immédiatement.
+- **Lectures sous charge.** Une lecture de fiche fait trois requêtes (la session, la fiche, les projets) et une entrée d'audit, validée avant la réponse par un écrivain qui regroupe les entrées des lectures simultanées (une transaction pour toutes). Le profil montre que le coût est celui des allers-retours à la base, non de l'audit : sans l'entrée d'audit, le débit ne gagne qu'environ un quart. Avec SQLite, chaque requête passe par le fil d'exécution de sa connexion (sqlx) et en revient ; sur deux cœurs virtuels, ces changements de contexte coûtent plus que la requête elle-même (voir le CPU par requête de `/readyz`, un seul aller-retour). Avec PostgreSQL, chaque requête est un aller-retour vers un processus serveur sur la même machine, qui partage les deux cœurs (le CPU par requête ne compte que le processus Parcours, pas celui de PostgreSQL). Atteindre 0,3 × `/healthz` demanderait de ne plus lire la session en base à chaque requête (un cache en mémoire) : c'est écarté, parce qu'une déconnexion, une désactivation ou un changement de mot de passe (`parcours user …`, un autre processus) ne s'appliqueraient plus immédiatement.
 - **Mémoire.** La mémoire résidente maximale du serveur est mesurée après les rapports et la charge.
 ";
 
@@ -586,7 +586,7 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
                     let url = format!("{}/api/v1/reports/{name}?{period}", server.base);
                     get_ok(&client, &coordinator_cookie, &url).await?;
                     let (mut http, mut sql) = (Vec::new(), Vec::new());
-                    for _ in 0..3 {
+                    for _ in 0..5 {
                         let started = Instant::now();
                         get_ok(&client, &coordinator_cookie, &url).await?;
                         http.push(started.elapsed());
@@ -596,8 +596,8 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
                     }
                     http.sort();
                     sql.sort();
-                    eprintln!("  {label} {name}: http {:?} sql {:?}", http[1], sql[1]);
-                    reports_rows.push((label.clone(), name.to_owned(), http[1], sql[1]));
+                    eprintln!("  {label} {name}: http {:?} sql {:?}", http[2], sql[2]);
+                    reports_rows.push((label.clone(), name.to_owned(), http[2], sql[2]));
                 }
             }
             // Reads under load from a second process.
@@ -808,7 +808,7 @@ Moteur : {}.
         )?;
         writeln!(
             out,
-            "Période : les douze derniers mois ; médiane de trois mesures appariées (HTTP puis SQL), après un premier appel.
+            "Période : les douze derniers mois ; médiane de cinq mesures appariées (HTTP puis SQL), après un premier appel.
 "
         )?;
         writeln!(
