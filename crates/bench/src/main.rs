@@ -96,6 +96,22 @@ struct Territory {
     holders: i64,
 }
 
+impl Territory {
+    /// What the reports are measured on: the territory, over the last twelve months.
+    fn last_twelve_months(&self) -> Scope {
+        let today = Utc::now().date_naive();
+        Scope {
+            organisation_ids: self.org_ids.clone(),
+            from: today - Days::days(365),
+            to: today + Days::days(1),
+            qpv_code: None,
+            gender: None,
+            age_band: None,
+            situation: None,
+        }
+    }
+}
+
 impl Run {
     async fn prepare(
         args: &Args,
@@ -434,18 +450,9 @@ async fn direct(db: &Db, name: &str, scope: &Scope) -> Result<()> {
 /// Each report query, timed, with its plan: where the time goes.
 async fn plans(run: &Run) -> Result<()> {
     use parcours_persistence::ConnectionTrait;
-    let today = Utc::now().date_naive();
     let conn = run.db.conn();
     for territory in &run.territories {
-        let scope = Scope {
-            organisation_ids: territory.org_ids.clone(),
-            from: today - Days::days(365),
-            to: today + Days::days(1),
-            qpv_code: None,
-            gender: None,
-            age_band: None,
-            situation: None,
-        };
+        let scope = territory.last_twelve_months();
         println!("# {} ({} porteurs)", territory.label, territory.holders);
         for (name, statement) in reports::statements(run.db.backend(), &scope) {
             let started = Instant::now();
@@ -487,11 +494,7 @@ const NOTES: &str = "## Lecture des résultats
 const REPORTS: [&str; 5] = ["pipeline", "flows", "referrals", "activity", "indicators"];
 
 async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<Section> {
-    let today = Utc::now().date_naive();
-    let from = today - Days::days(365);
-    let period = format!("from={from}&to={}", today + Days::days(1));
     let mut lists = Vec::new();
-    let mut list_times: Vec<(Duration, Duration)> = Vec::new();
     let mut reports_rows = Vec::new();
     let mut load_stats = [LoadStats::default(); 3];
     let mut peak = None;
@@ -554,7 +557,6 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
             .map(|_| ())
         })
         .await?;
-        list_times.push((first, deep));
         lists.push((run.size, first, deep, search));
         if run.size == large.size {
             // Reports at national size, for a coordinator of a territory: HTTP vs the
@@ -567,15 +569,8 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
                     )
                     .await?;
                 let (_, coordinator_cookie) = login(&server.base, &coordinator).await?;
-                let scope = Scope {
-                    organisation_ids: territory.org_ids.clone(),
-                    from,
-                    to: today + Days::days(1),
-                    qpv_code: None,
-                    gender: None,
-                    age_band: None,
-                    situation: None,
-                };
+                let scope = territory.last_twelve_months();
+                let period = format!("from={}&to={}", scope.from, scope.to);
                 let label = format!(
                     "{} ({} porteurs, {} structures)",
                     territory.label,

@@ -5,7 +5,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use base64::Engine;
+use chrono::NaiveDate;
 use parcours_domain::ValidationErrors;
+use parcours_domain::holders::parse_date;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -132,6 +134,25 @@ pub fn decode_cursor<T: DeserializeOwned>(
         );
     }
     decoded
+}
+
+/// A period `[from, to)` from optional `from` and `to` parameters (`YYYY-MM-DD`), each
+/// defaulting to its bound of `default`; `to` must follow `from`. Errors are recorded
+/// under the parameters' names, and the defaults stand in for what is invalid.
+pub fn parse_period(
+    errors: &mut ValidationErrors,
+    from: Option<&str>,
+    to: Option<&str>,
+    default: (NaiveDate, NaiveDate),
+) -> (NaiveDate, NaiveDate) {
+    let from = from.map_or(Some(default.0), |v| errors.check("from", parse_date(v)));
+    let to = to.map_or(Some(default.1), |v| errors.check("to", parse_date(v)));
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        errors.add("to", "doit suivre from");
+    }
+    (from.unwrap_or(default.0), to.unwrap_or(default.1))
 }
 
 /// Parses an optional query parameter with `FromStr`, recording a French error under its name.

@@ -21,6 +21,7 @@ pub mod schema;
 pub mod seeds;
 pub mod services;
 pub mod sessions;
+mod sql;
 pub mod synthetic;
 pub mod territories;
 pub mod timeline;

@@ -1,6 +1,7 @@
 //! Partner organisations.
 
 use crate::entities::{organisations, territories};
+use crate::sql::Sql;
 use crate::unique::Unique;
 use crate::{PersistenceError, Result};
 use chrono::{DateTime, Utc};
@@ -203,24 +204,15 @@ pub async fn territory_of(
     conn: &impl ConnectionTrait,
     organisation_id: i64,
 ) -> Result<Option<TerritoryPartners>> {
-    let backend = conn.get_database_backend();
-    let parameter = if backend == sea_orm::DbBackend::Postgres {
-        "$1"
-    } else {
-        "?"
-    };
-    let rows = conn
-        .query_all_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT t.id AS territory_id, t.name AS territory_name, o.id AS id, o.name AS name \
-                 FROM organisations o JOIN territories t ON t.id = o.territory_id \
-                 WHERE o.territory_id = (SELECT territory_id FROM organisations WHERE id = {parameter}) \
-                 ORDER BY o.name, o.id"
-            ),
-            [organisation_id.into()],
-        ))
-        .await?;
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT t.id AS territory_id, t.name AS territory_name, o.id AS id, o.name AS name \
+         FROM organisations o JOIN territories t ON t.id = o.territory_id \
+         WHERE o.territory_id = (SELECT territory_id FROM organisations WHERE id = ",
+    )
+    .bind(organisation_id)
+    .push(") ORDER BY o.name, o.id");
+    let rows = sql.all(conn).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };

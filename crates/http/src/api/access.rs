@@ -11,7 +11,7 @@ use parcours_domain::referrals::{ReceiverView, receiver_view};
 use parcours_persistence::audit::{self, Actor};
 use parcours_persistence::holders::{self, Holder};
 use parcours_persistence::referrals;
-use parcours_persistence::{ConnectionTrait, DatabaseTransaction};
+use parcours_persistence::{ConnectionTrait, DatabaseTransaction, commit};
 
 /// Coordinators and platform admins never reach personal data: 403.
 pub fn require_personal_data_role(user: &CurrentUser) -> ApiResult<()> {
@@ -37,7 +37,7 @@ pub fn parse_id(raw: &str) -> ApiResult<i64> {
 
 /// A holder the user may see: their organisation's, or one referred to it and accepted
 /// (the whole file, until the referral ends). Anyone else's is simply not found.
-pub async fn visible_holder(
+async fn visible_holder(
     conn: &impl ConnectionTrait,
     user: &CurrentUser,
     id: i64,
@@ -72,6 +72,25 @@ pub async fn holder_for(
     let holder = visible_holder(txn, user, id).await?;
     audit::record(txn, &actor(user), action, holder.id, state.clock.now()).await?;
     Ok(holder)
+}
+
+/// Reads what `load` takes from a holder's file the user may see, from one snapshot, and
+/// audits the read as `action`: the entry is committed before the data is returned, so
+/// a handler built on it cannot answer without it.
+pub async fn read_holder<T>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    action: &str,
+    load: impl AsyncFnOnce(&DatabaseTransaction, Holder) -> ApiResult<T>,
+) -> ApiResult<T> {
+    let txn = state.db.begin_read().await?;
+    let holder = visible_holder(&txn, user, id).await?;
+    let holder_id = holder.id;
+    let read = load(&txn, holder).await?;
+    commit(txn).await?;
+    audit_reads(state, user, action, &[holder_id]).await?;
+    Ok(read)
 }
 
 /// Audits reads of these holders' data; returns once the entries are committed, so

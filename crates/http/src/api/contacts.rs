@@ -1,8 +1,6 @@
 //! Contacts with a holder, consents, the timeline and the adviser's follow-ups.
 
-use super::access::{
-    audit_reads, holder_for, parse_id, require_personal_data_role, visible_holder,
-};
+use super::access::{audit_reads, holder_for, parse_id, read_holder, require_personal_data_role};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, decode_cursor, encode_cursor, parse_limit};
@@ -239,11 +237,10 @@ async fn list_contacts(
     let before = decode_cursor(&mut errors, page.cursor.as_deref());
     let limit = parse_limit(&mut errors, page.limit.as_deref());
     errors.into_result()?;
-    let txn = state.db.begin_read().await?;
-    let holder = visible_holder(&txn, &user, id).await?;
-    let (rows, more) = contacts::for_holder(&txn, holder.id, before, limit).await?;
-    commit(txn).await?;
-    audit_reads(&state, &user, "contact.list", &[holder.id]).await?;
+    let (rows, more) = read_holder(&state, &user, id, "contact.list", async |txn, holder| {
+        Ok(contacts::for_holder(txn, holder.id, before, limit).await?)
+    })
+    .await?;
     let next_cursor = more
         .then(|| rows.last().map(|c| encode_cursor(&(c.occurred_at, c.id))))
         .flatten();
@@ -360,11 +357,10 @@ async fn list_consents(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConsentState>> {
     let id = parse_id(&id)?;
-    let txn = state.db.begin_read().await?;
-    let holder = visible_holder(&txn, &user, id).await?;
-    let view = consent_state(&txn, holder.id).await?;
-    commit(txn).await?;
-    audit_reads(&state, &user, "consent.read", &[holder.id]).await?;
+    let view = read_holder(&state, &user, id, "consent.read", async |txn, holder| {
+        consent_state(txn, holder.id).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -493,11 +489,10 @@ async fn holder_timeline(
     let cursor = decode_cursor(&mut errors, page.cursor.as_deref());
     let limit = parse_limit(&mut errors, page.limit.as_deref());
     errors.into_result()?;
-    let txn = state.db.begin_read().await?;
-    let holder = visible_holder(&txn, &user, id).await?;
-    let (entries, more) = timeline::page(&txn, holder.id, cursor, limit).await?;
-    commit(txn).await?;
-    audit_reads(&state, &user, "timeline.read", &[holder.id]).await?;
+    let (entries, more) = read_holder(&state, &user, id, "timeline.read", async |txn, holder| {
+        Ok(timeline::page(txn, holder.id, cursor, limit).await?)
+    })
+    .await?;
     let next_cursor = more
         .then(|| entries.last().map(|e| encode_cursor(&e.key())))
         .flatten();

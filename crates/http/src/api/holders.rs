@@ -2,8 +2,8 @@
 //! moving along the pathway.
 
 use super::access::{
-    audit_reads, etag, holder_for, parse_id, require_if_match, require_personal_data_role,
-    visible_holder,
+    audit_reads, etag, holder_for, parse_id, read_holder, require_if_match,
+    require_personal_data_role,
 };
 use super::projects::{ProjectView, project_view};
 use crate::auth::CurrentUser;
@@ -387,13 +387,10 @@ async fn get_holder(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
-    let txn = state.db.begin_read().await?;
-    let holder = visible_holder(&txn, &user, id).await?;
-    let holder_id = holder.id;
-    let response = respond(&txn, holder, StatusCode::OK).await?;
-    commit(txn).await?;
-    audit_reads(&state, &user, "holder.read", &[holder_id]).await?;
-    Ok(response)
+    read_holder(&state, &user, id, "holder.read", async |txn, holder| {
+        respond(txn, holder, StatusCode::OK).await
+    })
+    .await
 }
 
 /// Changes some fields (a JSON merge patch: a field set to null is cleared). Needs

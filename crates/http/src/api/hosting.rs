@@ -319,21 +319,13 @@ async fn occupancy(
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(today);
     let mut errors = ValidationErrors::new();
-    let from = period
-        .from
-        .as_deref()
-        .map_or(Some(month_start), |v| errors.check("from", parse_date(v)));
-    let to = period
-        .to
-        .as_deref()
-        .map_or(Some(next_month), |v| errors.check("to", parse_date(v)));
-    if let (Some(f), Some(t)) = (from, to)
-        && t <= f
-    {
-        errors.add("to", "doit suivre from");
-    }
+    let (from, to) = crate::extract::parse_period(
+        &mut errors,
+        period.from.as_deref(),
+        period.to.as_deref(),
+        (month_start, next_month),
+    );
     errors.into_result()?;
-    let (from, to) = (from.unwrap_or(month_start), to.unwrap_or(next_month));
     let conn = state.db.conn();
     let space = hosting::get_space(conn, parse_id(&id)?)
         .await?

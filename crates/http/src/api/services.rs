@@ -1,7 +1,7 @@
 //! The partner directory: services, managed by each organisation's admins, and the
 //! suggestions that rank them for a holder.
 
-use super::access::{audit_reads, parse_id, visible_holder};
+use super::access::{parse_id, read_holder};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, decode_cursor, encode_cursor, parse_limit, parse_param};
@@ -380,12 +380,32 @@ async fn suggested_partners(
     }
     errors.into_result()?;
     let now = state.clock.now();
-    let txn = state.db.begin_read().await?;
-    let holder = visible_holder(&txn, &user, id).await?;
-    let project = projects::for_holder(&txn, holder.id)
-        .await?
-        .into_iter()
-        .next();
+    let (holder, project, candidates) = read_holder(
+        &state,
+        &user,
+        id,
+        "suggestions.read",
+        async |txn, holder| {
+            let project = projects::for_holder(txn, holder.id)
+                .await?
+                .into_iter()
+                .next();
+            let org = organisations::get(txn, user.organisation_id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            let (candidates, _) = services::list(
+                txn,
+                &ServiceQuery {
+                    territory_id: Some(org.territory.id),
+                    limit: 500,
+                    ..ServiceQuery::default()
+                },
+            )
+            .await?;
+            Ok((holder, project, candidates))
+        },
+    )
+    .await?;
     let age = holder.birth_date.map(|b| {
         use chrono::Datelike;
         let today = now.date_naive();
@@ -408,18 +428,6 @@ async fn suggested_partners(
         woman: holder.gender.as_deref() == Some("femme"),
         in_qpv: holder.qpv_status == "in_qpv",
     };
-    let org = organisations::get(&txn, user.organisation_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let (candidates, _) = services::list(
-        &txn,
-        &ServiceQuery {
-            territory_id: Some(org.territory.id),
-            limit: 500,
-            ..ServiceQuery::default()
-        },
-    )
-    .await?;
     let candidates: Vec<_> = candidates
         .into_iter()
         .filter(|(s, _)| s.organisation_id != user.organisation_id)
@@ -445,8 +453,6 @@ async fn suggested_partners(
             })
         })
         .collect();
-    commit(txn).await?;
-    audit_reads(&state, &user, "suggestions.read", &[holder.id]).await?;
     let mut by_id: std::collections::HashMap<i64, _> = candidates
         .into_iter()
         .map(|(s, o)| (s.id, (s, o)))

@@ -1,6 +1,6 @@
 //! The funder indicators of a period, each with its definition.
 
-use super::{ReportParams, csv_response, masked, percent, scope};
+use super::{ReportParams, count_of, csv_response, masked, percent, scope};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
@@ -56,12 +56,7 @@ async fn indicators_report(
         exits,
         newcomers: [base, women, qpv, young, rsa],
     } = reports::indicators(state.db.conn(), scope).await?;
-    let entered = |stage: &str| {
-        entries
-            .iter()
-            .find(|(s, _)| s == stage)
-            .map_or(0, |(_, n)| *n)
-    };
+    let entered = |stage: &str| count_of(&entries, stage);
     let created = exits
         .iter()
         .filter(|(_, outcome, _)| outcome == "entreprise_creee")

@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use parcours_domain::ValidationErrors;
-use parcours_domain::holders::{Gender, QpvCode, Situation, parse_date};
+use parcours_domain::holders::{Gender, QpvCode, Situation};
 use parcours_domain::users::Role;
 use parcours_persistence::organisations;
 use parcours_persistence::reports::{AgeBand, Scope};
@@ -107,21 +107,13 @@ async fn scope(
     if user.role == Role::Admin {
         return Err(ApiError::Forbidden);
     }
-    let (default_from, default_to) = quarter_of(state.clock.now().date_naive());
     let mut errors = ValidationErrors::new();
-    let from = params
-        .from
-        .as_deref()
-        .map_or(Some(default_from), |v| errors.check("from", parse_date(v)));
-    let to = params
-        .to
-        .as_deref()
-        .map_or(Some(default_to), |v| errors.check("to", parse_date(v)));
-    if let (Some(f), Some(t)) = (from, to)
-        && t <= f
-    {
-        errors.add("to", "doit suivre from");
-    }
+    let (from, to) = crate::extract::parse_period(
+        &mut errors,
+        params.from.as_deref(),
+        params.to.as_deref(),
+        quarter_of(state.clock.now().date_naive()),
+    );
     let qpv = params
         .qpv
         .as_deref()
@@ -190,8 +182,8 @@ async fn scope(
     Ok(ReportScope {
         scope: Scope {
             organisation_ids,
-            from: from.unwrap_or(default_from),
-            to: to.unwrap_or(default_to),
+            from,
+            to,
             qpv_code: qpv.map(|q| q.as_str().to_owned()),
             gender: gender.map(|g| g.as_str().to_owned()),
             age_band,
@@ -200,6 +192,11 @@ async fn scope(
         label,
         names,
     })
+}
+
+/// The count for `key` among `(label, n)` rows, 0 when absent.
+fn count_of(rows: &[(String, i64)], key: &str) -> i64 {
+    rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
 }
 
 /// A count as exported: small non-zero counts are masked so nobody can be singled out.

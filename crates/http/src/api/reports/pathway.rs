@@ -1,6 +1,6 @@
 //! The pathway: who is where now, and how people move through it over a period.
 
-use super::{ReportParams, csv_response, masked, optional_decimal, percent, scope};
+use super::{ReportParams, count_of, csv_response, masked, optional_decimal, percent, scope};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
@@ -28,11 +28,6 @@ pub struct PipelineReport {
     /// Holders whose pathway is open, per current stage.
     pub stages: Vec<StageCount>,
     pub definition: String,
-}
-
-/// The count for `key` among `(label, n)` rows, 0 when absent.
-fn count_of(rows: &[(String, i64)], key: &str) -> i64 {
-    rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
 }
 
 async fn pipeline_report(
