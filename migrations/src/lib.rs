@@ -8,6 +8,7 @@ mod m20261122_000002_case_management;
 mod m20261122_000003_referrals;
 mod m20261122_000004_events_hosting;
 mod m20261123_000005_reports;
+mod m20261201_000006_one_live_referral;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_referrals::Migration),
             Box::new(m20261122_000004_events_hosting::Migration),
             Box::new(m20261123_000005_reports::Migration),
+            Box::new(m20261201_000006_one_live_referral::Migration),
         ]
     }
 }

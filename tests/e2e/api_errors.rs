@@ -58,7 +58,7 @@ async fn a_wrong_content_type_is_a_415() {
 #[tokio::test]
 async fn an_oversized_body_is_a_413() {
     let mut settings = test_settings();
-    settings.body_limit_bytes = 4096;
+    settings.http.body_limit_bytes = 4096;
     let app = TestApp::start_with(settings).await;
     let big = format!(
         "{{\"email\":\"a@b.test\",\"password\":\"{}\"}}",

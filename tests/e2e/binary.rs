@@ -635,14 +635,9 @@ async fn synthetic_data_is_deterministic_and_leaves_the_database_usable() {
             conn.conn(),
             org.id,
             user.id,
-            parcours_persistence::holders::HolderFields {
-                first_name: "Après".into(),
-                last_name: "Génération".into(),
-                qpv_status: "unknown".into(),
-                qpv_status_source: "non_renseigne".into(),
-                ..Default::default()
-            },
+            parcours_persistence::holders::HolderFields::named("Après".into(), "Génération".into()),
             &entry,
+            None,
             chrono::Utc::now(),
         )
         .await

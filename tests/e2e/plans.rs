@@ -93,7 +93,7 @@ async fn holder_pages_follow_the_index_at_any_depth() {
         "the cursor does not bound the index range:\n{deep}"
     );
     let by_stage = HolderQuery {
-        stage: Some("accompagnement".into()),
+        stage: Some(parcours_domain::pathway::Stage::Accompagnement),
         ..deep_page
     };
     assert_index_order(
@@ -119,7 +119,7 @@ async fn report_queries_read_only_their_scope_through_indexes() {
         situation: None,
     };
     let filtered = Scope {
-        gender: Some("femme".into()),
+        gender: Some(parcours_domain::holders::Gender::Femme),
         age_band: Some(AgeBand::Under26),
         ..plain.clone()
     };

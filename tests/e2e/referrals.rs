@@ -5,7 +5,6 @@ use crate::support::{TestApp, TestUser, problem};
 use chrono::Duration;
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::users::Role;
-use parcours_http::jobs;
 use parcours_persistence::outbox;
 use serde_json::{Value, json};
 
@@ -97,7 +96,7 @@ async fn the_two_sided_flow_with_its_emails() {
     let url = |action: &str| app.url(&format!("/api/v1/referrals/{id}{action}"));
 
     // ADIE is told, by e-mail, with a stable Message-ID and no personal data.
-    assert_eq!(jobs::deliver_due(&app.state).await.unwrap().sent, 1);
+    assert_eq!(app.deliver_mail().await.sent, 1);
     let mails = app.smtp.received().await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].recipients, ["structure@exemple.test"]);
@@ -197,7 +196,7 @@ async fn the_two_sided_flow_with_its_emails() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(steps, ["send", "accept", "complete"]);
-    assert_eq!(jobs::deliver_due(&app.state).await.unwrap().sent, 2);
+    assert_eq!(app.deliver_mail().await.sent, 2);
     let mails = app.smtp.received().await;
     assert_eq!(mails.len(), 3);
     assert!(
@@ -399,12 +398,12 @@ async fn reminders_then_expiry_with_the_coordinators_queue() {
         .unwrap()["id"]
         .as_i64()
         .unwrap();
-    jobs::deliver_due(&app.state).await.unwrap();
+    app.deliver_mail().await;
 
     app.clock.advance(Duration::days(6));
     assert_eq!(
-        jobs::referral_deadlines(&app.state).await.unwrap(),
-        jobs::Deadlines::default()
+        app.run_deadlines().await,
+        parcours_core::referrals::Deadlines::default()
     );
     let coordinator = app.login(&p.coordinator).await;
     let queue: Value = coordinator
@@ -418,15 +417,9 @@ async fn reminders_then_expiry_with_the_coordinators_queue() {
     assert_eq!(queue.as_array().unwrap().len(), 0);
 
     app.clock.advance(Duration::days(1));
-    assert_eq!(
-        jobs::referral_deadlines(&app.state).await.unwrap().reminded,
-        1
-    );
+    assert_eq!(app.run_deadlines().await.reminded, 1);
     // Running again the same day sends nothing more.
-    assert_eq!(
-        jobs::referral_deadlines(&app.state).await.unwrap().reminded,
-        0
-    );
+    assert_eq!(app.run_deadlines().await.reminded, 0);
     let coordinator = app.login(&p.coordinator).await;
     let queue: Value = coordinator
         .get(app.url("/api/v1/referrals/overdue"))
@@ -455,10 +448,10 @@ async fn reminders_then_expiry_with_the_coordinators_queue() {
     // The job runs as the scheduler would: days 14 and 21 remind, day 30 expires.
     for (days, reminded, expired) in [(7, 1, 0), (7, 1, 0), (9, 0, 1)] {
         app.clock.advance(Duration::days(days));
-        let report = jobs::referral_deadlines(&app.state).await.unwrap();
+        let report = app.run_deadlines().await;
         assert_eq!((report.reminded, report.expired), (reminded, expired));
     }
-    jobs::deliver_due(&app.state).await.unwrap();
+    app.deliver_mail().await;
     let mails = app.smtp.received().await;
     let subjects: Vec<String> = mails
         .iter()
@@ -506,8 +499,8 @@ async fn smtp_down_then_up_delivers_once() {
         timeout: std::time::Duration::from_secs(2),
     })
     .unwrap();
-    let mut state = app.state.clone();
-    state.mailer = mailer;
+    let core = parcours_core::Core::new(app.db.clone(), parcours_core::Settings::default(), mailer);
+    let deliver = || parcours_core::outbox::deliver_due(&core, &app.clock);
     outbox::enqueue(
         app.db.conn(),
         outbox::NewMessage {
@@ -522,19 +515,19 @@ async fn smtp_down_then_up_delivers_once() {
     )
     .await
     .unwrap();
-    let down = jobs::deliver_due(&state).await.unwrap();
+    let down = deliver().await.unwrap();
     assert_eq!((down.sent, down.retried), (0, 1));
     // Not retried before its backoff…
     assert_eq!(
-        jobs::deliver_due(&state).await.unwrap(),
-        jobs::Delivery::default()
+        deliver().await.unwrap(),
+        parcours_core::outbox::Delivery::default()
     );
     // …then SMTP is back, and the message goes out exactly once.
     let sink = parcours_mail::testing::SmtpSink::start_on(port).await;
     app.clock.advance(Duration::seconds(31));
-    assert_eq!(jobs::deliver_due(&state).await.unwrap().sent, 1);
+    assert_eq!(deliver().await.unwrap().sent, 1);
     app.clock.advance(Duration::hours(1));
-    assert_eq!(jobs::deliver_due(&state).await.unwrap().sent, 0);
+    assert_eq!(deliver().await.unwrap().sent, 0);
     let received = sink.received().await;
     assert_eq!(received.len(), 1);
     assert!(
@@ -573,14 +566,10 @@ async fn a_crash_mid_send_loses_nothing() {
         1
     );
     parcours_persistence::commit(txn).await.unwrap();
-    assert_eq!(
-        jobs::deliver_due(&app.state).await.unwrap().sent,
-        0,
-        "still leased"
-    );
+    assert_eq!(app.deliver_mail().await.sent, 0, "still leased");
     app.clock.advance(Duration::minutes(2));
     assert_eq!(
-        jobs::deliver_due(&app.state).await.unwrap().sent,
+        app.deliver_mail().await.sent,
         1,
         "taken again once the lease ends"
     );
@@ -607,9 +596,9 @@ async fn concurrent_workers_send_each_message_exactly_once() {
         .unwrap();
     }
     let (a, b, c) = tokio::join!(
-        jobs::deliver_due(&app.state),
-        jobs::deliver_due(&app.state),
-        jobs::deliver_due(&app.state)
+        parcours_core::outbox::deliver_due(&app.state.core, &app.clock),
+        parcours_core::outbox::deliver_due(&app.state.core, &app.clock),
+        parcours_core::outbox::deliver_due(&app.state.core, &app.clock)
     );
     let total = a.unwrap().sent + b.unwrap().sent + c.unwrap().sent;
     assert_eq!(total, 40);

@@ -245,7 +245,7 @@ async fn pipeline_and_indicators_match_the_hand_count() {
 #[tokio::test]
 async fn csv_exports_open_in_french_spreadsheets_and_mask_small_counts() {
     let mut settings = test_settings();
-    settings.small_count_threshold = 2;
+    settings.core.small_count_threshold = 2;
     let app = TestApp::start_with(settings).await;
     let (_cites, _adie, coordinator, _) = dataset(&app).await;
     let response = coordinator
@@ -740,82 +740,75 @@ async fn flows_show_where_the_cohort_stops_and_referrals_follow_the_profile() {
 #[tokio::test]
 async fn durations_are_nearest_rank_quantiles_of_the_stays_ended_in_the_period() {
     use chrono::Duration;
-    use parcours_domain::pathway::{Outcome, Pathway, Stage};
-    use parcours_persistence::holders::{self, HolderFields};
+    use parcours_core::holders::{self, CloseInput, HolderInput, StageInput};
+    use parcours_domain::pathway::Stage;
     use parcours_persistence::reports::{self, Scope};
     let app = TestApp::start().await;
     let adviser = app.adviser().await;
+    let (core, actor) = (&app.state.core, adviser.actor());
     let conn = app.db.conn();
     let start = crate::support::t0();
-    let person = |n: usize| HolderFields {
-        first_name: format!("P{n}"),
-        last_name: "Test".into(),
-        qpv_status: "unknown".into(),
-        qpv_status_source: "non_renseigne".into(),
-        ..Default::default()
+    // History at past dates goes through the use cases, each at its own `now`.
+    let register = |n: usize, at| {
+        let actor = actor.clone();
+        async move {
+            // Names have no digits: n in letters.
+            let letters: String = n
+                .to_string()
+                .bytes()
+                .map(|d| char::from(b'a' + d - b'0'))
+                .collect();
+            let input = HolderInput {
+                first_name: Some(format!("P{letters}")),
+                last_name: Some("Test".into()),
+                ..HolderInput::default()
+            };
+            holders::register(core, &actor, input, at)
+                .await
+                .unwrap()
+                .holder
+                .id
+        }
     };
-    let register = |n: usize, at| async move {
-        let (pathway, entry) = Pathway::start(Stage::Information);
-        let holder = holders::create(
-            conn,
-            adviser.organisation_id,
-            adviser.id,
-            person(n),
-            &entry,
-            at,
-        )
-        .await
-        .unwrap();
-        (pathway, holder)
+    let to = |stage: Stage| StageInput {
+        to: stage.as_str().into(),
+        reason: None,
     };
     for days in 1..=10 {
-        let (pathway, holder) = register(days as usize, start).await;
-        let (_, event) = pathway.move_to(Stage::Accompagnement, None).unwrap();
-        holders::apply_event(
-            conn,
-            &holder,
-            adviser.id,
-            &event,
-            None,
+        let id = register(days as usize, start).await;
+        holders::move_stage(
+            core,
+            &actor,
+            id,
+            to(Stage::Accompagnement),
             start + Duration::days(days),
         )
         .await
-        .unwrap()
         .unwrap();
     }
     for (n, days) in [2, 4, 40].into_iter().enumerate() {
-        let (pathway, holder) = register(100 + n, start).await;
-        let (pathway, moved) = pathway.move_to(Stage::Accompagnement, None).unwrap();
-        let holder = holders::apply_event(conn, &holder, adviser.id, &moved, None, start)
+        let id = register(100 + n, start).await;
+        holders::move_stage(core, &actor, id, to(Stage::Accompagnement), start)
             .await
-            .unwrap()
             .unwrap();
-        let (_, closed) = pathway.close(Outcome::Abandon, None).unwrap();
-        holders::apply_event(
-            conn,
-            &holder,
-            adviser.id,
-            &closed,
-            None,
-            start + Duration::days(days),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let close = CloseInput {
+            outcome: "abandon".into(),
+            ..CloseInput::default()
+        };
+        holders::close(core, &actor, id, close, start + Duration::days(days))
+            .await
+            .unwrap();
     }
     // A stay that ended the day before the period.
-    let (pathway, holder) = register(200, start - Duration::days(30)).await;
-    let (_, moved) = pathway.move_to(Stage::Accompagnement, None).unwrap();
-    holders::apply_event(
-        conn,
-        &holder,
-        adviser.id,
-        &moved,
-        None,
+    let id = register(200, start - Duration::days(30)).await;
+    holders::move_stage(
+        core,
+        &actor,
+        id,
+        to(Stage::Accompagnement),
         start - Duration::days(1),
     )
     .await
-    .unwrap()
     .unwrap();
 
     let scope = Scope {
@@ -828,7 +821,7 @@ async fn durations_are_nearest_rank_quantiles_of_the_stays_ended_in_the_period()
         situation: None,
     };
     let mut durations = reports::flows(conn, &scope).await.unwrap().durations;
-    durations.sort_by(|a, b| a.0.cmp(&b.0));
+    durations.sort_by_key(|d| d.0);
     let rounded = |d: Option<f64>| d.map(|d| (d * 1000.0).round() / 1000.0);
     assert_eq!(
         durations
@@ -836,8 +829,8 @@ async fn durations_are_nearest_rank_quantiles_of_the_stays_ended_in_the_period()
             .map(|(stage, median, p90)| (stage, rounded(median), rounded(p90)))
             .collect::<Vec<_>>(),
         [
-            ("accompagnement".to_owned(), Some(4.0), Some(40.0)),
-            ("information".to_owned(), Some(4.0), Some(9.0)),
+            (Stage::Information, Some(4.0), Some(9.0)),
+            (Stage::Accompagnement, Some(4.0), Some(40.0)),
         ]
     );
 }

@@ -42,7 +42,11 @@ async fn login_opens_a_session_that_me_reads() {
 
 #[tokio::test]
 async fn cookies_are_secure_when_served_securely() {
-    let app = TestApp::start_with(parcours_http::HttpSettings::default()).await;
+    let app = TestApp::start_with(crate::support::Settings {
+        http: parcours_http::HttpSettings::default(),
+        ..test_settings()
+    })
+    .await;
     let adviser = app.adviser().await;
     let response = app
         .login_response(&app.anonymous(), &adviser.email, PASSWORD)
@@ -204,7 +208,7 @@ async fn sessions_end_after_twelve_hours_however_busy() {
 #[tokio::test]
 async fn timeouts_follow_the_configuration() {
     let mut settings = test_settings();
-    settings.session.idle_timeout = Duration::minutes(5);
+    settings.core.session.idle_timeout = Duration::minutes(5);
     let app = TestApp::start_with(settings).await;
     let adviser = app.adviser().await;
     let client = app.login(&adviser).await;

@@ -1,9 +1,10 @@
 //! Test helpers: a database per test, the app on a loopback port, typed users.
 
 use chrono::{DateTime, TimeZone, Utc};
+use parcours_core::{Clock, Core};
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::users::{DisplayName, Email, Role};
-use parcours_http::{AppState, Clock, HttpSettings};
+use parcours_http::{AppState, HttpSettings};
 use parcours_mail::testing::SmtpSink;
 use parcours_mail::{MailSettings, Mailer};
 use parcours_persistence::{Db, DbSettings, organisations, schema, territories, users};
@@ -17,7 +18,7 @@ pub const PASSWORD: &str = "mot de passe de test";
 /// Argon2 is slow on purpose: hash the shared test password once per process.
 pub fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| parcours_http::auth::passwords::hash(PASSWORD).unwrap())
+    HASH.get_or_init(|| parcours_core::passwords::hash(PASSWORD).unwrap())
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -109,6 +110,22 @@ pub struct TestUser {
     pub id: i64,
     pub email: String,
     pub organisation_id: i64,
+    pub role: Role,
+    pub territory_id: i64,
+}
+
+impl TestUser {
+    /// The user as the use cases see them, to act without going through HTTP (to write
+    /// history at past dates, say).
+    pub fn actor(&self) -> parcours_core::Actor {
+        parcours_core::Actor {
+            user_id: self.id,
+            organisation_id: self.organisation_id,
+            territory_id: self.territory_id,
+            role: self.role,
+            request_id: None,
+        }
+    }
 }
 
 /// The real router, served on a loopback port, on its own database, with a clock the
@@ -133,10 +150,20 @@ impl Drop for TestApp {
     }
 }
 
-pub fn test_settings() -> HttpSettings {
-    HttpSettings {
-        secure: false,
-        ..HttpSettings::default()
+/// The settings of a test app: its HTTP side and its rules.
+pub struct Settings {
+    pub http: HttpSettings,
+    pub core: parcours_core::Settings,
+}
+
+/// Plain http on loopback (no `Secure` cookies), default rules.
+pub fn test_settings() -> Settings {
+    Settings {
+        http: HttpSettings {
+            secure: false,
+            ..HttpSettings::default()
+        },
+        core: parcours_core::Settings::default(),
     }
 }
 
@@ -145,7 +172,7 @@ impl TestApp {
         Self::start_with(test_settings()).await
     }
 
-    pub async fn start_with(settings: HttpSettings) -> Self {
+    pub async fn start_with(settings: Settings) -> Self {
         let test_db = TestDb::new().await;
         let db = test_db.migrated().await;
         let clock = Clock::manual(t0());
@@ -156,7 +183,8 @@ impl TestApp {
             timeout: Duration::from_secs(5),
         })
         .unwrap();
-        let state = AppState::new(db.clone(), settings, clock.clone(), mailer);
+        let core = Core::new(db.clone(), settings.core, mailer);
+        let state = AppState::new(core, settings.http, clock.clone());
         let app = parcours_http::router(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -184,6 +212,20 @@ impl TestApp {
             _test_db: test_db,
             server,
         }
+    }
+
+    /// Delivers the outbox now, as the server's worker would.
+    pub async fn deliver_mail(&self) -> parcours_core::outbox::Delivery {
+        parcours_core::outbox::deliver_due(&self.state.core, &self.clock)
+            .await
+            .unwrap()
+    }
+
+    /// Runs the referral deadlines now, as the server's scheduler would.
+    pub async fn run_deadlines(&self) -> parcours_core::referrals::Deadlines {
+        parcours_core::referrals::run_deadlines(&self.state.core, self.clock.now())
+            .await
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -227,6 +269,8 @@ impl TestApp {
             id: user.id,
             email: user.email,
             organisation_id,
+            role,
+            territory_id: self.territory_id,
         }
     }
 

@@ -247,7 +247,7 @@ impl Run {
             .await?
             .is_none()
         {
-            let hash = parcours_http::auth::passwords::hash(PASSWORD)?;
+            let hash = parcours_core::passwords::hash(PASSWORD)?;
             users::create(
                 self.db.conn(),
                 &users::NewUser {
@@ -536,7 +536,7 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
             .context("deep row")?;
         let key: String = row.try_get("", "sort_key")?;
         let id: i64 = row.try_get("", "id")?;
-        let cursor = parcours_http::extract::encode_cursor(&(&key, id));
+        let cursor = parcours_core::encode_cursor(&(&key, id));
         let deep = median(5, || async {
             get_ok(
                 &client,

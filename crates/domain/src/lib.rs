@@ -6,6 +6,7 @@
 pub mod string_enum;
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod contacts;
 pub mod events;
@@ -14,6 +15,7 @@ pub mod hosting;
 pub mod organisations;
 pub mod pathway;
 pub mod referrals;
+pub mod reports;
 pub mod services;
 pub mod users;
 pub mod validation;

@@ -16,6 +16,19 @@ string_enum! {
 }
 
 string_enum! {
+    /// A step in a referral's history.
+    pub enum ReferralStep {
+        Send => "send",
+        Accept => "accept",
+        Decline => "decline",
+        Complete => "complete",
+        Withdraw => "withdraw",
+        Expire => "expire",
+        Remind => "remind",
+    }
+}
+
+string_enum! {
     pub enum DeclineReason {
         HorsPerimetre => "hors_perimetre",
         PublicNonEligible => "public_non_eligible",
@@ -55,18 +68,29 @@ pub enum ReferralAction {
         outcome: ReferralOutcome,
     },
     Withdraw,
+    /// The holder withdrew their consent to share with partners: every live referral
+    /// ends at once, whoever acts.
+    ConsentWithdrawn,
     Expire,
 }
 
+/// The reason recorded when a referral ends because consent was withdrawn.
+pub const CONSENT_WITHDRAWN: &str = "consentement retiré";
+
 impl ReferralAction {
-    pub fn name(&self) -> &'static str {
+    /// The step it records in the history.
+    pub fn step(&self) -> ReferralStep {
         match self {
-            Self::Accept => "accept",
-            Self::Decline { .. } => "decline",
-            Self::Complete { .. } => "complete",
-            Self::Withdraw => "withdraw",
-            Self::Expire => "expire",
+            Self::Accept => ReferralStep::Accept,
+            Self::Decline { .. } => ReferralStep::Decline,
+            Self::Complete { .. } => ReferralStep::Complete,
+            Self::Withdraw | Self::ConsentWithdrawn => ReferralStep::Withdraw,
+            Self::Expire => ReferralStep::Expire,
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.step().as_str()
     }
 }
 
@@ -141,6 +165,14 @@ pub fn transition(
                 allowed: "avant la fin (sent ou accepted)",
             }),
         },
+        ReferralAction::ConsentWithdrawn => match status {
+            Sent | Accepted => Ok(Withdrawn),
+            _ => Err(ReferralError::Illegal {
+                from: status,
+                action: "withdraw",
+                allowed: "avant la fin (sent ou accepted)",
+            }),
+        },
         ReferralAction::Expire => match status {
             Sent if side == Side::System => Ok(Expired),
             _ => Err(ReferralError::Illegal {
@@ -152,22 +184,30 @@ pub fn transition(
     }
 }
 
-/// What the receiving organisation may see of the holder at each status.
+/// What one side sees of a referral.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReceiverView {
-    /// Name, contact, project summary and need: enough to answer.
+pub enum Disclosure {
+    /// The sender: everything it wrote and every answer.
+    Whole,
+    /// The receiver while the referral is in force (pending or accepted, consent to
+    /// share in force): the need, the message and the shared summary of the person.
     Shared,
-    /// The whole file, and contacts may be logged.
-    Full,
-    /// Nothing any more (what they wrote stays in the timeline).
-    None,
+    /// The receiver once it is over, or without consent: its dates, status and
+    /// organisations only.
+    Outline,
 }
 
-pub fn receiver_view(status: ReferralStatus) -> ReceiverView {
-    match status {
-        ReferralStatus::Sent => ReceiverView::Shared,
-        ReferralStatus::Accepted => ReceiverView::Full,
-        _ => ReceiverView::None,
+/// What `side` sees of a referral whose effective status (see
+/// [`Deadlines::effective_status`]) is `status`.
+pub fn disclosure(side: Side, status: ReferralStatus, sharing_consent: bool) -> Disclosure {
+    match side {
+        Side::Sender => Disclosure::Whole,
+        _ if sharing_consent
+            && matches!(status, ReferralStatus::Sent | ReferralStatus::Accepted) =>
+        {
+            Disclosure::Shared
+        }
+        _ => Disclosure::Outline,
     }
 }
 
@@ -199,6 +239,21 @@ impl Deadlines {
         status == ReferralStatus::Sent
             && !self.is_expired(status, sent_at, now)
             && now >= last_reminded_at.unwrap_or(sent_at) + self.remind_after
+    }
+
+    /// The status as it stands at `now`: a sent referral past its expiry delay is
+    /// expired, whether or not the scheduler has recorded it yet.
+    pub fn effective_status(
+        &self,
+        status: ReferralStatus,
+        sent_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> ReferralStatus {
+        if self.is_expired(status, sent_at, now) {
+            ReferralStatus::Expired
+        } else {
+            status
+        }
     }
 
     pub fn is_expired(
@@ -309,12 +364,38 @@ mod tests {
     }
 
     #[test]
-    fn what_the_receiver_sees() {
-        assert_eq!(receiver_view(Sent), ReceiverView::Shared);
-        assert_eq!(receiver_view(Accepted), ReceiverView::Full);
-        for done in [Declined, Withdrawn, Expired, Completed] {
-            assert_eq!(receiver_view(done), ReceiverView::None);
+    fn what_each_side_sees() {
+        for status in ReferralStatus::ALL {
+            assert_eq!(disclosure(Sender, *status, false), Disclosure::Whole);
         }
+        assert_eq!(disclosure(Receiver, Sent, true), Disclosure::Shared);
+        assert_eq!(disclosure(Receiver, Accepted, true), Disclosure::Shared);
+        assert_eq!(disclosure(Receiver, Accepted, false), Disclosure::Outline);
+        for done in [Declined, Withdrawn, Expired, Completed] {
+            assert_eq!(disclosure(Receiver, done, true), Disclosure::Outline);
+        }
+    }
+
+    #[test]
+    fn consent_withdrawn_ends_any_live_referral() {
+        for (status, side) in [(Sent, System), (Accepted, Sender), (Accepted, Receiver)] {
+            assert_eq!(transition(status, side, &ConsentWithdrawn), Ok(Withdrawn));
+        }
+        for done in [Declined, Withdrawn, Expired, Completed] {
+            assert!(transition(done, System, &ConsentWithdrawn).is_err());
+        }
+        assert_eq!(ConsentWithdrawn.step(), ReferralStep::Withdraw);
+    }
+
+    #[test]
+    fn expiry_is_a_fact_of_time() {
+        let deadlines = Deadlines::default();
+        let sent = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let at = |days| sent + Duration::days(days);
+        assert_eq!(deadlines.effective_status(Sent, sent, at(29)), Sent);
+        assert_eq!(deadlines.effective_status(Sent, sent, at(30)), Expired);
+        assert_eq!(deadlines.effective_status(Accepted, sent, at(90)), Accepted);
+        assert_eq!(deadlines.effective_status(Declined, sent, at(90)), Declined);
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! API errors as `application/problem+json` (RFC 9457): a stable `type`, a French
-//! `title`, and for 422 the list of invalid fields.
+//! `title`, and for 422 the list of invalid fields. A use case's refusal becomes one
+//! here, in one place.
 
 use crate::request_id;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use parcours_core::{Error, Refusal};
 use parcours_domain::{FieldError, ValidationErrors};
-use parcours_persistence::PersistenceError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,9 +21,7 @@ pub enum ApiError {
     #[error("identifiants invalides")]
     InvalidCredentials,
     #[error("accès refusé")]
-    Forbidden,
-    #[error("action refusée : {0}")]
-    ForbiddenBecause(String),
+    Forbidden(Refusal),
     #[error("introuvable")]
     NotFound,
     #[error("méthode non autorisée")]
@@ -74,6 +73,28 @@ pub struct FieldErrorSchema {
     message: String,
 }
 
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Invalid(errors) => Self::Validation(errors),
+            Error::NotFound => Self::NotFound,
+            Error::Forbidden(refusal) => Self::Forbidden(refusal),
+            Error::Conflict(detail) => Self::Conflict(detail),
+            Error::VersionRequired => Self::PreconditionRequired,
+            Error::Stale => Self::PreconditionFailed,
+            Error::Unauthenticated => Self::Unauthenticated,
+            Error::InvalidCredentials => Self::InvalidCredentials,
+            Error::Internal(error) => Self::Internal(error),
+        }
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
 impl ApiError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(ValidationErrors::single(field, message))
@@ -92,16 +113,9 @@ impl ApiError {
                 "invalid-credentials",
                 "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, la connexion au compte est suspendue quelques minutes.",
             ),
-            Self::ForbiddenBecause(_) => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Action réservée à l'autre partie de l'orientation",
-            ),
-            Self::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Accès refusé pour votre rôle",
-            ),
+            Self::Forbidden(refusal) => {
+                (StatusCode::FORBIDDEN, "forbidden", refusal_title(refusal))
+            }
             Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Ressource introuvable"),
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -154,10 +168,10 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (status, kind, title) = self.parts();
         let (detail, errors) = match self {
-            Self::BadRequest { detail, .. } => (Some(detail.clone()), Vec::new()),
-            Self::Conflict(detail) | Self::ForbiddenBecause(detail) => {
+            Self::BadRequest { detail, .. } | Self::Conflict(detail) => {
                 (Some(detail.clone()), Vec::new())
             }
+            Self::Forbidden(Refusal::OtherSide(detail)) => (Some(detail.clone()), Vec::new()),
             Self::Validation(errors) => (None, errors.0.clone()),
             _ => (None, Vec::new()),
         };
@@ -172,21 +186,15 @@ impl ApiError {
     }
 }
 
-impl From<ValidationErrors> for ApiError {
-    fn from(errors: ValidationErrors) -> Self {
-        Self::Validation(errors)
-    }
-}
-
-impl From<PersistenceError> for ApiError {
-    fn from(error: PersistenceError) -> Self {
-        match error {
-            PersistenceError::NotFound => Self::NotFound,
-            PersistenceError::Conflict(_) => {
-                Self::Conflict("la modification contredit une donnée existante".into())
-            }
-            PersistenceError::Other(error) => Self::Internal(error.into()),
+/// Why a known thing is refused, as a title.
+fn refusal_title(refusal: &Refusal) -> &'static str {
+    match refusal {
+        Refusal::Role => "Accès refusé pour votre rôle",
+        Refusal::ReadOnly => {
+            "Fiche en lecture seule : seule la structure référente la modifie ; vous pouvez la consulter et y noter vos contacts"
         }
+        Refusal::OtherSide(_) => "Action réservée à l'autre partie de l'orientation",
+        Refusal::OtherOrganisation => "Accès refusé : réservé à la structure concernée",
     }
 }
 

@@ -11,7 +11,7 @@ pub async fn healthz() -> Json<Value> {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    match tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await {
+    match tokio::time::timeout(std::time::Duration::from_secs(2), state.core.ping()).await {
         Ok(Ok(())) => Ok(Json(json!({ "status": "ready" }))),
         Ok(Err(error)) => {
             tracing::warn!(error = %error, "database not reachable");

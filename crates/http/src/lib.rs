@@ -7,12 +7,14 @@ mod docs;
 pub mod error;
 pub mod extract;
 mod health;
-pub mod jobs;
+mod json;
+mod problems;
 pub mod request_id;
 mod security;
 pub mod state;
 
-pub use state::{AppState, Clock, HttpSettings};
+pub use parcours_core::Clock;
+pub use state::{AppState, HttpSettings};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -53,6 +55,7 @@ pub const NON_API_ROUTES: &[&str] = &[
         description = "Suivi des porteurs de projet des quartiers prioritaires, de la sensibilisation à l'hébergement, entre les structures partenaires d'un territoire."
     ),
     modifiers(&SessionCookie),
+    components(schemas(error::Problem)),
     security(("session" = [])),
     tags(
         (name = "session", description = "Connexion, déconnexion, utilisateur connecté"),

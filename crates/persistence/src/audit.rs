@@ -5,6 +5,7 @@
 use crate::entities::audit_entries;
 use crate::{Db, PersistenceError, Result, commit};
 use chrono::{DateTime, Utc};
+use parcours_domain::audit::AuditAction;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -22,7 +23,7 @@ pub struct Actor {
 
 fn entry(
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     holder_id: i64,
     now: DateTime<Utc>,
 ) -> audit_entries::ActiveModel {
@@ -30,7 +31,7 @@ fn entry(
         occurred_at: Set(now),
         user_id: Set(actor.user_id),
         organisation_id: Set(actor.organisation_id),
-        action: Set(action.to_owned()),
+        action: Set(action.as_str().to_owned()),
         holder_id: Set(holder_id),
         request_id: Set(actor.request_id.clone()),
         ..Default::default()
@@ -40,7 +41,7 @@ fn entry(
 pub async fn record(
     conn: &impl ConnectionTrait,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     holder_id: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -51,7 +52,7 @@ pub async fn record(
 pub async fn record_many(
     conn: &impl ConnectionTrait,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     holder_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -142,7 +143,7 @@ impl Trail {
     pub async fn record(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         holder_ids: &[i64],
         now: DateTime<Utc>,
     ) -> Result<()> {

@@ -1,24 +1,73 @@
 //! Contacts with holders, and the follow-ups they leave.
 
 use crate::Result;
-use crate::entities::{contacts, holders};
+use crate::entities::contacts;
+use crate::holders::{self, Holder};
+use crate::unique::Unique;
+use crate::words::{join, list, word};
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::access::Record;
+use parcours_domain::contacts::{ContactKind, Topic};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 
-pub use contacts::Model as Contact;
+const TABLE: &str = "contacts";
 
-#[derive(Clone, Debug)]
-pub struct NewContact {
+/// One interaction with a holder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    pub id: i64,
     pub holder_id: i64,
+    /// The organisation that logged it.
     pub organisation_id: i64,
     pub user_id: i64,
-    pub kind: String,
+    pub kind: ContactKind,
     pub occurred_at: DateTime<Utc>,
     pub duration_minutes: Option<i32>,
-    pub topics: Vec<String>,
+    pub topics: Vec<Topic>,
+    pub notes: Option<String>,
+    pub next_action: Option<String>,
+    pub next_action_due: Option<NaiveDate>,
+    /// When the next action was done or superseded by a newer contact.
+    pub next_action_done_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<contacts::Model> for Contact {
+    type Error = crate::PersistenceError;
+
+    fn try_from(m: contacts::Model) -> Result<Self> {
+        Ok(Self {
+            kind: word(TABLE, "kind", &m.kind)?,
+            topics: list(TABLE, "topics", &m.topics)?,
+            id: m.id,
+            holder_id: m.holder_id,
+            organisation_id: m.organisation_id,
+            user_id: m.user_id,
+            occurred_at: m.occurred_at,
+            duration_minutes: m.duration_minutes,
+            notes: m.notes,
+            next_action: m.next_action,
+            next_action_due: m.next_action_due,
+            next_action_done_at: m.next_action_done_at,
+        })
+    }
+}
+
+pub(crate) fn records(rows: Vec<contacts::Model>) -> Result<Vec<Contact>> {
+    rows.into_iter().map(Contact::try_from).collect()
+}
+
+/// A contact to record, validated by the caller.
+#[derive(Clone, Debug)]
+pub struct NewContact {
+    pub organisation_id: i64,
+    pub user_id: i64,
+    pub kind: ContactKind,
+    pub occurred_at: DateTime<Utc>,
+    pub duration_minutes: Option<i32>,
+    pub topics: Vec<Topic>,
     pub notes: Option<String>,
     pub next_action: Option<String>,
     pub next_action_due: Option<NaiveDate>,
@@ -28,25 +77,27 @@ pub struct NewContact {
 /// this holder: what happened since is now in the newer contact.
 pub async fn create(
     conn: &impl ConnectionTrait,
+    record: &Record,
     new: NewContact,
     now: DateTime<Utc>,
 ) -> Result<Contact> {
+    let holder_id = record.holder_id();
     contacts::Entity::update_many()
         .col_expr(contacts::Column::NextActionDoneAt, Some(now).into())
-        .filter(contacts::Column::HolderId.eq(new.holder_id))
+        .filter(contacts::Column::HolderId.eq(holder_id))
         .filter(contacts::Column::OrganisationId.eq(new.organisation_id))
         .filter(contacts::Column::NextActionDue.is_not_null())
         .filter(contacts::Column::NextActionDoneAt.is_null())
         .exec(conn)
         .await?;
     let id = contacts::Entity::insert(contacts::ActiveModel {
-        holder_id: Set(new.holder_id),
+        holder_id: Set(holder_id),
         organisation_id: Set(new.organisation_id),
         user_id: Set(new.user_id),
-        kind: Set(new.kind),
+        kind: Set(new.kind.as_str().to_owned()),
         occurred_at: Set(new.occurred_at),
         duration_minutes: Set(new.duration_minutes),
-        topics: Set(new.topics.join(",")),
+        topics: Set(join(&new.topics)),
         notes: Set(new.notes),
         next_action: Set(new.next_action),
         next_action_due: Set(new.next_action_due),
@@ -58,9 +109,26 @@ pub async fn create(
     .await?
     .last_insert_id;
     contacts::Entity::find_by_id(id)
-        .one(conn)
+        .unique(conn)
         .await?
-        .ok_or(crate::PersistenceError::NotFound)
+        .ok_or(crate::PersistenceError::NotFound)?
+        .try_into()
+}
+
+/// Settles every open next action on a holder (its pathway was closed).
+pub(crate) async fn settle_all(
+    conn: &impl ConnectionTrait,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    contacts::Entity::update_many()
+        .col_expr(contacts::Column::NextActionDoneAt, Some(now).into())
+        .filter(contacts::Column::HolderId.eq(holder_id))
+        .filter(contacts::Column::NextActionDoneAt.is_null())
+        .filter(contacts::Column::NextActionDue.is_not_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// A holder's contacts, newest first, a page at a time after (occurred_at, id).
@@ -82,12 +150,14 @@ pub async fn for_holder(
                 ),
         );
     }
-    let mut rows = select
-        .order_by_desc(contacts::Column::OccurredAt)
-        .order_by_desc(contacts::Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let mut rows = records(
+        select
+            .order_by_desc(contacts::Column::OccurredAt)
+            .order_by_desc(contacts::Column::Id)
+            .limit(limit + 1)
+            .all(conn)
+            .await?,
+    )?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
@@ -97,7 +167,7 @@ pub async fn for_holder(
 #[derive(Clone, Debug)]
 pub struct FollowUp {
     pub contact: Contact,
-    pub holder: holders::Model,
+    pub holder: Holder,
 }
 
 /// The next actions `user_id` left that are due on or before `today` and not yet
@@ -125,21 +195,21 @@ pub async fn follow_ups(
                 ),
         );
     }
-    let mut rows = select
-        .order_by_asc(contacts::Column::NextActionDue)
-        .order_by_asc(contacts::Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let mut rows = records(
+        select
+            .order_by_asc(contacts::Column::NextActionDue)
+            .order_by_asc(contacts::Column::Id)
+            .limit(limit + 1)
+            .all(conn)
+            .await?,
+    )?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let ids: Vec<i64> = rows.iter().map(|c| c.holder_id).collect();
-    let holders: std::collections::HashMap<i64, holders::Model> = holders::Entity::find()
-        .filter(holders::Column::Id.is_in(ids))
-        .filter(holders::Column::ReferentOrganisationId.eq(organisation_id))
-        .all(conn)
+    let holders: std::collections::HashMap<i64, Holder> = holders::get_many(conn, &ids)
         .await?
         .into_iter()
+        .filter(|h| h.referent_organisation_id == organisation_id)
         .map(|h| (h.id, h))
         .collect();
     let items = rows

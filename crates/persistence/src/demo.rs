@@ -3,11 +3,38 @@
 //! Deterministic: the same database gets the same people.
 
 use crate::entities::{organisations, users};
-use crate::holders::HolderFields;
-use crate::{Result, consents, contacts, holders, projects};
+use crate::holders::{Authority, HolderFields};
+use crate::{PersistenceError, Result, consents, contacts, holders, projects};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use parcours_domain::access::{FileFacts, HolderAccess, Viewer, holder_access};
+use parcours_domain::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
+use parcours_domain::events::EventKind;
+use parcours_domain::holders::{EducationLevel, Gender, QpvStatus, QpvStatusSource, Situation};
+use parcours_domain::hosting::UnitKind;
+use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::pathway::{Outcome, Pathway, Stage};
+use parcours_domain::referrals::Deadlines;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// What the policy grants an adviser of `organisation_id` on a holder it follows: demo
+/// data is written as the référent organisation's advisers would.
+fn grants(organisation_id: i64, holder_id: i64, now: DateTime<Utc>) -> Result<HolderAccess> {
+    let viewer = Viewer {
+        role: parcours_domain::users::Role::Adviser,
+        organisation_id,
+        territory_id: 0,
+    };
+    let file = FileFacts {
+        holder_id,
+        referent_organisation_id: organisation_id,
+        referral: None,
+        sharing_consent: false,
+    };
+    match holder_access(&viewer, &file, &Deadlines::default(), now) {
+        access @ HolderAccess::Referent(..) => Ok(access),
+        _ => Err(PersistenceError::NotFound),
+    }
+}
 
 const FIRST_NAMES: &[(&str, &str)] = &[
     ("Aïssata", "femme"),
@@ -65,38 +92,35 @@ const IDEAS: &[(&str, &str)] = &[
     ("Rénovation intérieure et peinture", "bâtiment"),
     ("Coaching sportif en plein air", "sport"),
 ];
-const TOPICS: &[&str] = &[
-    "idee",
-    "etude_de_marche",
-    "financement",
-    "statut_juridique",
-    "administratif",
-    "commercial",
-    "frein_mobilite",
-    "frein_garde_enfant",
-    "frein_logement",
-    "frein_numerique",
+const TOPICS: &[Topic] = &[
+    Topic::Idee,
+    Topic::EtudeDeMarche,
+    Topic::Financement,
+    Topic::StatutJuridique,
+    Topic::Administratif,
+    Topic::Commercial,
+    Topic::FreinMobilite,
+    Topic::FreinGardeEnfant,
+    Topic::FreinLogement,
+    Topic::FreinNumerique,
 ];
-const KINDS: &[&str] = &[
-    "entretien",
-    "telephone",
-    "email",
-    "atelier",
-    "permanence",
-    "entretien",
-    "telephone",
+const KINDS: &[ContactKind] = &[
+    ContactKind::Entretien,
+    ContactKind::Telephone,
+    ContactKind::Email,
+    ContactKind::Atelier,
+    ContactKind::Permanence,
+    ContactKind::Entretien,
+    ContactKind::Telephone,
 ];
-const SITUATIONS: &[&str] = &[
-    "demandeur_emploi",
-    "rsa",
-    "ass",
-    "jeune_sans_emploi",
-    "salarie",
-    "etudiant",
-    "autre",
-];
-const EDUCATION: &[&str] = &[
-    "infra_3", "niveau_3", "niveau_4", "niveau_5", "niveau_6", "niveau_7",
+const SITUATIONS: &[Situation] = Situation::ALL;
+const EDUCATION: &[EducationLevel] = &[
+    EducationLevel::Infra3,
+    EducationLevel::Niveau3,
+    EducationLevel::Niveau4,
+    EducationLevel::Niveau5,
+    EducationLevel::Niveau6,
+    EducationLevel::Niveau7,
 ];
 const NEXT_ACTIONS: &[&str] = &[
     "Rappeler pour faire le point",
@@ -178,7 +202,10 @@ pub async fn generate(
     now: DateTime<Utc>,
 ) -> Result<DemoReport> {
     let advisers: Vec<users::Model> = users::Entity::find()
-        .filter(users::Column::Role.is_in(["adviser", "org_admin"]))
+        .filter(users::Column::Role.is_in([
+            parcours_domain::users::Role::Adviser.as_str(),
+            parcours_domain::users::Role::OrgAdmin.as_str(),
+        ]))
         .order_by_asc(users::Column::Id)
         .all(conn)
         .await?;
@@ -192,23 +219,24 @@ pub async fn generate(
         .into_iter()
         .map(|q| q.code)
         .collect();
-    let org_kinds: std::collections::HashMap<i64, String> = organisations::Entity::find()
+    let org_kinds: std::collections::HashMap<i64, OrganisationKind> = organisations::Entity::find()
         .all(conn)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.kind))
-        .collect();
+        .map(|o| Ok((o.id, crate::words::word("organisations", "kind", &o.kind)?)))
+        .collect::<Result<_>>()?;
     let mut dice = Dice(2026);
     let mut report = DemoReport::default();
     for n in 0..holders_wanted {
         let adviser = &advisers[n % advisers.len()];
         let kind = org_kinds
             .get(&adviser.organisation_id)
-            .map_or("autre", String::as_str);
+            .copied()
+            .unwrap_or(OrganisationKind::Autre);
         // Each network works mostly at its own end of the pathway.
         let (entry, furthest) = match kind {
-            "citeslab" => (Stage::Sensibilisation, Stage::Accompagnement),
-            "caq" => (Stage::Accompagnement, Stage::Hebergement),
+            OrganisationKind::Citeslab => (Stage::Sensibilisation, Stage::Accompagnement),
+            OrganisationKind::Caq => (Stage::Accompagnement, Stage::Hebergement),
             _ => (Stage::Information, Stage::Hebergement),
         };
         let started = now - Duration::days(20 + dice.below(520) as i64);
@@ -225,7 +253,7 @@ pub async fn generate(
             first_name: first.to_owned(),
             last_name: last.to_owned(),
             birth_date: Some(birth),
-            gender: Some(gender.to_owned()),
+            gender: gender.parse::<Gender>().ok(),
             email: dice.chance(80).then(|| {
                 format!(
                     "{}.{}{}@exemple.test",
@@ -243,21 +271,19 @@ pub async fn generate(
             commune_insee: Some(["00101", "00102", "00103"][dice.below(3)].into()),
             qpv_code: in_qpv.then(|| dice.pick(&qpv_codes).clone()),
             qpv_status: if in_qpv {
-                "in_qpv"
+                QpvStatus::InQpv
             } else if dice.chance(50) {
-                "not_in_qpv"
+                QpvStatus::NotInQpv
             } else {
-                "unknown"
-            }
-            .into(),
+                QpvStatus::Unknown
+            },
             qpv_status_source: if in_qpv || dice.chance(50) {
-                "adviser"
+                QpvStatusSource::Adviser
             } else {
-                "non_renseigne"
-            }
-            .into(),
-            situation: Some(dice.pick(SITUATIONS).to_string()),
-            education_level: Some(dice.pick(EDUCATION).to_string()),
+                QpvStatusSource::NotSet
+            },
+            situation: Some(*dice.pick(SITUATIONS)),
+            education_level: Some(*dice.pick(EDUCATION)),
             referent_user_id: Some(adviser.id),
         };
         let (mut pathway, event) = Pathway::start(entry);
@@ -267,19 +293,29 @@ pub async fn generate(
             adviser.id,
             fields,
             &event,
+            None,
             started,
         )
         .await?;
+        let access = grants(adviser.organisation_id, holder.id, started)?;
+        let (Some(change), Some(record)) = (access.change(), access.record()) else {
+            return Err(PersistenceError::NotFound);
+        };
         let project = projects::create(
             conn,
-            holder.id,
+            &change,
             {
                 let (idea, sector) = *dice.pick(IDEAS);
                 projects::ProjectFields {
                     idea: idea.to_owned(),
                     sector: Some(sector.to_owned()),
                     planned_legal_form: Some(
-                        ["ei", "sasu", "eurl", "scop"][dice.below(4)].to_owned(),
+                        [
+                            LegalForm::Ei,
+                            LegalForm::Sasu,
+                            LegalForm::Eurl,
+                            LegalForm::Scop,
+                        ][dice.below(4)],
                     ),
                     micro_entreprise: dice.chance(40),
                     collective: dice.chance(10),
@@ -290,12 +326,20 @@ pub async fn generate(
             started,
         )
         .await?;
-        consents::record(conn, holder.id, "suivi", true, adviser.id, started).await?;
+        consents::record(
+            conn,
+            &change,
+            ConsentPurpose::Suivi,
+            true,
+            adviser.id,
+            started,
+        )
+        .await?;
         if dice.chance(70) {
             consents::record(
                 conn,
-                holder.id,
-                "partage_partenaires",
+                &change,
+                ConsentPurpose::PartagePartenaires,
                 true,
                 adviser.id,
                 started,
@@ -325,25 +369,33 @@ pub async fn generate(
             }
             if pathway.stage < target && c % 2 == 1 {
                 let next = Stage::ALL[pathway.stage as usize + 1];
-                let (moved, event) = pathway
-                    .move_to(next, None)
-                    .map_err(|e| crate::PersistenceError::Conflict(e.to_string()))?;
+                let Ok((moved, event)) = pathway.move_to(next, None) else {
+                    continue;
+                };
                 pathway = moved;
-                holder = holders::apply_event(conn, &holder, adviser.id, &event, None, at)
-                    .await?
-                    .unwrap_or(holder);
+                holder = holders::apply_event(
+                    conn,
+                    Authority::Referent(&change),
+                    &holder,
+                    adviser.id,
+                    &event,
+                    None,
+                    at,
+                )
+                .await?
+                .unwrap_or(holder);
             }
             let due = at.date_naive() + Duration::days(3 + dice.below(30) as i64);
-            let topics: Vec<String> = (0..1 + dice.below(3))
-                .map(|_| dice.pick(TOPICS).to_string())
-                .collect();
+            let mut topics: Vec<Topic> =
+                (0..1 + dice.below(3)).map(|_| *dice.pick(TOPICS)).collect();
+            topics.dedup();
             contacts::create(
                 conn,
+                &record,
                 contacts::NewContact {
-                    holder_id: holder.id,
                     organisation_id: adviser.organisation_id,
                     user_id: adviser.id,
-                    kind: dice.pick(KINDS).to_string(),
+                    kind: *dice.pick(KINDS),
                     occurred_at: at,
                     duration_minutes: Some([15, 30, 45, 60, 90][dice.below(5)]),
                     topics,
@@ -366,12 +418,13 @@ pub async fn generate(
                 Outcome::SansNouvelles,
             ]);
             let closed_at = (at + Duration::days(2)).min(now);
-            let (_, event) = pathway
-                .close(outcome, None)
-                .map_err(|e| crate::PersistenceError::Conflict(e.to_string()))?;
+            let Ok((_, event)) = pathway.close(outcome, None) else {
+                continue;
+            };
             let number = (outcome == Outcome::EntrepriseCreee).then(|| siret(&mut dice));
             holders::apply_event(
                 conn,
+                Authority::Referent(&change),
                 &holder,
                 adviser.id,
                 &event,
@@ -380,12 +433,18 @@ pub async fn generate(
             )
             .await?;
             if let Some(number) = number {
-                projects::record_creation(
+                let fields = projects::ProjectFields {
+                    siret: Some(number),
+                    created_on: Some(closed_at.date_naive()),
+                    legal_form: Some(LegalForm::Ei),
+                    ..project.fields()
+                };
+                projects::update(
                     conn,
-                    &project,
-                    &number,
-                    closed_at.date_naive(),
-                    "ei",
+                    &change,
+                    project.id,
+                    project.version,
+                    fields,
                     closed_at,
                 )
                 .await?;
@@ -393,17 +452,24 @@ pub async fn generate(
         }
         report.holders += 1;
     }
-    let first_of = |kind: &str| {
+    let first_of = |kind: OrganisationKind| {
         org_kinds
             .iter()
-            .filter(|(_, k)| k.as_str() == kind)
+            .filter(|(_, k)| **k == kind)
             .map(|(id, _)| *id)
             .min()
     };
-    if let Some(citeslab) = first_of("citeslab") {
-        report.events = demo_events(conn, citeslab, first_of("adie"), &mut dice, now).await?;
+    if let Some(citeslab) = first_of(OrganisationKind::Citeslab) {
+        report.events = demo_events(
+            conn,
+            citeslab,
+            first_of(OrganisationKind::Adie),
+            &mut dice,
+            now,
+        )
+        .await?;
     }
-    if let Some(caq) = first_of("caq") {
+    if let Some(caq) = first_of(OrganisationKind::Caq) {
         report.agreements = demo_hosting(conn, caq, &mut dice, now).await?;
     }
     Ok(report)
@@ -434,11 +500,21 @@ async fn demo_events(
         .map(|p| p.id)
         .collect();
     let plan = [
-        ("bus", "Bus de l'entrepreneuriat au pied des tours", 120, 38),
-        ("cafe_createurs", "Café créateurs du mois", 60, 14),
-        ("forum", "Forum « Entreprendre dans mon quartier »", 35, 85),
         (
-            "mini_entreprise",
+            EventKind::Bus,
+            "Bus de l'entrepreneuriat au pied des tours",
+            120,
+            38,
+        ),
+        (EventKind::CafeCreateurs, "Café créateurs du mois", 60, 14),
+        (
+            EventKind::Forum,
+            "Forum « Entreprendre dans mon quartier »",
+            35,
+            85,
+        ),
+        (
+            EventKind::MiniEntreprise,
             "Mini-entreprise au collège Jean-Moulin (fictif)",
             20,
             26,
@@ -453,7 +529,7 @@ async fn demo_events(
             citeslab,
             creator,
             &crate::events::EventFields {
-                kind: kind.to_owned(),
+                kind,
                 title: title.to_owned(),
                 held_on: held_at.date_naive(),
                 place: Some("Quartier des Tilleuls (fictif)".to_owned()),
@@ -468,7 +544,10 @@ async fn demo_events(
         )
         .await?;
         for person in people.iter().skip(i * 4).take(4) {
-            crate::events::add_attendee(conn, event.id, *person, false, held_at).await?;
+            let Some(record) = grants(citeslab, *person, held_at)?.record() else {
+                continue;
+            };
+            crate::events::add_attendee(conn, event.id, &record, false, held_at).await?;
             crate::events::set_source(conn, *person, event.id).await?;
         }
         count += 1;
@@ -503,12 +582,12 @@ async fn demo_hosting(
     .await?;
     let mut units = Vec::new();
     for (kind, label, area, rent) in [
-        ("bureau", "Bureau 1", 12, 180),
-        ("bureau", "Bureau 2", 12, 180),
-        ("bureau", "Bureau 3", 18, 240),
-        ("atelier", "Atelier", 40, 320),
-        ("boutique", "Boutique sur rue", 30, 350),
-        ("domiciliation", "Domiciliation", 0, 25),
+        (UnitKind::Bureau, "Bureau 1", 12, 180),
+        (UnitKind::Bureau, "Bureau 2", 12, 180),
+        (UnitKind::Bureau, "Bureau 3", 18, 240),
+        (UnitKind::Atelier, "Atelier", 40, 320),
+        (UnitKind::Boutique, "Boutique sur rue", 30, 350),
+        (UnitKind::Domiciliation, "Domiciliation", 0, 25),
     ] {
         units.push(
             crate::hosting::create_unit(
@@ -525,7 +604,7 @@ async fn demo_hosting(
     }
     let hosted: Vec<h::Model> = h::Entity::find()
         .filter(h::Column::ReferentOrganisationId.eq(caq))
-        .filter(h::Column::Stage.eq("hebergement"))
+        .filter(h::Column::Stage.eq(Stage::Hebergement.as_str()))
         .order_by_asc(h::Column::Id)
         .all(conn)
         .await?;
@@ -543,11 +622,14 @@ async fn demo_hosting(
         if planned_end <= start {
             continue;
         }
+        let Some(record) = grants(caq, person.id, person.stage_entered_at)?.record() else {
+            continue;
+        };
         crate::hosting::create_agreement(
             conn,
+            &record,
             crate::hosting::NewAgreement {
                 unit_id: unit.id,
-                holder_id: person.id,
                 project_id: None,
                 organisation_id: caq,
                 start_date: start,

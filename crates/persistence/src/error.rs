@@ -1,4 +1,5 @@
-//! Database errors, mapped once.
+//! Database errors, mapped once: a refused change is named by the constraint that
+//! refused it, so callers answer with the field or rule it protects.
 
 use sea_orm::{DbErr, SqlErr};
 
@@ -6,24 +7,144 @@ use sea_orm::{DbErr, SqlErr};
 pub enum PersistenceError {
     #[error("not found")]
     NotFound,
-    /// A unique constraint, a foreign key, or an optimistic lock refused the change.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A constraint of the schema refused the change.
+    #[error("refused by the constraint {0:?}")]
+    Constraint(Constraint),
+    /// A stored value this binary cannot read (a word outside its list): the database
+    /// was written by something else, or a migration is missing.
+    #[error("stored value unreadable: {table}.{column}: {detail}")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        detail: String,
+    },
     #[error(transparent)]
     Other(DbErr),
 }
 
+/// The constraints a change can run into, by what they protect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// `users.email` is unique.
+    UserEmail,
+    /// `organisations.name` is unique.
+    OrganisationName,
+    /// `territories.code` is unique.
+    TerritoryCode,
+    /// A unit is never booked twice over the same days.
+    HostingOverlap,
+    /// One live referral (sent or accepted) per holder and receiving organisation.
+    LiveReferral,
+    /// A foreign key: the column named, when the engine says which (PostgreSQL does,
+    /// SQLite does not). Callers check references before writing, so this is a bug or
+    /// a race with a deletion.
+    ForeignKey(Option<&'static str>),
+    /// Any other unique constraint, with the engine's words.
+    OtherUnique(String),
+}
+
 pub type Result<T, E = PersistenceError> = std::result::Result<T, E>;
+
+/// (text the engines use for it — PostgreSQL's constraint name or SQLite's
+/// `table.column` —, constraint)
+const UNIQUE: &[(&[&str], Constraint)] = &[
+    (&["users_email_key", "users.email"], Constraint::UserEmail),
+    (
+        &["organisations_name_key", "organisations.name"],
+        Constraint::OrganisationName,
+    ),
+    (
+        &["territories_code_key", "territories.code"],
+        Constraint::TerritoryCode,
+    ),
+    (
+        &[
+            "idx_referrals_one_live",
+            "referrals.holder_id, referrals.to_organisation_id",
+        ],
+        Constraint::LiveReferral,
+    ),
+];
+
+/// Foreign keys by name (PostgreSQL), and the input field each one checks.
+const FOREIGN_KEYS: &[(&str, &str)] = &[
+    ("fk_holders_referent", "referent_user_id"),
+    ("fk_referrals_holder", "holder_id"),
+    ("fk_referrals_to_org", "to_organisation_id"),
+    ("fk_referrals_service", "service_id"),
+    ("fk_hosting_unit", "unit_id"),
+    ("fk_hosting_holder", "holder_id"),
+    ("fk_hosting_project", "project_id"),
+    ("fk_event_partners_org", "partners"),
+    ("fk_event_attendees_holder", "holder_id"),
+    ("fk_users_organisation", "organisation_id"),
+];
+
+fn unique(text: &str) -> Constraint {
+    UNIQUE
+        .iter()
+        .find(|(names, _)| names.iter().any(|name| text.contains(name)))
+        .map_or_else(
+            || Constraint::OtherUnique(text.to_owned()),
+            |(_, c)| c.clone(),
+        )
+}
+
+fn foreign_key(text: &str) -> Constraint {
+    Constraint::ForeignKey(
+        FOREIGN_KEYS
+            .iter()
+            .find(|(name, _)| text.contains(name))
+            .map(|(_, field)| *field),
+    )
+}
 
 impl From<DbErr> for PersistenceError {
     fn from(error: DbErr) -> Self {
+        // The exclusion constraint (PostgreSQL) and the trigger (SQLite) both carry the
+        // name `hosting_no_overlap`; neither is a unique or foreign-key violation.
+        if error.to_string().contains("hosting_no_overlap") {
+            return Self::Constraint(Constraint::HostingOverlap);
+        }
         match error.sql_err() {
-            Some(
-                SqlErr::UniqueConstraintViolation(what)
-                | SqlErr::ForeignKeyConstraintViolation(what),
-            ) => Self::Conflict(what),
+            Some(SqlErr::UniqueConstraintViolation(text)) => Self::Constraint(unique(&text)),
+            Some(SqlErr::ForeignKeyConstraintViolation(text)) => {
+                Self::Constraint(foreign_key(&text))
+            }
             _ if matches!(error, DbErr::RecordNotFound(_)) => Self::NotFound,
             _ => Self::Other(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraints_are_known_by_either_engines_words() {
+        assert_eq!(
+            unique("duplicate key value violates unique constraint \"users_email_key\""),
+            Constraint::UserEmail
+        );
+        assert_eq!(
+            unique("UNIQUE constraint failed: users.email"),
+            Constraint::UserEmail
+        );
+        assert_eq!(
+            unique("UNIQUE constraint failed: referrals.holder_id, referrals.to_organisation_id"),
+            Constraint::LiveReferral
+        );
+        assert!(matches!(unique("x"), Constraint::OtherUnique(_)));
+        assert_eq!(
+            foreign_key(
+                "insert or update on table \"referrals\" violates foreign key constraint \"fk_referrals_service\""
+            ),
+            Constraint::ForeignKey(Some("service_id"))
+        );
+        assert_eq!(
+            foreign_key("FOREIGN KEY constraint failed"),
+            Constraint::ForeignKey(None)
+        );
     }
 }

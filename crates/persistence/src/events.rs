@@ -1,20 +1,82 @@
 //! Awareness events and their attendance.
 
-use crate::Result;
 use crate::entities::{event_attendees, event_partners, events, holders};
+use crate::holders::Holder;
 use crate::unique::Unique;
+use crate::{PersistenceError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::events::EventKind;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 
-pub use events::Model as Event;
+/// An awareness event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    /// The organisation that ran it.
+    pub organisation_id: i64,
+    pub kind: EventKind,
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub place: Option<String>,
+    pub qpv_code: Option<String>,
+    pub headcount_total: i32,
+    pub headcount_women: i32,
+    pub headcount_under26: i32,
+    pub headcount_qpv: i32,
+}
 
-#[derive(Clone, Debug, Default)]
+impl TryFrom<events::Model> for Event {
+    type Error = PersistenceError;
+
+    fn try_from(m: events::Model) -> Result<Self> {
+        Ok(Self {
+            kind: crate::words::word("events", "kind", &m.kind)?,
+            id: m.id,
+            organisation_id: m.organisation_id,
+            title: m.title,
+            held_on: m.held_on,
+            place: m.place,
+            qpv_code: m.qpv_code,
+            headcount_total: m.headcount_total,
+            headcount_women: m.headcount_women,
+            headcount_under26: m.headcount_under26,
+            headcount_qpv: m.headcount_qpv,
+        })
+    }
+}
+
+pub(crate) fn records(rows: Vec<events::Model>) -> Result<Vec<Event>> {
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+/// A named attendee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attendance {
+    pub event_id: i64,
+    pub holder_id: i64,
+    pub registered_at: DateTime<Utc>,
+    /// Registered at the event (rather than an existing holder).
+    pub new_holder: bool,
+}
+
+impl From<event_attendees::Model> for Attendance {
+    fn from(m: event_attendees::Model) -> Self {
+        Self {
+            event_id: m.event_id,
+            holder_id: m.holder_id,
+            registered_at: m.registered_at,
+            new_holder: m.new_holder,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventFields {
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub held_on: NaiveDate,
     pub place: Option<String>,
@@ -28,7 +90,7 @@ pub struct EventFields {
 }
 
 fn apply(active: &mut events::ActiveModel, f: &EventFields) {
-    active.kind = Set(f.kind.clone());
+    active.kind = Set(f.kind.as_str().to_owned());
     active.title = Set(f.title.clone());
     active.held_on = Set(f.held_on);
     active.place = Set(f.place.clone());
@@ -76,13 +138,15 @@ pub async fn create(
         .await?
         .last_insert_id;
     set_partners(conn, id, &fields.partners).await?;
-    get(conn, id)
-        .await?
-        .ok_or(crate::PersistenceError::NotFound)
+    get(conn, id).await?.ok_or(PersistenceError::NotFound)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Event>> {
-    Ok(events::Entity::find_by_id(id).unique(conn).await?)
+    events::Entity::find_by_id(id)
+        .unique(conn)
+        .await?
+        .map(Event::try_from)
+        .transpose()
 }
 
 pub async fn update(
@@ -102,9 +166,7 @@ pub async fn update(
         .exec(conn)
         .await?;
     set_partners(conn, id, &fields.partners).await?;
-    get(conn, id)
-        .await?
-        .ok_or(crate::PersistenceError::NotFound)
+    get(conn, id).await?.ok_or(PersistenceError::NotFound)
 }
 
 pub async fn partners(conn: &impl ConnectionTrait, event_id: i64) -> Result<Vec<i64>> {
@@ -149,12 +211,14 @@ pub async fn list(
                 ),
         );
     }
-    let mut rows = select
-        .order_by_desc(events::Column::HeldOn)
-        .order_by_desc(events::Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let mut rows = records(
+        select
+            .order_by_desc(events::Column::HeldOn)
+            .order_by_desc(events::Column::Id)
+            .limit(limit + 1)
+            .all(conn)
+            .await?,
+    )?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
@@ -164,13 +228,13 @@ pub async fn list(
 pub async fn add_attendee(
     conn: &impl ConnectionTrait,
     event_id: i64,
-    holder_id: i64,
+    record: &parcours_domain::access::Record,
     new_holder: bool,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let inserted = event_attendees::Entity::insert(event_attendees::ActiveModel {
         event_id: Set(event_id),
-        holder_id: Set(holder_id),
+        holder_id: Set(record.holder_id()),
         registered_at: Set(now),
         new_holder: Set(new_holder),
     })
@@ -195,23 +259,26 @@ pub async fn add_attendee(
 pub async fn attendees(
     conn: &impl ConnectionTrait,
     event_id: i64,
-) -> Result<Vec<(event_attendees::Model, holders::Model)>> {
+) -> Result<Vec<(Attendance, Holder)>> {
     let rows = event_attendees::Entity::find()
         .filter(event_attendees::Column::EventId.eq(event_id))
         .order_by_asc(event_attendees::Column::RegisteredAt)
         .all(conn)
         .await?;
     let ids: Vec<i64> = rows.iter().map(|a| a.holder_id).collect();
-    let holders: std::collections::HashMap<i64, holders::Model> = holders::Entity::find()
-        .filter(holders::Column::Id.is_in(ids))
-        .all(conn)
+    let holders: std::collections::HashMap<i64, Holder> = crate::holders::get_many(conn, &ids)
         .await?
         .into_iter()
         .map(|h| (h.id, h))
         .collect();
     Ok(rows
         .into_iter()
-        .filter_map(|a| holders.get(&a.holder_id).cloned().map(|h| (a, h)))
+        .filter_map(|a| {
+            holders
+                .get(&a.holder_id)
+                .cloned()
+                .map(|h| (Attendance::from(a), h))
+        })
         .collect())
 }
 

@@ -3,38 +3,157 @@
 use crate::Result;
 use crate::entities::{holders, pathway_events};
 use crate::unique::Unique;
+use crate::words::{optional, word};
 use chrono::{DateTime, NaiveDate, Utc};
-use parcours_domain::pathway::PathwayEvent;
+use parcours_domain::access::{Change, Record};
+use parcours_domain::holders::{EducationLevel, Gender, QpvStatus, QpvStatusSource, Situation};
+use parcours_domain::pathway::{Outcome, Pathway, PathwayEvent, PathwayEventKind, Stage};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 
-pub use holders::Model as Holder;
+const TABLE: &str = "holders";
 
-/// The personal fields of a holder, validated by the caller.
-#[derive(Clone, Debug, Default)]
-pub struct HolderFields {
+/// A holder as stored, with the domain's words.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub id: i64,
+    pub referent_organisation_id: i64,
+    pub referent_user_id: Option<i64>,
     pub first_name: String,
     pub last_name: String,
+    /// Search key, last name first: the list's order.
+    pub sort_key: String,
     pub birth_date: Option<NaiveDate>,
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
     pub postal_code: Option<String>,
     pub commune_insee: Option<String>,
     pub qpv_code: Option<String>,
-    pub qpv_status: String,
-    pub qpv_status_source: String,
-    pub situation: Option<String>,
-    pub education_level: Option<String>,
+    pub qpv_status: QpvStatus,
+    pub qpv_status_source: QpvStatusSource,
+    pub situation: Option<Situation>,
+    pub education_level: Option<EducationLevel>,
+    pub stage: Stage,
+    pub stage_entered_at: DateTime<Utc>,
+    /// Set once the pathway is closed.
+    pub outcome: Option<Outcome>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The awareness event where the person was first met, if any.
+    pub source_event_id: Option<i64>,
+}
+
+/// Ids and stage only: a holder's identity never reaches logs.
+impl std::fmt::Debug for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Holder")
+            .field("id", &self.id)
+            .field("referent_organisation_id", &self.referent_organisation_id)
+            .field("stage", &self.stage)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Holder {
+    pub fn pathway(&self) -> Pathway {
+        Pathway {
+            stage: self.stage,
+            outcome: self.outcome,
+        }
+    }
+}
+
+impl TryFrom<holders::Model> for Holder {
+    type Error = crate::PersistenceError;
+
+    fn try_from(m: holders::Model) -> Result<Self> {
+        Ok(Self {
+            gender: optional(TABLE, "gender", m.gender.as_deref())?,
+            qpv_status: word(TABLE, "qpv_status", &m.qpv_status)?,
+            qpv_status_source: word(TABLE, "qpv_status_source", &m.qpv_status_source)?,
+            situation: optional(TABLE, "situation", m.situation.as_deref())?,
+            education_level: optional(TABLE, "education_level", m.education_level.as_deref())?,
+            stage: word(TABLE, "stage", &m.stage)?,
+            outcome: optional(TABLE, "outcome", m.outcome.as_deref())?,
+            id: m.id,
+            referent_organisation_id: m.referent_organisation_id,
+            referent_user_id: m.referent_user_id,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            sort_key: m.sort_key,
+            birth_date: m.birth_date,
+            email: m.email,
+            phone: m.phone,
+            address: m.address,
+            postal_code: m.postal_code,
+            commune_insee: m.commune_insee,
+            qpv_code: m.qpv_code,
+            stage_entered_at: m.stage_entered_at,
+            closed_at: m.closed_at,
+            version: m.version,
+            created_by: m.created_by,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            source_event_id: m.source_event_id,
+        })
+    }
+}
+
+/// Rows into records.
+pub(crate) fn records(rows: Vec<holders::Model>) -> Result<Vec<Holder>> {
+    rows.into_iter().map(Holder::try_from).collect()
+}
+
+/// The personal fields of a holder, validated by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HolderFields {
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Option<Gender>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub commune_insee: Option<String>,
+    pub qpv_code: Option<String>,
+    pub qpv_status: QpvStatus,
+    pub qpv_status_source: QpvStatusSource,
+    pub situation: Option<Situation>,
+    pub education_level: Option<EducationLevel>,
     pub referent_user_id: Option<i64>,
 }
 
-fn keys(fields: &HolderFields) -> (String, String) {
-    keys_of(&fields.last_name, &fields.first_name)
+impl HolderFields {
+    /// A name and nothing else known.
+    pub fn named(first_name: String, last_name: String) -> Self {
+        Self {
+            first_name,
+            last_name,
+            birth_date: None,
+            gender: None,
+            email: None,
+            phone: None,
+            address: None,
+            postal_code: None,
+            commune_insee: None,
+            qpv_code: None,
+            qpv_status: QpvStatus::Unknown,
+            qpv_status_source: QpvStatusSource::NotSet,
+            situation: None,
+            education_level: None,
+            referent_user_id: None,
+        }
+    }
 }
 
 /// The (last-first, first-last) search keys of a name.
@@ -47,33 +166,35 @@ pub fn keys_of(last_name: &str, first_name: &str) -> (String, String) {
 }
 
 fn apply(active: &mut holders::ActiveModel, fields: HolderFields) {
-    let (sort_key, first_name_key) = keys(&fields);
+    let (sort_key, first_name_key) = keys_of(&fields.last_name, &fields.first_name);
     active.sort_key = Set(sort_key);
     active.first_name_key = Set(first_name_key);
     active.first_name = Set(fields.first_name);
     active.last_name = Set(fields.last_name);
     active.birth_date = Set(fields.birth_date);
-    active.gender = Set(fields.gender);
+    active.gender = Set(fields.gender.map(|g| g.as_str().to_owned()));
     active.email = Set(fields.email);
     active.phone = Set(fields.phone);
     active.address = Set(fields.address);
     active.postal_code = Set(fields.postal_code);
     active.commune_insee = Set(fields.commune_insee);
     active.qpv_code = Set(fields.qpv_code);
-    active.qpv_status = Set(fields.qpv_status);
-    active.qpv_status_source = Set(fields.qpv_status_source);
-    active.situation = Set(fields.situation);
-    active.education_level = Set(fields.education_level);
+    active.qpv_status = Set(fields.qpv_status.as_str().to_owned());
+    active.qpv_status_source = Set(fields.qpv_status_source.as_str().to_owned());
+    active.situation = Set(fields.situation.map(|s| s.as_str().to_owned()));
+    active.education_level = Set(fields.education_level.map(|e| e.as_str().to_owned()));
     active.referent_user_id = Set(fields.referent_user_id);
 }
 
-/// Creates a holder and records their entry into the pathway.
+/// Creates a holder followed by `organisation_id` and records their entry into the
+/// pathway, optionally as met at an awareness event.
 pub async fn create(
     conn: &impl ConnectionTrait,
     organisation_id: i64,
     user_id: i64,
     fields: HolderFields,
     entry: &PathwayEvent,
+    source_event_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Holder> {
     let mut active = holders::ActiveModel {
@@ -86,6 +207,7 @@ pub async fn create(
         created_by: Set(user_id),
         created_at: Set(now),
         updated_at: Set(now),
+        source_event_id: Set(source_event_id),
         ..Default::default()
     };
     apply(&mut active, fields);
@@ -98,18 +220,36 @@ pub async fn create(
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Holder>> {
-    Ok(holders::Entity::find_by_id(id).unique(conn).await?)
+    holders::Entity::find_by_id(id)
+        .unique(conn)
+        .await?
+        .map(Holder::try_from)
+        .transpose()
+}
+
+/// Holders by id (those that exist), in no particular order.
+pub async fn get_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Holder>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    records(
+        holders::Entity::find()
+            .filter(holders::Column::Id.is_in(ids.to_vec()))
+            .all(conn)
+            .await?,
+    )
 }
 
 /// Replaces the personal fields if the holder is still at `version`; `None` when someone
-/// changed it in between (the caller answers 412).
+/// changed it in between.
 pub async fn update(
     conn: &impl ConnectionTrait,
-    id: i64,
+    change: &Change,
     version: i32,
     fields: HolderFields,
     now: DateTime<Utc>,
 ) -> Result<Option<Holder>> {
+    let id = change.holder_id();
     let mut active = holders::ActiveModel {
         version: Set(version + 1),
         updated_at: Set(now),
@@ -128,17 +268,39 @@ pub async fn update(
     get(conn, id).await
 }
 
-/// Applies a pathway event to the holder (stage, outcome) and stores it in the history.
-/// Bumps the version, so an edit based on an older read is refused.
+/// On whose authority a pathway event is recorded.
+#[derive(Clone, Copy, Debug)]
+pub enum Authority<'a> {
+    /// The référent organisation moves, closes and reopens the pathway.
+    Referent(&'a Change),
+    /// A host recording an agreement moves the person to hébergement.
+    Host(&'a Record),
+}
+
+impl Authority<'_> {
+    fn holder_id(&self) -> i64 {
+        match self {
+            Self::Referent(change) => change.holder_id(),
+            Self::Host(record) => record.holder_id(),
+        }
+    }
+}
+
+/// Applies a pathway event to the holder as read (stage, outcome) and stores it in the
+/// history; `None` when the holder changed since it was read. Bumps the version, so an
+/// edit based on an older read is refused.
 pub async fn apply_event(
     conn: &impl ConnectionTrait,
+    authority: Authority<'_>,
     holder: &Holder,
     user_id: i64,
     event: &PathwayEvent,
     siret: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Holder>> {
-    use parcours_domain::pathway::PathwayEventKind;
+    if authority.holder_id() != holder.id {
+        return Err(crate::PersistenceError::NotFound);
+    }
     let mut update = holders::Entity::update_many()
         .col_expr(
             holders::Column::Version,
@@ -169,16 +331,7 @@ pub async fn apply_event(
     }
     if event.kind == PathwayEventKind::Close {
         // A closed pathway leaves no follow-up pending.
-        crate::entities::contacts::Entity::update_many()
-            .col_expr(
-                crate::entities::contacts::Column::NextActionDoneAt,
-                Some(now).into(),
-            )
-            .filter(crate::entities::contacts::Column::HolderId.eq(holder.id))
-            .filter(crate::entities::contacts::Column::NextActionDoneAt.is_null())
-            .filter(crate::entities::contacts::Column::NextActionDue.is_not_null())
-            .exec(conn)
-            .await?;
+        crate::contacts::settle_all(conn, holder.id, now).await?;
     }
     record_event(conn, holder, user_id, event, siret, now).await?;
     get(conn, holder.id).await
@@ -192,7 +345,6 @@ async fn record_event(
     siret: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    use parcours_domain::pathway::PathwayEventKind;
     // A move or a closing ends the stay that the holder's previous event began.
     let stay_started_at = match event.kind {
         PathwayEventKind::Move | PathwayEventKind::Close => {
@@ -228,13 +380,46 @@ async fn record_event(
     Ok(())
 }
 
+/// One recorded step of a pathway (entry, move, closing, reopening).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathwayStep {
+    pub id: i64,
+    pub holder_id: i64,
+    pub user_id: i64,
+    pub kind: PathwayEventKind,
+    pub from_stage: Option<Stage>,
+    pub to_stage: Stage,
+    pub outcome: Option<Outcome>,
+    pub reason: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl TryFrom<pathway_events::Model> for PathwayStep {
+    type Error = crate::PersistenceError;
+
+    fn try_from(m: pathway_events::Model) -> Result<Self> {
+        const EVENTS: &str = "pathway_events";
+        Ok(Self {
+            kind: word(EVENTS, "kind", &m.kind)?,
+            from_stage: optional(EVENTS, "from_stage", m.from_stage.as_deref())?,
+            to_stage: word(EVENTS, "to_stage", &m.to_stage)?,
+            outcome: optional(EVENTS, "outcome", m.outcome.as_deref())?,
+            id: m.id,
+            holder_id: m.holder_id,
+            user_id: m.user_id,
+            reason: m.reason,
+            occurred_at: m.occurred_at,
+        })
+    }
+}
+
 /// Filters and position for a page of one organisation's holders, in name order.
 #[derive(Clone, Debug, Default)]
 pub struct HolderQuery {
     pub organisation_id: i64,
     /// A search key (see `search_key`): matches the start of the last or the first name.
     pub q: Option<String>,
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     pub qpv_code: Option<String>,
     pub referent_user_id: Option<i64>,
     /// (sort key, id) of the last row of the previous page.
@@ -251,7 +436,7 @@ fn prefix_end(prefix: &str) -> String {
 /// with the organisation, and the page starts where the last one ended, so the cost does
 /// not grow with the depth of the page.
 pub async fn list(conn: &impl ConnectionTrait, query: &HolderQuery) -> Result<(Vec<Holder>, bool)> {
-    let mut rows = list_select(query).all(conn).await?;
+    let mut rows = records(list_select(query).all(conn).await?)?;
     let more = rows.len() as u64 > query.limit;
     rows.truncate(query.limit as usize);
     Ok((rows, more))

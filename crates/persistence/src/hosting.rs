@@ -2,16 +2,93 @@
 
 use crate::entities::{hosting_agreements, spaces, units};
 use crate::unique::Unique;
+use crate::words::{optional, word};
 use crate::{PersistenceError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::access::Record;
+use parcours_domain::hosting::{EndReason, UnitKind};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
-pub use hosting_agreements::Model as Agreement;
 pub use spaces::Model as Space;
-pub use units::Model as Unit;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    pub id: i64,
+    pub space_id: i64,
+    pub kind: UnitKind,
+    pub label: String,
+    pub area_m2: Option<i32>,
+    pub monthly_rent_eur: i64,
+}
+
+impl TryFrom<units::Model> for Unit {
+    type Error = PersistenceError;
+
+    fn try_from(m: units::Model) -> Result<Self> {
+        Ok(Self {
+            kind: word("units", "kind", &m.kind)?,
+            id: m.id,
+            space_id: m.space_id,
+            label: m.label,
+            area_m2: m.area_m2,
+            monthly_rent_eur: m.monthly_rent_eur,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    pub id: i64,
+    pub unit_id: i64,
+    pub holder_id: i64,
+    pub project_id: Option<i64>,
+    /// The host.
+    pub organisation_id: i64,
+    pub start_date: NaiveDate,
+    pub planned_end: NaiveDate,
+    pub actual_end: Option<NaiveDate>,
+    pub renewals: i32,
+    pub monthly_rent_eur: i64,
+    pub end_reason: Option<EndReason>,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Agreement {
+    /// The day after the last one the unit is occupied: the actual end, or the planned one.
+    pub fn end(&self) -> NaiveDate {
+        self.actual_end.unwrap_or(self.planned_end)
+    }
+}
+
+impl TryFrom<hosting_agreements::Model> for Agreement {
+    type Error = PersistenceError;
+
+    fn try_from(m: hosting_agreements::Model) -> Result<Self> {
+        Ok(Self {
+            end_reason: optional("hosting_agreements", "end_reason", m.end_reason.as_deref())?,
+            id: m.id,
+            unit_id: m.unit_id,
+            holder_id: m.holder_id,
+            project_id: m.project_id,
+            organisation_id: m.organisation_id,
+            start_date: m.start_date,
+            planned_end: m.planned_end,
+            actual_end: m.actual_end,
+            renewals: m.renewals,
+            monthly_rent_eur: m.monthly_rent_eur,
+            created_by: m.created_by,
+            created_at: m.created_at,
+        })
+    }
+}
+
+pub(crate) fn agreement_records(rows: Vec<hosting_agreements::Model>) -> Result<Vec<Agreement>> {
+    rows.into_iter().map(Agreement::try_from).collect()
+}
 
 pub async fn create_space(
     conn: &impl ConnectionTrait,
@@ -58,7 +135,7 @@ pub async fn list_spaces(
 pub async fn create_unit(
     conn: &impl ConnectionTrait,
     space_id: i64,
-    kind: &str,
+    kind: UnitKind,
     label: &str,
     area_m2: Option<i32>,
     monthly_rent_eur: i64,
@@ -66,7 +143,7 @@ pub async fn create_unit(
 ) -> Result<Unit> {
     let id = units::Entity::insert(units::ActiveModel {
         space_id: Set(space_id),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind.as_str().to_owned()),
         label: Set(label.to_owned()),
         area_m2: Set(area_m2),
         monthly_rent_eur: Set(monthly_rent_eur),
@@ -76,28 +153,31 @@ pub async fn create_unit(
     .exec(conn)
     .await?
     .last_insert_id;
-    units::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(PersistenceError::NotFound)
+    get_unit(conn, id).await?.ok_or(PersistenceError::NotFound)
 }
 
 pub async fn get_unit(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Unit>> {
-    Ok(units::Entity::find_by_id(id).unique(conn).await?)
+    units::Entity::find_by_id(id)
+        .unique(conn)
+        .await?
+        .map(Unit::try_from)
+        .transpose()
 }
 
 pub async fn units_of(conn: &impl ConnectionTrait, space_id: i64) -> Result<Vec<Unit>> {
-    Ok(units::Entity::find()
+    units::Entity::find()
         .filter(units::Column::SpaceId.eq(space_id))
         .order_by_asc(units::Column::Id)
         .all(conn)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Unit::try_from)
+        .collect()
 }
 
 #[derive(Clone, Debug)]
 pub struct NewAgreement {
     pub unit_id: i64,
-    pub holder_id: i64,
     pub project_id: Option<i64>,
     pub organisation_id: i64,
     pub start_date: NaiveDate,
@@ -107,24 +187,17 @@ pub struct NewAgreement {
     pub created_by: i64,
 }
 
-/// Maps the database's refusal of an overlapping booking to `Conflict`.
-fn overlap(error: sea_orm::DbErr) -> PersistenceError {
-    if error.to_string().contains("hosting_no_overlap") {
-        PersistenceError::Conflict("hosting_no_overlap".into())
-    } else {
-        error.into()
-    }
-}
-
-/// Creates an agreement; `Conflict` when the unit is already booked for part of it.
+/// Creates an agreement for the holder the host may record for;
+/// `Constraint(HostingOverlap)` when the unit is already booked for part of it.
 pub async fn create_agreement(
     conn: &impl ConnectionTrait,
+    record: &Record,
     new: NewAgreement,
     now: DateTime<Utc>,
 ) -> Result<Agreement> {
     let id = hosting_agreements::Entity::insert(hosting_agreements::ActiveModel {
         unit_id: Set(new.unit_id),
-        holder_id: Set(new.holder_id),
+        holder_id: Set(record.holder_id()),
         project_id: Set(new.project_id),
         organisation_id: Set(new.organisation_id),
         start_date: Set(new.start_date),
@@ -138,8 +211,7 @@ pub async fn create_agreement(
         ..Default::default()
     })
     .exec(conn)
-    .await
-    .map_err(overlap)?
+    .await?
     .last_insert_id;
     get_agreement(conn, id)
         .await?
@@ -147,9 +219,11 @@ pub async fn create_agreement(
 }
 
 pub async fn get_agreement(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Agreement>> {
-    Ok(hosting_agreements::Entity::find_by_id(id)
+    hosting_agreements::Entity::find_by_id(id)
         .unique(conn)
-        .await?)
+        .await?
+        .map(Agreement::try_from)
+        .transpose()
 }
 
 /// Ends a running agreement; `None` when it had already ended.
@@ -157,7 +231,7 @@ pub async fn end_agreement(
     conn: &impl ConnectionTrait,
     id: i64,
     actual_end: NaiveDate,
-    reason: &str,
+    reason: EndReason,
 ) -> Result<Option<Agreement>> {
     let updated = hosting_agreements::Entity::update_many()
         .col_expr(
@@ -166,13 +240,12 @@ pub async fn end_agreement(
         )
         .col_expr(
             hosting_agreements::Column::EndReason,
-            Some(reason.to_owned()).into(),
+            Some(reason.as_str().to_owned()).into(),
         )
         .filter(hosting_agreements::Column::Id.eq(id))
         .filter(hosting_agreements::Column::ActualEnd.is_null())
         .exec(conn)
-        .await
-        .map_err(overlap)?;
+        .await?;
     if updated.rows_affected == 0 {
         return Ok(None);
     }
@@ -195,11 +268,13 @@ pub async fn list_agreements(
     if let Some(before) = before_id {
         select = select.filter(hosting_agreements::Column::Id.lt(before));
     }
-    let mut rows = select
-        .order_by_desc(hosting_agreements::Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let mut rows = agreement_records(
+        select
+            .order_by_desc(hosting_agreements::Column::Id)
+            .limit(limit + 1)
+            .all(conn)
+            .await?,
+    )?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
@@ -212,15 +287,14 @@ pub async fn for_units_between(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Agreement>> {
-    let rows = hosting_agreements::Entity::find()
-        .filter(hosting_agreements::Column::UnitId.is_in(unit_ids))
-        .filter(hosting_agreements::Column::StartDate.lt(to))
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|a| a.actual_end.unwrap_or(a.planned_end) > from)
-        .collect())
+    let rows = agreement_records(
+        hosting_agreements::Entity::find()
+            .filter(hosting_agreements::Column::UnitId.is_in(unit_ids))
+            .filter(hosting_agreements::Column::StartDate.lt(to))
+            .all(conn)
+            .await?,
+    )?;
+    Ok(rows.into_iter().filter(|a| a.end() > from).collect())
 }
 
 /// Running agreements of a host whose planned end falls on or before `until`.
@@ -229,12 +303,14 @@ pub async fn ending_by(
     organisation_id: i64,
     until: NaiveDate,
 ) -> Result<Vec<Agreement>> {
-    Ok(hosting_agreements::Entity::find()
-        .filter(hosting_agreements::Column::OrganisationId.eq(organisation_id))
-        .filter(hosting_agreements::Column::ActualEnd.is_null())
-        .filter(hosting_agreements::Column::PlannedEnd.lte(until))
-        .order_by_asc(hosting_agreements::Column::PlannedEnd)
-        .limit(500)
-        .all(conn)
-        .await?)
+    agreement_records(
+        hosting_agreements::Entity::find()
+            .filter(hosting_agreements::Column::OrganisationId.eq(organisation_id))
+            .filter(hosting_agreements::Column::ActualEnd.is_null())
+            .filter(hosting_agreements::Column::PlannedEnd.lte(until))
+            .order_by_asc(hosting_agreements::Column::PlannedEnd)
+            .limit(500)
+            .all(conn)
+            .await?,
+    )
 }

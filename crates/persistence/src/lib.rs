@@ -27,7 +27,8 @@ pub mod territories;
 pub mod timeline;
 mod unique;
 pub mod users;
+mod words;
 
 pub use db::{Db, DbSettings, commit};
-pub use error::{PersistenceError, Result};
+pub use error::{Constraint, PersistenceError, Result};
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};

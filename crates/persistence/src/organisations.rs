@@ -147,6 +147,21 @@ pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i
     Ok(names)
 }
 
+/// The given organisations (those that exist), with their territories.
+pub async fn get_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Organisation>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let models = organisations::Entity::find()
+        .filter(organisations::Column::Id.is_in(wanted))
+        .all(conn)
+        .await?;
+    with_territories(conn, models).await
+}
+
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64> {
     use sea_orm::PaginatorTrait;
     Ok(organisations::Entity::find().count(conn).await?)
@@ -172,11 +187,7 @@ async fn with_territories(
                 .ok_or(PersistenceError::NotFound)?;
             Ok(Organisation {
                 id: model.id,
-                kind: model.kind.parse().map_err(
-                    |e: parcours_domain::string_enum::UnknownValue| {
-                        PersistenceError::Other(sea_orm::DbErr::Type(e.to_string()))
-                    },
-                )?,
+                kind: crate::words::word("organisations", "kind", &model.kind)?,
                 name: model.name,
                 territory: TerritoryRef {
                     id: territory.id,

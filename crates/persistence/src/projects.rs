@@ -1,48 +1,113 @@
 //! A holder's projects.
 
-use crate::Result;
 use crate::entities::projects;
 use crate::unique::Unique;
+use crate::words::optional;
+use crate::{PersistenceError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::access::Change;
+use parcours_domain::contacts::LegalForm;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 
-pub use projects::Model as Project;
+const TABLE: &str = "projects";
 
-#[derive(Clone, Debug, Default)]
-pub struct ProjectFields {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    pub id: i64,
+    pub holder_id: i64,
     pub idea: String,
     pub sector: Option<String>,
-    pub planned_legal_form: Option<String>,
+    pub planned_legal_form: Option<LegalForm>,
     pub micro_entreprise: bool,
     pub collective: bool,
     pub financing_need_eur: Option<i64>,
     pub siret: Option<String>,
     pub created_on: Option<NaiveDate>,
-    pub legal_form: Option<String>,
+    pub legal_form: Option<LegalForm>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Project {
+    /// The fields as they stand, to change some of them.
+    pub fn fields(&self) -> ProjectFields {
+        ProjectFields {
+            idea: self.idea.clone(),
+            sector: self.sector.clone(),
+            planned_legal_form: self.planned_legal_form,
+            micro_entreprise: self.micro_entreprise,
+            collective: self.collective,
+            financing_need_eur: self.financing_need_eur,
+            siret: self.siret.clone(),
+            created_on: self.created_on,
+            legal_form: self.legal_form,
+        }
+    }
+}
+
+impl TryFrom<projects::Model> for Project {
+    type Error = PersistenceError;
+
+    fn try_from(m: projects::Model) -> Result<Self> {
+        Ok(Self {
+            planned_legal_form: optional(
+                TABLE,
+                "planned_legal_form",
+                m.planned_legal_form.as_deref(),
+            )?,
+            legal_form: optional(TABLE, "legal_form", m.legal_form.as_deref())?,
+            id: m.id,
+            holder_id: m.holder_id,
+            idea: m.idea,
+            sector: m.sector,
+            micro_entreprise: m.micro_entreprise,
+            collective: m.collective,
+            financing_need_eur: m.financing_need_eur,
+            siret: m.siret,
+            created_on: m.created_on,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProjectFields {
+    pub idea: String,
+    pub sector: Option<String>,
+    pub planned_legal_form: Option<LegalForm>,
+    pub micro_entreprise: bool,
+    pub collective: bool,
+    pub financing_need_eur: Option<i64>,
+    pub siret: Option<String>,
+    pub created_on: Option<NaiveDate>,
+    pub legal_form: Option<LegalForm>,
 }
 
 fn apply(active: &mut projects::ActiveModel, fields: ProjectFields) {
     active.idea = Set(fields.idea);
     active.sector = Set(fields.sector);
-    active.planned_legal_form = Set(fields.planned_legal_form);
+    active.planned_legal_form = Set(fields.planned_legal_form.map(|f| f.as_str().to_owned()));
     active.micro_entreprise = Set(fields.micro_entreprise);
     active.collective = Set(fields.collective);
     active.financing_need_eur = Set(fields.financing_need_eur);
     active.siret = Set(fields.siret);
     active.created_on = Set(fields.created_on);
-    active.legal_form = Set(fields.legal_form);
+    active.legal_form = Set(fields.legal_form.map(|f| f.as_str().to_owned()));
 }
 
 pub async fn create(
     conn: &impl ConnectionTrait,
-    holder_id: i64,
+    change: &Change,
     fields: ProjectFields,
     now: DateTime<Utc>,
 ) -> Result<Project> {
     let mut active = projects::ActiveModel {
-        holder_id: Set(holder_id),
+        holder_id: Set(change.holder_id()),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -53,26 +118,38 @@ pub async fn create(
         .exec(conn)
         .await?
         .last_insert_id;
-    get(conn, id)
-        .await?
-        .ok_or(crate::PersistenceError::NotFound)
+    get(conn, id).await?.ok_or(PersistenceError::NotFound)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Project>> {
-    Ok(projects::Entity::find_by_id(id).unique(conn).await?)
+    projects::Entity::find_by_id(id)
+        .unique(conn)
+        .await?
+        .map(Project::try_from)
+        .transpose()
 }
 
 pub async fn for_holder(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<Project>> {
-    Ok(projects::Entity::find()
+    projects::Entity::find()
         .filter(projects::Column::HolderId.eq(holder_id))
         .order_by_asc(projects::Column::Id)
         .all(conn)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Project::try_from)
+        .collect()
 }
 
-/// Replaces the fields if the project is still at `version`; `None` otherwise.
+/// The first project of a holder, if any: the one a referral summarises.
+pub async fn first_of(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Option<Project>> {
+    Ok(for_holder(conn, holder_id).await?.into_iter().next())
+}
+
+/// Replaces the fields of one of the holder's projects if it is still at `version`;
+/// `None` otherwise.
 pub async fn update(
     conn: &impl ConnectionTrait,
+    change: &Change,
     id: i64,
     version: i32,
     fields: ProjectFields,
@@ -87,6 +164,7 @@ pub async fn update(
     let updated = projects::Entity::update_many()
         .set(active)
         .filter(projects::Column::Id.eq(id))
+        .filter(projects::Column::HolderId.eq(change.holder_id()))
         .filter(projects::Column::Version.eq(version))
         .exec(conn)
         .await?;
@@ -94,31 +172,4 @@ pub async fn update(
         return Ok(None);
     }
     get(conn, id).await
-}
-
-/// Records the business a project became (closing with `entreprise_creee`).
-pub async fn record_creation(
-    conn: &impl ConnectionTrait,
-    project: &Project,
-    siret: &str,
-    created_on: NaiveDate,
-    legal_form: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let mut fields = ProjectFields {
-        idea: project.idea.clone(),
-        sector: project.sector.clone(),
-        planned_legal_form: project.planned_legal_form.clone(),
-        micro_entreprise: project.micro_entreprise,
-        collective: project.collective,
-        financing_need_eur: project.financing_need_eur,
-        ..ProjectFields::default()
-    };
-    fields.siret = Some(siret.to_owned());
-    fields.created_on = Some(created_on);
-    fields.legal_form = Some(legal_form.to_owned());
-    update(conn, project.id, project.version, fields, now)
-        .await?
-        .map(|_| ())
-        .ok_or_else(|| crate::PersistenceError::Conflict("project version".into()))
 }

@@ -1,20 +1,112 @@
 //! Referrals between partners and their history.
 
-use crate::Result;
 use crate::entities::{organisations, referral_events, referrals};
 use crate::unique::Unique;
+use crate::words::{optional, sql_list, word};
+use crate::{PersistenceError, Result};
 use chrono::{DateTime, Utc};
+use parcours_domain::access::Change;
+use parcours_domain::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
-pub use referral_events::Model as ReferralEvent;
-pub use referrals::Model as Referral;
+const TABLE: &str = "referrals";
+
+/// The statuses of a referral still running.
+pub const LIVE: [ReferralStatus; 2] = [ReferralStatus::Sent, ReferralStatus::Accepted];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Referral {
+    pub id: i64,
+    pub holder_id: i64,
+    pub from_organisation_id: i64,
+    pub from_user_id: i64,
+    pub to_organisation_id: i64,
+    pub service_id: Option<i64>,
+    pub need: String,
+    pub message: Option<String>,
+    pub status: ReferralStatus,
+    pub decline_reason: Option<DeclineReason>,
+    pub decline_text: Option<String>,
+    pub outcome: Option<ReferralOutcome>,
+    pub sent_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub last_reminded_at: Option<DateTime<Utc>>,
+    pub reminders_sent: i32,
+}
+
+impl TryFrom<referrals::Model> for Referral {
+    type Error = PersistenceError;
+
+    fn try_from(m: referrals::Model) -> Result<Self> {
+        Ok(Self {
+            status: word(TABLE, "status", &m.status)?,
+            decline_reason: optional(TABLE, "decline_reason", m.decline_reason.as_deref())?,
+            outcome: optional(TABLE, "outcome", m.outcome.as_deref())?,
+            id: m.id,
+            holder_id: m.holder_id,
+            from_organisation_id: m.from_organisation_id,
+            from_user_id: m.from_user_id,
+            to_organisation_id: m.to_organisation_id,
+            service_id: m.service_id,
+            need: m.need,
+            message: m.message,
+            decline_text: m.decline_text,
+            sent_at: m.sent_at,
+            answered_at: m.answered_at,
+            closed_at: m.closed_at,
+            last_reminded_at: m.last_reminded_at,
+            reminders_sent: m.reminders_sent,
+        })
+    }
+}
+
+fn records(rows: Vec<referrals::Model>) -> Result<Vec<Referral>> {
+    rows.into_iter().map(Referral::try_from).collect()
+}
+
+/// One step of a referral's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferralEvent {
+    pub id: i64,
+    pub referral_id: i64,
+    pub step: ReferralStep,
+    pub from_status: Option<ReferralStatus>,
+    pub to_status: ReferralStatus,
+    /// None for the scheduler.
+    pub user_id: Option<i64>,
+    pub reason: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl TryFrom<referral_events::Model> for ReferralEvent {
+    type Error = PersistenceError;
+
+    fn try_from(m: referral_events::Model) -> Result<Self> {
+        const EVENTS: &str = "referral_events";
+        Ok(Self {
+            step: word(EVENTS, "action", &m.action)?,
+            from_status: optional(EVENTS, "from_status", m.from_status.as_deref())?,
+            to_status: word(EVENTS, "to_status", &m.to_status)?,
+            id: m.id,
+            referral_id: m.referral_id,
+            user_id: m.user_id,
+            reason: m.reason,
+            occurred_at: m.occurred_at,
+        })
+    }
+}
+
+pub(crate) fn event_records(rows: Vec<referral_events::Model>) -> Result<Vec<ReferralEvent>> {
+    rows.into_iter().map(ReferralEvent::try_from).collect()
+}
 
 #[derive(Clone, Debug)]
 pub struct NewReferral {
-    pub holder_id: i64,
     pub from_organisation_id: i64,
     pub from_user_id: i64,
     pub to_organisation_id: i64,
@@ -23,20 +115,23 @@ pub struct NewReferral {
     pub message: Option<String>,
 }
 
+/// Sends a referral of the holder; `Constraint(LiveReferral)` when one to the same
+/// organisation is still running.
 pub async fn create(
     conn: &impl ConnectionTrait,
+    change: &Change,
     new: NewReferral,
     now: DateTime<Utc>,
 ) -> Result<Referral> {
     let id = referrals::Entity::insert(referrals::ActiveModel {
-        holder_id: Set(new.holder_id),
+        holder_id: Set(change.holder_id()),
         from_organisation_id: Set(new.from_organisation_id),
         from_user_id: Set(new.from_user_id),
         to_organisation_id: Set(new.to_organisation_id),
         service_id: Set(new.service_id),
         need: Set(new.need),
         message: Set(new.message),
-        status: Set("sent".into()),
+        status: Set(ReferralStatus::Sent.as_str().into()),
         sent_at: Set(now),
         reminders_sent: Set(0),
         updated_at: Set(now),
@@ -47,42 +142,45 @@ pub async fn create(
     .last_insert_id;
     record_event(
         conn,
-        id,
-        "send",
-        None,
-        "sent",
-        Some(new.from_user_id),
-        None,
+        Step {
+            referral_id: id,
+            step: ReferralStep::Send,
+            from: None,
+            to: ReferralStatus::Sent,
+            user_id: Some(new.from_user_id),
+            reason: None,
+        },
         now,
     )
     .await?;
-    get(conn, id)
-        .await?
-        .ok_or(crate::PersistenceError::NotFound)
+    get(conn, id).await?.ok_or(PersistenceError::NotFound)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Referral>> {
-    Ok(referrals::Entity::find_by_id(id).unique(conn).await?)
+    referrals::Entity::find_by_id(id)
+        .unique(conn)
+        .await?
+        .map(Referral::try_from)
+        .transpose()
 }
 
-#[expect(clippy::too_many_arguments, reason = "one column each")]
-async fn record_event(
-    conn: &impl ConnectionTrait,
+struct Step {
     referral_id: i64,
-    action: &str,
-    from: Option<&str>,
-    to: &str,
+    step: ReferralStep,
+    from: Option<ReferralStatus>,
+    to: ReferralStatus,
     user_id: Option<i64>,
     reason: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+}
+
+async fn record_event(conn: &impl ConnectionTrait, step: Step, now: DateTime<Utc>) -> Result<()> {
     referral_events::Entity::insert(referral_events::ActiveModel {
-        referral_id: Set(referral_id),
-        action: Set(action.to_owned()),
-        from_status: Set(from.map(str::to_owned)),
-        to_status: Set(to.to_owned()),
-        user_id: Set(user_id),
-        reason: Set(reason),
+        referral_id: Set(step.referral_id),
+        action: Set(step.step.as_str().to_owned()),
+        from_status: Set(step.from.map(|s| s.as_str().to_owned())),
+        to_status: Set(step.to.as_str().to_owned()),
+        user_id: Set(step.user_id),
+        reason: Set(step.reason),
         occurred_at: Set(now),
         ..Default::default()
     })
@@ -92,53 +190,58 @@ async fn record_event(
 }
 
 /// A change of status and what it records.
-#[derive(Clone, Debug, Default)]
-pub struct Change {
-    pub action: String,
-    pub to_status: String,
+#[derive(Clone, Debug)]
+pub struct Transition {
+    pub step: ReferralStep,
+    pub to_status: ReferralStatus,
     pub user_id: Option<i64>,
-    pub decline_reason: Option<String>,
+    pub decline_reason: Option<DeclineReason>,
     pub decline_text: Option<String>,
-    pub outcome: Option<String>,
-    /// Free text kept in the history (decline text, outcome).
+    pub outcome: Option<ReferralOutcome>,
+    /// Free text kept in the history (decline text, why it was withdrawn).
     pub reason: Option<String>,
-    /// Accepting or declining answers the referral.
-    pub answers: bool,
-    /// Declined, withdrawn, expired, completed: the referral is over.
-    pub closes: bool,
 }
 
 /// Applies a change if the referral is still in the status it was read in; `None` when
-/// another change got there first.
+/// another change got there first. Accepting or declining answers the referral; every
+/// status but accepted ends it.
 pub async fn apply(
     conn: &impl ConnectionTrait,
     referral: &Referral,
-    change: Change,
+    change: Transition,
     now: DateTime<Utc>,
 ) -> Result<Option<Referral>> {
+    let answers = matches!(
+        change.to_status,
+        ReferralStatus::Accepted | ReferralStatus::Declined
+    );
+    let closes = !LIVE.contains(&change.to_status);
     let mut update = referrals::Entity::update_many()
-        .col_expr(referrals::Column::Status, change.to_status.clone().into())
+        .col_expr(referrals::Column::Status, change.to_status.as_str().into())
         .col_expr(referrals::Column::UpdatedAt, now.into())
         .filter(referrals::Column::Id.eq(referral.id))
         .filter(referrals::Column::Status.eq(referral.status.as_str()));
-    if change.decline_reason.is_some() {
+    if let Some(reason) = change.decline_reason {
         update = update
             .col_expr(
                 referrals::Column::DeclineReason,
-                change.decline_reason.clone().into(),
+                Some(reason.as_str().to_owned()).into(),
             )
             .col_expr(
                 referrals::Column::DeclineText,
                 change.decline_text.clone().into(),
             );
     }
-    if change.outcome.is_some() {
-        update = update.col_expr(referrals::Column::Outcome, change.outcome.clone().into());
+    if let Some(outcome) = change.outcome {
+        update = update.col_expr(
+            referrals::Column::Outcome,
+            Some(outcome.as_str().to_owned()).into(),
+        );
     }
-    if change.answers {
+    if answers {
         update = update.col_expr(referrals::Column::AnsweredAt, Some(now).into());
     }
-    if change.closes {
+    if closes {
         update = update.col_expr(referrals::Column::ClosedAt, Some(now).into());
     }
     if update.exec(conn).await?.rows_affected == 0 {
@@ -146,12 +249,14 @@ pub async fn apply(
     }
     record_event(
         conn,
-        referral.id,
-        &change.action,
-        Some(&referral.status),
-        &change.to_status,
-        change.user_id,
-        change.reason,
+        Step {
+            referral_id: referral.id,
+            step: change.step,
+            from: Some(referral.status),
+            to: change.to_status,
+            user_id: change.user_id,
+            reason: change.reason,
+        },
         now,
     )
     .await?;
@@ -159,11 +264,17 @@ pub async fn apply(
 }
 
 pub async fn events(conn: &impl ConnectionTrait, referral_id: i64) -> Result<Vec<ReferralEvent>> {
-    Ok(referral_events::Entity::find()
-        .filter(referral_events::Column::ReferralId.eq(referral_id))
-        .order_by_asc(referral_events::Column::Id)
-        .all(conn)
-        .await?)
+    event_records(
+        referral_events::Entity::find()
+            .filter(referral_events::Column::ReferralId.eq(referral_id))
+            .order_by_asc(referral_events::Column::Id)
+            .all(conn)
+            .await?,
+    )
+}
+
+fn live() -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust(format!("status IN {}", sql_list(&LIVE)))
 }
 
 /// The newest live referral (sent or accepted) of a holder to an organisation.
@@ -172,13 +283,27 @@ pub async fn live_for(
     holder_id: i64,
     organisation_id: i64,
 ) -> Result<Option<Referral>> {
-    Ok(referrals::Entity::find()
+    referrals::Entity::find()
         .filter(referrals::Column::HolderId.eq(holder_id))
         .filter(referrals::Column::ToOrganisationId.eq(organisation_id))
-        .filter(referrals::Column::Status.is_in(["sent", "accepted"]))
+        .filter(live())
         .order_by_desc(referrals::Column::Id)
-        .one(conn)
-        .await?)
+        .unique(conn)
+        .await?
+        .map(Referral::try_from)
+        .transpose()
+}
+
+/// Every live referral of a holder, to any organisation.
+pub async fn live_of_holder(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<Referral>> {
+    records(
+        referrals::Entity::find()
+            .filter(referrals::Column::HolderId.eq(holder_id))
+            .filter(live())
+            .order_by_asc(referrals::Column::Id)
+            .all(conn)
+            .await?,
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,7 +319,7 @@ pub async fn list(
     conn: &impl ConnectionTrait,
     organisation_id: i64,
     which: Box,
-    status: Option<&str>,
+    status: Option<ReferralStatus>,
     before_id: Option<i64>,
     limit: u64,
 ) -> Result<(Vec<Referral>, bool)> {
@@ -203,16 +328,18 @@ pub async fn list(
         Box::Outbox => referrals::Column::FromOrganisationId.eq(organisation_id),
     });
     if let Some(status) = status {
-        select = select.filter(referrals::Column::Status.eq(status));
+        select = select.filter(referrals::Column::Status.eq(status.as_str()));
     }
     if let Some(before) = before_id {
         select = select.filter(referrals::Column::Id.lt(before));
     }
-    let mut rows = select
-        .order_by_desc(referrals::Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let mut rows = records(
+        select
+            .order_by_desc(referrals::Column::Id)
+            .limit(limit + 1)
+            .all(conn)
+            .await?,
+    )?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
@@ -227,9 +354,8 @@ pub async fn unanswered_since(
     after: Option<(DateTime<Utc>, i64)>,
     limit: u64,
 ) -> Result<Vec<Referral>> {
-    use sea_orm::Condition;
     let mut select = referrals::Entity::find()
-        .filter(referrals::Column::Status.eq("sent"))
+        .filter(referrals::Column::Status.eq(ReferralStatus::Sent.as_str()))
         .filter(referrals::Column::SentAt.lte(sent_before));
     if let Some((at, id)) = after {
         select = select.filter(
@@ -250,15 +376,17 @@ pub async fn unanswered_since(
             .await?;
         select = select.filter(referrals::Column::ToOrganisationId.is_in(orgs));
     }
-    Ok(select
-        .order_by_asc(referrals::Column::SentAt)
-        .order_by_asc(referrals::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?)
+    records(
+        select
+            .order_by_asc(referrals::Column::SentAt)
+            .order_by_asc(referrals::Column::Id)
+            .limit(limit)
+            .all(conn)
+            .await?,
+    )
 }
 
-/// Records that a reminder went out.
+/// Records that a reminder went out; `false` when the referral changed in between.
 pub async fn mark_reminded(
     conn: &impl ConnectionTrait,
     referral: &Referral,
@@ -271,19 +399,21 @@ pub async fn mark_reminded(
             (referral.reminders_sent + 1).into(),
         )
         .filter(referrals::Column::Id.eq(referral.id))
-        .filter(referrals::Column::Status.eq("sent"))
+        .filter(referrals::Column::Status.eq(ReferralStatus::Sent.as_str()))
         .filter(referrals::Column::RemindersSent.eq(referral.reminders_sent))
         .exec(conn)
         .await?;
     if updated.rows_affected > 0 {
         record_event(
             conn,
-            referral.id,
-            "remind",
-            Some("sent"),
-            "sent",
-            None,
-            None,
+            Step {
+                referral_id: referral.id,
+                step: ReferralStep::Remind,
+                from: Some(ReferralStatus::Sent),
+                to: ReferralStatus::Sent,
+                user_id: None,
+                reason: None,
+            },
             now,
         )
         .await?;

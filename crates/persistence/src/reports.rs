@@ -16,7 +16,14 @@
 
 use crate::Result;
 use crate::sql::{Sql, sum_of};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use crate::words::{sql_list, word};
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::contacts::ContactKind;
+use parcours_domain::holders::{Gender, QpvStatus, Situation};
+use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
+use parcours_domain::referrals::ReferralStatus;
+pub use parcours_domain::reports::AgeBand;
+use parcours_domain::reports::years_before;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
 /// Who and when a report covers.
@@ -27,9 +34,9 @@ pub struct Scope {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub qpv_code: Option<String>,
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub age_band: Option<AgeBand>,
-    pub situation: Option<String>,
+    pub situation: Option<Situation>,
 }
 
 impl Scope {
@@ -50,40 +57,6 @@ impl Scope {
 
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
-
-/// Age at the end of the period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AgeBand {
-    Under26,
-    From26To44,
-    From45,
-}
-
-impl AgeBand {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "moins_26" => Some(Self::Under26),
-            "26_44" => Some(Self::From26To44),
-            "45_plus" => Some(Self::From45),
-            _ => None,
-        }
-    }
-
-    /// Birth dates `(after, on_or_before)` for this band at `at`.
-    fn birth_bounds(self, at: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
-        let years_before = |n: i32| Some(years_before(at, n));
-        match self {
-            Self::Under26 => (years_before(26), None),
-            Self::From26To44 => (years_before(45), years_before(26)),
-            Self::From45 => (None, years_before(45)),
-        }
-    }
-}
-
-/// The same day `n` years earlier (the 28th for a 29th of February or later).
-fn years_before(at: NaiveDate, n: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(at.year() - n, at.month(), at.day().min(28)).unwrap_or(at)
 }
 
 /// The scope's conditions, in the report queries.
@@ -120,11 +93,11 @@ impl Sql {
         if let Some(qpv) = &scope.qpv_code {
             self.push(" AND h.qpv_code = ").bind(qpv.clone());
         }
-        if let Some(gender) = &scope.gender {
-            self.push(" AND h.gender = ").bind(gender.clone());
+        if let Some(gender) = scope.gender {
+            self.push(" AND h.gender = ").bind(gender.as_str());
         }
-        if let Some(situation) = &scope.situation {
-            self.push(" AND h.situation = ").bind(situation.clone());
+        if let Some(situation) = scope.situation {
+            self.push(" AND h.situation = ").bind(situation.as_str());
         }
         if let Some(band) = scope.age_band {
             let (after, until) = band.birth_bounds(scope.to);
@@ -153,13 +126,33 @@ impl Sql {
     }
 }
 
-/// A pathway-event kind list, for SQL (constants only, never user input).
-const ENTERING: &str = "('entree', 'changement')";
-const ENDING_A_STAY: &str = "('changement', 'cloture')";
+/// The pathway events by which someone enters a stage.
+fn entering() -> String {
+    sql_list(&[PathwayEventKind::Entry, PathwayEventKind::Move])
+}
+
+/// The pathway events that end a stay in a stage.
+fn ending_a_stay() -> String {
+    sql_list(&[PathwayEventKind::Move, PathwayEventKind::Close])
+}
+
+/// `'word'`: one of the domain's words in hand-written SQL.
+fn quoted<T: Copy + Into<&'static str>>(value: T) -> String {
+    sql_list(&[value])
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .to_owned()
+}
 
 /// A pathway event's stage as its rank in the pathway (1 to 4).
-const STAGE_RANK: &str = "CASE f.to_stage WHEN 'sensibilisation' THEN 1 WHEN 'information' THEN 2 \
-     WHEN 'accompagnement' THEN 3 WHEN 'hebergement' THEN 4 END";
+fn stage_rank() -> String {
+    let cases: String = Stage::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| format!(" WHEN {} THEN {}", quoted(*stage), i + 1))
+        .collect();
+    format!("CASE f.to_stage{cases} END")
+}
 
 /// Active holders (pathway open) per stage, as of now.
 fn pipeline_sql(_: DbBackend, scope: &Scope) -> Sql {
@@ -170,10 +163,19 @@ fn pipeline_sql(_: DbBackend, scope: &Scope) -> Sql {
     sql
 }
 
-pub async fn pipeline(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, i64)>> {
-    pipeline_sql(conn.get_database_backend(), scope)
-        .counts(conn)
-        .await
+pub async fn pipeline(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Stage, i64)>> {
+    per_stage(
+        pipeline_sql(conn.get_database_backend(), scope)
+            .counts(conn)
+            .await?,
+    )
+}
+
+/// `(label, n)` rows whose label is a stage.
+fn per_stage(rows: Vec<(String, i64)>) -> Result<Vec<(Stage, i64)>> {
+    rows.into_iter()
+        .map(|(label, n)| Ok((word("holders", "stage", &label)?, n)))
+        .collect()
 }
 
 /// Distinct holders who entered each stage (a first entry or a move) during the period.
@@ -181,16 +183,18 @@ fn entries_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
     sql.push("SELECT e.to_stage AS label, COUNT(DISTINCT e.holder_id) AS n")
         .scoped_events(scope)
-        .push(&format!(" AND e.kind IN {ENTERING}"))
+        .push(&format!(" AND e.kind IN {}", entering()))
         .period("e.occurred_at", scope)
         .push(" GROUP BY e.to_stage");
     sql
 }
 
-async fn entries(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, i64)>> {
-    entries_sql(conn.get_database_backend(), scope)
-        .counts(conn)
-        .await
+async fn entries(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Stage, i64)>> {
+    per_stage(
+        entries_sql(conn.get_database_backend(), scope)
+            .counts(conn)
+            .await?,
+    )
 }
 
 /// Pathways closed during the period: `(stage at closing, outcome, distinct holders)`.
@@ -200,23 +204,26 @@ fn exits_sql(_: DbBackend, scope: &Scope) -> Sql {
         "SELECT e.from_stage AS stage, e.outcome AS outcome, COUNT(DISTINCT e.holder_id) AS n",
     )
     .scoped_events(scope)
-    .push(" AND e.kind = 'cloture'")
+    .push(&format!(
+        " AND e.kind = {}",
+        quoted(PathwayEventKind::Close)
+    ))
     .period("e.occurred_at", scope)
     .push(" GROUP BY e.from_stage, e.outcome");
     sql
 }
 
-async fn exits(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(String, String, i64)>> {
+async fn exits(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Stage, Outcome, i64)>> {
     exits_sql(conn.get_database_backend(), scope)
         .all(conn)
         .await?
         .iter()
         .map(|r| {
+            let stage: String = r.try_get("", "stage")?;
+            let outcome: String = r.try_get("", "outcome")?;
             Ok((
-                r.try_get::<Option<String>>("", "stage")?
-                    .unwrap_or_default(),
-                r.try_get::<Option<String>>("", "outcome")?
-                    .unwrap_or_default(),
+                word("pathway_events", "from_stage", &stage)?,
+                word("pathway_events", "outcome", &outcome)?,
                 r.try_get("", "n")?,
             ))
         })
@@ -245,19 +252,21 @@ fn cohort_sql(_: DbBackend, scope: &Scope) -> Sql {
          FROM (SELECT f.holder_id, ",
     )
     .push(&format!(
-        "MAX(CASE WHEN {STAGE_RANK} = 1 THEN 1 ELSE 0 END) AS s1, \
-         MAX(CASE WHEN {STAGE_RANK} = 2 THEN 1 ELSE 0 END) AS s2, \
-         MAX(CASE WHEN {STAGE_RANK} = 3 THEN 1 ELSE 0 END) AS s3, \
-         MAX(CASE WHEN {STAGE_RANK} = 4 THEN 1 ELSE 0 END) AS s4, \
-         MAX({STAGE_RANK}) AS top "
+        "MAX(CASE WHEN {rank} = 1 THEN 1 ELSE 0 END) AS s1, \
+         MAX(CASE WHEN {rank} = 2 THEN 1 ELSE 0 END) AS s2, \
+         MAX(CASE WHEN {rank} = 3 THEN 1 ELSE 0 END) AS s3, \
+         MAX(CASE WHEN {rank} = 4 THEN 1 ELSE 0 END) AS s4, \
+         MAX({rank}) AS top ",
+        rank = stage_rank()
     ))
     .push("FROM (SELECT h.id AS holder_id FROM holders h WHERE ")
     .population(scope)
     .period("h.created_at", scope)
     .push(&format!(
         ") AS c CROSS JOIN pathway_events f \
-         WHERE f.holder_id = c.holder_id AND f.kind IN {ENTERING} \
-         GROUP BY f.holder_id) AS per_holder"
+         WHERE f.holder_id = c.holder_id AND f.kind IN {} \
+         GROUP BY f.holder_id) AS per_holder",
+        entering()
     ));
     sql
 }
@@ -312,7 +321,7 @@ fn time_in_stage_sql(backend: DbBackend, scope: &Scope) -> Sql {
             days_between(backend, "e.stay_started_at", "e.occurred_at")
         ))
         .scoped_events(scope)
-        .push(&format!(" AND e.kind IN {ENDING_A_STAY}"))
+        .push(&format!(" AND e.kind IN {}", ending_a_stay()))
         .period("e.occurred_at", scope)
         .push(" AND e.from_stage IS NOT NULL");
     quantiles(inner)
@@ -321,14 +330,15 @@ fn time_in_stage_sql(backend: DbBackend, scope: &Scope) -> Sql {
 async fn time_in_stage(
     conn: &impl ConnectionTrait,
     scope: &Scope,
-) -> Result<Vec<(String, Option<f64>, Option<f64>)>> {
+) -> Result<Vec<(Stage, Option<f64>, Option<f64>)>> {
     time_in_stage_sql(conn.get_database_backend(), scope)
         .all(conn)
         .await?
         .iter()
         .map(|r| {
+            let label: String = r.try_get("", "label")?;
             Ok((
-                r.try_get("", "label")?,
+                word("pathway_events", "from_stage", &label)?,
                 r.try_get("", "median")?,
                 r.try_get("", "p90")?,
             ))
@@ -401,18 +411,21 @@ async fn count_of(conn: &impl ConnectionTrait, scope: &Scope, build: Builder) ->
 /// its `created_at`.
 fn newcomers_sql(_: DbBackend, scope: &Scope) -> Sql {
     let mut sql = Sql::default();
-    sql.push(
+    sql.push(&format!(
         "SELECT COUNT(*) AS n, \
-                SUM(CASE WHEN h.gender = 'femme' THEN 1 ELSE 0 END) AS women, \
-                SUM(CASE WHEN h.qpv_status = 'in_qpv' THEN 1 ELSE 0 END) AS qpv, \
+                SUM(CASE WHEN h.gender = {} THEN 1 ELSE 0 END) AS women, \
+                SUM(CASE WHEN h.qpv_status = {} THEN 1 ELSE 0 END) AS qpv, \
                 SUM(CASE WHEN h.birth_date > ",
-    )
+        quoted(Gender::Femme),
+        quoted(QpvStatus::InQpv)
+    ))
     .bind(years_before(scope.to, 26))
-    .push(
+    .push(&format!(
         " THEN 1 ELSE 0 END) AS young, \
-                SUM(CASE WHEN h.situation = 'rsa' THEN 1 ELSE 0 END) AS rsa \
+                SUM(CASE WHEN h.situation = {} THEN 1 ELSE 0 END) AS rsa \
          FROM holders h WHERE ",
-    )
+        quoted(Situation::Rsa)
+    ))
     .population(scope)
     .period("h.created_at", scope);
     sql
@@ -464,15 +477,18 @@ fn referral_pairs_sql(_: DbBackend, scope: &Scope) -> Sql {
         "r.from_organisation_id AS f, r.to_organisation_id AS t, r.status AS status, \
          CASE WHEN r.answered_at IS NOT NULL AND r.decline_reason IS NULL THEN 1 ELSE 0 END AS was_accepted",
     );
+    let status =
+        |s: ReferralStatus| format!("SUM(CASE WHEN status = {} THEN 1 ELSE 0 END)", quoted(s));
     Sql {
         text: format!(
             "SELECT f, t, COUNT(*) AS sent, \
                     SUM(was_accepted) AS accepted, \
-                    SUM(CASE WHEN status = 'declined' THEN 1 ELSE 0 END) AS declined, \
-                    SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END) AS expired, \
-                    SUM(CASE WHEN status = 'withdrawn' THEN 1 ELSE 0 END) AS withdrawn, \
-                    SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed \
+                    {} AS declined, {} AS expired, {} AS withdrawn, {} AS completed \
              FROM ({}) AS scoped GROUP BY f, t ORDER BY f, t",
+            status(ReferralStatus::Declined),
+            status(ReferralStatus::Expired),
+            status(ReferralStatus::Withdrawn),
+            status(ReferralStatus::Completed),
             inner.text
         ),
         values: inner.values,
@@ -547,15 +563,16 @@ fn contacts_by_month_sql(backend: DbBackend, scope: &Scope) -> Sql {
 async fn contacts_by_month(
     conn: &impl ConnectionTrait,
     scope: &Scope,
-) -> Result<Vec<(i64, String, String, i64)>> {
+) -> Result<Vec<(i64, ContactKind, String, i64)>> {
     contacts_by_month_sql(conn.get_database_backend(), scope)
         .all(conn)
         .await?
         .iter()
         .map(|r| {
+            let kind: String = r.try_get("", "kind")?;
             Ok((
                 r.try_get("", "org")?,
-                r.try_get("", "kind")?,
+                word("contacts", "kind", &kind)?,
                 r.try_get("", "month")?,
                 r.try_get("", "n")?,
             ))
@@ -594,12 +611,12 @@ pub fn statements(backend: DbBackend, scope: &Scope) -> Vec<(&'static str, State
 #[derive(Clone, Debug, Default)]
 pub struct Flows {
     /// `(stage, distinct people)` who entered it during the period.
-    pub entries: Vec<(String, i64)>,
+    pub entries: Vec<(Stage, i64)>,
     pub cohort: Cohort,
     /// `(stage, median days, 90th percentile)` over the stays that ended in the period.
-    pub durations: Vec<(String, Option<f64>, Option<f64>)>,
+    pub durations: Vec<(Stage, Option<f64>, Option<f64>)>,
     /// `(stage at closing, outcome, distinct people)`.
-    pub exits: Vec<(String, String, i64)>,
+    pub exits: Vec<(Stage, Outcome, i64)>,
 }
 
 /// The queries of the flows report, run side by side on the pool.
@@ -621,12 +638,12 @@ pub async fn flows(conn: &DatabaseConnection, scope: &Scope) -> Result<Flows> {
 /// The figures of the funder indicators.
 #[derive(Clone, Debug, Default)]
 pub struct Indicators {
-    pub entries: Vec<(String, i64)>,
+    pub entries: Vec<(Stage, i64)>,
     /// Named attendees and anonymous head-count of the period's events.
     pub reached_by_events: (i64, i64),
     pub referred: i64,
     pub hosted: i64,
-    pub exits: Vec<(String, String, i64)>,
+    pub exits: Vec<(Stage, Outcome, i64)>,
     /// Newcomers: total, women, QPV residents, under 26, RSA recipients.
     pub newcomers: [i64; 5],
 }
@@ -670,7 +687,7 @@ pub async fn referrals(conn: &DatabaseConnection, scope: &Scope) -> Result<Refer
 #[derive(Clone, Debug, Default)]
 pub struct Activity {
     /// `(organisation, kind, month, contacts)`.
-    pub contacts: Vec<(i64, String, String, i64)>,
+    pub contacts: Vec<(i64, ContactKind, String, i64)>,
     pub reached_by_events: (i64, i64),
 }
 

@@ -327,17 +327,9 @@ pub async fn apply(
             crate::services::ServiceFields {
                 name: service.name.clone(),
                 description: service.description.clone(),
-                stage: service.stage.as_str().to_owned(),
-                needs: service
-                    .needs
-                    .iter()
-                    .map(|n| n.as_str().to_owned())
-                    .collect(),
-                publics: service
-                    .publics
-                    .iter()
-                    .map(|p| p.as_str().to_owned())
-                    .collect(),
+                stage: service.stage,
+                needs: service.needs.clone(),
+                publics: service.publics.clone(),
                 sectors: service.sectors.clone(),
                 financing_min_eur: service.financing_min_eur,
                 financing_max_eur: service.financing_max_eur,

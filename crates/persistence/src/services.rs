@@ -1,23 +1,59 @@
 //! The partner directory: what each organisation offers.
 
-use crate::Result;
 use crate::entities::{organisations, services};
+use crate::organisations::Organisation;
 use crate::unique::Unique;
+use crate::words::{self, join, split, word};
+use crate::{PersistenceError, Result};
 use chrono::{DateTime, Utc};
+use parcours_domain::pathway::Stage;
+use parcours_domain::services::{Need, Public};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 
-pub use services::Model as Service;
+const TABLE: &str = "services";
 
-#[derive(Clone, Debug, Default)]
+/// What an organisation offers, in the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub fields: ServiceFields,
+}
+
+impl TryFrom<services::Model> for Service {
+    type Error = PersistenceError;
+
+    fn try_from(m: services::Model) -> Result<Self> {
+        Ok(Self {
+            id: m.id,
+            organisation_id: m.organisation_id,
+            fields: ServiceFields {
+                stage: word(TABLE, "stage", &m.stage)?,
+                needs: words::list(TABLE, "needs", &m.needs)?,
+                publics: words::list(TABLE, "publics", &m.publics)?,
+                sectors: split(&m.sectors).map(str::to_owned).collect(),
+                name: m.name,
+                description: m.description,
+                financing_min_eur: m.financing_min_eur,
+                financing_max_eur: m.financing_max_eur,
+                places: m.places,
+                contact: m.contact,
+                active: m.active,
+            },
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceFields {
     pub name: String,
     pub description: String,
-    pub stage: String,
-    pub needs: Vec<String>,
-    pub publics: Vec<String>,
+    pub stage: Stage,
+    pub needs: Vec<Need>,
+    pub publics: Vec<Public>,
     pub sectors: Vec<String>,
     pub financing_min_eur: Option<i64>,
     pub financing_max_eur: Option<i64>,
@@ -29,25 +65,15 @@ pub struct ServiceFields {
 fn apply(active: &mut services::ActiveModel, f: ServiceFields) {
     active.name = Set(f.name);
     active.description = Set(f.description);
-    active.stage = Set(f.stage);
-    active.needs = Set(f.needs.join(","));
-    active.publics = Set(f.publics.join(","));
+    active.stage = Set(f.stage.as_str().to_owned());
+    active.needs = Set(join(&f.needs));
+    active.publics = Set(join(&f.publics));
     active.sectors = Set(f.sectors.join(","));
     active.financing_min_eur = Set(f.financing_min_eur);
     active.financing_max_eur = Set(f.financing_max_eur);
     active.places = Set(f.places);
     active.contact = Set(f.contact);
     active.active = Set(f.active);
-}
-
-/// The words of a comma-separated column.
-pub fn words(column: &str) -> Vec<String> {
-    column
-        .split(',')
-        .map(str::trim)
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 pub async fn create(
@@ -67,13 +93,15 @@ pub async fn create(
         .exec(conn)
         .await?
         .last_insert_id;
-    get(conn, id)
-        .await?
-        .ok_or(crate::PersistenceError::NotFound)
+    get(conn, id).await?.ok_or(PersistenceError::NotFound)
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Service>> {
-    Ok(services::Entity::find_by_id(id).unique(conn).await?)
+    services::Entity::find_by_id(id)
+        .unique(conn)
+        .await?
+        .map(Service::try_from)
+        .transpose()
 }
 
 pub async fn find_by_name(
@@ -81,11 +109,13 @@ pub async fn find_by_name(
     organisation_id: i64,
     name: &str,
 ) -> Result<Option<Service>> {
-    Ok(services::Entity::find()
+    services::Entity::find()
         .filter(services::Column::OrganisationId.eq(organisation_id))
         .filter(services::Column::Name.eq(name))
         .one(conn)
-        .await?)
+        .await?
+        .map(Service::try_from)
+        .transpose()
 }
 
 pub async fn update(
@@ -111,7 +141,7 @@ pub async fn update(
 #[derive(Clone, Debug, Default)]
 pub struct ServiceQuery {
     pub territory_id: Option<i64>,
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     /// Lower-cased words looked for in the name, description and sectors.
     pub q: Option<String>,
     pub after_id: Option<i64>,
@@ -123,7 +153,7 @@ pub struct ServiceQuery {
 pub async fn list(
     conn: &impl ConnectionTrait,
     query: &ServiceQuery,
-) -> Result<(Vec<(Service, organisations::Model)>, bool)> {
+) -> Result<(Vec<(Service, Organisation)>, bool)> {
     let mut select = services::Entity::find().filter(services::Column::Active.eq(true));
     if let Some(stage) = &query.stage {
         select = select.filter(services::Column::Stage.eq(stage.as_str()));
@@ -157,17 +187,19 @@ pub async fn list(
         .order_by_asc(services::Column::Id)
         .limit(query.limit + 1)
         .all(conn)
-        .await?;
+        .await?
+        .into_iter()
+        .map(Service::try_from)
+        .collect::<Result<Vec<_>>>()?;
     let more = rows.len() as u64 > query.limit;
     rows.truncate(query.limit as usize);
     let ids: Vec<i64> = rows.iter().map(|s| s.organisation_id).collect();
-    let orgs: std::collections::HashMap<i64, organisations::Model> = organisations::Entity::find()
-        .filter(organisations::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
+    let orgs: std::collections::HashMap<i64, Organisation> =
+        crate::organisations::get_many(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
     Ok((
         rows.into_iter()
             .filter_map(|s| orgs.get(&s.organisation_id).cloned().map(|o| (s, o)))

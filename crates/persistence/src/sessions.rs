@@ -1,12 +1,11 @@
 //! Server-side sessions, looked up by the hash of the cookie's token.
 
 use crate::Result;
-use crate::entities::{sessions, users};
-use crate::unique::Unique;
+use crate::entities::sessions;
+use crate::sql::Sql;
 use chrono::{DateTime, Utc};
+use parcours_domain::users::Role;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-
-pub use sessions::Model as Session;
 
 pub async fn create(
     conn: &impl ConnectionTrait,
@@ -27,20 +26,48 @@ pub async fn create(
     Ok(())
 }
 
-/// The session and its user, in one query.
+/// A session with what a request needs of its user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionUser {
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub user_id: i64,
+    pub organisation_id: i64,
+    pub territory_id: i64,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// The session, its user and the user's territory, in one query (every request makes
+/// it). No `LIMIT`: the hash is the primary key (see `unique`).
 pub async fn find_with_user(
     conn: &impl ConnectionTrait,
     id_hash: &str,
-) -> Result<Option<(Session, users::Model)>> {
-    let found = sessions::Entity::find_by_id(id_hash.to_owned())
-        .find_also_related(users::Entity)
-        .unique(conn)
-        .await;
-    match found {
-        Ok(Some((session, Some(user)))) => Ok(Some((session, user))),
-        Ok(_) => Ok(None),
-        Err(error) => Err(error.into()),
-    }
+) -> Result<Option<SessionUser>> {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT s.created_at AS created_at, s.last_seen_at AS last_seen_at, \
+         u.id AS user_id, u.organisation_id AS organisation_id, u.role AS role, \
+         u.disabled_at AS disabled_at, o.territory_id AS territory_id \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         JOIN organisations o ON o.id = u.organisation_id WHERE s.id_hash = ",
+    )
+    .bind(id_hash.to_owned());
+    let Some(row) = sql.all(conn).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let role: String = row.try_get("", "role")?;
+    Ok(Some(SessionUser {
+        created_at: row.try_get("", "created_at")?,
+        last_seen_at: row.try_get("", "last_seen_at")?,
+        user_id: row.try_get("", "user_id")?,
+        organisation_id: row.try_get("", "organisation_id")?,
+        territory_id: row.try_get("", "territory_id")?,
+        role: crate::words::word("users", "role", &role)?,
+        disabled: row
+            .try_get::<Option<DateTime<Utc>>>("", "disabled_at")?
+            .is_some(),
+    }))
 }
 
 pub async fn touch(

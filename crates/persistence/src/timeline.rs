@@ -2,10 +2,16 @@
 //! newest first.
 
 use crate::Result;
+use crate::consents::Consent;
+use crate::contacts::Contact;
 use crate::entities::{
     consents, contacts, event_attendees, events, hosting_agreements, pathway_events,
     referral_events, referrals,
 };
+use crate::events::{Attendance, Event};
+use crate::holders::PathwayStep;
+use crate::hosting::Agreement;
+use crate::referrals::ReferralEvent;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -14,15 +20,15 @@ use sea_orm::{
 /// One entry, from whichever source.
 #[derive(Clone, Debug)]
 pub enum Entry {
-    Pathway(pathway_events::Model),
-    Contact(contacts::Model),
-    Consent(consents::Model),
+    Pathway(PathwayStep),
+    Contact(Contact),
+    Consent(Consent),
     /// A step of a referral of this holder (sent, answered, reminded, closed).
-    Referral(referral_events::Model),
+    Referral(ReferralEvent),
     /// Named attendance at an awareness event.
-    Attendance(event_attendees::Model, events::Model),
+    Attendance(Attendance, Event),
     /// A hosting agreement (at its recording).
-    Hosting(hosting_agreements::Model),
+    Hosting(Agreement),
 }
 
 impl Entry {
@@ -102,7 +108,10 @@ pub async fn page(
         .order_by_desc(pathway_events::Column::Id)
         .limit(limit + 1)
         .all(conn)
-        .await?;
+        .await?
+        .into_iter()
+        .map(PathwayStep::try_from)
+        .collect::<Result<Vec<_>>>()?;
     let contacts = contacts::Entity::find()
         .filter(contacts::Column::HolderId.eq(holder_id))
         .filter(after(
@@ -116,6 +125,7 @@ pub async fn page(
         .limit(limit + 1)
         .all(conn)
         .await?;
+    let contacts = crate::contacts::records(contacts)?;
     let consents = consents::Entity::find()
         .filter(consents::Column::HolderId.eq(holder_id))
         .filter(after(
@@ -129,6 +139,7 @@ pub async fn page(
         .limit(limit + 1)
         .all(conn)
         .await?;
+    let consents = crate::consents::records(consents)?;
     let referral_ids: Vec<i64> = referrals::Entity::find()
         .filter(referrals::Column::HolderId.eq(holder_id))
         .select_only()
@@ -153,13 +164,16 @@ pub async fn page(
             .all(conn)
             .await?
     };
+    let referral_steps = crate::referrals::event_records(referral_steps)?;
     // A person attends few events and holds few agreements: read them all, keep those
     // past the cursor.
     let attended = attended(conn, holder_id).await?;
-    let hosting = hosting_agreements::Entity::find()
-        .filter(hosting_agreements::Column::HolderId.eq(holder_id))
-        .all(conn)
-        .await?;
+    let hosting = crate::hosting::agreement_records(
+        hosting_agreements::Entity::find()
+            .filter(hosting_agreements::Column::HolderId.eq(holder_id))
+            .all(conn)
+            .await?,
+    )?;
     let small: Vec<Entry> = attended
         .into_iter()
         .map(|(a, e)| Entry::Attendance(a, e))
@@ -181,24 +195,28 @@ pub async fn page(
 }
 
 /// A holder's attendances with their events, in two queries.
-async fn attended(
-    conn: &impl ConnectionTrait,
-    holder_id: i64,
-) -> Result<Vec<(event_attendees::Model, events::Model)>> {
+async fn attended(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<(Attendance, Event)>> {
     let rows = event_attendees::Entity::find()
         .filter(event_attendees::Column::HolderId.eq(holder_id))
         .all(conn)
         .await?;
     let ids: Vec<i64> = rows.iter().map(|a| a.event_id).collect();
-    let by_id: std::collections::HashMap<i64, events::Model> = events::Entity::find()
-        .filter(events::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+    let by_id: std::collections::HashMap<i64, Event> = crate::events::records(
+        events::Entity::find()
+            .filter(events::Column::Id.is_in(ids))
+            .all(conn)
+            .await?,
+    )?
+    .into_iter()
+    .map(|e| (e.id, e))
+    .collect();
     Ok(rows
         .into_iter()
-        .filter_map(|a| by_id.get(&a.event_id).cloned().map(|e| (a, e)))
+        .filter_map(|a| {
+            by_id
+                .get(&a.event_id)
+                .cloned()
+                .map(|e| (Attendance::from(a), e))
+        })
         .collect())
 }

@@ -10,7 +10,50 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 
-pub use users::Model as User;
+/// An account, with its role as the domain's word.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub password_changed_at: DateTime<Utc>,
+}
+
+/// Ids only: the address, the name and the hash stay out of logs.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("organisation_id", &self.organisation_id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TryFrom<users::Model> for User {
+    type Error = PersistenceError;
+
+    fn try_from(m: users::Model) -> Result<Self> {
+        Ok(Self {
+            role: crate::words::word("users", "role", &m.role)?,
+            id: m.id,
+            organisation_id: m.organisation_id,
+            email: m.email,
+            display_name: m.display_name,
+            password_hash: m.password_hash,
+            failed_logins: m.failed_logins,
+            locked_until: m.locked_until,
+            disabled_at: m.disabled_at,
+            password_changed_at: m.password_changed_at,
+        })
+    }
+}
 
 pub struct NewUser<'a> {
     pub organisation_id: i64,
@@ -26,7 +69,7 @@ pub async fn create(
     new: &NewUser<'_>,
     now: DateTime<Utc>,
 ) -> Result<User> {
-    Ok(users::ActiveModel {
+    users::ActiveModel {
         organisation_id: Set(new.organisation_id),
         email: Set(new.email.as_str().to_owned()),
         display_name: Set(new.display_name.as_str().to_owned()),
@@ -41,18 +84,25 @@ pub async fn create(
         ..Default::default()
     }
     .insert(conn)
-    .await?)
+    .await?
+    .try_into()
 }
 
 pub async fn find_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<User>> {
-    Ok(users::Entity::find()
+    users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
-        .one(conn)
-        .await?)
+        .unique(conn)
+        .await?
+        .map(User::try_from)
+        .transpose()
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>> {
-    Ok(users::Entity::find_by_id(id).unique(conn).await?)
+    users::Entity::find_by_id(id)
+        .unique(conn)
+        .await?
+        .map(User::try_from)
+        .transpose()
 }
 
 /// Counts one more consecutive failure and returns the new count. Atomic: concurrent
@@ -101,7 +151,9 @@ pub async fn clear_failed_logins(conn: &impl ConnectionTrait, id: i64) -> Result
 
 /// The account of `email`, ready to change; `NotFound` when there is none.
 async fn editable(conn: &impl ConnectionTrait, email: &Email) -> Result<users::ActiveModel> {
-    Ok(find_by_email(conn, email)
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .unique(conn)
         .await?
         .ok_or(PersistenceError::NotFound)?
         .into())
@@ -116,7 +168,7 @@ pub async fn disable(
     let mut active = editable(conn, email).await?;
     active.disabled_at = Set(Some(now));
     active.updated_at = Set(now);
-    let user = active.update(conn).await?;
+    let user: User = active.update(conn).await?.try_into()?;
     sessions::delete_for_user(conn, user.id).await?;
     Ok(user)
 }
@@ -132,7 +184,7 @@ pub async fn enable(
     active.failed_logins = Set(0);
     active.locked_until = Set(None);
     active.updated_at = Set(now);
-    Ok(active.update(conn).await?)
+    active.update(conn).await?.try_into()
 }
 
 /// Replaces the password hash and ends every session of the account.
@@ -148,7 +200,7 @@ pub async fn set_password(
     active.failed_logins = Set(0);
     active.locked_until = Set(None);
     active.updated_at = Set(now);
-    let user = active.update(conn).await?;
+    let user: User = active.update(conn).await?.try_into()?;
     sessions::delete_for_user(conn, user.id).await?;
     Ok(user)
 }

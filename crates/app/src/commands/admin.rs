@@ -1,14 +1,16 @@
 //! Operator commands: migrations, seeds, accounts, reference data.
 
 use super::connect;
+use super::serve::ready_core;
 use crate::cli::UserAddArgs;
 use crate::config::Config;
 use anyhow::{Context, anyhow, bail};
 use chrono::Utc;
-use parcours_domain::users::{DisplayName, Email, Role, check_new_password};
-use parcours_http::auth::passwords;
+use parcours_core::Error;
+use parcours_core::accounts::{self, NewAccount};
+use parcours_domain::users::check_new_password;
 use parcours_persistence::schema::{self, SchemaStatus};
-use parcours_persistence::{Db, PersistenceError, commit, organisations, qpv, seeds, users};
+use parcours_persistence::{Db, commit, qpv, seeds};
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
@@ -121,83 +123,73 @@ pub async fn require_current_schema(db: &Db) -> anyhow::Result<()> {
     }
 }
 
-pub async fn user_add(config: &Config, args: UserAddArgs) -> anyhow::Result<()> {
-    let email = Email::parse(&args.email).map_err(|e| anyhow!("--email : {e}"))?;
-    let name = DisplayName::parse(&args.name).map_err(|e| anyhow!("--name : {e}"))?;
-    let role: Role = args.role.parse().map_err(|e| anyhow!("--role : {e}"))?;
-    let db = connect(config).await?;
-    require_current_schema(&db).await?;
-    let organisation_id = match args.org.parse::<i64>() {
-        Ok(id) => organisations::get(db.conn(), id).await?.map(|o| o.id),
-        Err(_) => organisations::find_id_by_name(db.conn(), &args.org).await?,
+/// A use case's refusal, in the command line's words: each field is its option.
+fn refused(error: Error) -> anyhow::Error {
+    match error {
+        Error::Invalid(errors) => anyhow!(
+            "{}",
+            errors
+                .0
+                .iter()
+                .map(|e| {
+                    let option = match e.field.as_str() {
+                        "organisation" => "--org".to_owned(),
+                        "password" => "mot de passe".to_owned(),
+                        other => format!("--{other}"),
+                    };
+                    format!("{option} : {}", e.message)
+                })
+                .collect::<Vec<_>>()
+                .join(" ; ")
+        ),
+        other => anyhow!("{other}"),
     }
-    .ok_or_else(|| anyhow!("--org : structure « {} » inconnue", args.org))?;
+}
+
+pub async fn user_add(config: &Config, args: UserAddArgs) -> anyhow::Result<()> {
+    let core = ready_core(config).await?;
     let password = read_new_password()?;
-    let hash = passwords::hash_blocking(password).await?;
-    let txn = db.begin_write().await?;
-    let created = users::create(
-        &txn,
-        &users::NewUser {
-            organisation_id,
-            email: &email,
-            display_name: &name,
-            role,
-            password_hash: &hash,
-        },
-        Utc::now(),
-    )
-    .await;
-    let user = match created {
-        Ok(user) => user,
-        Err(PersistenceError::Conflict(_)) => {
-            bail!("--email : un compte existe déjà avec cette adresse")
-        }
-        Err(error) => return Err(error.into()),
+    let account = NewAccount {
+        email: args.email,
+        name: args.name,
+        organisation: args.org,
+        role: args.role,
+        password,
     };
-    commit(txn).await?;
-    println!("Compte créé (id {}, rôle {role}).", user.id);
+    let user = accounts::add(&core, account, Utc::now())
+        .await
+        .map_err(refused)?;
+    println!("Compte créé (id {}, rôle {}).", user.id, user.role);
     Ok(())
 }
 
 pub async fn user_disable(config: &Config, email: &str) -> anyhow::Result<()> {
-    let email = Email::parse(email).map_err(|e| anyhow!("--email : {e}"))?;
-    let db = connect(config).await?;
-    require_current_schema(&db).await?;
-    let txn = db.begin_write().await?;
-    let user = users::disable(&txn, &email, Utc::now())
+    let core = ready_core(config).await?;
+    let user = accounts::disable(&core, email, Utc::now())
         .await
-        .map_err(not_found)?;
-    commit(txn).await?;
+        .map_err(refused)?;
     println!("Compte {} désactivé ; ses sessions sont fermées.", user.id);
     Ok(())
 }
 
 pub async fn user_enable(config: &Config, email: &str) -> anyhow::Result<()> {
-    let email = Email::parse(email).map_err(|e| anyhow!("--email : {e}"))?;
-    let db = connect(config).await?;
-    require_current_schema(&db).await?;
-    let txn = db.begin_write().await?;
-    let user = users::enable(&txn, &email, Utc::now())
+    let core = ready_core(config).await?;
+    let user = accounts::enable(&core, email, Utc::now())
         .await
-        .map_err(not_found)?;
-    commit(txn).await?;
+        .map_err(refused)?;
     println!("Compte {} réactivé.", user.id);
     Ok(())
 }
 
 pub async fn user_password(config: &Config, email: &str) -> anyhow::Result<()> {
-    let email = Email::parse(email).map_err(|e| anyhow!("--email : {e}"))?;
-    let db = connect(config).await?;
-    require_current_schema(&db).await?;
-    if users::find_by_email(db.conn(), &email).await?.is_none() {
+    let core = ready_core(config).await?;
+    if !accounts::exists(&core, email).await.map_err(refused)? {
         bail!("--email : aucun compte avec cette adresse");
     }
-    let hash = passwords::hash_blocking(read_new_password()?).await?;
-    let txn = db.begin_write().await?;
-    let user = users::set_password(&txn, &email, &hash, Utc::now())
+    let password = read_new_password()?;
+    let user = accounts::set_password(&core, email, password, Utc::now())
         .await
-        .map_err(not_found)?;
-    commit(txn).await?;
+        .map_err(refused)?;
     println!(
         "Mot de passe du compte {} changé ; ses sessions sont fermées.",
         user.id
@@ -219,13 +211,6 @@ pub async fn qpv_import(config: &Config, file: &Path) -> anyhow::Result<()> {
         report.created, report.updated, report.communes
     );
     Ok(())
-}
-
-fn not_found(error: PersistenceError) -> anyhow::Error {
-    match error {
-        PersistenceError::NotFound => anyhow!("--email : aucun compte avec cette adresse"),
-        other => other.into(),
-    }
 }
 
 /// Reads a new password: without echo at a terminal (asked twice), else the first line

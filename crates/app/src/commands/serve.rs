@@ -6,11 +6,11 @@ use crate::cli::{DemoArgs, ServeArgs};
 use crate::config::Config;
 use anyhow::Context;
 use chrono::Utc;
+use parcours_core::{Clock, Core, Settings, outbox, passwords, referrals, sessions};
 use parcours_domain::auth::{LoginThrottle, SessionPolicy};
-use parcours_http::auth::passwords;
-use parcours_http::{AppState, Clock, HttpSettings, jobs};
+use parcours_http::{AppState, HttpSettings};
 use parcours_mail::{MailSettings, Mailer};
-use parcours_persistence::{Db, commit, demo, organisations, seeds, sessions};
+use parcours_persistence::{Db, commit, demo, organisations, seeds};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -93,6 +93,13 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
     HttpSettings {
         secure,
         cookie_name: config.session.cookie_name.clone(),
+        body_limit_bytes: config.server.body_limit_bytes,
+        request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
+    }
+}
+
+fn core_settings(config: &Config) -> Settings {
+    Settings {
         session: SessionPolicy {
             idle_timeout: chrono::Duration::minutes(config.session.idle_timeout_minutes.into()),
             absolute_timeout: chrono::Duration::hours(config.session.absolute_timeout_hours.into()),
@@ -102,8 +109,6 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
             first_lock: chrono::Duration::seconds(config.login.first_lock_seconds.into()),
             max_lock: chrono::Duration::minutes(config.login.max_lock_minutes.into()),
         },
-        body_limit_bytes: config.server.body_limit_bytes,
-        request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
         public_url: config.server.public_url.clone(),
         referral_deadlines: parcours_domain::referrals::Deadlines {
             remind_after: chrono::Duration::days(config.referrals.remind_after_days.into()),
@@ -113,22 +118,27 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
     }
 }
 
-/// Serves until SIGTERM or Ctrl-C, lets requests in flight finish (within the grace
-/// period), then closes the database.
-fn state(config: &Config, db: Db, secure: bool) -> anyhow::Result<AppState> {
+/// The use cases on `db`, with the configuration's settings and mailer. Must be called
+/// on a Tokio runtime.
+pub(super) fn core(config: &Config, db: Db) -> anyhow::Result<Core> {
     let mailer = Mailer::new(&MailSettings {
         smtp_url: config.mail.smtp_url.clone(),
         from: config.mail.from.clone(),
         timeout: Duration::from_secs(config.mail.timeout_seconds),
     })?;
+    Ok(Core::new(db, core_settings(config), mailer))
+}
+
+fn state(config: &Config, db: Db, secure: bool) -> anyhow::Result<AppState> {
     Ok(AppState::new(
-        db,
+        core(config, db)?,
         http_settings(config, secure),
         Clock::system(),
-        mailer,
     ))
 }
 
+/// Serves until SIGTERM or Ctrl-C, lets requests in flight finish (within the grace
+/// period), then closes the database.
 async fn run_server(
     config: &Config,
     db: Db,
@@ -213,7 +223,7 @@ async fn purge_sessions(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
         every.tick().await;
-        match sessions::purge_expired(state.db.conn(), state.clock.now()).await {
+        match sessions::purge_expired(&state.core, state.clock.now()).await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "expired sessions purged"),
             Err(error) => tracing::warn!(error = %error, "session purge failed"),
@@ -228,13 +238,13 @@ async fn background_jobs(state: AppState, outbox_every: Duration, deadlines_ever
     let mut deadlines_tick = tokio::time::interval(deadlines_every);
     loop {
         tokio::select! {
-            _ = deadlines_tick.tick() => match jobs::referral_deadlines(&state).await {
-                Ok(report) if report != jobs::Deadlines::default() => tracing::info!(reminded = report.reminded, expired = report.expired, "referral deadlines"),
+            _ = deadlines_tick.tick() => match referrals::run_deadlines(&state.core, state.clock.now()).await {
+                Ok(report) if report != referrals::Deadlines::default() => tracing::info!(reminded = report.reminded, expired = report.expired, "referral deadlines"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(error = %error, "referral deadlines failed"),
             },
-            _ = outbox_tick.tick() => match jobs::deliver_due(&state).await {
-                Ok(report) if report != jobs::Delivery::default() => tracing::info!(sent = report.sent, retried = report.retried, given_up = report.given_up, "outbox"),
+            _ = outbox_tick.tick() => match outbox::deliver_due(&state.core, &state.clock).await {
+                Ok(report) if report != outbox::Delivery::default() => tracing::info!(sent = report.sent, retried = report.retried, given_up = report.given_up, "outbox"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(error = %error, "outbox delivery failed"),
             },
@@ -242,15 +252,16 @@ async fn background_jobs(state: AppState, outbox_every: Duration, deadlines_ever
     }
 }
 
-async fn ready_state(config: &Config) -> anyhow::Result<AppState> {
+/// The use cases on the configured database, once its schema is current.
+pub(super) async fn ready_core(config: &Config) -> anyhow::Result<Core> {
     let db = connect(config).await?;
     require_current_schema(&db).await?;
-    state(config, db, config.server.secure)
+    core(config, db)
 }
 
 pub async fn outbox_run(config: &Config) -> anyhow::Result<()> {
-    let state = ready_state(config).await?;
-    let report = jobs::deliver_due(&state).await?;
+    let core = ready_core(config).await?;
+    let report = outbox::deliver_due(&core, &Clock::system()).await?;
     println!(
         "Outbox : {} envoyé(s), {} à réessayer, {} abandonné(s).",
         report.sent, report.retried, report.given_up
@@ -259,8 +270,8 @@ pub async fn outbox_run(config: &Config) -> anyhow::Result<()> {
 }
 
 pub async fn outbox_status(config: &Config) -> anyhow::Result<()> {
-    let state = ready_state(config).await?;
-    let (status, failed) = parcours_persistence::outbox::status(state.db.conn()).await?;
+    let core = ready_core(config).await?;
+    let (status, failed) = outbox::status(&core).await?;
     println!(
         "En attente : {}   envoyés : {}   en échec : {}",
         status.pending, status.sent, status.failed
@@ -278,9 +289,10 @@ pub async fn outbox_status(config: &Config) -> anyhow::Result<()> {
 }
 
 pub async fn jobs_run_once(config: &Config) -> anyhow::Result<()> {
-    let state = ready_state(config).await?;
-    let deadlines = jobs::referral_deadlines(&state).await?;
-    let delivery = jobs::deliver_due(&state).await?;
+    let core = ready_core(config).await?;
+    let clock = Clock::system();
+    let deadlines = referrals::run_deadlines(&core, clock.now()).await?;
+    let delivery = outbox::deliver_due(&core, &clock).await?;
     println!(
         "Orientations : {} rappel(s), {} expirée(s). Outbox : {} envoyé(s), {} à réessayer.",
         deadlines.reminded, deadlines.expired, delivery.sent, delivery.retried

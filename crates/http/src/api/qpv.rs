@@ -1,11 +1,12 @@
 //! Look-up in the QPV reference list.
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
+use crate::problems::Unauthenticated;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
-use parcours_persistence::qpv;
+use parcours_core::qpv;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -39,21 +40,14 @@ pub struct CommuneView {
 #[utoipa::path(
     get, path = "/qpv", tag = "qpv",
     params(QpvSearch),
-    responses((status = 200, body = Vec<QpvView>), (status = 401, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<QpvView>), Unauthenticated),
 )]
 async fn search_qpv(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Query(search): Query<QpvSearch>,
 ) -> ApiResult<Json<Vec<QpvView>>> {
-    let q: String = search
-        .q
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(100)
-        .collect();
-    let found = qpv::search(state.db.conn(), &q, 50).await?;
+    let found = qpv::search(&state.core, user.actor(), search.q.as_deref()).await?;
     Ok(Json(
         found
             .into_iter()

@@ -1,0 +1,95 @@
+//! Consents: recorded by the référent organisation, kept as a history. Withdrawing the
+//! consent to share with partners ends their access at once.
+
+use crate::access::{read_file, write_file};
+use crate::{Actor, Core, Error, Result, referrals};
+use chrono::{DateTime, Utc};
+use parcours_domain::access::Change;
+use parcours_domain::audit::AuditAction;
+use parcours_domain::contacts::ConsentPurpose;
+use parcours_persistence::ConnectionTrait;
+use parcours_persistence::consents::{self, Consent};
+use serde::Deserialize;
+
+/// A consent given, refused or withdrawn.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConsentInput {
+    /// `suivi`, `partage_partenaires` or `contact_email`.
+    pub purpose: String,
+    /// `true` to record consent, `false` to record a refusal or a withdrawal.
+    pub given: bool,
+}
+
+/// A holder's consents: the statement in force for each purpose that has one, and every
+/// statement, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentState {
+    pub current: Vec<Consent>,
+    pub history: Vec<Consent>,
+}
+
+async fn state(conn: &impl ConnectionTrait, holder_id: i64) -> Result<ConsentState> {
+    let history = consents::history(conn, holder_id).await?;
+    let current = ConsentPurpose::ALL
+        .iter()
+        .filter_map(|purpose| {
+            history
+                .iter()
+                .rev()
+                .find(|c| c.purpose == *purpose)
+                .cloned()
+        })
+        .collect();
+    Ok(ConsentState { current, history })
+}
+
+/// Records a consent statement, with who recorded it. A withdrawn `partage_partenaires`
+/// ends the holder's live referrals in the same transaction.
+pub async fn record(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    input: ConsentInput,
+    now: DateTime<Utc>,
+) -> Result<ConsentState> {
+    let purpose: ConsentPurpose = input
+        .purpose
+        .trim()
+        .parse()
+        .map_err(|e| Error::invalid("purpose", format!("{e}")))?;
+    write_file(
+        core,
+        actor,
+        holder_id,
+        AuditAction::ConsentRecord,
+        now,
+        async |txn, holder, change: Change| {
+            consents::record(txn, &change, purpose, input.given, actor.user_id, now).await?;
+            if purpose == ConsentPurpose::PartagePartenaires && !input.given {
+                referrals::end_for_consent(txn, core, actor, holder.id, now).await?;
+            }
+            state(txn, holder.id).await
+        },
+    )
+    .await
+}
+
+/// A holder's consents, in force and their history.
+pub async fn read(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<ConsentState> {
+    read_file(
+        core,
+        actor,
+        holder_id,
+        AuditAction::ConsentRead,
+        now,
+        async |txn, holder, _| state(txn, holder.id).await,
+    )
+    .await
+}

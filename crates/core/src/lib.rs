@@ -1,0 +1,100 @@
+//! Parcours use cases: one function per thing a user or a job does — register a
+//! person, log a contact, refer, accept, run the deadlines… Each takes the acting user
+//! ([`Actor`]), the input as typed, and `now`; each returns a typed result or an
+//! [`Error`] that names the field or the rule that refused it.
+//!
+//! This layer owns transactions, audit entries and outbox messages. The JSON API, the
+//! web pages, the command line, the scheduler and imports are faces of these functions:
+//! a rule lives here (or, when it needs no IO, in the domain crate) and nowhere else.
+
+mod access;
+mod actor;
+mod clock;
+mod error;
+mod notify;
+mod page;
+mod period;
+mod settings;
+mod text;
+
+pub mod accounts;
+pub mod consents;
+pub mod contacts;
+pub mod events;
+pub mod holders;
+pub mod hosting;
+pub mod organisations;
+pub mod outbox;
+pub mod passwords;
+pub mod projects;
+pub mod qpv;
+pub mod referrals;
+pub mod reports;
+pub mod services;
+pub mod sessions;
+pub mod timeline;
+
+pub use access::Expected;
+pub use actor::Actor;
+pub use clock::Clock;
+pub use error::{Error, Refusal, Result};
+pub use page::{Page, PageRequest, decode_cursor, encode_cursor};
+pub use period::PeriodInput;
+pub use settings::Settings;
+
+pub use parcours_domain as domain;
+pub use parcours_persistence::{Db, DbSettings};
+
+use parcours_mail::Mailer;
+use parcours_persistence::audit::Trail;
+use std::sync::Arc;
+
+/// What every use case reaches: the database, the settings, the read-audit writer, the
+/// bound on password hashing and the mailer. Cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    db: Db,
+    settings: Arc<Settings>,
+    audit: Trail,
+    hashing: Arc<tokio::sync::Semaphore>,
+    mailer: Mailer,
+}
+
+impl Core {
+    /// Must be called on a Tokio runtime: it starts the read-audit writer.
+    pub fn new(db: Db, settings: Settings, mailer: Mailer) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            audit: Trail::start(db.clone()),
+            db,
+            settings: Arc::new(settings),
+            hashing: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
+            mailer,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Whether the database answers (the readiness probe).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.db.ping().await?)
+    }
+}
+
+/// The typed records the use cases answer with, for the faces to present.
+pub mod records {
+    pub use parcours_persistence::consents::Consent;
+    pub use parcours_persistence::contacts::Contact;
+    pub use parcours_persistence::events::{Attendance, Event};
+    pub use parcours_persistence::holders::{Holder, PathwayStep};
+    pub use parcours_persistence::hosting::{Agreement, Space, Unit};
+    pub use parcours_persistence::organisations::{Organisation, TerritoryRef};
+    pub use parcours_persistence::projects::Project;
+    pub use parcours_persistence::qpv::QpvView;
+    pub use parcours_persistence::referrals::{Referral, ReferralEvent};
+    pub use parcours_persistence::services::{Service, ServiceFields};
+    pub use parcours_persistence::timeline::Entry;
+    pub use parcours_persistence::users::User;
+}

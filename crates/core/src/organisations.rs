@@ -1,0 +1,40 @@
+//! The partner organisations: a directory every signed-in user may read.
+
+use crate::text::word;
+use crate::{Actor, Core, Error, Page, PageRequest, Result};
+use parcours_domain::ValidationErrors;
+use parcours_domain::organisations::OrganisationKind;
+use parcours_persistence::organisations::{self, ListQuery, Organisation};
+
+/// Filters of the directory, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ListInput {
+    /// A territory id.
+    pub territory: Option<String>,
+    pub kind: Option<String>,
+    pub page: PageRequest,
+}
+
+/// Organisations ordered by name, a page at a time.
+pub async fn list(core: &Core, _actor: &Actor, input: &ListInput) -> Result<Page<Organisation>> {
+    let mut errors = ValidationErrors::new();
+    let territory_id: Option<i64> = word(&mut errors, "territory", input.territory.as_deref());
+    let kind: Option<OrganisationKind> = word(&mut errors, "kind", input.kind.as_deref());
+    let (after, limit) = input.page.parse(&mut errors);
+    errors.into_result()?;
+    let query = ListQuery {
+        territory_id,
+        kind,
+        after,
+        limit,
+    };
+    let (rows, more) = organisations::list(core.db.conn(), &query).await?;
+    Ok(Page::of(rows, more, |o| (o.name.clone(), o.id)))
+}
+
+/// One organisation.
+pub async fn get(core: &Core, _actor: &Actor, id: i64) -> Result<Organisation> {
+    organisations::get(core.db.conn(), id)
+        .await?
+        .ok_or(Error::NotFound)
+}

@@ -1,0 +1,35 @@
+//! A period of days, as typed: `[from, to)`.
+
+use chrono::NaiveDate;
+use parcours_domain::ValidationErrors;
+use parcours_domain::holders::parse_date;
+
+/// A period as typed: first day, and the day after the last.
+#[derive(Clone, Debug, Default)]
+pub struct PeriodInput {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A period `[from, to)` from optional bounds, each defaulting to its bound of
+/// `default`; `to` must follow `from`. Errors are recorded under `from` and `to`.
+pub(crate) fn period(
+    errors: &mut ValidationErrors,
+    input: &PeriodInput,
+    default: (NaiveDate, NaiveDate),
+) -> (NaiveDate, NaiveDate) {
+    let from = input
+        .from
+        .as_deref()
+        .map_or(Some(default.0), |v| errors.check("from", parse_date(v)));
+    let to = input
+        .to
+        .as_deref()
+        .map_or(Some(default.1), |v| errors.check("to", parse_date(v)));
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        errors.add("to", "doit suivre from");
+    }
+    (from.unwrap_or(default.0), to.unwrap_or(default.1))
+}

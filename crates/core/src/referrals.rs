@@ -1,0 +1,752 @@
+//! Referrals between partners: sending, answering, completing, withdrawing; what each
+//! side sees at each step; the coordinator's queue; reminders and expiry. Every change
+//! writes its e-mail to the outbox in the same transaction.
+
+use crate::access::{self, audit_in};
+use crate::notify::{self, Told};
+use crate::text::{required_text, text};
+use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result};
+use chrono::{DateTime, Utc};
+use parcours_domain::ValidationErrors;
+use parcours_domain::access::Change;
+use parcours_domain::audit::AuditAction;
+use parcours_domain::contacts::ConsentPurpose;
+use parcours_domain::referrals::{
+    CONSENT_WITHDRAWN, DeclineReason, Disclosure, ReferralAction, ReferralError, ReferralOutcome,
+    ReferralStatus, ReferralStep, Side, disclosure, transition,
+};
+use parcours_domain::users::Role;
+use parcours_persistence::referrals::{self, Box as Mailbox, NewReferral, Referral, Transition};
+use parcours_persistence::{
+    ConnectionTrait, DatabaseTransaction, commit, consents, holders, organisations, projects,
+    services,
+};
+use serde::Deserialize;
+
+/// A referral to send.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReferralInput {
+    pub holder_id: i64,
+    pub to_organisation_id: i64,
+    /// One service of that organisation, optionally.
+    pub service_id: Option<i64>,
+    /// What the person needs from the partner.
+    pub need: String,
+    /// A word for the receiving adviser.
+    pub message: Option<String>,
+}
+
+/// Declining, with a reason.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeclineInput {
+    /// `hors_perimetre`, `public_non_eligible`, `injoignable`, `capacite` or `autre`.
+    pub reason: String,
+    /// Required with `autre`. Kept in Parcours, never in e-mails.
+    pub text: Option<String>,
+}
+
+/// Completing, with an outcome.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CompleteInput {
+    /// `accompagne`, `finance`, `entreprise_creee`, `reoriente` or `sans_suite`.
+    pub outcome: String,
+}
+
+/// An organisation, by id and name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganisationRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What a referral shares of the person with the receiving organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedHolder {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The first project's idea, sector and financing need.
+    pub project_summary: Option<String>,
+}
+
+/// One step of the history, as the reader may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub step: ReferralStep,
+    pub from_status: Option<ReferralStatus>,
+    pub to_status: ReferralStatus,
+    /// Who acted; none for the scheduler, and none in an outline.
+    pub user_id: Option<i64>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A referral as its reader may see it: the sender everything; the receiver what it
+/// shares while it is in force, then only its dates, status and organisations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferralDetail {
+    pub id: i64,
+    pub disclosure: Disclosure,
+    pub holder_id: Option<i64>,
+    pub from_organisation: OrganisationRef,
+    pub from_user_id: i64,
+    pub to_organisation: OrganisationRef,
+    pub service_id: Option<i64>,
+    pub need: Option<String>,
+    pub message: Option<String>,
+    /// As it stands now: a sent referral past its delay is expired.
+    pub status: ReferralStatus,
+    pub decline_reason: Option<DeclineReason>,
+    pub decline_text: Option<String>,
+    pub outcome: Option<ReferralOutcome>,
+    pub sent_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub reminders_sent: i32,
+    /// The person, while the reader may see them.
+    pub holder: Option<SharedHolder>,
+    /// Every step, oldest first (on the detail only).
+    pub history: Vec<Step>,
+}
+
+/// The reader's side, or not found for anyone else.
+fn side_of(actor: &Actor, referral: &Referral) -> Result<Side> {
+    if actor.organisation_id == referral.from_organisation_id {
+        Ok(Side::Sender)
+    } else if actor.organisation_id == referral.to_organisation_id {
+        Ok(Side::Receiver)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// A sent referral past its delay is expired now, whatever the scheduler did: the
+/// expiry is recorded and told to its sender. The one home of the expiry rule.
+async fn settle_expiry(
+    conn: &impl ConnectionTrait,
+    core: &Core,
+    referral: Referral,
+    now: DateTime<Utc>,
+) -> Result<Referral> {
+    let deadlines = core.settings.referral_deadlines;
+    if !deadlines.is_expired(referral.status, referral.sent_at, now) {
+        return Ok(referral);
+    }
+    let action = ReferralAction::Expire;
+    let to = transition(referral.status, Side::System, &action).map_err(referral_error)?;
+    let change = Transition {
+        step: action.step(),
+        to_status: to,
+        user_id: None,
+        decline_reason: None,
+        decline_text: None,
+        outcome: None,
+        reason: None,
+    };
+    match referrals::apply(conn, &referral, change, now).await? {
+        Some(expired) => {
+            notify::referral_changed(
+                conn,
+                core,
+                &expired,
+                Told::Sender,
+                action.name(),
+                "expirée sans réponse",
+                None,
+                now,
+            )
+            .await?;
+            Ok(expired)
+        }
+        // Someone answered or the scheduler expired it in between: read it again.
+        None => referrals::get(conn, referral.id)
+            .await?
+            .ok_or(Error::NotFound),
+    }
+}
+
+fn referral_error(error: ReferralError) -> Error {
+    match error {
+        ReferralError::ReceiverOnly | ReferralError::SenderOnly => {
+            Error::Forbidden(Refusal::OtherSide(error.to_string()))
+        }
+        ReferralError::OtherNeedsText => Error::invalid("text", error.to_string()),
+        ReferralError::Illegal { .. } => Error::invalid("status", error.to_string()),
+    }
+}
+
+async fn organisation_ref(conn: &impl ConnectionTrait, id: i64) -> Result<OrganisationRef> {
+    let org = organisations::get(conn, id).await?.ok_or(Error::NotFound)?;
+    Ok(OrganisationRef {
+        id: org.id,
+        name: org.name,
+    })
+}
+
+/// What the referral shares of the person: name, how to reach them, their first project.
+async fn shared_holder(
+    conn: &impl ConnectionTrait,
+    holder_id: i64,
+) -> Result<Option<SharedHolder>> {
+    let Some(holder) = holders::get(conn, holder_id).await? else {
+        return Ok(None);
+    };
+    let project_summary = projects::first_of(conn, holder.id).await?.map(|p| {
+        let mut text = p.idea;
+        if let Some(sector) = p.sector {
+            text.push_str(&format!(" ({sector})"));
+        }
+        if let Some(need) = p.financing_need_eur {
+            text.push_str(&format!(" ; besoin de financement : {need} €"));
+        }
+        text
+    });
+    Ok(Some(SharedHolder {
+        id: holder.id,
+        first_name: holder.first_name,
+        last_name: holder.last_name,
+        email: holder.email,
+        phone: holder.phone,
+        project_summary,
+    }))
+}
+
+/// The referral as `actor` may see it, its expiry settled. Shown personal data is
+/// audited in the transaction.
+async fn detail(
+    conn: &impl ConnectionTrait,
+    core: &Core,
+    actor: &Actor,
+    referral: Referral,
+    with_history: bool,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    let side = side_of(actor, &referral)?;
+    let referral = settle_expiry(conn, core, referral, now).await?;
+    let consent =
+        consents::is_given(conn, referral.holder_id, ConsentPurpose::PartagePartenaires).await?;
+    let shown = disclosure(side, referral.status, consent);
+    let sees_person = match shown {
+        // The sender sees the person while it follows them.
+        Disclosure::Whole => holders::get(conn, referral.holder_id)
+            .await?
+            .is_some_and(|h| h.referent_organisation_id == actor.organisation_id),
+        Disclosure::Shared => true,
+        Disclosure::Outline => false,
+    };
+    let holder = if sees_person {
+        let shared = shared_holder(conn, referral.holder_id).await?;
+        if let Some(person) = &shared {
+            audit_in(conn, actor, AuditAction::ReferralRead, &[person.id], now).await?;
+        }
+        shared
+    } else {
+        None
+    };
+    let outline = shown == Disclosure::Outline;
+    let history = if with_history {
+        referrals::events(conn, referral.id)
+            .await?
+            .into_iter()
+            .map(|e| Step {
+                step: e.step,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                user_id: keep(outline, e.user_id),
+                reason: keep(outline, e.reason),
+                at: e.occurred_at,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    fn keep<T>(outline: bool, value: Option<T>) -> Option<T> {
+        value.filter(|_| !outline)
+    }
+    Ok(ReferralDetail {
+        id: referral.id,
+        disclosure: shown,
+        holder_id: keep(outline, Some(referral.holder_id)),
+        from_organisation: organisation_ref(conn, referral.from_organisation_id).await?,
+        from_user_id: referral.from_user_id,
+        to_organisation: organisation_ref(conn, referral.to_organisation_id).await?,
+        service_id: referral.service_id,
+        need: keep(outline, Some(referral.need)),
+        message: keep(outline, referral.message),
+        status: referral.status,
+        decline_reason: keep(outline, referral.decline_reason),
+        decline_text: keep(outline, referral.decline_text),
+        outcome: keep(outline, referral.outcome),
+        sent_at: referral.sent_at,
+        answered_at: referral.answered_at,
+        closed_at: referral.closed_at,
+        reminders_sent: referral.reminders_sent,
+        holder,
+        history,
+    })
+}
+
+/// Refers a holder to a partner. Only the référent organisation refers, with the
+/// holder's consent to share with partners.
+pub async fn refer(
+    core: &Core,
+    actor: &Actor,
+    input: ReferralInput,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    let txn = core.db.begin_write().await?;
+    let referral = access::write_in(
+        &txn,
+        core,
+        actor,
+        input.holder_id,
+        AuditAction::ReferralCreate,
+        now,
+        async |txn, holder, change: Change| {
+            let mut errors = ValidationErrors::new();
+            let need = required_text(
+                &mut errors,
+                "need",
+                Some(&input.need),
+                500,
+                "obligatoire : dites ce que la personne attend du partenaire",
+            );
+            let message = text(&mut errors, "message", input.message.as_deref(), 2000);
+            if input.to_organisation_id == actor.organisation_id {
+                errors.add(
+                    "to_organisation_id",
+                    "orientez vers une autre structure que la vôtre",
+                );
+            } else if organisations::get(txn, input.to_organisation_id)
+                .await?
+                .is_none()
+            {
+                errors.add("to_organisation_id", "structure inconnue");
+            }
+            if let Some(service_id) = input.service_id {
+                match services::get(txn, service_id).await? {
+                    Some(service)
+                        if service.organisation_id == input.to_organisation_id
+                            && service.fields.active => {}
+                    _ => errors.add(
+                        "service_id",
+                        "ce service n'est pas proposé par la structure choisie",
+                    ),
+                }
+            }
+            if !consents::is_given(txn, holder.id, ConsentPurpose::PartagePartenaires).await? {
+                errors.add("holder_id", "la personne n'a pas donné son accord pour le partage avec les partenaires (consentement partage_partenaires)");
+            }
+            errors.into_result()?;
+            if let Some(live) =
+                referrals::live_for(txn, holder.id, input.to_organisation_id).await?
+            {
+                // One past its delay is over: it no longer stands in the way.
+                if settle_expiry(txn, core, live, now).await?.status != ReferralStatus::Expired {
+                    return Err(Error::Conflict(
+                        "une orientation vers cette structure est déjà en cours pour cette personne"
+                            .into(),
+                    ));
+                }
+            }
+            let referral = referrals::create(
+                txn,
+                &change,
+                NewReferral {
+                    from_organisation_id: actor.organisation_id,
+                    from_user_id: actor.user_id,
+                    to_organisation_id: input.to_organisation_id,
+                    service_id: input.service_id,
+                    need: need.unwrap_or_default(),
+                    message,
+                },
+                now,
+            )
+            .await?;
+            notify::referral_received(txn, core, &referral, now).await?;
+            Ok(referral)
+        },
+    )
+    .await?;
+    let body = detail(&txn, core, actor, referral, true, now).await?;
+    commit(txn).await?;
+    Ok(body)
+}
+
+/// Filters of an organisation's referrals.
+#[derive(Clone, Debug, Default)]
+pub struct ListInput {
+    /// `inbox` (received, the default) or `outbox` (sent).
+    pub which: Option<String>,
+    pub status: Option<String>,
+    pub page: PageRequest,
+}
+
+/// The organisation's received or sent referrals, newest first.
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    input: &ListInput,
+    now: DateTime<Utc>,
+) -> Result<Page<ReferralDetail>> {
+    actor.require_personal_data()?;
+    let mut errors = ValidationErrors::new();
+    let which = match input.which.as_deref() {
+        None | Some("") | Some("inbox") => Mailbox::Inbox,
+        Some("outbox") => Mailbox::Outbox,
+        Some(_) => {
+            errors.add("box", "inbox ou outbox");
+            Mailbox::Inbox
+        }
+    };
+    let status: Option<ReferralStatus> =
+        crate::text::word(&mut errors, "status", input.status.as_deref());
+    let (before, limit) = input.page.parse::<i64>(&mut errors);
+    errors.into_result()?;
+    let txn = core.db.begin_write().await?;
+    let (rows, more) =
+        referrals::list(&txn, actor.organisation_id, which, status, before, limit).await?;
+    let last_id = rows.last().map(|r| r.id);
+    let mut items = Vec::with_capacity(rows.len());
+    for referral in rows {
+        let shown = detail(&txn, core, actor, referral, false, now).await?;
+        // Expired just now: no longer what the filter asked for.
+        if status.is_none_or(|s| s == shown.status) {
+            items.push(shown);
+        }
+    }
+    commit(txn).await?;
+    Ok(Page {
+        items,
+        next_cursor: more
+            .then(|| last_id.map(|id| crate::encode_cursor(&id)))
+            .flatten(),
+    })
+}
+
+/// One referral with its history. Only its two organisations see it.
+pub async fn get(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    actor.require_personal_data()?;
+    let txn = core.db.begin_write().await?;
+    let referral = referrals::get(&txn, id).await?.ok_or(Error::NotFound)?;
+    let body = detail(&txn, core, actor, referral, true, now).await?;
+    commit(txn).await?;
+    Ok(body)
+}
+
+/// What answering or closing a referral records, and what the other side is told.
+struct Effect {
+    transition: Transition,
+    told: Told,
+    what: &'static str,
+    detail: Option<String>,
+}
+
+fn effect(action: &ReferralAction, to: ReferralStatus, user_id: i64) -> Effect {
+    let mut transition = Transition {
+        step: action.step(),
+        to_status: to,
+        user_id: Some(user_id),
+        decline_reason: None,
+        decline_text: None,
+        outcome: None,
+        reason: None,
+    };
+    let (told, what, detail) = match action {
+        ReferralAction::Accept => (Told::Sender, "acceptée", None),
+        ReferralAction::Decline { reason, text } => {
+            transition.decline_reason = Some(*reason);
+            transition.decline_text = text.clone();
+            transition.reason = text.clone();
+            // The free text stays in Parcours: it may speak of the person.
+            (
+                Told::Sender,
+                "déclinée",
+                Some(format!("Motif : {}", reason.as_str())),
+            )
+        }
+        ReferralAction::Complete { outcome } => {
+            transition.outcome = Some(*outcome);
+            (
+                Told::Sender,
+                "clôturée",
+                Some(format!("Issue : {}", outcome.as_str())),
+            )
+        }
+        ReferralAction::Withdraw => (
+            Told::Receiver,
+            "retirée par la structure qui avait orienté",
+            None,
+        ),
+        ReferralAction::ConsentWithdrawn => {
+            transition.reason = Some(CONSENT_WITHDRAWN.to_owned());
+            (
+                Told::Receiver,
+                "retirée : la personne a retiré son accord pour le partage de ses informations avec les partenaires",
+                None,
+            )
+        }
+        ReferralAction::Expire => (Told::Sender, "expirée sans réponse", None),
+    };
+    Effect {
+        transition,
+        told,
+        what,
+        detail,
+    }
+}
+
+/// Applies one action by `actor`, records it, and queues the e-mail to the other side.
+async fn act(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    action: ReferralAction,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    actor.require_personal_data()?;
+    let txn = core.db.begin_write().await?;
+    let referral = referrals::get(&txn, id).await?.ok_or(Error::NotFound)?;
+    let side = side_of(actor, &referral)?;
+    let referral = settle_expiry(&txn, core, referral, now).await?;
+    let next = match transition(referral.status, side, &action) {
+        Ok(next) => next,
+        Err(error) => {
+            // An expiry found on the way is a fact: it stays recorded.
+            commit(txn).await?;
+            return Err(referral_error(error));
+        }
+    };
+    if action == ReferralAction::Accept
+        && !consents::is_given(&txn, referral.holder_id, ConsentPurpose::PartagePartenaires).await?
+    {
+        return Err(Error::invalid(
+            "status",
+            "la personne a retiré son accord pour le partage avec les partenaires",
+        ));
+    }
+    let effect = effect(&action, next, actor.user_id);
+    let updated = referrals::apply(&txn, &referral, effect.transition, now)
+        .await?
+        .ok_or_else(|| {
+            Error::Conflict("l'orientation a changé entre-temps : rechargez-la".into())
+        })?;
+    notify::referral_changed(
+        &txn,
+        core,
+        &updated,
+        effect.told,
+        action.name(),
+        effect.what,
+        effect.detail,
+        now,
+    )
+    .await?;
+    let body = detail(&txn, core, actor, updated, true, now).await?;
+    commit(txn).await?;
+    Ok(body)
+}
+
+/// The receiving organisation takes the person on: it reads the file and records its
+/// own contacts until the referral ends.
+pub async fn accept(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    act(core, actor, id, ReferralAction::Accept, now).await
+}
+
+/// The receiving organisation declines, with a reason.
+pub async fn decline(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    input: DeclineInput,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    let mut errors = ValidationErrors::new();
+    let reason = crate::text::required(
+        &mut errors,
+        "reason",
+        Some(&input.reason),
+        str::parse::<DeclineReason>,
+    );
+    let text = text(&mut errors, "text", input.text.as_deref(), 500);
+    errors.into_result()?;
+    let reason = reason.ok_or_else(|| Error::invalid("reason", "obligatoire"))?;
+    act(
+        core,
+        actor,
+        id,
+        ReferralAction::Decline { reason, text },
+        now,
+    )
+    .await
+}
+
+/// The receiving organisation closes its part with an outcome; its access ends.
+pub async fn complete(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    input: CompleteInput,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    let outcome = input
+        .outcome
+        .trim()
+        .parse::<ReferralOutcome>()
+        .map_err(|e| Error::invalid("outcome", e.to_string()))?;
+    act(core, actor, id, ReferralAction::Complete { outcome }, now).await
+}
+
+/// The sending organisation withdraws the referral.
+pub async fn withdraw(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<ReferralDetail> {
+    act(core, actor, id, ReferralAction::Withdraw, now).await
+}
+
+/// Consent to share was withdrawn: every live referral of the holder ends at once, and
+/// each receiving organisation is told, without personal data. Inside the transaction
+/// that records the consent.
+pub(crate) async fn end_for_consent(
+    txn: &DatabaseTransaction,
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let action = ReferralAction::ConsentWithdrawn;
+    let mut ended = 0;
+    for referral in referrals::live_of_holder(txn, holder_id).await? {
+        let next = transition(referral.status, Side::System, &action).map_err(referral_error)?;
+        let effect = effect(&action, next, actor.user_id);
+        if let Some(updated) = referrals::apply(txn, &referral, effect.transition, now).await? {
+            notify::referral_changed(
+                txn,
+                core,
+                &updated,
+                effect.told,
+                action.name(),
+                effect.what,
+                effect.detail,
+                now,
+            )
+            .await?;
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// A referral on the coordinator's queue: organisations and delays, no person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overdue {
+    pub id: i64,
+    pub from_organisation: OrganisationRef,
+    pub to_organisation: OrganisationRef,
+    pub sent_at: DateTime<Utc>,
+    pub days_waiting: i64,
+    pub reminders_sent: i32,
+}
+
+/// Referrals of the coordinator's territory still unanswered past the reminder delay
+/// (and not yet expired), oldest first. Coordinators only.
+pub async fn overdue(core: &Core, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Overdue>> {
+    if actor.role != Role::Coordinator {
+        return Err(Error::Forbidden(Refusal::Role));
+    }
+    let conn = core.db.conn();
+    let deadlines = core.settings.referral_deadlines;
+    let rows = referrals::unanswered_since(
+        conn,
+        now - deadlines.remind_after,
+        Some(actor.territory_id),
+        None,
+        500,
+    )
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        if deadlines.effective_status(r.status, r.sent_at, now) != ReferralStatus::Sent {
+            continue;
+        }
+        items.push(Overdue {
+            id: r.id,
+            from_organisation: organisation_ref(conn, r.from_organisation_id).await?,
+            to_organisation: organisation_ref(conn, r.to_organisation_id).await?,
+            sent_at: r.sent_at,
+            days_waiting: (now - r.sent_at).num_days(),
+            reminders_sent: r.reminders_sent,
+        });
+    }
+    Ok(items)
+}
+
+/// What a run of the deadlines did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Deadlines {
+    pub reminded: u64,
+    pub expired: u64,
+}
+
+/// The scheduler's job: reminds and expires unanswered referrals, each change with its
+/// e-mail in one transaction.
+pub async fn run_deadlines(core: &Core, now: DateTime<Utc>) -> Result<Deadlines> {
+    let deadlines = core.settings.referral_deadlines;
+    let mut report = Deadlines::default();
+    let mut after = None;
+    loop {
+        let candidates = referrals::unanswered_since(
+            core.db.conn(),
+            now - deadlines.remind_after,
+            None,
+            after,
+            200,
+        )
+        .await?;
+        let Some(last) = candidates.last() else {
+            return Ok(report);
+        };
+        after = Some((last.sent_at, last.id));
+        for referral in candidates {
+            let txn = core.db.begin_write().await?;
+            if deadlines.is_expired(referral.status, referral.sent_at, now) {
+                if settle_expiry(&txn, core, referral, now).await?.status == ReferralStatus::Expired
+                {
+                    report.expired += 1;
+                }
+            } else if deadlines.reminder_due(
+                referral.status,
+                referral.sent_at,
+                referral.last_reminded_at,
+                now,
+            ) && referrals::mark_reminded(&txn, &referral, now).await?
+            {
+                let days = (now - referral.sent_at).num_days();
+                notify::referral_reminder(&txn, core, &referral, days, now).await?;
+                report.reminded += 1;
+            }
+            commit(txn).await?;
+        }
+    }
+}

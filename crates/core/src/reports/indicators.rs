@@ -1,0 +1,168 @@
+//! The funder indicators of a period, each with its definition.
+
+use super::{ReportFilters, count_of, scope};
+use crate::{Actor, Core, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::pathway::{Outcome, Stage};
+use parcours_persistence::reports;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Indicator {
+    pub code: String,
+    pub label: String,
+    pub value: i64,
+    /// How it is counted.
+    pub definition: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Share {
+    pub code: String,
+    pub label: String,
+    pub count: i64,
+    pub base: i64,
+    /// count / base, 0 when the base is empty.
+    pub share: f64,
+    pub definition: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IndicatorsReport {
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub indicators: Vec<Indicator>,
+    pub shares: Vec<Share>,
+}
+
+/// The funder indicators of a period, each with its definition.
+pub async fn indicators(
+    core: &Core,
+    actor: &Actor,
+    filters: &ReportFilters,
+    now: DateTime<Utc>,
+) -> Result<IndicatorsReport> {
+    let scoped = scope(core, actor, filters, now).await?;
+    let scope = &scoped.scope;
+    let reports::Indicators {
+        entries,
+        reached_by_events: (named, headcount),
+        referred,
+        hosted,
+        exits,
+        newcomers: [base, women, qpv, young, rsa],
+    } = reports::indicators(core.db.conn(), scope).await?;
+    let entered = |stage: Stage| count_of(&entries, stage);
+    let created = exits
+        .iter()
+        .filter(|(_, outcome, _)| *outcome == Outcome::EntrepriseCreee)
+        .map(|(_, _, n)| n)
+        .sum();
+    let indicator = |code: &str, label: &str, value: i64, definition: &str| Indicator {
+        code: code.into(),
+        label: label.into(),
+        value,
+        definition: definition.into(),
+    };
+    let indicators = vec![
+        indicator(
+            "sensibilises",
+            "Personnes sensibilisées (suivies)",
+            entered(Stage::Sensibilisation),
+            "Personnes distinctes entrées à l'étape sensibilisation pendant la période.",
+        ),
+        indicator(
+            "touches_evenements_nommes",
+            "Participants nommés aux actions collectives",
+            named,
+            "Personnes distinctes inscrites nommément à une action de sensibilisation tenue pendant la période.",
+        ),
+        indicator(
+            "touches_evenements_comptes",
+            "Participants comptés (anonymes)",
+            headcount,
+            "Somme des effectifs anonymes déclarés pour les actions tenues pendant la période par les structures du périmètre (hors filtres de profil).",
+        ),
+        indicator(
+            "informes",
+            "Personnes informées",
+            entered(Stage::Information),
+            "Personnes distinctes entrées à l'étape information pendant la période.",
+        ),
+        indicator(
+            "orientes",
+            "Personnes orientées",
+            referred,
+            "Personnes distinctes orientées vers un partenaire par une structure du périmètre (au moins une orientation envoyée pendant la période).",
+        ),
+        indicator(
+            "accompagnes",
+            "Personnes accompagnées",
+            entered(Stage::Accompagnement),
+            "Personnes distinctes entrées à l'étape accompagnement pendant la période.",
+        ),
+        indicator(
+            "heberges",
+            "Personnes hébergées",
+            hosted,
+            "Personnes distinctes ayant une convention d'hébergement en cours à un moment de la période.",
+        ),
+        indicator(
+            "entreprises_creees",
+            "Entreprises créées",
+            created,
+            "Parcours clôturés avec l'issue entreprise_creee pendant la période.",
+        ),
+    ];
+    let share = |code: &str, label: &str, count: i64, definition: &str| Share {
+        code: code.into(),
+        label: label.into(),
+        count,
+        base,
+        share: if base == 0 {
+            0.0
+        } else {
+            count as f64 / base as f64
+        },
+        definition: format!(
+            "{definition} Base : personnes entrées dans le parcours pendant la période ({base})."
+        ),
+    };
+    let shares = vec![
+        share(
+            "part_femmes",
+            "Part de femmes",
+            women,
+            "Personnes de genre femme.",
+        ),
+        share(
+            "part_qpv",
+            "Part de résidents QPV",
+            qpv,
+            "Personnes dont le statut QPV est in_qpv.",
+        ),
+        share(
+            "part_moins_26",
+            "Part de moins de 26 ans",
+            young,
+            "Personnes de moins de 26 ans à la fin de la période (date de naissance connue).",
+        ),
+        share(
+            "part_rsa",
+            "Part d'allocataires du RSA",
+            rsa,
+            "Personnes dont la situation est rsa.",
+        ),
+    ];
+    Ok(IndicatorsReport {
+        scope: scoped.label,
+        from: scope.from,
+        to: scope.to,
+        indicators,
+        shares,
+    })
+}

@@ -1,0 +1,176 @@
+//! Reports for coordinators and organisations: computed by the database for a period
+//! and a scope. Coordinators see their territory, advisers and org admins their
+//! organisation, platform admins nothing.
+
+mod indicators;
+mod partners;
+mod pathway;
+
+pub use indicators::{Indicator, IndicatorsReport, Share, indicators};
+pub use partners::{
+    ActivityReport, ActivityRow, ReferralStats, ReferralsReport, activity, referrals,
+};
+pub use pathway::{
+    FlowsReport, OutcomeCount, PipelineReport, StageCount, StageFlow, flows, pipeline,
+};
+
+use crate::period::{PeriodInput, period};
+use crate::text::{optional, word};
+use crate::{Actor, Core, Error, Refusal, Result};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use parcours_domain::ValidationErrors;
+use parcours_domain::holders::{Gender, QpvCode, Situation};
+use parcours_domain::reports::AgeBand;
+use parcours_domain::users::Role;
+use parcours_persistence::organisations;
+use parcours_persistence::reports::Scope;
+use std::collections::HashMap;
+
+/// A report's filters, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFilters {
+    /// First day, and the day after the last (the current quarter by default).
+    pub period: PeriodInput,
+    /// A territory id: the coordinator's own.
+    pub territory: Option<String>,
+    /// One organisation of the territory (advisers and org admins: their own, always).
+    pub organisation: Option<String>,
+    pub qpv: Option<String>,
+    pub gender: Option<String>,
+    pub age_band: Option<String>,
+    pub situation: Option<String>,
+}
+
+/// The calendar quarter of a day: `[first day, first day of the next)`.
+pub fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first_month = (day.month0() / 3) * 3 + 1;
+    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
+    let end = start
+        .checked_add_months(chrono::Months::new(3))
+        .unwrap_or(day);
+    (start, end)
+}
+
+/// What a report covers, as the actor may see it.
+pub(crate) struct ReportScope {
+    pub(crate) scope: Scope,
+    /// The territory's or the organisation's name.
+    pub(crate) label: String,
+    /// Names of the organisations of the scope's territory.
+    names: HashMap<i64, String>,
+}
+
+impl ReportScope {
+    /// Names for ids that reports return, fetching those outside the territory (a
+    /// partner elsewhere that received a referral).
+    async fn names_for(
+        &self,
+        core: &Core,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<HashMap<i64, String>> {
+        let mut names = self.names.clone();
+        let missing: Vec<i64> = ids
+            .into_iter()
+            .filter(|id| !names.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            names.extend(organisations::names(core.db.conn(), &missing).await?);
+        }
+        Ok(names)
+    }
+}
+
+/// The scope the actor may see, from the filters.
+pub(crate) async fn scope(
+    core: &Core,
+    actor: &Actor,
+    filters: &ReportFilters,
+    now: DateTime<Utc>,
+) -> Result<ReportScope> {
+    if actor.role == Role::Admin {
+        return Err(Error::Forbidden(Refusal::Role));
+    }
+    let mut errors = ValidationErrors::new();
+    let (from, to) = period(&mut errors, &filters.period, quarter_of(now.date_naive()));
+    let qpv = optional(&mut errors, "qpv", filters.qpv.as_deref(), QpvCode::parse);
+    let gender: Option<Gender> = word(&mut errors, "gender", filters.gender.as_deref());
+    let situation: Option<Situation> = word(&mut errors, "situation", filters.situation.as_deref());
+    let age_band = optional(&mut errors, "age_band", filters.age_band.as_deref(), |v| {
+        v.parse::<AgeBand>()
+            .map_err(|_| "moins_26, 26_44 ou 45_plus")
+    });
+    let territory: Option<i64> = word(&mut errors, "territory", filters.territory.as_deref());
+    let organisation: Option<i64> =
+        word(&mut errors, "organisation", filters.organisation.as_deref());
+    errors.into_result()?;
+    let partners = organisations::territory_of(core.db.conn(), actor.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if territory.is_some_and(|t| t != partners.territory_id) {
+        return Err(Error::Forbidden(Refusal::OtherOrganisation));
+    }
+    let names: HashMap<i64, String> = partners.organisations.into_iter().collect();
+    let (organisation_ids, label) = if actor.role == Role::Coordinator {
+        match organisation {
+            Some(id) => match names.get(&id) {
+                Some(name) => (vec![id], name.clone()),
+                None => {
+                    return Err(Error::invalid(
+                        "organisation",
+                        "structure hors de votre territoire",
+                    ));
+                }
+            },
+            None => {
+                let mut ids: Vec<i64> = names.keys().copied().collect();
+                ids.sort_unstable();
+                (ids, partners.territory_name)
+            }
+        }
+    } else {
+        if organisation.is_some_and(|id| id != actor.organisation_id) {
+            return Err(Error::Forbidden(Refusal::OtherOrganisation));
+        }
+        let own = names
+            .get(&actor.organisation_id)
+            .cloned()
+            .unwrap_or_default();
+        (vec![actor.organisation_id], own)
+    };
+    Ok(ReportScope {
+        scope: Scope {
+            organisation_ids,
+            from,
+            to,
+            qpv_code: qpv.map(|q| q.as_str().to_owned()),
+            gender,
+            age_band,
+            situation,
+        },
+        label,
+        names,
+    })
+}
+
+/// The count for `key` among `(key, n)` rows, 0 when absent.
+fn count_of<K: PartialEq>(rows: &[(K, i64)], key: K) -> i64 {
+    rows.iter().find(|(k, _)| *k == key).map_or(0, |(_, n)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters() {
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            quarter_of(d("2026-11-22")),
+            (d("2026-10-01"), d("2027-01-01"))
+        );
+        assert_eq!(
+            quarter_of(d("2026-01-01")),
+            (d("2026-01-01"), d("2026-04-01"))
+        );
+    }
+}

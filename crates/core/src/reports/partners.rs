@@ -1,0 +1,170 @@
+//! Work between and within the partners: referrals, contacts, people reached by events.
+
+use super::{ReportFilters, scope};
+use crate::{Actor, Core, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::contacts::ContactKind;
+use parcours_persistence::reports::{self, ReferralCounts};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferralStats {
+    pub from_organisation_id: Option<i64>,
+    pub from_organisation: Option<String>,
+    pub to_organisation_id: i64,
+    pub to_organisation: String,
+    pub sent: i64,
+    pub accepted: i64,
+    pub declined: i64,
+    pub expired: i64,
+    pub withdrawn: i64,
+    pub completed: i64,
+    /// accepted / (accepted + declined).
+    pub acceptance_rate: Option<f64>,
+    /// Days from sending to an answer, median (per receiver only).
+    pub median_days_to_answer: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReferralsReport {
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by_receiver: Vec<ReferralStats>,
+    pub by_pair: Vec<ReferralStats>,
+    pub definition: String,
+}
+
+fn stats(names: &HashMap<i64, String>, from: Option<i64>, c: &ReferralCounts) -> ReferralStats {
+    let answered = c.accepted + c.declined;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    ReferralStats {
+        from_organisation_id: from,
+        from_organisation: from.map(name),
+        to_organisation_id: c.to_organisation_id,
+        to_organisation: name(c.to_organisation_id),
+        sent: c.sent,
+        accepted: c.accepted,
+        declined: c.declined,
+        expired: c.expired,
+        withdrawn: c.withdrawn,
+        completed: c.completed,
+        acceptance_rate: (answered > 0).then(|| c.accepted as f64 / answered as f64),
+        median_days_to_answer: None,
+    }
+}
+
+/// Referrals per receiving organisation and per sender → receiver pair.
+pub async fn referrals(
+    core: &Core,
+    actor: &Actor,
+    filters: &ReportFilters,
+    now: DateTime<Utc>,
+) -> Result<ReferralsReport> {
+    let scoped = scope(core, actor, filters, now).await?;
+    let scope = &scoped.scope;
+    let reports::Referrals { pairs, answer_days } =
+        reports::referrals(core.db.conn(), scope).await?;
+    let answer_days: HashMap<i64, Option<f64>> = answer_days.into_iter().collect();
+    let names = scoped
+        .names_for(
+            core,
+            pairs
+                .iter()
+                .flat_map(|p| [p.from_organisation_id, p.to_organisation_id]),
+        )
+        .await?;
+    let mut receivers: Vec<ReferralCounts> = Vec::new();
+    for pair in &pairs {
+        match receivers
+            .iter_mut()
+            .find(|r| r.to_organisation_id == pair.to_organisation_id)
+        {
+            Some(r) => {
+                r.sent += pair.sent;
+                r.accepted += pair.accepted;
+                r.declined += pair.declined;
+                r.expired += pair.expired;
+                r.withdrawn += pair.withdrawn;
+                r.completed += pair.completed;
+            }
+            None => receivers.push(pair.clone()),
+        }
+    }
+    receivers.sort_by_key(|r| r.to_organisation_id);
+    let by_receiver = receivers
+        .iter()
+        .map(|r| {
+            let mut row = stats(&names, None, r);
+            row.median_days_to_answer = answer_days.get(&r.to_organisation_id).copied().flatten();
+            row
+        })
+        .collect();
+    Ok(ReferralsReport {
+        scope: scoped.label,
+        from: scope.from,
+        to: scope.to,
+        by_receiver,
+        by_pair: pairs.iter().map(|p| stats(&names, Some(p.from_organisation_id), p)).collect(),
+        definition: "Orientations envoyées pendant la période par ou vers les structures du périmètre (pour les personnes du profil choisi) ; « acceptées » compte celles qui l'ont été, même terminées depuis ; délai de réponse : de l'envoi à l'acceptation ou au refus, médiane en jours.".into(),
+    })
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityRow {
+    pub month: String,
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub kind: ContactKind,
+    pub contacts: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityReport {
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub contacts: Vec<ActivityRow>,
+    pub event_attendees_named: i64,
+    pub event_headcount: i64,
+    pub definition: String,
+}
+
+/// Contacts by kind, organisation and month; people reached by events.
+pub async fn activity(
+    core: &Core,
+    actor: &Actor,
+    filters: &ReportFilters,
+    now: DateTime<Utc>,
+) -> Result<ActivityReport> {
+    let scoped = scope(core, actor, filters, now).await?;
+    let scope = &scoped.scope;
+    let reports::Activity {
+        contacts,
+        reached_by_events: (named, headcount),
+    } = reports::activity(core.db.conn(), scope).await?;
+    let names = scoped.names_for(core, contacts.iter().map(|c| c.0)).await?;
+    Ok(ActivityReport {
+        scope: scoped.label,
+        from: scope.from,
+        to: scope.to,
+        contacts: contacts
+            .into_iter()
+            .map(|(organisation_id, kind, month, contacts)| ActivityRow {
+                month,
+                organisation: names.get(&organisation_id).cloned().unwrap_or_default(),
+                organisation_id,
+                kind,
+                contacts,
+            })
+            .collect(),
+        event_attendees_named: named,
+        event_headcount: headcount,
+        definition: "Contacts enregistrés pendant la période par les structures du périmètre (avec les personnes du profil choisi), par mois, structure et type ; personnes touchées par les actions collectives tenues pendant la période (nommées et comptées).".into(),
+    })
+}

@@ -1,0 +1,160 @@
+//! The pathway: who is where now, and how people move through it over a period.
+
+use super::{ReportFilters, count_of, scope};
+use crate::{Actor, Core, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::pathway::{Outcome, Stage};
+use parcours_persistence::reports;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StageCount {
+    pub stage: Stage,
+    pub active: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PipelineReport {
+    /// The territory or organisation counted.
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Holders whose pathway is open, per current stage.
+    pub stages: Vec<StageCount>,
+    pub definition: String,
+}
+
+/// Open pathways per stage.
+pub async fn pipeline(
+    core: &Core,
+    actor: &Actor,
+    filters: &ReportFilters,
+    now: DateTime<Utc>,
+) -> Result<PipelineReport> {
+    let scoped = scope(core, actor, filters, now).await?;
+    let counts = reports::pipeline(core.db.conn(), &scoped.scope).await?;
+    Ok(PipelineReport {
+        scope: scoped.label,
+        from: scoped.scope.from,
+        to: scoped.scope.to,
+        stages: Stage::ALL
+            .iter()
+            .map(|stage| StageCount {
+                stage: *stage,
+                active: count_of(&counts, *stage),
+            })
+            .collect(),
+        definition: "Personnes dont le parcours est ouvert (sans issue), par étape actuelle, à la date de la requête.".into(),
+    })
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutcomeCount {
+    pub outcome: Outcome,
+    pub exits: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StageFlow {
+    pub stage: Stage,
+    /// People who entered the stage during the period.
+    pub entries: i64,
+    /// Of the cohort (people who entered the pathway during the period), how many
+    /// reached this stage, up to now.
+    pub cohort_reached: i64,
+    /// Of those, how many reached a later stage.
+    pub cohort_went_further: i64,
+    /// cohort_went_further / cohort_reached: where the pathway leaks (none for the last
+    /// stage, or when nobody of the cohort reached this one).
+    pub conversion_to_next: Option<f64>,
+    /// Pathways closed during the period while at this stage, per outcome.
+    pub exits: Vec<OutcomeCount>,
+    /// Days spent in the stage, over the stays that ended during the period: median
+    /// and 90th percentile (nearest rank).
+    pub median_days: Option<f64>,
+    pub p90_days: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FlowsReport {
+    pub scope: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// People who entered the pathway during the period.
+    pub cohort: i64,
+    pub stages: Vec<StageFlow>,
+    /// Pathways closed during the period, per outcome (all stages).
+    pub exits: Vec<OutcomeCount>,
+    pub definition: String,
+}
+
+/// Entries, exits, passage of the period's cohort, and time spent in each stage.
+pub async fn flows(
+    core: &Core,
+    actor: &Actor,
+    filters: &ReportFilters,
+    now: DateTime<Utc>,
+) -> Result<FlowsReport> {
+    let scoped = scope(core, actor, filters, now).await?;
+    let scope = &scoped.scope;
+    let reports::Flows {
+        entries,
+        cohort,
+        durations,
+        exits,
+    } = reports::flows(core.db.conn(), scope).await?;
+    let exits_from = |stage: Option<Stage>| -> Vec<OutcomeCount> {
+        Outcome::ALL
+            .iter()
+            .map(|o| OutcomeCount {
+                outcome: *o,
+                exits: exits
+                    .iter()
+                    .filter(|(s, outcome, _)| outcome == o && stage.is_none_or(|st| *s == st))
+                    .map(|(_, _, n)| n)
+                    .sum(),
+            })
+            .collect()
+    };
+    let stages = Stage::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let (median_days, p90_days) = durations
+                .iter()
+                .find(|(s, _, _)| s == stage)
+                .map_or((None, None), |(_, m, p)| (*m, *p));
+            let reached = cohort.reached[i];
+            let further = cohort.went_further[i];
+            let last = i + 1 == Stage::ALL.len();
+            StageFlow {
+                stage: *stage,
+                entries: count_of(&entries, *stage),
+                cohort_reached: reached,
+                cohort_went_further: further,
+                conversion_to_next: (!last && reached > 0).then(|| further as f64 / reached as f64),
+                exits: exits_from(Some(*stage)),
+                median_days,
+                p90_days,
+            }
+        })
+        .collect();
+    Ok(FlowsReport {
+        scope: scoped.label,
+        from: scope.from,
+        to: scope.to,
+        cohort: cohort.size,
+        stages,
+        exits: exits_from(None),
+        definition: "Entrées : personnes entrées à l'étape (première entrée ou changement) pendant la période. \
+                     Cohorte : personnes entrées dans le parcours pendant la période ; pour chaque étape, combien l'ont atteinte depuis, \
+                     et combien de celles-ci ont atteint une étape suivante (taux de passage). \
+                     Sorties : parcours clôturés pendant la période, selon l'étape où ils l'ont été et leur issue. \
+                     Durées : séjours dans l'étape terminés (changement d'étape ou clôture) pendant la période, médiane et 90e centile en jours.".into(),
+    })
+}

@@ -1,0 +1,211 @@
+//! Signing in and out, and the session behind each request.
+
+use crate::passwords;
+use crate::{Actor, Core, Error, Result};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use parcours_domain::ValidationErrors;
+use parcours_domain::auth::LoginThrottle;
+use parcours_domain::users::{Email, MAX_PASSWORD_BYTES};
+use parcours_persistence::organisations::{self, Organisation};
+use parcours_persistence::users::{self, User};
+use parcours_persistence::{commit, sessions};
+use rand::Rng;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    #[cfg_attr(feature = "openapi", schema(example = "awa.diallo@citeslab.demo.test"))]
+    pub email: String,
+    pub password: String,
+}
+
+/// The signed-in user and their organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Me {
+    pub user: User,
+    pub organisation: Organisation,
+}
+
+/// A session just opened: the token for the cookie (the database keeps its hash only).
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub token: String,
+    pub me: Me,
+}
+
+/// A fresh 256-bit session token.
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a token.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Opens a session. An unknown e-mail, a wrong password, a disabled or a temporarily
+/// locked account all get the same answer, and an unknown e-mail is checked against a
+/// dummy hash so that the timing matches too. `replaced`, a token the client still
+/// held, is ended: a session id planted before login is worth nothing.
+pub async fn login(
+    core: &Core,
+    input: LoginInput,
+    replaced: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Opened> {
+    let mut errors = ValidationErrors::new();
+    let email = errors.check("email", Email::parse(&input.email));
+    if input.password.is_empty() {
+        errors.add("password", "le mot de passe est obligatoire");
+    } else if input.password.len() > MAX_PASSWORD_BYTES {
+        errors.add("password", format!("{MAX_PASSWORD_BYTES} octets au plus"));
+    }
+    errors.into_result()?;
+    let email = email.ok_or(Error::InvalidCredentials)?;
+    let conn = core.db.conn();
+    let user = users::find_by_email(conn, &email).await?;
+    let stored_hash = user.as_ref().map_or_else(
+        || passwords::dummy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let matches = {
+        let _permit = core.hashing.acquire().await.map_err(anyhow::Error::from)?;
+        passwords::verify_blocking(input.password, stored_hash).await?
+    };
+    let Some(user) = user else {
+        return Err(Error::InvalidCredentials);
+    };
+    if user.disabled_at.is_some() || LoginThrottle::is_locked(user.locked_until, now) {
+        // Refused whatever the password; attempts during a lock do not lengthen it.
+        return Err(Error::InvalidCredentials);
+    }
+    let txn = core.db.begin_write().await?;
+    if !matches {
+        let failures = users::count_failed_login(&txn, user.id, now).await?;
+        if let Some(until) = core.settings.login.lock_after_failure(failures, now) {
+            users::lock_until(&txn, user.id, until).await?;
+            tracing::warn!(
+                user_id = user.id,
+                failures,
+                "account locked after repeated failures"
+            );
+        }
+        commit(txn).await?;
+        return Err(Error::InvalidCredentials);
+    }
+    users::clear_failed_logins(&txn, user.id).await?;
+    if let Some(old) = replaced {
+        sessions::delete(&txn, &token_hash(old)).await?;
+    }
+    let token = new_token();
+    let expires_at = core.settings.session.expires_at(now, now);
+    sessions::create(&txn, &token_hash(&token), user.id, now, expires_at).await?;
+    commit(txn).await?;
+    tracing::info!(user_id = user.id, "session opened");
+    let organisation = organisations::get(conn, user.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Opened {
+        token,
+        me: Me { user, organisation },
+    })
+}
+
+/// The session a request presents, by its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub actor: Actor,
+    /// What logging out deletes.
+    pub id_hash: String,
+}
+
+/// The user behind a live session; an expired one, or one of a disabled account, is
+/// ended here. A session's use is written back at most once a minute.
+pub async fn authenticate(
+    core: &Core,
+    token: &str,
+    request_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Session> {
+    if token.is_empty() {
+        return Err(Error::Unauthenticated);
+    }
+    let id_hash = token_hash(token);
+    let conn = core.db.conn();
+    let found = sessions::find_with_user(conn, &id_hash)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let policy = core.settings.session;
+    if found.disabled || !policy.is_valid(found.created_at, found.last_seen_at, now) {
+        sessions::delete(conn, &id_hash).await?;
+        return Err(Error::Unauthenticated);
+    }
+    if policy.should_touch(found.last_seen_at, now) {
+        sessions::touch(
+            conn,
+            &id_hash,
+            now,
+            policy.expires_at(found.created_at, now),
+        )
+        .await?;
+    }
+    Ok(Session {
+        actor: Actor {
+            user_id: found.user_id,
+            organisation_id: found.organisation_id,
+            territory_id: found.territory_id,
+            role: found.role,
+            request_id,
+        },
+        id_hash,
+    })
+}
+
+/// Ends a session at once, server-side.
+pub async fn logout(core: &Core, session: &Session) -> Result<()> {
+    sessions::delete(core.db.conn(), &session.id_hash).await?;
+    tracing::info!(user_id = session.actor.user_id, "session closed");
+    Ok(())
+}
+
+/// The signed-in user, their role and organisation.
+pub async fn me(core: &Core, actor: &Actor) -> Result<Me> {
+    let conn = core.db.conn();
+    let user = users::get(conn, actor.user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let organisation = organisations::get(conn, user.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(Me { user, organisation })
+}
+
+/// Removes sessions past their expiry (they are refused anyway); returns how many.
+pub async fn purge_expired(core: &Core, now: DateTime<Utc>) -> Result<u64> {
+    Ok(sessions::purge_expired(core.db.conn(), now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_stored_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        let hash = token_hash(&a);
+        assert_eq!(hash.len(), 64);
+        assert_ne!(hash, a);
+        assert_eq!(hash, token_hash(&a));
+    }
+}

@@ -1,0 +1,28 @@
+//! The rules' settings, from the configuration.
+
+use parcours_domain::auth::{LoginThrottle, SessionPolicy};
+use parcours_domain::referrals::Deadlines;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub session: SessionPolicy,
+    pub login: LoginThrottle,
+    /// When unanswered referrals are reminded and expire.
+    pub referral_deadlines: Deadlines,
+    /// Where users reach the service, for links in e-mails.
+    pub public_url: String,
+    /// In reports, counts below this (but above zero) are masked.
+    pub small_count_threshold: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session: SessionPolicy::default(),
+            login: LoginThrottle::default(),
+            referral_deadlines: Deadlines::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            small_count_threshold: 5,
+        }
+    }
+}

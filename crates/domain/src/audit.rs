@@ -1,0 +1,33 @@
+//! The audit trail's words: what a user did with a holder's personal data.
+
+use crate::string_enum;
+
+string_enum! {
+    /// What an audit entry records. Reads and changes alike: the référent organisation
+    /// sees who reached the file, and why.
+    pub enum AuditAction {
+        HolderCreate => "holder.create",
+        HolderRead => "holder.read",
+        HolderUpdate => "holder.update",
+        HolderStage => "holder.stage",
+        HolderClose => "holder.close",
+        HolderReopen => "holder.reopen",
+        HolderList => "holder.list",
+        ProjectCreate => "project.create",
+        ProjectUpdate => "project.update",
+        ContactCreate => "contact.create",
+        ContactList => "contact.list",
+        ConsentRecord => "consent.record",
+        ConsentRead => "consent.read",
+        TimelineRead => "timeline.read",
+        FollowUpsRead => "followups.read",
+        SuggestionsRead => "suggestions.read",
+        ReferralCreate => "referral.create",
+        ReferralRead => "referral.read",
+        ReferralWithdrawnForConsent => "referral.consent_withdrawn",
+        HostingCreate => "hosting.create",
+        HostingRead => "hosting.read",
+        EventAttendeeAdd => "event.attendee.add",
+        EventAttendeeRead => "event.attendee.read",
+    }
+}

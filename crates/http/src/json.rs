@@ -1,0 +1,277 @@
+//! Reading a JSON body into an input, with an error that names the field.
+//!
+//! The body is parsed into a `serde_json::Value` (a syntax error is a 400), then read
+//! into the input through a deserializer whose error type records what serde reports —
+//! a missing field, an unknown field, a wrong type, a custom message — as data, and
+//! `serde_path_to_error` records where. No French message depends on the wording of
+//! serde's own messages.
+
+use parcours_domain::ValidationErrors;
+use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
+use serde::forward_to_deserialize_any;
+use serde_json::Value;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// What went wrong with one field, as serde reports it.
+#[derive(Debug)]
+enum Issue {
+    Missing(&'static str),
+    Unknown(String),
+    Type { expected: String },
+    Message(String),
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for Issue {}
+
+impl de::Error for Issue {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Self::Message(msg.to_string())
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        Self::Missing(field)
+    }
+
+    fn unknown_field(field: &str, _expected: &'static [&'static str]) -> Self {
+        Self::Unknown(field.to_owned())
+    }
+
+    fn invalid_type(_unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+        Self::Type {
+            expected: expected.to_string(),
+        }
+    }
+
+    fn invalid_value(_unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
+        Self::Type {
+            expected: expected.to_string(),
+        }
+    }
+}
+
+/// What serde expected, in French, for the common cases.
+fn expected_in_french(expected: &str) -> String {
+    let what = if expected.contains("string") {
+        "du texte"
+    } else if expected.contains("bool") {
+        "un booléen (true ou false)"
+    } else if [
+        "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "integer",
+    ]
+    .iter()
+    .any(|t| expected.contains(t))
+    {
+        "un nombre entier"
+    } else if expected.contains("f32") || expected.contains("f64") {
+        "un nombre"
+    } else if expected.contains("sequence") {
+        "une liste"
+    } else if expected.contains("struct") || expected.contains("map") {
+        "un objet"
+    } else {
+        return format!("type invalide ({expected} attendu)");
+    };
+    format!("type invalide : {what} attendu")
+}
+
+/// A JSON value read through a deserializer with the error type `E`.
+struct ValueDeserializer<E> {
+    value: Value,
+    error: PhantomData<E>,
+}
+
+impl<E> ValueDeserializer<E> {
+    fn new(value: Value) -> Self {
+        Self {
+            value,
+            error: PhantomData,
+        }
+    }
+}
+
+impl<'de, E: de::Error> IntoDeserializer<'de, E> for ValueDeserializer<E> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de, E: de::Error> Deserializer<'de> for ValueDeserializer<E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    visitor.visit_u64(u)
+                } else if let Some(i) = n.as_i64() {
+                    visitor.visit_i64(i)
+                } else {
+                    visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+                }
+            }
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(items) => visitor.visit_seq(de::value::SeqDeserializer::new(
+                items.into_iter().map(ValueDeserializer::new),
+            )),
+            Value::Object(map) => visitor.visit_map(de::value::MapDeserializer::new(
+                map.into_iter().map(|(k, v)| (k, ValueDeserializer::new(v))),
+            )),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.value {
+            Value::Null => visitor.visit_none(),
+            value => visitor.visit_some(ValueDeserializer::new(value)),
+        }
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+/// Reads `value` into `T`; every failure is one invalid field, named by its path.
+pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, ValidationErrors> {
+    serde_path_to_error::deserialize(ValueDeserializer::<Issue>::new(value)).map_err(|error| {
+        let at = error.path().to_string();
+        let within = |field: &str| {
+            if at == "." || at.is_empty() {
+                field.to_owned()
+            } else {
+                format!("{at}.{field}")
+            }
+        };
+        match error.into_inner() {
+            Issue::Missing(field) => ValidationErrors::single(within(field), "champ obligatoire"),
+            // The path already ends with an unknown key (it was read as a map key).
+            Issue::Unknown(field) if at == field || at.ends_with(&format!(".{field}")) => {
+                ValidationErrors::single(at, "champ inconnu")
+            }
+            Issue::Unknown(field) => ValidationErrors::single(within(&field), "champ inconnu"),
+            Issue::Type { expected } => ValidationErrors::single(at, expected_in_french(&expected)),
+            Issue::Message(message) => ValidationErrors::single(at, message),
+        }
+    })
+}
+
+/// Lays a JSON merge patch (RFC 7386) over `current`: a field given replaces it, a
+/// field set to null clears it; the result is read back into `T`, so an unknown or
+/// mistyped field is named.
+pub fn merge<T: serde::Serialize + DeserializeOwned>(
+    current: &T,
+    patch: serde_json::Map<String, Value>,
+) -> Result<T, ValidationErrors> {
+    let mut value =
+        serde_json::to_value(current).map_err(|e| ValidationErrors::single(".", e.to_string()))?;
+    if let Some(object) = value.as_object_mut() {
+        for (key, field) in patch {
+            object.insert(key, field);
+        }
+    }
+    read(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only read")]
+    struct Inner {
+        colour: Option<String>,
+        size: i32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only read")]
+    struct Outer {
+        email: String,
+        project: Option<Inner>,
+        topics: Option<Vec<parcours_domain::contacts::Topic>>,
+    }
+
+    fn fields(value: Value) -> Vec<(String, String)> {
+        read::<Outer>(value)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn names_the_missing_unknown_or_mistyped_field() {
+        assert_eq!(
+            fields(json!({})),
+            [("email".to_owned(), "champ obligatoire".to_owned())]
+        );
+        assert_eq!(
+            fields(json!({"email": "a", "remember": true})),
+            [("remember".to_owned(), "champ inconnu".to_owned())]
+        );
+        assert_eq!(
+            fields(json!({"email": "a", "project": {"size": 1, "shade": "x"}})),
+            [("project.shade".to_owned(), "champ inconnu".to_owned())]
+        );
+        assert_eq!(
+            fields(json!({"email": "a", "project": {"colour": "x"}})),
+            [("project.size".to_owned(), "champ obligatoire".to_owned())]
+        );
+        assert_eq!(
+            fields(json!({"email": 3})),
+            [(
+                "email".to_owned(),
+                "type invalide : du texte attendu".to_owned()
+            )]
+        );
+        let words = fields(json!({"email": "a", "topics": ["idee", "vacances"]}));
+        assert_eq!(words[0].0, "topics[1]");
+        assert!(words[0].1.contains("valeurs possibles"), "{}", words[0].1);
+    }
+
+    #[test]
+    fn a_patch_replaces_and_clears() {
+        #[derive(Debug, Deserialize, serde::Serialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        struct Form {
+            a: Option<String>,
+            b: Option<String>,
+        }
+        let current = Form {
+            a: Some("x".into()),
+            b: Some("y".into()),
+        };
+        let patched = merge(
+            &current,
+            json!({"a": "z", "b": null}).as_object().unwrap().clone(),
+        )
+        .unwrap();
+        assert_eq!(
+            patched,
+            Form {
+                a: Some("z".into()),
+                b: None
+            }
+        );
+        let unknown = merge(&current, json!({"c": 1}).as_object().unwrap().clone()).unwrap_err();
+        assert_eq!(unknown.0[0].field, "c");
+    }
+}
