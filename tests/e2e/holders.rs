@@ -754,6 +754,7 @@ async fn consents_keep_their_history() {
 
 struct Cast {
     referent: TestUser,
+    partner: TestUser,
     other_org: TestUser,
     coordinator: TestUser,
     admin: TestUser,
@@ -765,16 +766,21 @@ async fn cast(app: &TestApp) -> Cast {
     let agglo = app
         .organisation("Agglo Test", OrganisationKind::Collectivite)
         .await;
+    let bge = app.organisation("BGE Test", OrganisationKind::Bge).await;
     Cast {
         referent,
+        partner: app.user(bge, Role::Adviser).await,
         other_org: app.user(adie, Role::Adviser).await,
         coordinator: app.user(agglo, Role::Coordinator).await,
         admin: app.user(agglo, Role::Admin).await,
     }
 }
 
-/// Every case-management route, by role: the referent organisation's adviser, another
-/// organisation's adviser, a coordinator, a platform admin, and nobody.
+/// Every case-management route, by role: the referent organisation's adviser, the
+/// adviser of a partner whose referral was accepted, another organisation's adviser, a
+/// coordinator, a platform admin, and nobody. The partner reads the file and logs its
+/// contacts; every other change is 403 (it reads the file, so 404 would be a lie), and
+/// only the référent organisation changes identity, pathway, projects and consents.
 #[tokio::test]
 async fn role_by_route_table() {
     let app = TestApp::start().await;
@@ -786,7 +792,6 @@ async fn role_by_route_table() {
         json!({"first_name": "Awa", "last_name": "Diallo"}),
     )
     .await;
-    let etag = holder.headers()["etag"].to_str().unwrap().to_owned();
     let id = holder.json::<Value>().await.unwrap()["id"]
         .as_i64()
         .unwrap();
@@ -801,119 +806,161 @@ async fn role_by_route_table() {
     let project_id = project.json::<Value>().await.unwrap()["id"]
         .as_i64()
         .unwrap();
+    // The partner: a referral accepted, with the person's consent to share.
+    let partner = app.login(&cast.partner).await;
+    post(
+        &app,
+        &owner,
+        &format!("/api/v1/holders/{id}/consents"),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    let referral = post(
+        &app,
+        &owner,
+        "/api/v1/referrals",
+        json!({"holder_id": id, "to_organisation_id": cast.partner.organisation_id, "need": "Accompagnement"}),
+    )
+    .await;
+    let referral = referral.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let accepted = post(
+        &app,
+        &partner,
+        &format!("/api/v1/referrals/{referral}/accept"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(accepted.status(), 200);
+    let etag = owner
+        .get(app.url(&format!("/api/v1/holders/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
 
     let clients = [
         ("referent", Some(owner.clone())),
+        ("partner", Some(partner.clone())),
         ("other_org", Some(app.login(&cast.other_org).await)),
         ("coordinator", Some(app.login(&cast.coordinator).await)),
         ("admin", Some(app.login(&cast.admin).await)),
         ("anonymous", None),
     ];
-    // (method, path, body, [referent, other org, coordinator, admin, anonymous])
+    // (method, path, body, [referent, partner, other org, coordinator, admin, anonymous])
     let h = format!("/api/v1/holders/{id}");
-    let rows: Vec<(&str, String, Value, [u16; 5])> = vec![
+    let rows: Vec<(&str, String, Value, [u16; 6])> = vec![
         (
             "GET",
             "/api/v1/holders".into(),
             Value::Null,
-            [200, 200, 403, 403, 401],
+            [200, 200, 200, 403, 403, 401],
         ),
         (
             "POST",
             "/api/v1/holders".into(),
             json!({"first_name": "X", "last_name": "Y"}),
-            [201, 201, 403, 403, 401],
+            [201, 201, 201, 403, 403, 401],
         ),
-        ("GET", h.clone(), Value::Null, [200, 404, 403, 403, 401]),
+        (
+            "GET",
+            h.clone(),
+            Value::Null,
+            [200, 200, 404, 403, 403, 401],
+        ),
         (
             "PATCH",
             h.clone(),
             json!({"address": "1 rue"}),
-            [200, 404, 403, 403, 401],
+            [200, 403, 404, 403, 403, 401],
         ),
         (
             "POST",
             format!("{h}/projects"),
             json!({"idea": "Atelier"}),
-            [201, 404, 403, 403, 401],
+            [201, 403, 404, 403, 403, 401],
         ),
         (
             "PATCH",
             format!("/api/v1/projects/{project_id}"),
             json!({"sector": "artisanat"}),
-            [200, 404, 403, 403, 401],
+            [200, 403, 404, 403, 403, 401],
         ),
         (
             "POST",
             format!("{h}/contacts"),
             json!({"kind": "entretien"}),
-            [201, 404, 403, 403, 401],
+            [201, 201, 404, 403, 403, 401],
         ),
         (
             "GET",
             format!("{h}/contacts"),
             Value::Null,
-            [200, 404, 403, 403, 401],
+            [200, 200, 404, 403, 403, 401],
         ),
         (
             "POST",
             format!("{h}/consents"),
             json!({"purpose": "suivi", "given": true}),
-            [201, 404, 403, 403, 401],
+            [201, 403, 404, 403, 403, 401],
         ),
         (
             "GET",
             format!("{h}/consents"),
             Value::Null,
-            [200, 404, 403, 403, 401],
+            [200, 200, 404, 403, 403, 401],
         ),
         (
             "GET",
             format!("{h}/timeline"),
             Value::Null,
-            [200, 404, 403, 403, 401],
+            [200, 200, 404, 403, 403, 401],
         ),
         (
             "POST",
             format!("{h}/stage"),
             json!({"to": "accompagnement"}),
-            [200, 404, 403, 403, 401],
+            [200, 403, 404, 403, 403, 401],
         ),
         (
             "POST",
             format!("{h}/close"),
             json!({"outcome": "abandon"}),
-            [200, 404, 403, 403, 401],
+            [200, 403, 404, 403, 403, 401],
         ),
         (
             "POST",
             format!("{h}/reopen"),
             json!({"reason": "revenue"}),
-            [200, 404, 403, 403, 401],
+            [200, 403, 404, 403, 403, 401],
         ),
         (
             "GET",
             "/api/v1/follow-ups".into(),
             Value::Null,
-            [200, 200, 403, 403, 401],
+            [200, 200, 200, 403, 403, 401],
         ),
         (
             "GET",
             "/api/v1/qpv?q=QN".into(),
             Value::Null,
-            [200, 200, 200, 200, 401],
+            [200, 200, 200, 200, 200, 401],
         ),
         (
             "GET",
             "/api/v1/holders/999999".into(),
             Value::Null,
-            [404, 404, 403, 403, 401],
+            [404, 404, 404, 403, 403, 401],
         ),
     ];
     for (method, path, body, expected) in rows {
         // Outsiders go first so that the referent's successful changes do not alter
         // what they are asked about.
-        for index in [1, 2, 3, 4, 0] {
+        for index in [1, 2, 3, 4, 5, 0] {
             let (who, client) = &clients[index];
             let client = client.clone().unwrap_or_else(|| app.anonymous());
             let url = app.url(&path);

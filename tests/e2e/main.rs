@@ -4,6 +4,7 @@
 
 mod support;
 
+mod access;
 mod api_errors;
 mod binary;
 mod events_hosting;
