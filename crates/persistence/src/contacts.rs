@@ -115,12 +115,14 @@ pub async fn create(
         .try_into()
 }
 
-/// Settles every open next action on a holder (its pathway was closed).
-pub(crate) async fn settle_all(
+/// Settles every open next action on a holder, whoever left it (its pathway was closed:
+/// it leaves no follow-up pending).
+pub async fn settle_all(
     conn: &impl ConnectionTrait,
-    holder_id: i64,
+    change: &parcours_domain::access::Change,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let holder_id = change.holder_id();
     contacts::Entity::update_many()
         .col_expr(contacts::Column::NextActionDoneAt, Some(now).into())
         .filter(contacts::Column::HolderId.eq(holder_id))

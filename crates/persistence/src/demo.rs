@@ -432,6 +432,7 @@ pub async fn generate(
                 closed_at,
             )
             .await?;
+            contacts::settle_all(conn, &change, closed_at).await?;
             if let Some(number) = number {
                 let fields = projects::ProjectFields {
                     siret: Some(number),

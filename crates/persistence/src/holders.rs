@@ -329,10 +329,6 @@ pub async fn apply_event(
     if update.exec(conn).await?.rows_affected == 0 {
         return Ok(None);
     }
-    if event.kind == PathwayEventKind::Close {
-        // A closed pathway leaves no follow-up pending.
-        crate::contacts::settle_all(conn, holder.id, now).await?;
-    }
     record_event(conn, holder, user_id, event, siret, now).await?;
     get(conn, holder.id).await
 }

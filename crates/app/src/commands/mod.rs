@@ -1,15 +1,15 @@
 //! What each command does.
 
 mod admin;
+mod jobs;
 mod serve;
+mod users;
+mod wiring;
 
 use crate::cli::{Cli, Command, JobsCommand, OutboxCommand, QpvCommand, UserCommand};
 use crate::config::Config;
 use crate::telemetry;
-use parcours_persistence::{Db, DbSettings};
-use secrecy::ExposeSecret;
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Runs a command; exit code 2 for a configuration problem, 1 for any other failure.
 pub fn run(cli: Cli) -> ExitCode {
@@ -45,20 +45,20 @@ pub fn run(cli: Cli) -> ExitCode {
                     "indiquez un dossier, ou `seed synthetic --holders N`"
                 )),
             },
-            Command::User(UserCommand::Add(args)) => admin::user_add(&config, args).await,
+            Command::User(UserCommand::Add(args)) => users::user_add(&config, args).await,
             Command::User(UserCommand::Disable(args)) => {
-                admin::user_disable(&config, &args.email).await
+                users::user_disable(&config, &args.email).await
             }
             Command::User(UserCommand::Enable(args)) => {
-                admin::user_enable(&config, &args.email).await
+                users::user_enable(&config, &args.email).await
             }
             Command::User(UserCommand::Password(args)) => {
-                admin::user_password(&config, &args.email).await
+                users::user_password(&config, &args.email).await
             }
             Command::Qpv(QpvCommand::Import(args)) => admin::qpv_import(&config, &args.file).await,
-            Command::Outbox(OutboxCommand::Run) => serve::outbox_run(&config).await,
-            Command::Outbox(OutboxCommand::Status) => serve::outbox_status(&config).await,
-            Command::Jobs(JobsCommand::RunOnce) => serve::jobs_run_once(&config).await,
+            Command::Outbox(OutboxCommand::Run) => jobs::outbox_run(&config).await,
+            Command::Outbox(OutboxCommand::Status) => jobs::outbox_status(&config).await,
+            Command::Jobs(JobsCommand::RunOnce) => jobs::jobs_run_once(&config).await,
         }
     });
     match result {
@@ -68,25 +68,4 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn db_settings(config: &Config, url: String) -> DbSettings {
-    DbSettings {
-        url,
-        max_connections: config.database.max_connections,
-        busy_timeout: Duration::from_millis(config.database.busy_timeout_ms),
-        acquire_timeout: Duration::from_secs(10),
-    }
-}
-
-/// Connects to the configured database. The URL is never echoed: it may hold a password.
-async fn connect(config: &Config) -> anyhow::Result<Db> {
-    connect_url(config, config.database.url.expose_secret().to_owned()).await
-}
-
-async fn connect_url(config: &Config, url: String) -> anyhow::Result<Db> {
-    let engine = url.split(':').next().unwrap_or_default().to_owned();
-    Db::connect(&db_settings(config, url))
-        .await
-        .map_err(|error| anyhow::anyhow!("connexion à la base ({engine}) impossible : {error}"))
 }

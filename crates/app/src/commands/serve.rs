@@ -1,15 +1,12 @@
 //! Serving: `serve` with the configuration, `demo` on a local SQLite file with demo data.
 
-use super::admin::{apply_migrations, require_current_schema};
-use super::{connect, connect_url};
+use super::wiring::{apply_migrations, connect, connect_url, core, require_current_schema};
 use crate::cli::{DemoArgs, ServeArgs};
 use crate::config::Config;
 use anyhow::Context;
 use chrono::Utc;
-use parcours_core::{Clock, Core, Settings, outbox, passwords, referrals, sessions};
-use parcours_domain::auth::{LoginThrottle, SessionPolicy};
+use parcours_core::{Clock, outbox, passwords, referrals, sessions};
 use parcours_http::{AppState, HttpSettings};
-use parcours_mail::{MailSettings, Mailer};
 use parcours_persistence::{Db, commit, demo, organisations, seeds};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -96,37 +93,6 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
         body_limit_bytes: config.server.body_limit_bytes,
         request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
     }
-}
-
-fn core_settings(config: &Config) -> Settings {
-    Settings {
-        session: SessionPolicy {
-            idle_timeout: chrono::Duration::minutes(config.session.idle_timeout_minutes.into()),
-            absolute_timeout: chrono::Duration::hours(config.session.absolute_timeout_hours.into()),
-        },
-        login: LoginThrottle {
-            free_failures: config.login.free_failures,
-            first_lock: chrono::Duration::seconds(config.login.first_lock_seconds.into()),
-            max_lock: chrono::Duration::minutes(config.login.max_lock_minutes.into()),
-        },
-        public_url: config.server.public_url.clone(),
-        referral_deadlines: parcours_domain::referrals::Deadlines {
-            remind_after: chrono::Duration::days(config.referrals.remind_after_days.into()),
-            expire_after: chrono::Duration::days(config.referrals.expire_after_days.into()),
-        },
-        small_count_threshold: config.reports.small_count_threshold.into(),
-    }
-}
-
-/// The use cases on `db`, with the configuration's settings and mailer. Must be called
-/// on a Tokio runtime.
-pub(super) fn core(config: &Config, db: Db) -> anyhow::Result<Core> {
-    let mailer = Mailer::new(&MailSettings {
-        smtp_url: config.mail.smtp_url.clone(),
-        from: config.mail.from.clone(),
-        timeout: Duration::from_secs(config.mail.timeout_seconds),
-    })?;
-    Ok(Core::new(db, core_settings(config), mailer))
 }
 
 fn state(config: &Config, db: Db, secure: bool) -> anyhow::Result<AppState> {
@@ -250,52 +216,4 @@ async fn background_jobs(state: AppState, outbox_every: Duration, deadlines_ever
             },
         }
     }
-}
-
-/// The use cases on the configured database, once its schema is current.
-pub(super) async fn ready_core(config: &Config) -> anyhow::Result<Core> {
-    let db = connect(config).await?;
-    require_current_schema(&db).await?;
-    core(config, db)
-}
-
-pub async fn outbox_run(config: &Config) -> anyhow::Result<()> {
-    let core = ready_core(config).await?;
-    let report = outbox::deliver_due(&core, &Clock::system()).await?;
-    println!(
-        "Outbox : {} envoyé(s), {} à réessayer, {} abandonné(s).",
-        report.sent, report.retried, report.given_up
-    );
-    Ok(())
-}
-
-pub async fn outbox_status(config: &Config) -> anyhow::Result<()> {
-    let core = ready_core(config).await?;
-    let (status, failed) = outbox::status(&core).await?;
-    println!(
-        "En attente : {}   envoyés : {}   en échec : {}",
-        status.pending, status.sent, status.failed
-    );
-    for message in failed {
-        println!(
-            "  échec n° {} ({}, {} tentative(s)) : {}",
-            message.id,
-            message.kind,
-            message.attempts,
-            message.last_error.as_deref().unwrap_or("")
-        );
-    }
-    Ok(())
-}
-
-pub async fn jobs_run_once(config: &Config) -> anyhow::Result<()> {
-    let core = ready_core(config).await?;
-    let clock = Clock::system();
-    let deadlines = referrals::run_deadlines(&core, clock.now()).await?;
-    let delivery = outbox::deliver_due(&core, &clock).await?;
-    println!(
-        "Orientations : {} rappel(s), {} expirée(s). Outbox : {} envoyé(s), {} à réessayer.",
-        deadlines.reminded, deadlines.expired, delivery.sent, delivery.retried
-    );
-    Ok(())
 }

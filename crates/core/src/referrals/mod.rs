@@ -2,24 +2,30 @@
 //! side sees at each step; the coordinator's queue; reminders and expiry. Every change
 //! writes its e-mail to the outbox in the same transaction.
 
-use crate::access::{self, audit_in};
+mod deadlines;
+mod detail;
+
+pub use deadlines::{Deadlines, Overdue, overdue, run_deadlines};
+pub use detail::{ReferralDetail, SharedHolder, Step};
+
+use crate::access;
 use crate::notify::{self, Told};
 use crate::text::{required_text, text};
 use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result};
 use chrono::{DateTime, Utc};
+use deadlines::settle_expiry;
+use detail::detail;
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::Change;
 use parcours_domain::audit::AuditAction;
 use parcours_domain::contacts::ConsentPurpose;
 use parcours_domain::referrals::{
-    CONSENT_WITHDRAWN, DeclineReason, Disclosure, ReferralAction, ReferralError, ReferralOutcome,
-    ReferralStatus, ReferralStep, Side, disclosure, transition,
+    CONSENT_WITHDRAWN, DeclineReason, ReferralAction, ReferralError, ReferralOutcome,
+    ReferralStatus, Side, transition,
 };
-use parcours_domain::users::Role;
 use parcours_persistence::referrals::{self, Box as Mailbox, NewReferral, Referral, Transition};
 use parcours_persistence::{
-    ConnectionTrait, DatabaseTransaction, commit, consents, holders, organisations, projects,
-    services,
+    ConnectionTrait, DatabaseTransaction, commit, consents, organisations, services,
 };
 use serde::Deserialize;
 
@@ -65,60 +71,8 @@ pub struct OrganisationRef {
     pub name: String,
 }
 
-/// What a referral shares of the person with the receiving organisation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SharedHolder {
-    pub id: i64,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// The first project's idea, sector and financing need.
-    pub project_summary: Option<String>,
-}
-
-/// One step of the history, as the reader may see it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
-    pub step: ReferralStep,
-    pub from_status: Option<ReferralStatus>,
-    pub to_status: ReferralStatus,
-    /// Who acted; none for the scheduler, and none in an outline.
-    pub user_id: Option<i64>,
-    pub reason: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-/// A referral as its reader may see it: the sender everything; the receiver what it
-/// shares while it is in force, then only its dates, status and organisations.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReferralDetail {
-    pub id: i64,
-    pub disclosure: Disclosure,
-    pub holder_id: Option<i64>,
-    pub from_organisation: OrganisationRef,
-    pub from_user_id: i64,
-    pub to_organisation: OrganisationRef,
-    pub service_id: Option<i64>,
-    pub need: Option<String>,
-    pub message: Option<String>,
-    /// As it stands now: a sent referral past its delay is expired.
-    pub status: ReferralStatus,
-    pub decline_reason: Option<DeclineReason>,
-    pub decline_text: Option<String>,
-    pub outcome: Option<ReferralOutcome>,
-    pub sent_at: DateTime<Utc>,
-    pub answered_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub reminders_sent: i32,
-    /// The person, while the reader may see them.
-    pub holder: Option<SharedHolder>,
-    /// Every step, oldest first (on the detail only).
-    pub history: Vec<Step>,
-}
-
 /// The reader's side, or not found for anyone else.
-fn side_of(actor: &Actor, referral: &Referral) -> Result<Side> {
+pub(super) fn side_of(actor: &Actor, referral: &Referral) -> Result<Side> {
     if actor.organisation_id == referral.from_organisation_id {
         Ok(Side::Sender)
     } else if actor.organisation_id == referral.to_organisation_id {
@@ -128,52 +82,7 @@ fn side_of(actor: &Actor, referral: &Referral) -> Result<Side> {
     }
 }
 
-/// A sent referral past its delay is expired now, whatever the scheduler did: the
-/// expiry is recorded and told to its sender. The one home of the expiry rule.
-async fn settle_expiry(
-    conn: &impl ConnectionTrait,
-    core: &Core,
-    referral: Referral,
-    now: DateTime<Utc>,
-) -> Result<Referral> {
-    let deadlines = core.settings.referral_deadlines;
-    if !deadlines.is_expired(referral.status, referral.sent_at, now) {
-        return Ok(referral);
-    }
-    let action = ReferralAction::Expire;
-    let to = transition(referral.status, Side::System, &action).map_err(referral_error)?;
-    let change = Transition {
-        step: action.step(),
-        to_status: to,
-        user_id: None,
-        decline_reason: None,
-        decline_text: None,
-        outcome: None,
-        reason: None,
-    };
-    match referrals::apply(conn, &referral, change, now).await? {
-        Some(expired) => {
-            notify::referral_changed(
-                conn,
-                core,
-                &expired,
-                Told::Sender,
-                action.name(),
-                "expirée sans réponse",
-                None,
-                now,
-            )
-            .await?;
-            Ok(expired)
-        }
-        // Someone answered or the scheduler expired it in between: read it again.
-        None => referrals::get(conn, referral.id)
-            .await?
-            .ok_or(Error::NotFound),
-    }
-}
-
-fn referral_error(error: ReferralError) -> Error {
+pub(super) fn referral_error(error: ReferralError) -> Error {
     match error {
         ReferralError::ReceiverOnly | ReferralError::SenderOnly => {
             Error::Forbidden(Refusal::OtherSide(error.to_string()))
@@ -183,114 +92,14 @@ fn referral_error(error: ReferralError) -> Error {
     }
 }
 
-async fn organisation_ref(conn: &impl ConnectionTrait, id: i64) -> Result<OrganisationRef> {
+pub(super) async fn organisation_ref(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<OrganisationRef> {
     let org = organisations::get(conn, id).await?.ok_or(Error::NotFound)?;
     Ok(OrganisationRef {
         id: org.id,
         name: org.name,
-    })
-}
-
-/// What the referral shares of the person: name, how to reach them, their first project.
-async fn shared_holder(
-    conn: &impl ConnectionTrait,
-    holder_id: i64,
-) -> Result<Option<SharedHolder>> {
-    let Some(holder) = holders::get(conn, holder_id).await? else {
-        return Ok(None);
-    };
-    let project_summary = projects::first_of(conn, holder.id).await?.map(|p| {
-        let mut text = p.idea;
-        if let Some(sector) = p.sector {
-            text.push_str(&format!(" ({sector})"));
-        }
-        if let Some(need) = p.financing_need_eur {
-            text.push_str(&format!(" ; besoin de financement : {need} €"));
-        }
-        text
-    });
-    Ok(Some(SharedHolder {
-        id: holder.id,
-        first_name: holder.first_name,
-        last_name: holder.last_name,
-        email: holder.email,
-        phone: holder.phone,
-        project_summary,
-    }))
-}
-
-/// The referral as `actor` may see it, its expiry settled. Shown personal data is
-/// audited in the transaction.
-async fn detail(
-    conn: &impl ConnectionTrait,
-    core: &Core,
-    actor: &Actor,
-    referral: Referral,
-    with_history: bool,
-    now: DateTime<Utc>,
-) -> Result<ReferralDetail> {
-    let side = side_of(actor, &referral)?;
-    let referral = settle_expiry(conn, core, referral, now).await?;
-    let consent =
-        consents::is_given(conn, referral.holder_id, ConsentPurpose::PartagePartenaires).await?;
-    let shown = disclosure(side, referral.status, consent);
-    let sees_person = match shown {
-        // The sender sees the person while it follows them.
-        Disclosure::Whole => holders::get(conn, referral.holder_id)
-            .await?
-            .is_some_and(|h| h.referent_organisation_id == actor.organisation_id),
-        Disclosure::Shared => true,
-        Disclosure::Outline => false,
-    };
-    let holder = if sees_person {
-        let shared = shared_holder(conn, referral.holder_id).await?;
-        if let Some(person) = &shared {
-            audit_in(conn, actor, AuditAction::ReferralRead, &[person.id], now).await?;
-        }
-        shared
-    } else {
-        None
-    };
-    let outline = shown == Disclosure::Outline;
-    let history = if with_history {
-        referrals::events(conn, referral.id)
-            .await?
-            .into_iter()
-            .map(|e| Step {
-                step: e.step,
-                from_status: e.from_status,
-                to_status: e.to_status,
-                user_id: keep(outline, e.user_id),
-                reason: keep(outline, e.reason),
-                at: e.occurred_at,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    fn keep<T>(outline: bool, value: Option<T>) -> Option<T> {
-        value.filter(|_| !outline)
-    }
-    Ok(ReferralDetail {
-        id: referral.id,
-        disclosure: shown,
-        holder_id: keep(outline, Some(referral.holder_id)),
-        from_organisation: organisation_ref(conn, referral.from_organisation_id).await?,
-        from_user_id: referral.from_user_id,
-        to_organisation: organisation_ref(conn, referral.to_organisation_id).await?,
-        service_id: referral.service_id,
-        need: keep(outline, Some(referral.need)),
-        message: keep(outline, referral.message),
-        status: referral.status,
-        decline_reason: keep(outline, referral.decline_reason),
-        decline_text: keep(outline, referral.decline_text),
-        outcome: keep(outline, referral.outcome),
-        sent_at: referral.sent_at,
-        answered_at: referral.answered_at,
-        closed_at: referral.closed_at,
-        reminders_sent: referral.reminders_sent,
-        holder,
-        history,
     })
 }
 
@@ -656,97 +465,4 @@ pub(crate) async fn end_for_consent(
         }
     }
     Ok(ended)
-}
-
-/// A referral on the coordinator's queue: organisations and delays, no person.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Overdue {
-    pub id: i64,
-    pub from_organisation: OrganisationRef,
-    pub to_organisation: OrganisationRef,
-    pub sent_at: DateTime<Utc>,
-    pub days_waiting: i64,
-    pub reminders_sent: i32,
-}
-
-/// Referrals of the coordinator's territory still unanswered past the reminder delay
-/// (and not yet expired), oldest first. Coordinators only.
-pub async fn overdue(core: &Core, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Overdue>> {
-    if actor.role != Role::Coordinator {
-        return Err(Error::Forbidden(Refusal::Role));
-    }
-    let conn = core.db.conn();
-    let deadlines = core.settings.referral_deadlines;
-    let rows = referrals::unanswered_since(
-        conn,
-        now - deadlines.remind_after,
-        Some(actor.territory_id),
-        None,
-        500,
-    )
-    .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        if deadlines.effective_status(r.status, r.sent_at, now) != ReferralStatus::Sent {
-            continue;
-        }
-        items.push(Overdue {
-            id: r.id,
-            from_organisation: organisation_ref(conn, r.from_organisation_id).await?,
-            to_organisation: organisation_ref(conn, r.to_organisation_id).await?,
-            sent_at: r.sent_at,
-            days_waiting: (now - r.sent_at).num_days(),
-            reminders_sent: r.reminders_sent,
-        });
-    }
-    Ok(items)
-}
-
-/// What a run of the deadlines did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Deadlines {
-    pub reminded: u64,
-    pub expired: u64,
-}
-
-/// The scheduler's job: reminds and expires unanswered referrals, each change with its
-/// e-mail in one transaction.
-pub async fn run_deadlines(core: &Core, now: DateTime<Utc>) -> Result<Deadlines> {
-    let deadlines = core.settings.referral_deadlines;
-    let mut report = Deadlines::default();
-    let mut after = None;
-    loop {
-        let candidates = referrals::unanswered_since(
-            core.db.conn(),
-            now - deadlines.remind_after,
-            None,
-            after,
-            200,
-        )
-        .await?;
-        let Some(last) = candidates.last() else {
-            return Ok(report);
-        };
-        after = Some((last.sent_at, last.id));
-        for referral in candidates {
-            let txn = core.db.begin_write().await?;
-            if deadlines.is_expired(referral.status, referral.sent_at, now) {
-                if settle_expiry(&txn, core, referral, now).await?.status == ReferralStatus::Expired
-                {
-                    report.expired += 1;
-                }
-            } else if deadlines.reminder_due(
-                referral.status,
-                referral.sent_at,
-                referral.last_reminded_at,
-                now,
-            ) && referrals::mark_reminded(&txn, &referral, now).await?
-            {
-                let days = (now - referral.sent_at).num_days();
-                notify::referral_reminder(&txn, core, &referral, days, now).await?;
-                report.reminded += 1;
-            }
-            commit(txn).await?;
-        }
-    }
 }

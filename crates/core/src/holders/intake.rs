@@ -1,0 +1,195 @@
+//! The intake form: what an adviser types, and the rules it must pass, whoever fills it
+//! in (a page, the API, an import).
+
+use crate::text::{optional, text, word};
+use crate::{Actor, Result};
+use chrono::{DateTime, Utc};
+use parcours_domain::ValidationErrors;
+use parcours_domain::holders::{
+    CommuneInsee, EducationLevel, Gender, Phone, PostalCode, QpvCode, QpvStatus, QpvStatusSource,
+    Situation, check_birth_date, check_name, parse_date,
+};
+use parcours_domain::users::{Email, Role};
+use parcours_persistence::holders::{Holder, HolderFields};
+use parcours_persistence::{ConnectionTrait, qpv, users};
+use serde::{Deserialize, Serialize};
+
+/// What an adviser types at intake. Every field but the names is optional; a refusal
+/// lists every invalid field at once.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HolderInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// YYYY-MM-DD; the person must be 15 to 99 years old.
+    pub birth_date: Option<String>,
+    /// `femme`, `homme` or `autre`.
+    pub gender: Option<String>,
+    pub email: Option<String>,
+    /// National (06 12 34 56 78) or international (+33 6 12 34 56 78) form.
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub commune_insee: Option<String>,
+    /// A code of the QPV reference list; sets `qpv_status` to `in_qpv`.
+    pub qpv_code: Option<String>,
+    /// `in_qpv`, `not_in_qpv` or `unknown`, when known without a code.
+    pub qpv_status: Option<String>,
+    pub situation: Option<String>,
+    pub education_level: Option<String>,
+    /// Only the adviser's own organisation (the default).
+    pub referent_organisation_id: Option<i64>,
+    /// An adviser of that organisation (default: the one registering).
+    pub referent_user_id: Option<i64>,
+    /// Stage at registration (default `information`); only on creation.
+    #[serde(skip_serializing)]
+    pub stage: Option<String>,
+}
+
+impl From<&Holder> for HolderInput {
+    /// The input form of a stored holder, onto which an edit is laid.
+    fn from(holder: &Holder) -> Self {
+        Self {
+            first_name: Some(holder.first_name.clone()),
+            last_name: Some(holder.last_name.clone()),
+            birth_date: holder.birth_date.map(|d| d.format("%Y-%m-%d").to_string()),
+            gender: holder.gender.map(|g| g.as_str().to_owned()),
+            email: holder.email.clone(),
+            phone: holder.phone.clone(),
+            address: holder.address.clone(),
+            postal_code: holder.postal_code.clone(),
+            commune_insee: holder.commune_insee.clone(),
+            qpv_code: holder.qpv_code.clone(),
+            qpv_status: (holder.qpv_status_source == QpvStatusSource::Adviser
+                && holder.qpv_code.is_none())
+            .then(|| holder.qpv_status.as_str().to_owned()),
+            situation: holder.situation.map(|s| s.as_str().to_owned()),
+            education_level: holder.education_level.map(|e| e.as_str().to_owned()),
+            referent_organisation_id: Some(holder.referent_organisation_id),
+            referent_user_id: holder.referent_user_id,
+            stage: None,
+        }
+    }
+}
+
+/// Checks every field, then what needs the database (referent, QPV reference): the
+/// rules of the intake form, whoever fills it in.
+pub(crate) async fn validate(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: &HolderInput,
+    now: DateTime<Utc>,
+) -> Result<HolderFields> {
+    let today = now.date_naive();
+    let mut errors = ValidationErrors::new();
+    let first_name = errors.check(
+        "first_name",
+        check_name(input.first_name.as_deref().unwrap_or_default()),
+    );
+    let last_name = errors.check(
+        "last_name",
+        check_name(input.last_name.as_deref().unwrap_or_default()),
+    );
+    let birth_date = optional(
+        &mut errors,
+        "birth_date",
+        input.birth_date.as_deref(),
+        |v| parse_date(v).and_then(|d| check_birth_date(d, today)),
+    );
+    let gender: Option<Gender> = word(&mut errors, "gender", input.gender.as_deref());
+    let email = optional(&mut errors, "email", input.email.as_deref(), Email::parse);
+    let phone = optional(&mut errors, "phone", input.phone.as_deref(), Phone::parse);
+    let address = text(&mut errors, "address", input.address.as_deref(), 300);
+    let postal_code = optional(
+        &mut errors,
+        "postal_code",
+        input.postal_code.as_deref(),
+        PostalCode::parse,
+    );
+    let commune = optional(
+        &mut errors,
+        "commune_insee",
+        input.commune_insee.as_deref(),
+        CommuneInsee::parse,
+    );
+    let qpv_code = optional(
+        &mut errors,
+        "qpv_code",
+        input.qpv_code.as_deref(),
+        QpvCode::parse,
+    );
+    let qpv_status: Option<QpvStatus> =
+        word(&mut errors, "qpv_status", input.qpv_status.as_deref());
+    let situation: Option<Situation> = word(&mut errors, "situation", input.situation.as_deref());
+    let education_level: Option<EducationLevel> = word(
+        &mut errors,
+        "education_level",
+        input.education_level.as_deref(),
+    );
+    if input
+        .referent_organisation_id
+        .is_some_and(|id| id != actor.organisation_id)
+    {
+        errors.add(
+            "referent_organisation_id",
+            "vous ne pouvez suivre une personne que pour votre propre structure",
+        );
+    }
+    if qpv_code.is_some() && qpv_status.is_some_and(|s| s != QpvStatus::InQpv) {
+        errors.add(
+            "qpv_status",
+            "contradictoire avec le code QPV indiqué (in_qpv attendu)",
+        );
+    }
+    if let Some(code) = &qpv_code
+        && !qpv::exists(conn, code.as_str()).await?
+    {
+        errors.add("qpv_code", "quartier absent du référentiel QPV");
+    }
+    let referent_user_id = input.referent_user_id.unwrap_or(actor.user_id);
+    match users::get(conn, referent_user_id).await? {
+        Some(referent)
+            if referent.organisation_id == actor.organisation_id
+                && referent.disabled_at.is_none()
+                && matches!(referent.role, Role::Adviser | Role::OrgAdmin) => {}
+        _ => errors.add(
+            "referent_user_id",
+            "doit être un conseiller actif de votre structure",
+        ),
+    }
+    let (qpv_status, qpv_status_source) = match (&qpv_code, qpv_status, &commune) {
+        (Some(_), _, _) => (QpvStatus::InQpv, QpvStatusSource::Adviser),
+        (None, Some(status), _) => (status, QpvStatusSource::Adviser),
+        (None, None, Some(commune)) => {
+            // Honest: a commune with no QPV at all says "not in a QPV"; a commune with
+            // QPVs says nothing about the street.
+            if qpv::count_in_commune(conn, commune.as_str()).await? == 0
+                && qpv::reference_loaded(conn).await?
+            {
+                (QpvStatus::NotInQpv, QpvStatusSource::Commune)
+            } else {
+                (QpvStatus::Unknown, QpvStatusSource::Commune)
+            }
+        }
+        (None, None, None) => (QpvStatus::Unknown, QpvStatusSource::NotSet),
+    };
+    errors.into_result()?;
+    Ok(HolderFields {
+        first_name: first_name.unwrap_or_default(),
+        last_name: last_name.unwrap_or_default(),
+        birth_date,
+        gender,
+        email: email.map(Email::into_inner),
+        phone: phone.map(|p| p.as_str().to_owned()),
+        address,
+        postal_code: postal_code.map(|p| p.as_str().to_owned()),
+        commune_insee: commune.map(|c| c.as_str().to_owned()),
+        qpv_code: qpv_code.map(|q| q.as_str().to_owned()),
+        qpv_status,
+        qpv_status_source,
+        situation,
+        education_level,
+        referent_user_id: Some(referent_user_id),
+    })
+}

@@ -1,0 +1,179 @@
+//! Holders: registering, reading, editing (based on the version read), listing, and
+//! moving along the pathway — move, close, reopen.
+
+mod intake;
+mod pathway;
+
+pub use intake::HolderInput;
+pub use pathway::{CloseInput, ReopenInput, StageInput, close, move_stage, reopen};
+
+pub(crate) use intake::validate;
+pub(crate) use pathway::move_in;
+
+use crate::access::{Expected, audit_reads, read_file, write_file};
+use crate::text::{optional, word};
+use crate::{Actor, Core, Error, Page, PageRequest, Result};
+use chrono::{DateTime, Utc};
+use parcours_domain::ValidationErrors;
+use parcours_domain::access::{Change, Record, registration};
+use parcours_domain::audit::AuditAction;
+use parcours_domain::holders::{QpvCode, search_key};
+use parcours_domain::pathway::{Pathway, Stage};
+use parcours_persistence::holders::{self, Holder, HolderFields, HolderQuery};
+use parcours_persistence::projects::{self, Project};
+use parcours_persistence::{ConnectionTrait, DatabaseTransaction, audit, commit};
+
+/// A holder's file: the person and their projects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HolderFile {
+    pub holder: Holder,
+    pub projects: Vec<Project>,
+}
+
+pub(super) async fn file(conn: &impl ConnectionTrait, holder: Holder) -> Result<HolderFile> {
+    let projects = projects::for_holder(conn, holder.id).await?;
+    Ok(HolderFile { holder, projects })
+}
+
+/// Registers a holder in `txn`: the actor's organisation becomes their référent, they
+/// enter the pathway at `stage`, met at `source_event_id` if any. Returns the holder
+/// and the grants of the référent over the new file.
+pub(crate) async fn register_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    fields: HolderFields,
+    stage: Stage,
+    source_event_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(Holder, Change, Record)> {
+    actor.require_personal_data()?;
+    let (_, entry) = Pathway::start(stage);
+    let holder = holders::create(
+        txn,
+        actor.organisation_id,
+        actor.user_id,
+        fields,
+        &entry,
+        source_event_id,
+        now,
+    )
+    .await?;
+    audit::record(
+        txn,
+        &actor.audit(),
+        AuditAction::HolderCreate,
+        holder.id,
+        now,
+    )
+    .await?;
+    let (_, record, change) =
+        registration(&actor.viewer(), holder.id).ok_or(Error::Forbidden(crate::Refusal::Role))?;
+    Ok((holder, change, record))
+}
+
+/// Registers a person, who enters the pathway (at `information` unless told otherwise).
+pub async fn register(
+    core: &Core,
+    actor: &Actor,
+    input: HolderInput,
+    now: DateTime<Utc>,
+) -> Result<HolderFile> {
+    actor.require_personal_data()?;
+    let stage = match input.stage.as_deref() {
+        None => Stage::Information,
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| Error::invalid("stage", format!("{e}")))?,
+    };
+    let txn = core.db.begin_write().await?;
+    let fields = validate(&txn, actor, &input, now).await?;
+    let (holder, ..) = register_in(&txn, actor, fields, stage, None, now).await?;
+    let body = file(&txn, holder).await?;
+    commit(txn).await?;
+    Ok(body)
+}
+
+/// One holder's file.
+pub async fn read(core: &Core, actor: &Actor, id: i64, now: DateTime<Utc>) -> Result<HolderFile> {
+    read_file(
+        core,
+        actor,
+        id,
+        AuditAction::HolderRead,
+        now,
+        async |txn, holder, _| file(txn, holder).await,
+    )
+    .await
+}
+
+/// Changes the identity and situation fields: `edit` gets them as they stand and
+/// returns them changed; the result goes through the intake rules. Based on the
+/// `expected` version: a change in between refuses it.
+pub async fn update(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    expected: Expected,
+    edit: impl FnOnce(HolderInput) -> Result<HolderInput>,
+    now: DateTime<Utc>,
+) -> Result<HolderFile> {
+    write_file(
+        core,
+        actor,
+        id,
+        AuditAction::HolderUpdate,
+        now,
+        async |txn, holder, change: Change| {
+            let version = expected.check(holder.version)?;
+            let input = edit(HolderInput::from(&holder))?;
+            let fields = validate(txn, actor, &input, now).await?;
+            let updated = holders::update(txn, &change, version, fields, now)
+                .await?
+                .ok_or(Error::Stale)?;
+            file(txn, updated).await
+        },
+    )
+    .await
+}
+
+/// Filters of the caseload, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ListInput {
+    /// Start of the last or first name, accents and case ignored.
+    pub q: Option<String>,
+    pub stage: Option<String>,
+    pub qpv: Option<String>,
+    /// A referent adviser's user id.
+    pub referent: Option<String>,
+    pub page: PageRequest,
+}
+
+/// The organisation's holders in name order, a page at a time.
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    input: &ListInput,
+    now: DateTime<Utc>,
+) -> Result<Page<Holder>> {
+    actor.require_personal_data()?;
+    let mut errors = ValidationErrors::new();
+    let stage: Option<Stage> = word(&mut errors, "stage", input.stage.as_deref());
+    let qpv_code = optional(&mut errors, "qpv", input.qpv.as_deref(), QpvCode::parse);
+    let referent_user_id: Option<i64> = word(&mut errors, "referent", input.referent.as_deref());
+    let (after, limit) = input.page.parse(&mut errors);
+    errors.into_result()?;
+    let query = HolderQuery {
+        organisation_id: actor.organisation_id,
+        q: input.q.as_deref().map(search_key).filter(|q| !q.is_empty()),
+        stage,
+        qpv_code: qpv_code.map(|q| q.as_str().to_owned()),
+        referent_user_id,
+        after,
+        limit,
+    };
+    let (rows, more) = holders::list(core.db.conn(), &query).await?;
+    let ids: Vec<i64> = rows.iter().map(|h| h.id).collect();
+    audit_reads(core, actor, AuditAction::HolderList, &ids, now).await?;
+    Ok(Page::of(rows, more, |h| (h.sort_key.clone(), h.id)))
+}

@@ -1,0 +1,315 @@
+//! Moving along the pathway: forward freely, back with a reason, closing with an
+//! outcome (a business created records its SIRET), reopening; and the move into
+//! hébergement that a host's agreement brings.
+
+use super::{HolderFile, file};
+use crate::access::write_file;
+use crate::text::{past_date, required_or};
+use crate::{Actor, Core, Error, Result};
+use chrono::{DateTime, Utc};
+use parcours_domain::ValidationErrors;
+use parcours_domain::access::{Change, Record};
+use parcours_domain::audit::AuditAction;
+use parcours_domain::contacts::LegalForm;
+use parcours_domain::holders::Siret;
+use parcours_domain::pathway::{Outcome, PathwayError, PathwayEvent, Stage};
+use parcours_persistence::holders::{self, Authority, Holder};
+use parcours_persistence::projects::{self, Project};
+use parcours_persistence::{ConnectionTrait, DatabaseTransaction, contacts};
+use serde::Deserialize;
+
+/// Records a pathway event on the holder as read; a change in between is a conflict.
+async fn record_event(
+    txn: &DatabaseTransaction,
+    authority: Authority<'_>,
+    holder: &Holder,
+    actor: &Actor,
+    event: &PathwayEvent,
+    siret: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Holder> {
+    holders::apply_event(txn, authority, holder, actor.user_id, event, siret, now)
+        .await?
+        .ok_or_else(|| Error::Conflict("la fiche a changé entre-temps : rechargez-la".into()))
+}
+
+/// Moving along the pathway.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StageInput {
+    /// The stage to move to.
+    pub to: String,
+    /// Required when moving back.
+    pub reason: Option<String>,
+}
+
+/// Moves the holder to another stage. Forward is normal; back needs a reason.
+pub async fn move_stage(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    input: StageInput,
+    now: DateTime<Utc>,
+) -> Result<HolderFile> {
+    write_file(
+        core,
+        actor,
+        id,
+        AuditAction::HolderStage,
+        now,
+        async |txn, holder, change: Change| {
+            let to: Stage = input
+                .to
+                .trim()
+                .parse()
+                .map_err(|e| Error::invalid("to", format!("{e}")))?;
+            let (_, event) = holder
+                .pathway()
+                .move_to(to, input.reason.as_deref())
+                .map_err(|e| {
+                    let field = match e {
+                        PathwayError::BackwardWithoutReason { .. } => "reason",
+                        _ => "to",
+                    };
+                    Error::invalid(field, e.to_string())
+                })?;
+            let updated = record_event(
+                txn,
+                Authority::Referent(&change),
+                &holder,
+                actor,
+                &event,
+                None,
+                now,
+            )
+            .await?;
+            file(txn, updated).await
+        },
+    )
+    .await
+}
+
+/// Closing the pathway with an outcome.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CloseInput {
+    /// `entreprise_creee`, `emploi_ou_formation`, `abandon` or `sans_nouvelles`.
+    pub outcome: String,
+    pub reason: Option<String>,
+    /// For `entreprise_creee`: the business's SIRET…
+    pub siret: Option<String>,
+    /// …its creation date (YYYY-MM-DD)…
+    pub created_on: Option<String>,
+    /// …and legal form.
+    pub legal_form: Option<String>,
+    /// The project that became the business (needed when the holder has several).
+    pub project_id: Option<i64>,
+}
+
+/// The business a closing records.
+struct Creation {
+    siret: Siret,
+    created_on: chrono::NaiveDate,
+    legal_form: LegalForm,
+    project: Option<Project>,
+}
+
+async fn check_close(
+    conn: &impl ConnectionTrait,
+    holder: &Holder,
+    input: &CloseInput,
+    now: DateTime<Utc>,
+) -> Result<(Outcome, Option<Creation>)> {
+    let mut errors = ValidationErrors::new();
+    let outcome = errors.check("outcome", input.outcome.trim().parse::<Outcome>());
+    let mut creation = None;
+    if outcome == Some(Outcome::EntrepriseCreee) {
+        let missing = "obligatoire pour une création d'entreprise";
+        let siret = required_or(
+            &mut errors,
+            "siret",
+            input.siret.as_deref(),
+            missing,
+            Siret::parse,
+        );
+        let created_on = required_or(
+            &mut errors,
+            "created_on",
+            input.created_on.as_deref(),
+            missing,
+            |v| past_date(v, now.date_naive()),
+        );
+        let legal_form = required_or(
+            &mut errors,
+            "legal_form",
+            input.legal_form.as_deref(),
+            missing,
+            str::parse::<LegalForm>,
+        );
+        let projects = projects::for_holder(conn, holder.id).await?;
+        let project = match input.project_id {
+            Some(pid) => {
+                let found = projects.into_iter().find(|p| p.id == pid);
+                if found.is_none() {
+                    errors.add("project_id", "projet inconnu pour cette personne");
+                }
+                found
+            }
+            None if projects.len() > 1 => {
+                errors.add("project_id", "précisez le projet devenu entreprise");
+                None
+            }
+            None => projects.into_iter().next(),
+        };
+        if let (Some(siret), Some(created_on), Some(legal_form)) = (siret, created_on, legal_form) {
+            creation = Some(Creation {
+                siret,
+                created_on,
+                legal_form,
+                project,
+            });
+        }
+    } else {
+        for (field, given) in [
+            ("siret", input.siret.is_some()),
+            ("created_on", input.created_on.is_some()),
+            ("legal_form", input.legal_form.is_some()),
+        ] {
+            if given {
+                errors.add(field, "réservé à l'issue entreprise_creee");
+            }
+        }
+    }
+    errors.into_result()?;
+    let outcome = outcome.ok_or_else(|| Error::invalid("outcome", "obligatoire"))?;
+    Ok((outcome, creation))
+}
+
+/// Closes the pathway with an outcome. A business creation records the SIRET, date and
+/// legal form on the project.
+pub async fn close(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    input: CloseInput,
+    now: DateTime<Utc>,
+) -> Result<HolderFile> {
+    write_file(
+        core,
+        actor,
+        id,
+        AuditAction::HolderClose,
+        now,
+        async |txn, holder, change: Change| {
+            let (outcome, creation) = check_close(txn, &holder, &input, now).await?;
+            let (_, event) = holder
+                .pathway()
+                .close(outcome, input.reason.as_deref())
+                .map_err(|e| Error::invalid("outcome", e.to_string()))?;
+            let siret = creation.as_ref().map(|c| c.siret.as_str().to_owned());
+            let updated = record_event(
+                txn,
+                Authority::Referent(&change),
+                &holder,
+                actor,
+                &event,
+                siret.as_deref(),
+                now,
+            )
+            .await?;
+            // A closed pathway leaves no follow-up pending.
+            contacts::settle_all(txn, &change, now).await?;
+            if let Some(Creation {
+                siret,
+                created_on,
+                legal_form,
+                project: Some(project),
+            }) = creation
+            {
+                let fields = projects::ProjectFields {
+                    siret: Some(siret.as_str().to_owned()),
+                    created_on: Some(created_on),
+                    legal_form: Some(legal_form),
+                    ..project.fields()
+                };
+                projects::update(txn, &change, project.id, project.version, fields, now)
+                    .await?
+                    .ok_or_else(|| Error::Conflict("le projet a changé entre-temps".into()))?;
+            }
+            file(txn, updated).await
+        },
+    )
+    .await
+}
+
+/// Reopening a closed pathway.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReopenInput {
+    pub reason: Option<String>,
+}
+
+/// Reopens a closed pathway at the stage it was closed in; needs a reason.
+pub async fn reopen(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    input: ReopenInput,
+    now: DateTime<Utc>,
+) -> Result<HolderFile> {
+    write_file(
+        core,
+        actor,
+        id,
+        AuditAction::HolderReopen,
+        now,
+        async |txn, holder, change: Change| {
+            let (_, event) = holder
+                .pathway()
+                .reopen(input.reason.as_deref())
+                .map_err(|e| Error::invalid("reason", e.to_string()))?;
+            let updated = record_event(
+                txn,
+                Authority::Referent(&change),
+                &holder,
+                actor,
+                &event,
+                None,
+                now,
+            )
+            .await?;
+            file(txn, updated).await
+        },
+    )
+    .await
+}
+
+/// Moves a holder into hébergement when a host records an agreement, if their pathway
+/// is open and not there yet: the pathway's rule, on the host's authority.
+pub(crate) async fn move_in(
+    txn: &DatabaseTransaction,
+    record: &Record,
+    holder: &Holder,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if holder.outcome.is_some() || holder.stage >= Stage::Hebergement {
+        return Ok(());
+    }
+    if let Ok((_, event)) = holder.pathway().move_to(Stage::Hebergement, None) {
+        record_event(
+            txn,
+            Authority::Host(record),
+            holder,
+            actor,
+            &event,
+            None,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
