@@ -80,23 +80,16 @@ fn denied(access: &HolderAccess) -> Error {
     }
 }
 
-impl Grant for Read {
-    fn from_access(access: &HolderAccess) -> Result<Self> {
-        access.read().ok_or_else(|| denied(access))
-    }
+macro_rules! grants {
+    ($($proof:ident => $get:ident),+) => {$(
+        impl Grant for $proof {
+            fn from_access(access: &HolderAccess) -> Result<Self> {
+                access.$get().ok_or_else(|| denied(access))
+            }
+        }
+    )+};
 }
-
-impl Grant for Record {
-    fn from_access(access: &HolderAccess) -> Result<Self> {
-        access.record().ok_or_else(|| denied(access))
-    }
-}
-
-impl Grant for Change {
-    fn from_access(access: &HolderAccess) -> Result<Self> {
-        access.change().ok_or_else(|| denied(access))
-    }
-}
+grants!(Read => read, Record => record, Change => change);
 
 /// Reads what `load` takes from a holder's file, from one snapshot, if the policy lets
 /// `actor` read it; the read is audited as `action`, and the entry is committed before

@@ -1,16 +1,16 @@
 //! Contacts with holders, and the follow-ups they leave.
 
-use crate::Result;
 use crate::entities::contacts;
 use crate::holders::{self, Holder};
 use crate::unique::Unique;
 use crate::words::{join, list, word};
+use crate::{Result, keyset};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::access::Record;
 use parcours_domain::contacts::{ContactKind, Topic};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 const TABLE: &str = "contacts";
@@ -142,17 +142,13 @@ pub async fn for_holder(
 ) -> Result<(Vec<Contact>, bool)> {
     let mut select = contacts::Entity::find().filter(contacts::Column::HolderId.eq(holder_id));
     if let Some((at, id)) = before {
-        select = select.filter(
-            Condition::all()
-                .add(contacts::Column::OccurredAt.lte(at))
-                .add(
-                    Condition::any()
-                        .add(contacts::Column::OccurredAt.lt(at))
-                        .add(contacts::Column::Id.lt(id)),
-                ),
-        );
+        select = select.filter(keyset::before(
+            contacts::Column::OccurredAt,
+            contacts::Column::Id,
+            (at, id),
+        ));
     }
-    let mut rows = records(
+    let rows = records(
         select
             .order_by_desc(contacts::Column::OccurredAt)
             .order_by_desc(contacts::Column::Id)
@@ -160,9 +156,7 @@ pub async fn for_holder(
             .all(conn)
             .await?,
     )?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(keyset::page(rows, limit))
 }
 
 /// A due or overdue next action, with the holder it concerns.
@@ -187,17 +181,13 @@ pub async fn follow_ups(
         .filter(contacts::Column::NextActionDoneAt.is_null())
         .filter(contacts::Column::NextActionDue.lte(today));
     if let Some((due, id)) = after {
-        select = select.filter(
-            Condition::all()
-                .add(contacts::Column::NextActionDue.gte(due))
-                .add(
-                    Condition::any()
-                        .add(contacts::Column::NextActionDue.gt(due))
-                        .add(contacts::Column::Id.gt(id)),
-                ),
-        );
+        select = select.filter(keyset::after(
+            contacts::Column::NextActionDue,
+            contacts::Column::Id,
+            (due, id),
+        ));
     }
-    let mut rows = records(
+    let rows = records(
         select
             .order_by_asc(contacts::Column::NextActionDue)
             .order_by_asc(contacts::Column::Id)
@@ -205,8 +195,7 @@ pub async fn follow_ups(
             .all(conn)
             .await?,
     )?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    let (rows, more) = keyset::page(rows, limit);
     let ids: Vec<i64> = rows.iter().map(|c| c.holder_id).collect();
     let holders: std::collections::HashMap<i64, Holder> = holders::get_many(conn, &ids)
         .await?

@@ -3,7 +3,7 @@
 use crate::entities::{event_attendees, event_partners, events, holders};
 use crate::holders::Holder;
 use crate::unique::Unique;
-use crate::{PersistenceError, Result};
+use crate::{PersistenceError, Result, keyset};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::events::EventKind;
 use sea_orm::sea_query::OnConflict;
@@ -201,17 +201,13 @@ pub async fn list(
             .add(events::Column::Id.is_in(partnered)),
     );
     if let Some((held_on, id)) = before {
-        select = select.filter(
-            Condition::all()
-                .add(events::Column::HeldOn.lte(held_on))
-                .add(
-                    Condition::any()
-                        .add(events::Column::HeldOn.lt(held_on))
-                        .add(events::Column::Id.lt(id)),
-                ),
-        );
+        select = select.filter(keyset::before(
+            events::Column::HeldOn,
+            events::Column::Id,
+            (held_on, id),
+        ));
     }
-    let mut rows = records(
+    let rows = records(
         select
             .order_by_desc(events::Column::HeldOn)
             .order_by_desc(events::Column::Id)
@@ -219,9 +215,7 @@ pub async fn list(
             .all(conn)
             .await?,
     )?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(keyset::page(rows, limit))
 }
 
 /// Records a named attendee; `false` when already recorded.

@@ -1,9 +1,9 @@
 //! Holders (porteurs de projet) and their pathway.
 
-use crate::Result;
 use crate::entities::{holders, pathway_events};
 use crate::unique::Unique;
 use crate::words::{optional, word};
+use crate::{Result, keyset};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::access::{Change, Record};
 use parcours_domain::holders::{EducationLevel, Gender, QpvStatus, QpvStatusSource, Situation};
@@ -432,10 +432,8 @@ fn prefix_end(prefix: &str) -> String {
 /// with the organisation, and the page starts where the last one ended, so the cost does
 /// not grow with the depth of the page.
 pub async fn list(conn: &impl ConnectionTrait, query: &HolderQuery) -> Result<(Vec<Holder>, bool)> {
-    let mut rows = records(list_select(query).all(conn).await?)?;
-    let more = rows.len() as u64 > query.limit;
-    rows.truncate(query.limit as usize);
-    Ok((rows, more))
+    let rows = records(list_select(query).all(conn).await?)?;
+    Ok(keyset::page(rows, query.limit))
 }
 
 /// The SQL of [`list`], for checking its plan.
@@ -448,18 +446,12 @@ fn list_select(query: &HolderQuery) -> sea_orm::Select<holders::Entity> {
     let mut select = holders::Entity::find()
         .filter(holders::Column::ReferentOrganisationId.eq(query.organisation_id));
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
+        let starts_with =
+            |key: holders::Column| Condition::all().add(key.gte(q)).add(key.lt(prefix_end(q)));
         select = select.filter(
             Condition::any()
-                .add(
-                    Condition::all()
-                        .add(holders::Column::SortKey.gte(q))
-                        .add(holders::Column::SortKey.lt(prefix_end(q))),
-                )
-                .add(
-                    Condition::all()
-                        .add(holders::Column::FirstNameKey.gte(q))
-                        .add(holders::Column::FirstNameKey.lt(prefix_end(q))),
-                ),
+                .add(starts_with(holders::Column::SortKey))
+                .add(starts_with(holders::Column::FirstNameKey)),
         );
     }
     if let Some(stage) = &query.stage {
@@ -472,18 +464,11 @@ fn list_select(query: &HolderQuery) -> sea_orm::Select<holders::Entity> {
         select = select.filter(holders::Column::ReferentUserId.eq(referent));
     }
     if let Some((key, id)) = &query.after {
-        // `key >= k AND (key > k OR id > i)`: the first term bounds the index range, so
-        // a deep page starts where the previous one ended instead of filtering its way
-        // there.
-        select = select.filter(
-            Condition::all()
-                .add(holders::Column::SortKey.gte(key.as_str()))
-                .add(
-                    Condition::any()
-                        .add(holders::Column::SortKey.gt(key.as_str()))
-                        .add(holders::Column::Id.gt(*id)),
-                ),
-        );
+        select = select.filter(keyset::after(
+            holders::Column::SortKey,
+            holders::Column::Id,
+            (key.as_str(), *id),
+        ));
     }
     select
         .order_by_asc(holders::Column::SortKey)

@@ -3,7 +3,7 @@
 use crate::entities::{hosting_agreements, spaces, units};
 use crate::unique::Unique;
 use crate::words::{optional, word};
-use crate::{PersistenceError, Result};
+use crate::{PersistenceError, Result, keyset};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::access::Record;
 use parcours_domain::hosting::{EndReason, UnitKind};
@@ -268,16 +268,14 @@ pub async fn list_agreements(
     if let Some(before) = before_id {
         select = select.filter(hosting_agreements::Column::Id.lt(before));
     }
-    let mut rows = agreement_records(
+    let rows = agreement_records(
         select
             .order_by_desc(hosting_agreements::Column::Id)
             .limit(limit + 1)
             .all(conn)
             .await?,
     )?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(keyset::page(rows, limit))
 }
 
 /// Agreements of the given units that touch `[from, to)`.

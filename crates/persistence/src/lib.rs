@@ -11,6 +11,7 @@ mod error;
 pub mod events;
 pub mod holders;
 pub mod hosting;
+mod keyset;
 pub mod organisations;
 pub mod outbox;
 pub mod projects;

@@ -3,13 +3,13 @@
 use crate::entities::{organisations, territories};
 use crate::sql::Sql;
 use crate::unique::Unique;
-use crate::{PersistenceError, Result};
+use crate::{PersistenceError, Result, keyset};
 use chrono::{DateTime, Utc};
 use parcours_domain::organisations::OrganisationKind;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -106,24 +106,19 @@ pub async fn list(
         select = select.filter(organisations::Column::Kind.eq(kind.as_str()));
     }
     if let Some((name, id)) = &query.after {
-        select = select.filter(
-            Condition::all()
-                .add(organisations::Column::Name.gte(name.as_str()))
-                .add(
-                    Condition::any()
-                        .add(organisations::Column::Name.gt(name.as_str()))
-                        .add(organisations::Column::Id.gt(*id)),
-                ),
-        );
+        select = select.filter(keyset::after(
+            organisations::Column::Name,
+            organisations::Column::Id,
+            (name.as_str(), *id),
+        ));
     }
-    let mut models = select
+    let models = select
         .order_by_asc(organisations::Column::Name)
         .order_by_asc(organisations::Column::Id)
         .limit(query.limit + 1)
         .all(conn)
         .await?;
-    let more = models.len() as u64 > query.limit;
-    models.truncate(query.limit as usize);
+    let (models, more) = keyset::page(models, query.limit);
     Ok((with_territories(conn, models).await?, more))
 }
 

@@ -3,14 +3,14 @@
 use crate::entities::{organisations, referral_events, referrals};
 use crate::unique::Unique;
 use crate::words::{optional, sql_list, word};
-use crate::{PersistenceError, Result};
+use crate::{PersistenceError, Result, keyset};
 use chrono::{DateTime, Utc};
 use parcours_domain::access::Change;
 use parcours_domain::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 const TABLE: &str = "referrals";
@@ -333,16 +333,14 @@ pub async fn list(
     if let Some(before) = before_id {
         select = select.filter(referrals::Column::Id.lt(before));
     }
-    let mut rows = records(
+    let rows = records(
         select
             .order_by_desc(referrals::Column::Id)
             .limit(limit + 1)
             .all(conn)
             .await?,
     )?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(keyset::page(rows, limit))
 }
 
 /// Sent referrals still unanswered at `sent_before`, oldest first, a page at a time
@@ -358,13 +356,11 @@ pub async fn unanswered_since(
         .filter(referrals::Column::Status.eq(ReferralStatus::Sent.as_str()))
         .filter(referrals::Column::SentAt.lte(sent_before));
     if let Some((at, id)) = after {
-        select = select.filter(
-            Condition::all().add(referrals::Column::SentAt.gte(at)).add(
-                Condition::any()
-                    .add(referrals::Column::SentAt.gt(at))
-                    .add(referrals::Column::Id.gt(id)),
-            ),
-        );
+        select = select.filter(keyset::after(
+            referrals::Column::SentAt,
+            referrals::Column::Id,
+            (at, id),
+        ));
     }
     if let Some(territory) = territory_id {
         let orgs: Vec<i64> = organisations::Entity::find()

@@ -4,7 +4,7 @@ use crate::entities::{organisations, services};
 use crate::organisations::Organisation;
 use crate::unique::Unique;
 use crate::words::{self, join, split, word};
-use crate::{PersistenceError, Result};
+use crate::{PersistenceError, Result, keyset};
 use chrono::{DateTime, Utc};
 use parcours_domain::pathway::Stage;
 use parcours_domain::services::{Need, Public};
@@ -183,7 +183,7 @@ pub async fn list(
                 .add(lower(services::Column::Sectors)),
         );
     }
-    let mut rows = select
+    let rows = select
         .order_by_asc(services::Column::Id)
         .limit(query.limit + 1)
         .all(conn)
@@ -191,8 +191,7 @@ pub async fn list(
         .into_iter()
         .map(Service::try_from)
         .collect::<Result<Vec<_>>>()?;
-    let more = rows.len() as u64 > query.limit;
-    rows.truncate(query.limit as usize);
+    let (rows, more) = keyset::page(rows, query.limit);
     let ids: Vec<i64> = rows.iter().map(|s| s.organisation_id).collect();
     let orgs: std::collections::HashMap<i64, Organisation> =
         crate::organisations::get_many(conn, &ids)

@@ -52,38 +52,47 @@ pub async fn move_stage(
     input: StageInput,
     now: DateTime<Utc>,
 ) -> Result<HolderFile> {
+    step(core, actor, id, AuditAction::HolderStage, now, |holder| {
+        let to: Stage = input
+            .to
+            .trim()
+            .parse()
+            .map_err(|e| Error::invalid("to", format!("{e}")))?;
+        let (_, event) = holder
+            .pathway()
+            .move_to(to, input.reason.as_deref())
+            .map_err(|e| {
+                let field = match e {
+                    PathwayError::BackwardWithoutReason { .. } => "reason",
+                    _ => "to",
+                };
+                Error::invalid(field, e.to_string())
+            })?;
+        Ok(event)
+    })
+    .await
+}
+
+/// One step of the pathway on the référent's authority: `event` says what it is, from
+/// the holder as read, or why not.
+async fn step(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    action: AuditAction,
+    now: DateTime<Utc>,
+    event: impl FnOnce(&Holder) -> Result<PathwayEvent>,
+) -> Result<HolderFile> {
     write_file(
         core,
         actor,
         id,
-        AuditAction::HolderStage,
+        action,
         now,
         async |txn, holder, change: Change| {
-            let to: Stage = input
-                .to
-                .trim()
-                .parse()
-                .map_err(|e| Error::invalid("to", format!("{e}")))?;
-            let (_, event) = holder
-                .pathway()
-                .move_to(to, input.reason.as_deref())
-                .map_err(|e| {
-                    let field = match e {
-                        PathwayError::BackwardWithoutReason { .. } => "reason",
-                        _ => "to",
-                    };
-                    Error::invalid(field, e.to_string())
-                })?;
-            let updated = record_event(
-                txn,
-                Authority::Referent(&change),
-                &holder,
-                actor,
-                &event,
-                None,
-                now,
-            )
-            .await?;
+            let event = event(&holder)?;
+            let authority = Authority::Referent(&change);
+            let updated = record_event(txn, authority, &holder, actor, &event, None, now).await?;
             file(txn, updated).await
         },
     )
@@ -260,30 +269,13 @@ pub async fn reopen(
     input: ReopenInput,
     now: DateTime<Utc>,
 ) -> Result<HolderFile> {
-    write_file(
-        core,
-        actor,
-        id,
-        AuditAction::HolderReopen,
-        now,
-        async |txn, holder, change: Change| {
-            let (_, event) = holder
-                .pathway()
-                .reopen(input.reason.as_deref())
-                .map_err(|e| Error::invalid("reason", e.to_string()))?;
-            let updated = record_event(
-                txn,
-                Authority::Referent(&change),
-                &holder,
-                actor,
-                &event,
-                None,
-                now,
-            )
-            .await?;
-            file(txn, updated).await
-        },
-    )
+    step(core, actor, id, AuditAction::HolderReopen, now, |holder| {
+        let (_, event) = holder
+            .pathway()
+            .reopen(input.reason.as_deref())
+            .map_err(|e| Error::invalid("reason", e.to_string()))?;
+        Ok(event)
+    })
     .await
 }
 

@@ -2,13 +2,13 @@
 //! whenever a referral is read or acted on, and by the scheduler — and the coordinator's
 //! queue.
 
-use super::{OrganisationRef, organisation_ref, referral_error};
-use crate::notify::{self, Told};
+use super::{OrganisationRef, organisation_ref, record_and_tell, referral_error};
+use crate::notify;
 use crate::{Actor, Core, Error, Refusal, Result};
 use chrono::{DateTime, Utc};
 use parcours_domain::referrals::{ReferralAction, ReferralStatus, Side, transition};
 use parcours_domain::users::Role;
-use parcours_persistence::referrals::{self, Referral, Transition};
+use parcours_persistence::referrals::{self, Referral};
 use parcours_persistence::{ConnectionTrait, commit};
 
 /// A sent referral past its delay is expired now, whatever the scheduler did: the
@@ -24,31 +24,9 @@ pub(super) async fn settle_expiry(
         return Ok(referral);
     }
     let action = ReferralAction::Expire;
-    let to = transition(referral.status, Side::System, &action).map_err(referral_error)?;
-    let change = Transition {
-        step: action.step(),
-        to_status: to,
-        user_id: None,
-        decline_reason: None,
-        decline_text: None,
-        outcome: None,
-        reason: None,
-    };
-    match referrals::apply(conn, &referral, change, now).await? {
-        Some(expired) => {
-            notify::referral_changed(
-                conn,
-                core,
-                &expired,
-                Told::Sender,
-                action.name(),
-                "expirée sans réponse",
-                None,
-                now,
-            )
-            .await?;
-            Ok(expired)
-        }
+    let next = transition(referral.status, Side::System, &action).map_err(referral_error)?;
+    match record_and_tell(conn, core, &referral, &action, next, None, now).await? {
+        Some(expired) => Ok(expired),
         // Someone answered or the scheduler expired it in between: read it again.
         None => referrals::get(conn, referral.id)
             .await?

@@ -264,11 +264,11 @@ struct Effect {
     detail: Option<String>,
 }
 
-fn effect(action: &ReferralAction, to: ReferralStatus, user_id: i64) -> Effect {
+fn effect(action: &ReferralAction, to: ReferralStatus, user_id: Option<i64>) -> Effect {
     let mut transition = Transition {
         step: action.step(),
         to_status: to,
-        user_id: Some(user_id),
+        user_id,
         decline_reason: None,
         decline_text: None,
         outcome: None,
@@ -318,6 +318,36 @@ fn effect(action: &ReferralAction, to: ReferralStatus, user_id: i64) -> Effect {
     }
 }
 
+/// Records `action` (by `user_id`, none for the scheduler) on the referral as read,
+/// bringing it to `next`, and tells the other side by e-mail; `None` when another change
+/// got there first. Every change of a referral goes through here.
+pub(super) async fn record_and_tell(
+    conn: &impl ConnectionTrait,
+    core: &Core,
+    referral: &Referral,
+    action: &ReferralAction,
+    next: ReferralStatus,
+    user_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<Referral>> {
+    let effect = effect(action, next, user_id);
+    let Some(updated) = referrals::apply(conn, referral, effect.transition, now).await? else {
+        return Ok(None);
+    };
+    notify::referral_changed(
+        conn,
+        core,
+        &updated,
+        effect.told,
+        action.name(),
+        effect.what,
+        effect.detail,
+        now,
+    )
+    .await?;
+    Ok(Some(updated))
+}
+
 /// Applies one action by `actor`, records it, and queues the e-mail to the other side.
 async fn act(
     core: &Core,
@@ -347,23 +377,17 @@ async fn act(
             "la personne a retiré son accord pour le partage avec les partenaires",
         ));
     }
-    let effect = effect(&action, next, actor.user_id);
-    let updated = referrals::apply(&txn, &referral, effect.transition, now)
-        .await?
-        .ok_or_else(|| {
-            Error::Conflict("l'orientation a changé entre-temps : rechargez-la".into())
-        })?;
-    notify::referral_changed(
+    let updated = record_and_tell(
         &txn,
         core,
-        &updated,
-        effect.told,
-        action.name(),
-        effect.what,
-        effect.detail,
+        &referral,
+        &action,
+        next,
+        Some(actor.user_id),
         now,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| Error::Conflict("l'orientation a changé entre-temps : rechargez-la".into()))?;
     let body = detail(&txn, core, actor, updated, true, now).await?;
     commit(txn).await?;
     Ok(body)
@@ -448,19 +472,11 @@ pub(crate) async fn end_for_consent(
     let mut ended = 0;
     for referral in referrals::live_of_holder(txn, holder_id).await? {
         let next = transition(referral.status, Side::System, &action).map_err(referral_error)?;
-        let effect = effect(&action, next, actor.user_id);
-        if let Some(updated) = referrals::apply(txn, &referral, effect.transition, now).await? {
-            notify::referral_changed(
-                txn,
-                core,
-                &updated,
-                effect.told,
-                action.name(),
-                effect.what,
-                effect.detail,
-                now,
-            )
-            .await?;
+        let user_id = Some(actor.user_id);
+        if record_and_tell(txn, core, &referral, &action, next, user_id, now)
+            .await?
+            .is_some()
+        {
             ended += 1;
         }
     }
