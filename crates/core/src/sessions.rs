@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 
 #[derive(Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Its name in the OpenAPI document, as clients know it.
+#[cfg_attr(feature = "openapi", schema(as = LoginRequest))]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
     #[cfg_attr(feature = "openapi", schema(example = "awa.diallo@citeslab.demo.test"))]

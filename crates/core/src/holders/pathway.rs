@@ -36,6 +36,8 @@ async fn record_event(
 /// Moving along the pathway.
 #[derive(Clone, Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Its name in the OpenAPI document, as clients know it.
+#[cfg_attr(feature = "openapi", schema(as = StageRequest))]
 #[serde(deny_unknown_fields)]
 pub struct StageInput {
     /// The stage to move to.
@@ -102,6 +104,8 @@ async fn step(
 /// Closing the pathway with an outcome.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Its name in the OpenAPI document, as clients know it.
+#[cfg_attr(feature = "openapi", schema(as = CloseRequest))]
 #[serde(deny_unknown_fields)]
 pub struct CloseInput {
     /// `entreprise_creee`, `emploi_ou_formation`, `abandon` or `sans_nouvelles`.
@@ -256,6 +260,8 @@ pub async fn close(
 /// Reopening a closed pathway.
 #[derive(Clone, Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Its name in the OpenAPI document, as clients know it.
+#[cfg_attr(feature = "openapi", schema(as = ReopenRequest))]
 #[serde(deny_unknown_fields)]
 pub struct ReopenInput {
     pub reason: Option<String>,
