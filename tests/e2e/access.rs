@@ -287,6 +287,12 @@ async fn a_referral_past_its_delay_is_expired_without_the_scheduler() {
     let seen = json_of(&cast.adie, r("")).await;
     assert_eq!(seen["status"], "expired");
     assert!(seen["holder"].is_null() && seen["need"].is_null(), "{seen}");
+    // Lists filter on the status as it stands.
+    let listed = |status: &str| app.url(&format!("/api/v1/referrals?box=outbox&status={status}"));
+    let expired = json_of(&cast.cites, listed("expired")).await;
+    assert_eq!(expired["items"][0]["id"], referral, "{expired}");
+    let sent = json_of(&cast.cites, listed("sent")).await;
+    assert_eq!(sent["items"].as_array().unwrap().len(), 0, "{sent}");
     assert_eq!(
         send(
             &cast.adie,

@@ -368,6 +368,13 @@ async fn from_a_bus_tour_to_the_keys_of_an_office() {
         ended.json::<Value>().await.unwrap()["end_reason"],
         "installe_locaux_propres"
     );
+    let trail = parcours_persistence::audit::for_holder(app.db.conn(), holder)
+        .await
+        .unwrap();
+    assert!(
+        trail.iter().any(|e| e.action == "hosting.end"),
+        "ending an agreement is audited"
+    );
     assert_eq!(
         post(&caq.adviser, end, json!({"reason": "fin_anticipee"}))
             .await

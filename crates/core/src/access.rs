@@ -38,8 +38,7 @@ pub(crate) async fn access_to(
                 sent_at: r.sent_at,
             });
         if facts.referral.is_some() {
-            facts.sharing_consent =
-                consents::is_given(conn, holder.id, ConsentPurpose::PartagePartenaires).await?;
+            facts.sharing_consent = sharing_consent(conn, holder.id).await?;
         }
     }
     Ok(holder_access(
@@ -48,6 +47,12 @@ pub(crate) async fn access_to(
         &core.settings.referral_deadlines,
         now,
     ))
+}
+
+/// Whether the holder's consent to share with partners (`partage_partenaires`) is in
+/// force: the fact every rule of sharing reads.
+pub(crate) async fn sharing_consent(conn: &impl ConnectionTrait, holder_id: i64) -> Result<bool> {
+    Ok(consents::is_given(conn, holder_id, ConsentPurpose::PartagePartenaires).await?)
 }
 
 /// A holder and what `actor` may do with it. A role without personal data is refused

@@ -15,7 +15,7 @@ use parcours_persistence::holders::{self, Holder};
 use parcours_persistence::hosting::{self, Agreement};
 use serde::Deserialize;
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
@@ -33,6 +33,8 @@ pub struct ContactInput {
     pub next_action: Option<String>,
     pub next_action_due: Option<String>,
 }
+
+parcours_domain::redacted_debug!(ContactInput { kind, occurred_at });
 
 /// A moment as typed: a date-time, or a day (taken at noon).
 fn parse_moment(raw: &str) -> Result<DateTime<Utc>, String> {
@@ -155,14 +157,14 @@ pub async fn list(
         holder_id,
         AuditAction::ContactList,
         now,
-        async |txn, holder, _| Ok(contacts::for_holder(txn, holder.id, before, limit).await?),
+        async |txn, _, read| Ok(contacts::for_holder(txn, &read, before, limit).await?),
     )
     .await?;
     Ok(Page::of(rows, more, |c| (c.occurred_at, c.id)))
 }
 
 /// A next action due, with the person it concerns.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct FollowUp {
     pub contact: Contact,
     pub holder: Holder,
@@ -171,14 +173,22 @@ pub struct FollowUp {
     pub days_overdue: i64,
 }
 
+parcours_domain::redacted_debug!(FollowUp {
+    contact,
+    holder,
+    due
+});
+
 /// A hosting agreement of the organisation ending within 60 days.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HostingEnding {
     pub agreement: Agreement,
     pub holder: Holder,
     /// Negative once the planned end has passed without the agreement being ended.
     pub days_left: i64,
 }
+
+parcours_domain::redacted_debug!(HostingEnding { agreement, holder });
 
 /// The actor's follow-ups, and on the first page the organisation's hosting agreements
 /// ending soon.
@@ -206,15 +216,12 @@ pub async fn follow_ups(
     let today = now.date_naive();
     let txn = core.db.begin_read().await?;
     let first_page = after.is_none();
-    let (items, more) = contacts::follow_ups(
-        &txn,
-        actor.user_id,
-        actor.organisation_id,
-        today,
-        after,
-        limit,
-    )
-    .await?;
+    let (items, more) = contacts::follow_ups(&txn, actor.user_id, today, after, limit).await?;
+    // The actor's own next actions, on people their organisation still follows.
+    let items: Vec<_> = items
+        .into_iter()
+        .filter(|f| f.holder.referent_organisation_id == actor.organisation_id)
+        .collect();
     let mut hosting_ending = Vec::new();
     if first_page {
         let agreements =

@@ -1,7 +1,7 @@
 //! Awareness events: what was organised, with whom, and who came — named or counted.
 
 use crate::access::{audit_in, write_in};
-use crate::holders::register_in;
+use crate::holders::{HolderInput, register_in};
 use crate::text::{optional, required, required_text, text};
 use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result};
 use chrono::{DateTime, Utc};
@@ -10,9 +10,8 @@ use parcours_domain::access::Record;
 use parcours_domain::audit::AuditAction;
 use parcours_domain::contacts::ConsentPurpose;
 use parcours_domain::events::{EventKind, Headcount};
-use parcours_domain::holders::{Phone, QpvCode, check_name, parse_date};
+use parcours_domain::holders::{QpvCode, parse_date};
 use parcours_domain::pathway::Stage;
-use parcours_domain::users::Email;
 use parcours_persistence::events::{self, Attendance, Event, EventFields};
 use parcours_persistence::holders::{Holder, HolderFields};
 use parcours_persistence::{ConnectionTrait, commit, consents, organisations};
@@ -30,6 +29,17 @@ pub struct HeadcountInput {
     pub under_26: i32,
     #[serde(default)]
     pub qpv_residents: i32,
+}
+
+impl From<&Event> for HeadcountInput {
+    fn from(event: &Event) -> Self {
+        Self {
+            total: event.headcount_total,
+            women: event.headcount_women,
+            under_26: event.headcount_under26,
+            qpv_residents: event.headcount_qpv,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -62,12 +72,7 @@ pub struct EventDetail {
 
 impl EventDetail {
     pub fn headcount(&self) -> HeadcountInput {
-        HeadcountInput {
-            total: self.event.headcount_total,
-            women: self.event.headcount_women,
-            under_26: self.event.headcount_under26,
-            qpv_residents: self.event.headcount_qpv,
-        }
+        HeadcountInput::from(&self.event)
     }
 }
 
@@ -239,12 +244,7 @@ pub async fn update(
         place: event.place.clone(),
         qpv_code: event.qpv_code.clone(),
         partners: Some(events::partners(&txn, event.id).await?),
-        headcount: Some(HeadcountInput {
-            total: event.headcount_total,
-            women: event.headcount_women,
-            under_26: event.headcount_under26,
-            qpv_residents: event.headcount_qpv,
-        }),
+        headcount: Some(HeadcountInput::from(&event)),
     };
     let fields = validate(&txn, actor, &edit(current)?).await?;
     let updated = events::update(&txn, event.id, &fields, now).await?;
@@ -255,7 +255,7 @@ pub async fn update(
 
 /// A named attendee: someone already followed (`holder_id`), or a quick registration
 /// that needs only a name, a way to reach them, and their consent to be followed.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttendeeInput {
@@ -268,6 +268,8 @@ pub struct AttendeeInput {
     pub consent: Option<bool>,
 }
 
+parcours_domain::redacted_debug!(AttendeeInput { holder_id, consent });
+
 /// The attendance recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attended {
@@ -277,19 +279,15 @@ pub struct Attended {
     pub added: bool,
 }
 
-/// The fields of someone registered on the spot.
-fn newcomer(actor: &Actor, input: &AttendeeInput) -> Result<HolderFields> {
+/// The fields of someone registered on the spot: the intake form's rules on what was
+/// typed, plus a way to reach them and their consent to be followed.
+async fn newcomer(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: &AttendeeInput,
+    now: DateTime<Utc>,
+) -> Result<HolderFields> {
     let mut errors = ValidationErrors::new();
-    let first = errors.check(
-        "first_name",
-        check_name(input.first_name.as_deref().unwrap_or_default()),
-    );
-    let last = errors.check(
-        "last_name",
-        check_name(input.last_name.as_deref().unwrap_or_default()),
-    );
-    let email = optional(&mut errors, "email", input.email.as_deref(), Email::parse);
-    let phone = optional(&mut errors, "phone", input.phone.as_deref(), Phone::parse);
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
     if blank(&input.email) && blank(&input.phone) {
         errors.add(
@@ -303,13 +301,24 @@ fn newcomer(actor: &Actor, input: &AttendeeInput) -> Result<HolderFields> {
             "l'accord de la personne pour être suivie est nécessaire",
         );
     }
-    errors.into_result()?;
-    Ok(HolderFields {
-        email: email.map(Email::into_inner),
-        phone: phone.map(|p| p.as_str().to_owned()),
-        referent_user_id: Some(actor.user_id),
-        ..HolderFields::named(first.unwrap_or_default(), last.unwrap_or_default())
-    })
+    let typed = HolderInput {
+        first_name: input.first_name.clone(),
+        last_name: input.last_name.clone(),
+        email: input.email.clone(),
+        phone: input.phone.clone(),
+        ..HolderInput::default()
+    };
+    match crate::holders::validate(conn, actor, &typed, now).await {
+        Ok(fields) => {
+            errors.into_result()?;
+            Ok(fields)
+        }
+        Err(Error::Invalid(mut found)) => {
+            found.0.extend(errors.0);
+            Err(Error::Invalid(found))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Adds a named attendee. Someone new enters the pathway at `sensibilisation`, with this
@@ -354,7 +363,7 @@ pub async fn add_attendee(
             .await?
         }
         None => {
-            let fields = newcomer(actor, &input)?;
+            let fields = newcomer(&txn, actor, &input, now).await?;
             let (holder, change, record) = register_in(
                 &txn,
                 actor,

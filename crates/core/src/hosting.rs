@@ -14,6 +14,7 @@ use parcours_domain::hosting::{
 };
 use parcours_persistence::holders::{self, Holder};
 use parcours_persistence::hosting::{self, Agreement, NewAgreement, Space, Unit};
+use parcours_persistence::organisations::Organisation;
 use parcours_persistence::{ConnectionTrait, commit, organisations, projects};
 use serde::Deserialize;
 
@@ -83,17 +84,38 @@ pub async fn list_spaces(core: &Core, actor: &Actor) -> Result<Vec<Space>> {
     Ok(hosting::list_spaces(conn, Some(orgs.into_iter().map(|o| o.id).collect())).await?)
 }
 
-/// A space and what the actor may see of it: its host's users and the territory's
-/// coordinator; 403 for others of the territory, 404 beyond.
-async fn visible_space(conn: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<Space> {
+/// A space, its host, and what the policy lets the actor do with it: its host's users
+/// and the territory's coordinator see it; 403 for others of the territory, 404 beyond.
+async fn space(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<(Space, Organisation, SpaceAccess)> {
     let space = hosting::get_space(conn, id).await?.ok_or(Error::NotFound)?;
     let host = organisations::get(conn, space.organisation_id)
         .await?
         .ok_or(Error::NotFound)?;
     match space_access(&actor.viewer(), host.id, host.territory.id) {
-        SpaceAccess::Host | SpaceAccess::Coordinator => Ok(space),
+        access @ (SpaceAccess::Host | SpaceAccess::Coordinator) => Ok((space, host, access)),
         SpaceAccess::Forbidden => Err(Error::Forbidden(Refusal::OtherOrganisation)),
         SpaceAccess::Hidden => Err(Error::NotFound),
+    }
+}
+
+/// A space the actor may see.
+async fn visible_space(conn: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<Space> {
+    Ok(space(conn, actor, id).await?.0)
+}
+
+/// A space of the actor's own organisation, which it manages and hosts in.
+async fn own_space(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> Result<(Space, Organisation)> {
+    match space(conn, actor, id).await? {
+        (space, host, SpaceAccess::Host) => Ok((space, host)),
+        _ => Err(Error::Forbidden(Refusal::OtherOrganisation)),
     }
 }
 
@@ -118,12 +140,7 @@ pub async fn create_unit(
 ) -> Result<Unit> {
     actor.require_org_admin()?;
     let txn = core.db.begin_write().await?;
-    let space = hosting::get_space(&txn, space_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if space.organisation_id != actor.organisation_id {
-        return Err(Error::Forbidden(Refusal::OtherOrganisation));
-    }
+    let (space, _) = own_space(&txn, actor, space_id).await?;
     let mut errors = ValidationErrors::new();
     let kind = required(
         &mut errors,
@@ -291,15 +308,7 @@ pub async fn create_agreement(
     let unit = hosting::get_unit(&txn, input.unit_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let space = hosting::get_space(&txn, unit.space_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if space.organisation_id != actor.organisation_id {
-        return Err(Error::Forbidden(Refusal::OtherOrganisation));
-    }
-    let host = organisations::get(&txn, space.organisation_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (_, host) = own_space(&txn, actor, unit.space_id).await?;
     let agreement = write_in(
         &txn,
         core,
@@ -452,6 +461,15 @@ pub async fn end_agreement(
     )
     .await?
     .ok_or_else(|| Error::Conflict("la convention est déjà terminée".into()))?;
+    // The host's own contract: it ends it, referral or not, and the change is audited.
+    audit_in(
+        &txn,
+        actor,
+        AuditAction::HostingEnd,
+        &[ended.holder_id],
+        now,
+    )
+    .await?;
     let body = agreement_detail(&txn, actor, ended, now).await?;
     commit(txn).await?;
     Ok(body)

@@ -12,7 +12,7 @@ use parcours_domain::holders::Siret;
 use parcours_persistence::projects::{self, Project, ProjectFields};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProjectInput {
@@ -32,6 +32,8 @@ pub struct ProjectInput {
     pub created_on: Option<String>,
     pub legal_form: Option<String>,
 }
+
+parcours_domain::redacted_debug!(ProjectInput { planned_legal_form });
 
 impl From<&Project> for ProjectInput {
     fn from(p: &Project) -> Self {

@@ -33,11 +33,13 @@ pub struct Me {
 }
 
 /// A session just opened: the token for the cookie (the database keeps its hash only).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Opened {
     pub token: String,
     pub me: Me,
 }
+
+parcours_domain::redacted_debug!(Opened { me });
 
 /// A fresh 256-bit session token.
 fn new_token() -> String {

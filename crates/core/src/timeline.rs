@@ -25,7 +25,7 @@ pub async fn page(
         holder_id,
         AuditAction::TimelineRead,
         now,
-        async |txn, holder, _| Ok(timeline::page(txn, holder.id, cursor, limit).await?),
+        async |txn, _, read| Ok(timeline::page(txn, &read, cursor, limit).await?),
     )
     .await?;
     Ok(Page::of(entries, more, Entry::key))

@@ -8,8 +8,9 @@
 //! aggregates only.
 //!
 //! What the policy grants comes as proofs ([`Read`], [`Record`], [`Change`]) that only
-//! this module makes. The functions that read or change a file ask for them, so a new
-//! entry point (a web page, an import, a job) cannot reach a file without asking here.
+//! this module makes. The functions that change a file, record on it, or read its
+//! history ask for them, so a new entry point (a web page, an import, a job) cannot
+//! reach a file without asking here.
 
 use crate::referrals::{Deadlines, ReferralStatus};
 use crate::users::Role;
@@ -116,11 +117,6 @@ impl HolderAccess {
             Self::Referent(_, _, change) => Some(change.clone()),
             _ => None,
         }
-    }
-
-    /// Whether the referral's shared summary may be shown (pending or accepted).
-    pub fn sees_summary(&self) -> bool {
-        matches!(self, Self::Summary | Self::Partner(..) | Self::Referent(..))
     }
 }
 
@@ -335,7 +331,6 @@ mod tests {
         assert_eq!(partner.read().map(|r| r.holder_id()), Some(41));
         assert_eq!(partner.record().map(|r| r.holder_id()), Some(41));
         assert_eq!(partner.change(), None, "a partner changes nothing");
-        assert!(partner.sees_summary());
         let (_, _, change) = registration(&viewer, 42).unwrap();
         assert_eq!(change.holder_id(), 42);
         let coordinator = Viewer {

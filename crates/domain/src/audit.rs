@@ -24,9 +24,9 @@ string_enum! {
         SuggestionsRead => "suggestions.read",
         ReferralCreate => "referral.create",
         ReferralRead => "referral.read",
-        ReferralWithdrawnForConsent => "referral.consent_withdrawn",
         HostingCreate => "hosting.create",
         HostingRead => "hosting.read",
+        HostingEnd => "hosting.end",
         EventAttendeeAdd => "event.attendee.add",
         EventAttendeeRead => "event.attendee.read",
     }

@@ -21,3 +21,19 @@ pub mod users;
 pub mod validation;
 
 pub use validation::{FieldError, ValidationErrors};
+
+/// A `Debug` that shows only the listed fields (ids, statuses, dates): for records and
+/// inputs that carry personal data, so that no log line can print a name, a contact or
+/// a note by accident.
+#[macro_export]
+macro_rules! redacted_debug {
+    ($type:ident { $($field:ident),* $(,)? }) => {
+        impl ::std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}

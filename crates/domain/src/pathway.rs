@@ -22,6 +22,14 @@ string_enum! {
     }
 }
 
+impl Outcome {
+    /// The person stopped without an outcome of the pathway (abandon, lost contact):
+    /// where the pathway leaks.
+    pub fn is_dropout(self) -> bool {
+        matches!(self, Self::Abandon | Self::SansNouvelles)
+    }
+}
+
 string_enum! {
     /// What a pathway event records.
     pub enum PathwayEventKind { Entry => "entree", Move => "changement", Close => "cloture", Reopen => "reouverture" }
@@ -142,6 +150,16 @@ impl Pathway {
         ))
     }
 
+    /// The move a hosting agreement brings: an open pathway not yet in hébergement goes
+    /// there; otherwise nothing changes.
+    pub fn move_in_for_hosting(self) -> Option<(Self, PathwayEvent)> {
+        if self.stage < Stage::Hebergement {
+            self.move_to(Stage::Hebergement, None).ok()
+        } else {
+            None
+        }
+    }
+
     /// Reopens a closed pathway at the stage it was closed in.
     pub fn reopen(self, reason: Option<&str>) -> Result<(Self, PathwayEvent), PathwayError> {
         if self.outcome.is_none() {
@@ -220,6 +238,17 @@ mod tests {
             (Accompagnement, None, PathwayEventKind::Reopen)
         );
         assert_eq!(open.reopen(Some("x")).unwrap_err(), PathwayError::NotClosed);
+    }
+
+    #[test]
+    fn hosting_moves_an_open_pathway_into_hebergement() {
+        let (open, _) = Pathway::start(Information);
+        let (moved, event) = open.move_in_for_hosting().unwrap();
+        assert_eq!((moved.stage, event.from), (Hebergement, Some(Information)));
+        assert_eq!(moved.move_in_for_hosting(), None, "already there");
+        let (closed, _) = open.close(Outcome::Abandon, None).unwrap();
+        assert_eq!(closed.move_in_for_hosting(), None, "closed: unchanged");
+        assert!(Outcome::SansNouvelles.is_dropout() && !Outcome::EntrepriseCreee.is_dropout());
     }
 
     #[test]

@@ -15,6 +15,21 @@ string_enum! {
     }
 }
 
+impl ReferralStatus {
+    /// The statuses of a referral still running: at most one per person and partner.
+    pub const LIVE: [ReferralStatus; 2] = [ReferralStatus::Sent, ReferralStatus::Accepted];
+
+    /// Whether the referral still runs (sent or accepted).
+    pub fn is_live(self) -> bool {
+        Self::LIVE.contains(&self)
+    }
+
+    /// Whether reaching this status answers the referral (accepted or declined).
+    pub fn is_answer(self) -> bool {
+        matches!(self, Self::Accepted | Self::Declined)
+    }
+}
+
 string_enum! {
     /// A step in a referral's history.
     pub enum ReferralStep {

@@ -16,7 +16,7 @@ use sea_orm::{
 const TABLE: &str = "contacts";
 
 /// One interaction with a holder.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Contact {
     pub id: i64,
     pub holder_id: i64,
@@ -33,6 +33,14 @@ pub struct Contact {
     /// When the next action was done or superseded by a newer contact.
     pub next_action_done_at: Option<DateTime<Utc>>,
 }
+
+parcours_domain::redacted_debug!(Contact {
+    id,
+    holder_id,
+    organisation_id,
+    kind,
+    occurred_at
+});
 
 impl TryFrom<contacts::Model> for Contact {
     type Error = crate::PersistenceError;
@@ -60,7 +68,7 @@ pub(crate) fn records(rows: Vec<contacts::Model>) -> Result<Vec<Contact>> {
 }
 
 /// A contact to record, validated by the caller.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct NewContact {
     pub organisation_id: i64,
     pub user_id: i64,
@@ -72,6 +80,12 @@ pub struct NewContact {
     pub next_action: Option<String>,
     pub next_action_due: Option<NaiveDate>,
 }
+
+parcours_domain::redacted_debug!(NewContact {
+    organisation_id,
+    kind,
+    occurred_at
+});
 
 /// Records a contact. It supersedes the open next actions the same organisation left on
 /// this holder: what happened since is now in the newer contact.
@@ -136,11 +150,12 @@ pub async fn settle_all(
 /// A holder's contacts, newest first, a page at a time after (occurred_at, id).
 pub async fn for_holder(
     conn: &impl ConnectionTrait,
-    holder_id: i64,
+    read: &parcours_domain::access::Read,
     before: Option<(DateTime<Utc>, i64)>,
     limit: u64,
 ) -> Result<(Vec<Contact>, bool)> {
-    let mut select = contacts::Entity::find().filter(contacts::Column::HolderId.eq(holder_id));
+    let mut select =
+        contacts::Entity::find().filter(contacts::Column::HolderId.eq(read.holder_id()));
     if let Some((at, id)) = before {
         select = select.filter(keyset::before(
             contacts::Column::OccurredAt,
@@ -160,18 +175,19 @@ pub async fn for_holder(
 }
 
 /// A due or overdue next action, with the holder it concerns.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FollowUp {
     pub contact: Contact,
     pub holder: Holder,
 }
 
+parcours_domain::redacted_debug!(FollowUp { contact, holder });
+
 /// The next actions `user_id` left that are due on or before `today` and not yet
-/// superseded, on holders still followed by `organisation_id`; oldest due first.
+/// superseded, with their holders; oldest due first.
 pub async fn follow_ups(
     conn: &impl ConnectionTrait,
     user_id: i64,
-    organisation_id: i64,
     today: NaiveDate,
     after: Option<(NaiveDate, i64)>,
     limit: u64,
@@ -200,7 +216,6 @@ pub async fn follow_ups(
     let holders: std::collections::HashMap<i64, Holder> = holders::get_many(conn, &ids)
         .await?
         .into_iter()
-        .filter(|h| h.referent_organisation_id == organisation_id)
         .map(|h| (h.id, h))
         .collect();
     let items = rows

@@ -114,7 +114,7 @@ pub(crate) fn records(rows: Vec<holders::Model>) -> Result<Vec<Holder>> {
 }
 
 /// The personal fields of a holder, validated by the caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HolderFields {
     pub first_name: String,
     pub last_name: String,
@@ -132,6 +132,12 @@ pub struct HolderFields {
     pub education_level: Option<EducationLevel>,
     pub referent_user_id: Option<i64>,
 }
+
+parcours_domain::redacted_debug!(HolderFields {
+    qpv_status,
+    qpv_status_source,
+    referent_user_id
+});
 
 impl HolderFields {
     /// A name and nothing else known.
@@ -377,7 +383,7 @@ async fn record_event(
 }
 
 /// One recorded step of a pathway (entry, move, closing, reopening).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PathwayStep {
     pub id: i64,
     pub holder_id: i64,
@@ -389,6 +395,16 @@ pub struct PathwayStep {
     pub reason: Option<String>,
     pub occurred_at: DateTime<Utc>,
 }
+
+parcours_domain::redacted_debug!(PathwayStep {
+    id,
+    holder_id,
+    kind,
+    from_stage,
+    to_stage,
+    outcome,
+    occurred_at
+});
 
 impl TryFrom<pathway_events::Model> for PathwayStep {
     type Error = crate::PersistenceError;

@@ -13,7 +13,7 @@ use sea_orm::{
 
 const TABLE: &str = "projects";
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Project {
     pub id: i64,
     pub holder_id: i64,
@@ -30,6 +30,13 @@ pub struct Project {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+parcours_domain::redacted_debug!(Project {
+    id,
+    holder_id,
+    version,
+    created_on
+});
 
 impl Project {
     /// The fields as they stand, to change some of them.
@@ -75,7 +82,7 @@ impl TryFrom<projects::Model> for Project {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProjectFields {
     pub idea: String,
     pub sector: Option<String>,
@@ -87,6 +94,12 @@ pub struct ProjectFields {
     pub created_on: Option<NaiveDate>,
     pub legal_form: Option<LegalForm>,
 }
+
+parcours_domain::redacted_debug!(ProjectFields {
+    planned_legal_form,
+    legal_form,
+    created_on
+});
 
 fn apply(active: &mut projects::ActiveModel, fields: ProjectFields) {
     active.idea = Set(fields.idea);

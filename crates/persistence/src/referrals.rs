@@ -15,10 +15,7 @@ use sea_orm::{
 
 const TABLE: &str = "referrals";
 
-/// The statuses of a referral still running.
-pub const LIVE: [ReferralStatus; 2] = [ReferralStatus::Sent, ReferralStatus::Accepted];
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Referral {
     pub id: i64,
     pub holder_id: i64,
@@ -38,6 +35,15 @@ pub struct Referral {
     pub last_reminded_at: Option<DateTime<Utc>>,
     pub reminders_sent: i32,
 }
+
+parcours_domain::redacted_debug!(Referral {
+    id,
+    holder_id,
+    from_organisation_id,
+    to_organisation_id,
+    status,
+    sent_at
+});
 
 impl TryFrom<referrals::Model> for Referral {
     type Error = PersistenceError;
@@ -70,7 +76,7 @@ fn records(rows: Vec<referrals::Model>) -> Result<Vec<Referral>> {
 }
 
 /// One step of a referral's history.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ReferralEvent {
     pub id: i64,
     pub referral_id: i64,
@@ -82,6 +88,14 @@ pub struct ReferralEvent {
     pub reason: Option<String>,
     pub occurred_at: DateTime<Utc>,
 }
+
+parcours_domain::redacted_debug!(ReferralEvent {
+    id,
+    referral_id,
+    step,
+    to_status,
+    occurred_at
+});
 
 impl TryFrom<referral_events::Model> for ReferralEvent {
     type Error = PersistenceError;
@@ -105,7 +119,7 @@ pub(crate) fn event_records(rows: Vec<referral_events::Model>) -> Result<Vec<Ref
     rows.into_iter().map(ReferralEvent::try_from).collect()
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct NewReferral {
     pub from_organisation_id: i64,
     pub from_user_id: i64,
@@ -114,6 +128,12 @@ pub struct NewReferral {
     pub need: String,
     pub message: Option<String>,
 }
+
+parcours_domain::redacted_debug!(NewReferral {
+    from_organisation_id,
+    to_organisation_id,
+    service_id
+});
 
 /// Sends a referral of the holder; `Constraint(LiveReferral)` when one to the same
 /// organisation is still running.
@@ -190,7 +210,7 @@ async fn record_event(conn: &impl ConnectionTrait, step: Step, now: DateTime<Utc
 }
 
 /// A change of status and what it records.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Transition {
     pub step: ReferralStep,
     pub to_status: ReferralStatus,
@@ -202,6 +222,8 @@ pub struct Transition {
     pub reason: Option<String>,
 }
 
+parcours_domain::redacted_debug!(Transition { step, to_status });
+
 /// Applies a change if the referral is still in the status it was read in; `None` when
 /// another change got there first. Accepting or declining answers the referral; every
 /// status but accepted ends it.
@@ -211,11 +233,8 @@ pub async fn apply(
     change: Transition,
     now: DateTime<Utc>,
 ) -> Result<Option<Referral>> {
-    let answers = matches!(
-        change.to_status,
-        ReferralStatus::Accepted | ReferralStatus::Declined
-    );
-    let closes = !LIVE.contains(&change.to_status);
+    let answers = change.to_status.is_answer();
+    let closes = !change.to_status.is_live();
     let mut update = referrals::Entity::update_many()
         .col_expr(referrals::Column::Status, change.to_status.as_str().into())
         .col_expr(referrals::Column::UpdatedAt, now.into())
@@ -274,7 +293,7 @@ pub async fn events(conn: &impl ConnectionTrait, referral_id: i64) -> Result<Vec
 }
 
 fn live() -> sea_orm::sea_query::SimpleExpr {
-    Expr::cust(format!("status IN {}", sql_list(&LIVE)))
+    Expr::cust(format!("status IN {}", sql_list(&ReferralStatus::LIVE)))
 }
 
 /// The newest live referral (sent or accepted) of a holder to an organisation.
@@ -341,6 +360,29 @@ pub async fn list(
             .await?,
     )?;
     Ok(keyset::page(rows, limit))
+}
+
+/// An organisation's received or sent referrals still `sent` and sent before `at`
+/// (those past their delay, when `at` is now minus the delay), oldest first, 500 at most.
+pub async fn sent_before(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    which: Box,
+    at: DateTime<Utc>,
+) -> Result<Vec<Referral>> {
+    records(
+        referrals::Entity::find()
+            .filter(match which {
+                Box::Inbox => referrals::Column::ToOrganisationId.eq(organisation_id),
+                Box::Outbox => referrals::Column::FromOrganisationId.eq(organisation_id),
+            })
+            .filter(referrals::Column::Status.eq(ReferralStatus::Sent.as_str()))
+            .filter(referrals::Column::SentAt.lte(at))
+            .order_by_asc(referrals::Column::Id)
+            .limit(500)
+            .all(conn)
+            .await?,
+    )
 }
 
 /// Sent referrals still unanswered at `sent_before`, oldest first, a page at a time

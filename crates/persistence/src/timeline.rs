@@ -92,10 +92,11 @@ fn after<C: ColumnTrait>(
 /// index on (holder, time), `limit + 1` rows at most, then merged.
 pub async fn page(
     conn: &impl ConnectionTrait,
-    holder_id: i64,
+    read: &parcours_domain::access::Read,
     cursor: Option<(DateTime<Utc>, u8, i64)>,
     limit: u64,
 ) -> Result<(Vec<Entry>, bool)> {
+    let holder_id = read.holder_id();
     let pathway = pathway_events::Entity::find()
         .filter(pathway_events::Column::HolderId.eq(holder_id))
         .filter(after(

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// What an adviser types at intake. Every field but the names is optional; a refusal
 /// lists every invalid field at once.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HolderInput {
@@ -46,6 +46,12 @@ pub struct HolderInput {
     #[serde(skip_serializing)]
     pub stage: Option<String>,
 }
+
+parcours_domain::redacted_debug!(HolderInput {
+    referent_organisation_id,
+    referent_user_id,
+    stage
+});
 
 impl From<&Holder> for HolderInput {
     /// The input form of a stored holder, onto which an edit is laid.

@@ -127,6 +127,12 @@ pub async fn update(
         async |txn, holder, change: Change| {
             let version = expected.check(holder.version)?;
             let input = edit(HolderInput::from(&holder))?;
+            if input.stage.is_some() {
+                return Err(Error::invalid(
+                    "stage",
+                    "l'étape ne se modifie pas avec la fiche : changez d'étape (POST /api/v1/holders/{id}/stage)",
+                ));
+            }
             let fields = validate(txn, actor, &input, now).await?;
             let updated = holders::update(txn, &change, version, fields, now)
                 .await?

@@ -34,7 +34,7 @@ async fn record_event(
 }
 
 /// Moving along the pathway.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 // Its name in the OpenAPI document, as clients know it.
 #[cfg_attr(feature = "openapi", schema(as = StageRequest))]
@@ -45,6 +45,8 @@ pub struct StageInput {
     /// Required when moving back.
     pub reason: Option<String>,
 }
+
+parcours_domain::redacted_debug!(StageInput { to });
 
 /// Moves the holder to another stage. Forward is normal; back needs a reason.
 pub async fn move_stage(
@@ -102,7 +104,7 @@ async fn step(
 }
 
 /// Closing the pathway with an outcome.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 // Its name in the OpenAPI document, as clients know it.
 #[cfg_attr(feature = "openapi", schema(as = CloseRequest))]
@@ -120,6 +122,11 @@ pub struct CloseInput {
     /// The project that became the business (needed when the holder has several).
     pub project_id: Option<i64>,
 }
+
+parcours_domain::redacted_debug!(CloseInput {
+    outcome,
+    project_id
+});
 
 /// The business a closing records.
 struct Creation {
@@ -258,7 +265,7 @@ pub async fn close(
 }
 
 /// Reopening a closed pathway.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 // Its name in the OpenAPI document, as clients know it.
 #[cfg_attr(feature = "openapi", schema(as = ReopenRequest))]
@@ -266,6 +273,8 @@ pub async fn close(
 pub struct ReopenInput {
     pub reason: Option<String>,
 }
+
+parcours_domain::redacted_debug!(ReopenInput {});
 
 /// Reopens a closed pathway at the stage it was closed in; needs a reason.
 pub async fn reopen(
@@ -294,10 +303,7 @@ pub(crate) async fn move_in(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if holder.outcome.is_some() || holder.stage >= Stage::Hebergement {
-        return Ok(());
-    }
-    if let Ok((_, event)) = holder.pathway().move_to(Stage::Hebergement, None) {
+    if let Some((_, event)) = holder.pathway().move_in_for_hosting() {
         record_event(
             txn,
             Authority::Host(record),

@@ -3,19 +3,18 @@
 
 use super::deadlines::settle_expiry;
 use super::{OrganisationRef, organisation_ref, side_of};
-use crate::access::audit_in;
+use crate::access::{access_to, audit_in, sharing_consent};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, Utc};
 use parcours_domain::audit::AuditAction;
-use parcours_domain::contacts::ConsentPurpose;
 use parcours_domain::referrals::{
     DeclineReason, Disclosure, ReferralOutcome, ReferralStatus, ReferralStep, disclosure,
 };
 use parcours_persistence::referrals::{self, Referral};
-use parcours_persistence::{ConnectionTrait, consents, holders, projects};
+use parcours_persistence::{ConnectionTrait, holders, projects};
 
 /// What a referral shares of the person with the receiving organisation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SharedHolder {
     pub id: i64,
     pub first_name: String,
@@ -26,8 +25,10 @@ pub struct SharedHolder {
     pub project_summary: Option<String>,
 }
 
+parcours_domain::redacted_debug!(SharedHolder { id });
+
 /// One step of the history, as the reader may see it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Step {
     pub step: ReferralStep,
     pub from_status: Option<ReferralStatus>,
@@ -38,15 +39,22 @@ pub struct Step {
     pub at: DateTime<Utc>,
 }
 
+parcours_domain::redacted_debug!(Step {
+    step,
+    to_status,
+    at
+});
+
 /// A referral as its reader may see it: the sender everything; the receiver what it
 /// shares while it is in force, then only its dates, status and organisations.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ReferralDetail {
     pub id: i64,
     pub disclosure: Disclosure,
     pub holder_id: Option<i64>,
     pub from_organisation: OrganisationRef,
-    pub from_user_id: i64,
+    /// The adviser who sent it; none in an outline.
+    pub from_user_id: Option<i64>,
     pub to_organisation: OrganisationRef,
     pub service_id: Option<i64>,
     pub need: Option<String>,
@@ -65,6 +73,13 @@ pub struct ReferralDetail {
     /// Every step, oldest first (on the detail only).
     pub history: Vec<Step>,
 }
+
+parcours_domain::redacted_debug!(ReferralDetail {
+    id,
+    disclosure,
+    status,
+    sent_at
+});
 
 /// What the referral shares of the person: name, how to reach them, their first project.
 async fn shared_holder(
@@ -106,14 +121,17 @@ pub(super) async fn detail(
 ) -> Result<ReferralDetail> {
     let side = side_of(actor, &referral)?;
     let referral = settle_expiry(conn, core, referral, now).await?;
-    let consent =
-        consents::is_given(conn, referral.holder_id, ConsentPurpose::PartagePartenaires).await?;
+    let consent = sharing_consent(conn, referral.holder_id).await?;
     let shown = disclosure(side, referral.status, consent);
     let sees_person = match shown {
-        // The sender sees the person while it follows them.
-        Disclosure::Whole => holders::get(conn, referral.holder_id)
-            .await?
-            .is_some_and(|h| h.referent_organisation_id == actor.organisation_id),
+        // The sender sees the person while the policy lets it read their file.
+        Disclosure::Whole => match holders::get(conn, referral.holder_id).await? {
+            Some(holder) => access_to(conn, core, actor, &holder, now)
+                .await?
+                .read()
+                .is_some(),
+            None => false,
+        },
         Disclosure::Shared => true,
         Disclosure::Outline => false,
     };
@@ -151,7 +169,7 @@ pub(super) async fn detail(
         disclosure: shown,
         holder_id: keep(outline, Some(referral.holder_id)),
         from_organisation: organisation_ref(conn, referral.from_organisation_id).await?,
-        from_user_id: referral.from_user_id,
+        from_user_id: keep(outline, Some(referral.from_user_id)),
         to_organisation: organisation_ref(conn, referral.to_organisation_id).await?,
         service_id: referral.service_id,
         need: keep(outline, Some(referral.need)),

@@ -8,7 +8,7 @@ mod detail;
 pub use deadlines::{Deadlines, Overdue, overdue, run_deadlines};
 pub use detail::{ReferralDetail, SharedHolder, Step};
 
-use crate::access;
+use crate::access::{self, sharing_consent};
 use crate::notify::{self, Told};
 use crate::text::{required_text, text};
 use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result};
@@ -18,19 +18,16 @@ use detail::detail;
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::Change;
 use parcours_domain::audit::AuditAction;
-use parcours_domain::contacts::ConsentPurpose;
 use parcours_domain::referrals::{
     CONSENT_WITHDRAWN, DeclineReason, ReferralAction, ReferralError, ReferralOutcome,
     ReferralStatus, Side, transition,
 };
 use parcours_persistence::referrals::{self, Box as Mailbox, NewReferral, Referral, Transition};
-use parcours_persistence::{
-    ConnectionTrait, DatabaseTransaction, commit, consents, organisations, services,
-};
+use parcours_persistence::{ConnectionTrait, DatabaseTransaction, commit, organisations, services};
 use serde::Deserialize;
 
 /// A referral to send.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReferralInput {
@@ -44,8 +41,14 @@ pub struct ReferralInput {
     pub message: Option<String>,
 }
 
+parcours_domain::redacted_debug!(ReferralInput {
+    holder_id,
+    to_organisation_id,
+    service_id
+});
+
 /// Declining, with a reason.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeclineInput {
@@ -54,6 +57,8 @@ pub struct DeclineInput {
     /// Required with `autre`. Kept in Parcours, never in e-mails.
     pub text: Option<String>,
 }
+
+parcours_domain::redacted_debug!(DeclineInput { reason });
 
 /// Completing, with an outcome.
 #[derive(Clone, Debug, Deserialize)]
@@ -151,7 +156,7 @@ pub async fn refer(
                     ),
                 }
             }
-            if !consents::is_given(txn, holder.id, ConsentPurpose::PartagePartenaires).await? {
+            if !sharing_consent(txn, holder.id).await? {
                 errors.add("holder_id", "la personne n'a pas donné son accord pour le partage avec les partenaires (consentement partage_partenaires)");
             }
             errors.into_result()?;
@@ -221,24 +226,20 @@ pub async fn list(
     let (before, limit) = input.page.parse::<i64>(&mut errors);
     errors.into_result()?;
     let txn = core.db.begin_write().await?;
+    // Referrals past their delay are expired before the list is read, so that a filter
+    // on the status sees them as they stand.
+    let deadline = now - core.settings.referral_deadlines.expire_after;
+    for stale in referrals::sent_before(&txn, actor.organisation_id, which, deadline).await? {
+        settle_expiry(&txn, core, stale, now).await?;
+    }
     let (rows, more) =
         referrals::list(&txn, actor.organisation_id, which, status, before, limit).await?;
-    let last_id = rows.last().map(|r| r.id);
     let mut items = Vec::with_capacity(rows.len());
     for referral in rows {
-        let shown = detail(&txn, core, actor, referral, false, now).await?;
-        // Expired just now: no longer what the filter asked for.
-        if status.is_none_or(|s| s == shown.status) {
-            items.push(shown);
-        }
+        items.push(detail(&txn, core, actor, referral, false, now).await?);
     }
     commit(txn).await?;
-    Ok(Page {
-        items,
-        next_cursor: more
-            .then(|| last_id.map(|id| crate::encode_cursor(&id)))
-            .flatten(),
-    })
+    Ok(Page::of(items, more, |r| r.id))
 }
 
 /// One referral with its history. Only its two organisations see it.
@@ -369,9 +370,7 @@ async fn act(
             return Err(referral_error(error));
         }
     };
-    if action == ReferralAction::Accept
-        && !consents::is_given(&txn, referral.holder_id, ConsentPurpose::PartagePartenaires).await?
-    {
+    if action == ReferralAction::Accept && !sharing_consent(&txn, referral.holder_id).await? {
         return Err(Error::invalid(
             "status",
             "la personne a retiré son accord pour le partage avec les partenaires",
@@ -470,15 +469,25 @@ pub(crate) async fn end_for_consent(
 ) -> Result<usize> {
     let action = ReferralAction::ConsentWithdrawn;
     let mut ended = 0;
-    for referral in referrals::live_of_holder(txn, holder_id).await? {
-        let next = transition(referral.status, Side::System, &action).map_err(referral_error)?;
-        let user_id = Some(actor.user_id);
-        if record_and_tell(txn, core, &referral, &action, next, user_id, now)
-            .await?
-            .is_some()
-        {
-            ended += 1;
+    // A referral answered at the same moment is read again, until none is live.
+    for _ in 0..5 {
+        let live = referrals::live_of_holder(txn, holder_id).await?;
+        if live.is_empty() {
+            return Ok(ended);
+        }
+        for referral in live {
+            let next =
+                transition(referral.status, Side::System, &action).map_err(referral_error)?;
+            let user_id = Some(actor.user_id);
+            if record_and_tell(txn, core, &referral, &action, next, user_id, now)
+                .await?
+                .is_some()
+            {
+                ended += 1;
+            }
         }
     }
-    Ok(ended)
+    Err(Error::Conflict(
+        "les orientations de cette personne changent en ce moment : recommencez".into(),
+    ))
 }

@@ -13,11 +13,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_core::PageRequest;
 use parcours_core::holders::{
     self, CloseInput, HolderFile, HolderInput, ListInput, ReopenInput, StageInput,
 };
 use parcours_core::records::Holder;
-use parcours_core::{Error, PageRequest};
 use parcours_domain::holders::{EducationLevel, Gender, QpvStatus, QpvStatusSource, Situation};
 use parcours_domain::pathway::{Outcome, Stage};
 use serde::{Deserialize, Serialize};
@@ -165,15 +165,7 @@ async fn patch_holder(
     ApiJson(patch): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<Response> {
     let expected = if_match(&headers, "h", id);
-    let edit = |current: HolderInput| {
-        if patch.contains_key("stage") {
-            return Err(Error::invalid(
-                "stage",
-                "changez d'étape par POST /api/v1/holders/{id}/stage",
-            ));
-        }
-        Ok(json::merge(&current, patch)?)
-    };
+    let edit = |current: HolderInput| Ok(json::merge(&current, patch)?);
     let file = holders::update(&state.core, user.actor(), id, expected, edit, now).await?;
     Ok(respond(file, StatusCode::OK))
 }

@@ -84,14 +84,14 @@ impl From<Step> for ReferralEventView {
 
 /// A referral as the reader's organisation may see it. Once it is over (or without the
 /// person's consent to share), the receiving organisation sees only its dates, status
-/// and organisations: `holder_id`, `need`, `message`, the answer and the history's
-/// reasons and authors are then absent.
+/// and organisations: `holder_id`, `from_user_id`, `need`, `message`, the answer and the
+/// history's reasons and authors are then absent.
 #[derive(Serialize, ToSchema)]
 pub struct ReferralView {
     pub id: i64,
     pub holder_id: Option<i64>,
     pub from_organisation: OrganisationRef,
-    pub from_user_id: i64,
+    pub from_user_id: Option<i64>,
     pub to_organisation: OrganisationRef,
     pub service_id: Option<i64>,
     pub need: Option<String>,

@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use parcours_core::reports::{self, FlowsReport, PipelineReport, StageFlow};
-use parcours_domain::pathway::Outcome;
 
 async fn report(
     state: &AppState,
@@ -100,7 +99,7 @@ pub(super) async fn flows_csv(
     let stopped = |s: &StageFlow| {
         s.exits
             .iter()
-            .filter(|e| matches!(e.outcome, Outcome::Abandon | Outcome::SansNouvelles))
+            .filter(|e| e.outcome.is_dropout())
             .map(|e| e.exits)
             .sum::<i64>()
     };
