@@ -13,6 +13,13 @@ use crate::entities::{
 };
 use crate::{Db, Result, commit, territories};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use parcours_domain::contacts::{ConsentPurpose, ContactKind};
+use parcours_domain::events::EventKind;
+use parcours_domain::holders::{Gender, QpvStatus, QpvStatusSource, Situation};
+use parcours_domain::organisations::OrganisationKind;
+use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
+use parcours_domain::referrals::{DeclineReason, ReferralOutcome, ReferralStatus};
+use parcours_domain::users::Role;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, QueryOrder, QuerySelect};
 
 /// Counts of what was generated.
@@ -47,32 +54,25 @@ impl Rng {
     }
 }
 
-const KINDS: [&str; 8] = [
-    "citeslab",
-    "adie",
-    "bge",
-    "initiative",
-    "france_active",
-    "cae",
-    "caq",
-    "mission_locale",
+const KINDS: [OrganisationKind; 8] = [
+    OrganisationKind::Citeslab,
+    OrganisationKind::Adie,
+    OrganisationKind::Bge,
+    OrganisationKind::Initiative,
+    OrganisationKind::FranceActive,
+    OrganisationKind::Cae,
+    OrganisationKind::Caq,
+    OrganisationKind::MissionLocale,
 ];
-const STAGES: [&str; 4] = [
-    "sensibilisation",
-    "information",
-    "accompagnement",
-    "hebergement",
+const STAGES: &[Stage] = Stage::ALL;
+const CONTACT_KINDS: [ContactKind; 5] = [
+    ContactKind::Entretien,
+    ContactKind::Telephone,
+    ContactKind::Email,
+    ContactKind::Atelier,
+    ContactKind::Permanence,
 ];
-const CONTACT_KINDS: [&str; 5] = ["entretien", "telephone", "email", "atelier", "permanence"];
-const SITUATIONS: [&str; 7] = [
-    "demandeur_emploi",
-    "rsa",
-    "ass",
-    "jeune_sans_emploi",
-    "salarie",
-    "etudiant",
-    "autre",
-];
+const SITUATIONS: &[Situation] = Situation::ALL;
 const FIRST: [&str; 8] = [
     "Awa", "Karim", "Julie", "Mamadou", "Inès", "Thomas", "Fatou", "Yanis",
 ];
@@ -236,7 +236,7 @@ async fn layout(
         orgs.push(organisations::ActiveModel {
             id: Set(id),
             name: Set(format!("Structure synthétique {id:06} ({kind})")),
-            kind: Set(kind.to_owned()),
+            kind: Set(kind.as_str().to_owned()),
             territory_id: Set(territory_ids[layout.org_territory[i]]),
             notification_email: Set(Some(format!("structure{id}@synthetique.test"))),
             created_at: Set(now),
@@ -249,7 +249,7 @@ async fn layout(
                 organisation_id: Set(id),
                 email: Set(format!("conseil{user_id}@synthetique.test")),
                 display_name: Set(format!("Conseil synthétique {user_id}")),
-                role: Set("adviser".into()),
+                role: Set(Role::Adviser.as_str().into()),
                 password_hash: Set("!compte-synthetique".into()),
                 failed_logins: Set(0),
                 locked_until: Set(None),
@@ -265,7 +265,9 @@ async fn layout(
             held.push(events::ActiveModel {
                 id: Set(layout.event_id(i, month)),
                 organisation_id: Set(id),
-                kind: Set(EVENT_KINDS[rng.below(EVENT_KINDS.len() as u64) as usize].to_owned()),
+                kind: Set(EVENT_KINDS[rng.below(EVENT_KINDS.len() as u64) as usize]
+                    .as_str()
+                    .to_owned()),
                 title: Set(format!("Action synthétique {month}")),
                 held_on: Set(day.date_naive()),
                 place: Set(None),
@@ -291,13 +293,13 @@ async fn layout(
     Ok(layout)
 }
 
-const EVENT_KINDS: [&str; 6] = [
-    "bus",
-    "cafe_createurs",
-    "atelier",
-    "forum",
-    "temoignages",
-    "mini_entreprise",
+const EVENT_KINDS: [EventKind; 6] = [
+    EventKind::Bus,
+    EventKind::CafeCreateurs,
+    EventKind::Atelier,
+    EventKind::Forum,
+    EventKind::Temoignages,
+    EventKind::MiniEntreprise,
 ];
 
 /// Generates `holders` people with their history. `progress(done, total)` is called
@@ -364,18 +366,18 @@ pub async fn generate(
             let closed = rng.percent() < 20;
             let outcome = closed.then(|| {
                 [
-                    "entreprise_creee",
-                    "emploi_ou_formation",
-                    "abandon",
-                    "sans_nouvelles",
+                    Outcome::EntrepriseCreee,
+                    Outcome::EmploiOuFormation,
+                    Outcome::Abandon,
+                    Outcome::SansNouvelles,
                 ][rng.below(4) as usize]
             });
             let first = FIRST[rng.below(8) as usize];
             let last = LAST[rng.below(8) as usize];
             let gender = match rng.percent() {
-                0..50 => "femme",
-                50..98 => "homme",
-                _ => "autre",
+                0..50 => Gender::Femme,
+                50..98 => Gender::Homme,
+                _ => Gender::Autre,
             };
             let in_qpv = rng.percent() < 70;
             let birth = NaiveDate::from_ymd_opt(
@@ -397,9 +399,15 @@ pub async fn generate(
                     holder_id: Set(id),
                     organisation_id: Set(org),
                     user_id: Set(adviser),
-                    kind: Set(if n == 0 { "entree" } else { "changement" }.into()),
-                    from_stage: Set((n > 0).then(|| STAGES[s - 1].to_owned())),
-                    to_stage: Set(STAGES[s].to_owned()),
+                    kind: Set(if n == 0 {
+                        PathwayEventKind::Entry
+                    } else {
+                        PathwayEventKind::Move
+                    }
+                    .as_str()
+                    .into()),
+                    from_stage: Set((n > 0).then(|| STAGES[s - 1].as_str().to_owned())),
+                    to_stage: Set(STAGES[s].as_str().to_owned()),
                     outcome: Set(None),
                     reason: Set(None),
                     siret: Set(None),
@@ -417,10 +425,10 @@ pub async fn generate(
                     holder_id: Set(id),
                     organisation_id: Set(org),
                     user_id: Set(adviser),
-                    kind: Set("cloture".into()),
-                    from_stage: Set(Some(STAGES[stage_index].to_owned())),
-                    to_stage: Set(STAGES[stage_index].to_owned()),
-                    outcome: Set(Some(outcome.to_owned())),
+                    kind: Set(PathwayEventKind::Close.as_str().into()),
+                    from_stage: Set(Some(STAGES[stage_index].as_str().to_owned())),
+                    to_stage: Set(STAGES[stage_index].as_str().to_owned()),
+                    outcome: Set(Some(outcome.as_str().to_owned())),
                     reason: Set(None),
                     siret: Set(None),
                     occurred_at: Set(when.min(now)),
@@ -439,20 +447,26 @@ pub async fn generate(
                 sort_key: Set(sort_key.0),
                 first_name_key: Set(sort_key.1),
                 birth_date: Set(birth),
-                gender: Set(Some(gender.to_owned())),
+                gender: Set(Some(gender.as_str().to_owned())),
                 email: Set(Some(format!("p{id}@synthetique.test"))),
                 phone: Set(Some(format!("+3361{:07}", id % 10_000_000))),
                 address: Set(None),
                 postal_code: Set(None),
                 commune_insee: Set(None),
                 qpv_code: Set(None),
-                qpv_status: Set(if in_qpv { "in_qpv" } else { "not_in_qpv" }.into()),
-                qpv_status_source: Set("adviser".into()),
-                situation: Set(Some(SITUATIONS[rng.below(7) as usize].to_owned())),
+                qpv_status: Set(if in_qpv {
+                    QpvStatus::InQpv
+                } else {
+                    QpvStatus::NotInQpv
+                }
+                .as_str()
+                .into()),
+                qpv_status_source: Set(QpvStatusSource::Adviser.as_str().into()),
+                situation: Set(Some(SITUATIONS[rng.below(7) as usize].as_str().to_owned())),
                 education_level: Set(None),
-                stage: Set(STAGES[stage_index].to_owned()),
+                stage: Set(STAGES[stage_index].as_str().to_owned()),
                 stage_entered_at: Set(at.min(now)),
-                outcome: Set(outcome.map(str::to_owned)),
+                outcome: Set(outcome.map(|o| o.as_str().to_owned())),
                 closed_at: Set(closed_at.map(|c| c.min(now))),
                 version: Set(1),
                 created_by: Set(adviser),
@@ -471,7 +485,7 @@ pub async fn generate(
             k_rows.push(consents::ActiveModel {
                 id: Set(next_consent),
                 holder_id: Set(id),
-                purpose: Set("suivi".into()),
+                purpose: Set(ConsentPurpose::Suivi.as_str().into()),
                 given: Set(true),
                 recorded_at: Set(created),
                 recorded_by: Set(adviser),
@@ -487,7 +501,7 @@ pub async fn generate(
                     holder_id: Set(id),
                     organisation_id: Set(org),
                     user_id: Set(adviser),
-                    kind: Set(CONTACT_KINDS[rng.below(5) as usize].to_owned()),
+                    kind: Set(CONTACT_KINDS[rng.below(5) as usize].as_str().to_owned()),
                     occurred_at: Set(when),
                     duration_minutes: Set(Some(15 * (1 + rng.below(6) as i32))),
                     topics: Set("idee,financement".into()),
@@ -508,14 +522,14 @@ pub async fn generate(
                 let to = layout.org_id(partners[other]);
                 let sent = created + Duration::days(rng.below(30) as i64);
                 let (status, answered) = match rng.percent() {
-                    0..45 => ("completed", true),
-                    45..65 => ("accepted", true),
-                    65..80 => ("declined", true),
-                    80..88 => ("expired", false),
-                    88..93 => ("withdrawn", false),
+                    0..45 => (ReferralStatus::Completed, true),
+                    45..65 => (ReferralStatus::Accepted, true),
+                    65..80 => (ReferralStatus::Declined, true),
+                    80..88 => (ReferralStatus::Expired, false),
+                    88..93 => (ReferralStatus::Withdrawn, false),
                     // Unanswered for over a month, it would have expired.
-                    _ if now - sent > Duration::days(30) => ("expired", false),
-                    _ => ("sent", false),
+                    _ if now - sent > Duration::days(30) => (ReferralStatus::Expired, false),
+                    _ => (ReferralStatus::Sent, false),
                 };
                 let answered_at =
                     answered.then(|| sent + Duration::hours(2 + rng.below(400) as i64));
@@ -528,10 +542,12 @@ pub async fn generate(
                     service_id: Set(None),
                     need: Set("Orientation synthétique".into()),
                     message: Set(None),
-                    status: Set(status.into()),
-                    decline_reason: Set((status == "declined").then(|| "capacite".to_owned())),
+                    status: Set(status.as_str().into()),
+                    decline_reason: Set((status == ReferralStatus::Declined)
+                        .then(|| DeclineReason::Capacite.as_str().to_owned())),
                     decline_text: Set(None),
-                    outcome: Set((status == "completed").then(|| "accompagne".to_owned())),
+                    outcome: Set((status == ReferralStatus::Completed)
+                        .then(|| ReferralOutcome::Accompagne.as_str().to_owned())),
                     sent_at: Set(sent.min(now)),
                     answered_at: Set(answered_at.map(|a| a.min(now))),
                     closed_at: Set(None),
