@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod api_errors;
+mod architecture;
 mod binary;
 mod events_hosting;
 mod holders;
