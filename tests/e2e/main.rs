@@ -9,6 +9,7 @@ mod api_errors;
 mod architecture;
 mod binary;
 mod events_hosting;
+mod hardening;
 mod holders;
 mod migrations;
 mod organisations;

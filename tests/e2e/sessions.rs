@@ -52,11 +52,13 @@ async fn cookies_are_secure_when_served_securely() {
         .login_response(&app.anonymous(), &adviser.email, PASSWORD)
         .await;
     assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    // Kept to this host: no sibling sub-domain can set or overwrite it.
+    assert!(cookie.starts_with("__Host-parcours_session="), "{cookie}");
     assert!(
-        response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .contains("Secure")
+        cookie.contains("Path=/") && !cookie.contains("Domain"),
+        "{cookie}"
     );
     assert!(response.headers().contains_key("strict-transport-security"));
 }

@@ -11,7 +11,7 @@ use parcours_core::{Actor, sessions};
 /// A browser-session cookie (no Max-Age): closing the browser forgets it, and the
 /// server ends it anyway after the idle or absolute timeout.
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build((state.settings.cookie_name.clone(), token))
+    Cookie::build((state.settings.session_cookie_name(), token))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.settings.secure)
@@ -50,7 +50,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let token = jar
-            .get(&state.settings.cookie_name)
+            .get(&state.settings.session_cookie_name())
             .map(|c| c.value().to_owned())
             .ok_or(ApiError::Unauthenticated)?;
         let session = sessions::authenticate(

@@ -34,6 +34,8 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("corps trop volumineux")]
     PayloadTooLarge,
+    #[error("requête d'un autre site")]
+    CrossSite,
     #[error("type de contenu non pris en charge")]
     UnsupportedMediaType,
     #[error("données invalides")]
@@ -136,6 +138,11 @@ impl ApiError {
                 StatusCode::PRECONDITION_FAILED,
                 "precondition-failed",
                 "Modification refusée : la fiche a changé depuis votre lecture ; rechargez-la puis recommencez",
+            ),
+            Self::CrossSite => (
+                StatusCode::FORBIDDEN,
+                "cross-site",
+                "Requête refusée : elle vient d'un autre site que Parcours",
             ),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,

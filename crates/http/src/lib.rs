@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
             state.settings.request_timeout,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn_with_state(secure, security::headers))
         .layer(middleware::from_fn(request_id::middleware))
         .with_state(state)

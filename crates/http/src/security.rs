@@ -40,3 +40,88 @@ pub async fn headers(State(secure): State<bool>, request: Request, next: Next) -
     }
     response
 }
+
+/// Refuses a request that changes something (any method but GET, HEAD, OPTIONS) when a
+/// browser says it comes from another site: a cross-site form or script must not act
+/// with the user's cookie. `Sec-Fetch-Site` decides when present (`same-origin` and
+/// `none` pass; `same-site` does not, since a sibling sub-domain is another site for
+/// this service); otherwise an `Origin` must be this service's own. Clients that send
+/// neither (curl, scripts) are not browsers carrying someone's session by surprise.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    if is_safe(request.method()) || from_this_site(request.headers()) {
+        next.run(request).await
+    } else {
+        tracing::warn!("cross-site request refused");
+        crate::error::ApiError::CrossSite.into_response()
+    }
+}
+
+fn is_safe(method: &axum::http::Method) -> bool {
+    use axum::http::Method;
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}
+
+fn from_this_site(headers: &axum::http::HeaderMap) -> bool {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = value("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match value("origin") {
+        None => true,
+        Some(origin) => {
+            let host = value("host").unwrap_or_default();
+            origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| !host.is_empty() && authority == host)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn only_this_site_acts() {
+        let host = ("host", "parcours.example:8443");
+        assert!(from_this_site(&headers(&[host])), "no browser headers");
+        assert!(from_this_site(&headers(&[
+            host,
+            ("sec-fetch-site", "same-origin")
+        ])));
+        assert!(from_this_site(&headers(&[
+            host,
+            ("sec-fetch-site", "none")
+        ])));
+        assert!(!from_this_site(&headers(&[
+            host,
+            ("sec-fetch-site", "same-site")
+        ])));
+        assert!(!from_this_site(&headers(&[
+            host,
+            ("sec-fetch-site", "cross-site")
+        ])));
+        assert!(from_this_site(&headers(&[
+            host,
+            ("origin", "https://parcours.example:8443")
+        ])));
+        assert!(!from_this_site(&headers(&[
+            host,
+            ("origin", "https://evil.parcours.example")
+        ])));
+        assert!(!from_this_site(&headers(&[host, ("origin", "null")])));
+    }
+}

@@ -15,6 +15,19 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
 }
 
+impl HttpSettings {
+    /// The session cookie's name: with the `__Host-` prefix when served over HTTPS, so
+    /// that the browser keeps it to this host only (no `Domain`, `Secure`, `Path=/`) and
+    /// a sibling sub-domain cannot set or overwrite it.
+    pub fn session_cookie_name(&self) -> String {
+        if self.secure {
+            format!("__Host-{}", self.cookie_name)
+        } else {
+            self.cookie_name.clone()
+        }
+    }
+}
+
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {

@@ -64,7 +64,7 @@ async fn login(
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<(CookieJar, Json<Me>)> {
     let replaced = jar
-        .get(&state.settings.cookie_name)
+        .get(&state.settings.session_cookie_name())
         .map(|c| c.value().to_owned());
     let opened = sessions::login(&state.core, input, replaced.as_deref(), now).await?;
     Ok((
