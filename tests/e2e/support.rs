@@ -163,7 +163,11 @@ pub fn test_settings() -> Settings {
             secure: false,
             ..HttpSettings::default()
         },
-        core: parcours_core::Settings::default(),
+        core: parcours_core::Settings {
+            // Tests log in many times from 127.0.0.1; the limit has its own test.
+            login_per_address_per_minute: 0,
+            ..parcours_core::Settings::default()
+        },
     }
 }
 
@@ -189,7 +193,12 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         let territory_id = territories::upsert(
             db.conn(),

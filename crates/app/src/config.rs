@@ -34,6 +34,7 @@ pub struct ServerConfig {
     pub request_timeout_seconds: u64,
     pub shutdown_grace_seconds: u64,
     pub public_url: String,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +93,7 @@ pub struct LoginConfig {
     pub free_failures: u32,
     pub first_lock_seconds: u32,
     pub max_lock_minutes: u32,
+    pub per_address_per_minute: u32,
 }
 
 #[derive(Debug, Deserialize)]

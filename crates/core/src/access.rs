@@ -96,6 +96,19 @@ macro_rules! grants {
 }
 grants!(Read => read, Record => record, Change => change);
 
+/// The grant asked for, or the refusal — which leaves a trace in the log (ids only): an
+/// attempt on a file one may not reach is worth knowing about.
+fn grant<G: Grant>(actor: &Actor, holder_id: i64, access: &HolderAccess) -> Result<G> {
+    G::from_access(access).inspect_err(|_| {
+        tracing::warn!(
+            user_id = actor.user_id,
+            organisation_id = actor.organisation_id,
+            holder_id,
+            "access to a file refused"
+        );
+    })
+}
+
 /// Reads what `load` takes from a holder's file, from one snapshot, if the policy lets
 /// `actor` read it; the read is audited as `action`, and the entry is committed before
 /// the data is returned.
@@ -109,7 +122,7 @@ pub(crate) async fn read_file<T>(
 ) -> Result<T> {
     let txn = core.db.begin_read().await?;
     let (holder, access) = holder(&txn, core, actor, id, now).await?;
-    let read = Read::from_access(&access)?;
+    let read = grant::<Read>(actor, holder.id, &access)?;
     let holder_id = holder.id;
     let value = load(&txn, holder, read).await?;
     commit(txn).await?;
@@ -144,7 +157,7 @@ pub(crate) async fn write_in<G: Grant, T>(
     write: impl AsyncFnOnce(&DatabaseTransaction, Holder, G) -> Result<T>,
 ) -> Result<T> {
     let (holder, access) = holder(txn, core, actor, id, now).await?;
-    let grant = G::from_access(&access)?;
+    let grant = grant::<G>(actor, holder.id, &access)?;
     audit::record(txn, &actor.audit(), action, holder.id, now).await?;
     write(txn, holder, grant).await
 }

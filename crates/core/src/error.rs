@@ -31,6 +31,9 @@ pub enum Error {
     /// Login refused; the same answer whatever the reason.
     #[error("identifiants invalides")]
     InvalidCredentials,
+    /// Too many attempts from one client address: try again after this many seconds.
+    #[error("trop de tentatives")]
+    TooManyAttempts { retry_after_seconds: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }

@@ -56,7 +56,8 @@ pub struct Core {
     db: Db,
     settings: Arc<Settings>,
     audit: Trail,
-    hashing: Arc<tokio::sync::Semaphore>,
+    hashers: passwords::Hashers,
+    login_gate: Arc<sessions::LoginGate>,
     mailer: Mailer,
 }
 
@@ -67,8 +68,11 @@ impl Core {
         Self {
             audit: Trail::start(db.clone()),
             db,
+            hashers: passwords::Hashers::start(cores),
+            login_gate: Arc::new(sessions::LoginGate::new(
+                settings.login_per_address_per_minute,
+            )),
             settings: Arc::new(settings),
-            hashing: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
             mailer,
         }
     }

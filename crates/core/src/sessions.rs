@@ -13,6 +13,7 @@ use parcours_persistence::{commit, sessions};
 use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 #[derive(Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -56,14 +57,94 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// Login attempts per client address: a burst, then a steady rate.
+pub(crate) struct LoginGate {
+    limiter: Option<governor::DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl LoginGate {
+    /// `per_minute` attempts per address and minute; 0 turns the gate off.
+    pub(crate) fn new(per_minute: u32) -> Self {
+        let limiter = std::num::NonZeroU32::new(per_minute)
+            .map(|n| governor::RateLimiter::keyed(governor::Quota::per_minute(n)));
+        Self { limiter }
+    }
+
+    /// Lets one attempt from `address` through, or says how long to wait.
+    fn admit(&self, address: Option<IpAddr>) -> Result<()> {
+        let (Some(limiter), Some(address)) = (&self.limiter, address) else {
+            return Ok(());
+        };
+        if limiter.len() > 100_000 {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&address).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            Error::TooManyAttempts {
+                retry_after_seconds: wait.as_secs().max(1),
+            }
+        })
+    }
+}
+
+/// What counting one attempt found.
+enum Attempt {
+    /// Refused without checking the password: the account is locked.
+    Locked,
+    /// Refused: the account is disabled (its password is not checked either).
+    Disabled,
+    /// Counted as a failure until the password proves right; `lock` is the lock this
+    /// attempt set, if it was the one that crossed the threshold.
+    Counted { lock: Option<DateTime<Utc>> },
+}
+
+/// Counts an attempt on the account before its password is checked, in one write
+/// transaction that holds the account's row: concurrent guesses are counted one after
+/// the other, and once the threshold is crossed the lock is set at once — so no more
+/// than the free failures plus one are ever checked, whatever the concurrency, and one
+/// per lock window after that.
+async fn count_attempt(core: &Core, user_id: i64, now: DateTime<Utc>) -> Result<Attempt> {
+    let txn = core.db.begin_write().await?;
+    let Some(user) = users::get_for_update(&txn, user_id).await? else {
+        return Ok(Attempt::Disabled);
+    };
+    if user.disabled_at.is_some() {
+        return Ok(Attempt::Disabled);
+    }
+    if LoginThrottle::is_locked(user.locked_until, now) {
+        // Attempts during a lock are refused without lengthening it, and without
+        // spending a hash on them.
+        return Ok(Attempt::Locked);
+    }
+    let failures = u32::try_from(user.failed_logins)
+        .unwrap_or(0)
+        .saturating_add(1);
+    let lock = core.settings.login.lock_after_failure(failures, now);
+    users::set_login_failures(&txn, user.id, failures, lock.or(user.locked_until), now).await?;
+    commit(txn).await?;
+    if lock.is_some() {
+        tracing::warn!(
+            user_id = user.id,
+            failures,
+            "account locked after repeated failures"
+        );
+    }
+    Ok(Attempt::Counted { lock })
+}
+
 /// Opens a session. An unknown e-mail, a wrong password, a disabled or a temporarily
-/// locked account all get the same answer, and an unknown e-mail is checked against a
-/// dummy hash so that the timing matches too. `replaced`, a token the client still
-/// held, is ended: a session id planted before login is worth nothing.
+/// locked account all get the same answer; an unknown e-mail is checked against a dummy
+/// hash so that the timing matches a wrong password. `client` is the address the
+/// attempt comes from (none when unknown): past the per-address limit, attempts are
+/// refused before anything is looked up. `replaced`, a token the client still held, is
+/// ended: a session id planted before login is worth nothing.
 pub async fn login(
     core: &Core,
     input: LoginInput,
     replaced: Option<&str>,
+    client: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> Result<Opened> {
     let mut errors = ValidationErrors::new();
@@ -74,39 +155,32 @@ pub async fn login(
         errors.add("password", format!("{MAX_PASSWORD_BYTES} octets au plus"));
     }
     errors.into_result()?;
+    core.login_gate.admit(client)?;
     let email = email.ok_or(Error::InvalidCredentials)?;
     let conn = core.db.conn();
-    let user = users::find_by_email(conn, &email).await?;
-    let stored_hash = user.as_ref().map_or_else(
-        || passwords::dummy_hash().to_owned(),
-        |u| u.password_hash.clone(),
-    );
-    let matches = {
-        let _permit = core.hashing.acquire().await.map_err(anyhow::Error::from)?;
-        passwords::verify_blocking(input.password, stored_hash).await?
-    };
-    let Some(user) = user else {
+    let dummy = || passwords::dummy_hash().to_owned();
+    let Some(user) = users::find_by_email(conn, &email).await? else {
+        core.hashers.verify(input.password, dummy()).await?;
         return Err(Error::InvalidCredentials);
     };
-    if user.disabled_at.is_some() || LoginThrottle::is_locked(user.locked_until, now) {
-        // Refused whatever the password; attempts during a lock do not lengthen it.
+    let lock = match count_attempt(core, user.id, now).await? {
+        Attempt::Counted { lock } => lock,
+        Attempt::Locked => return Err(Error::InvalidCredentials),
+        Attempt::Disabled => {
+            // Checked like a wrong password, so that the timing does not tell.
+            core.hashers.verify(input.password, dummy()).await?;
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    if !core
+        .hashers
+        .verify(input.password, user.password_hash.clone())
+        .await?
+    {
         return Err(Error::InvalidCredentials);
     }
     let txn = core.db.begin_write().await?;
-    if !matches {
-        let failures = users::count_failed_login(&txn, user.id, now).await?;
-        if let Some(until) = core.settings.login.lock_after_failure(failures, now) {
-            users::lock_until(&txn, user.id, until).await?;
-            tracing::warn!(
-                user_id = user.id,
-                failures,
-                "account locked after repeated failures"
-            );
-        }
-        commit(txn).await?;
-        return Err(Error::InvalidCredentials);
-    }
-    users::clear_failed_logins(&txn, user.id).await?;
+    users::clear_failed_logins(&txn, user.id, now, lock).await?;
     if let Some(old) = replaced {
         sessions::delete(&txn, &token_hash(old)).await?;
     }

@@ -7,6 +7,9 @@ use parcours_domain::referrals::Deadlines;
 pub struct Settings {
     pub session: SessionPolicy,
     pub login: LoginThrottle,
+    /// Login attempts allowed per client address and minute (a burst of as many, then
+    /// one every 60/N seconds): a flood cannot starve real users of hashing workers.
+    pub login_per_address_per_minute: u32,
     /// When unanswered referrals are reminded and expire.
     pub referral_deadlines: Deadlines,
     /// Where users reach the service, for links in e-mails.
@@ -20,6 +23,7 @@ impl Default for Settings {
         Self {
             session: SessionPolicy::default(),
             login: LoginThrottle::default(),
+            login_per_address_per_minute: 30,
             referral_deadlines: Deadlines::default(),
             public_url: "http://127.0.0.1:8080".into(),
             small_count_threshold: 5,

@@ -20,6 +20,8 @@ pub enum ApiError {
     Unauthenticated,
     #[error("identifiants invalides")]
     InvalidCredentials,
+    #[error("trop de tentatives")]
+    TooManyAttempts { retry_after_seconds: u64 },
     #[error("accès refusé")]
     Forbidden(Refusal),
     #[error("introuvable")]
@@ -86,6 +88,11 @@ impl From<Error> for ApiError {
             Error::Stale => Self::PreconditionFailed,
             Error::Unauthenticated => Self::Unauthenticated,
             Error::InvalidCredentials => Self::InvalidCredentials,
+            Error::TooManyAttempts {
+                retry_after_seconds,
+            } => Self::TooManyAttempts {
+                retry_after_seconds,
+            },
             Error::Internal(error) => Self::Internal(error),
         }
     }
@@ -114,6 +121,11 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 "invalid-credentials",
                 "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, la connexion au compte est suspendue quelques minutes.",
+            ),
+            Self::TooManyAttempts { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                "Trop de tentatives de connexion depuis votre adresse : patientez avant de réessayer",
             ),
             Self::Forbidden(refusal) => {
                 (StatusCode::FORBIDDEN, "forbidden", refusal_title(refusal))
@@ -213,7 +225,16 @@ impl IntoResponse for ApiError {
         let problem = self.problem();
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        problem_response(status, &problem)
+        let mut response = problem_response(status, &problem);
+        if let Self::TooManyAttempts {
+            retry_after_seconds,
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+        }
+        response
     }
 }
 

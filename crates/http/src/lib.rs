@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 mod docs;
 pub mod error;
 pub mod extract;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         String::from("<!doctype html><title>Parcours</title><p>Documentation indisponible.</p>")
     });
     let secure = state.settings.secure;
+    let trusted_proxies = std::sync::Arc::new(state.settings.trusted_proxies.clone());
     api.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route(
@@ -130,7 +132,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn_with_state(secure, security::headers))
-        .layer(middleware::from_fn(request_id::middleware))
+        .layer(middleware::from_fn_with_state(
+            trusted_proxies,
+            request_id::middleware,
+        ))
         .with_state(state)
 }
 

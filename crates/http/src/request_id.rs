@@ -2,11 +2,13 @@
 //! log line itself: route template, status and latency — never the query string or
 //! body, which may carry personal data.
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::Rng;
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -39,14 +41,31 @@ fn generate() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub async fn middleware(request: Request, next: Next) -> Response {
-    let id = accept_or_generate(request.headers().get(HEADER));
+/// Gives the request its id: a trusted proxy's (`server.trusted_proxies`) when it sends a
+/// plain one, else a new one — a client cannot write what it likes into audit entries.
+pub async fn middleware(
+    State(trusted): State<Arc<Vec<IpAddr>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let incoming = if crate::client::from_trusted_proxy(request.extensions(), &trusted) {
+        request.headers().get(HEADER)
+    } else {
+        None
+    };
+    let id = accept_or_generate(incoming);
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or("(aucune route)", MatchedPath::as_str)
         .to_owned();
-    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), route = %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        route = %route,
+        user_id = tracing::field::Empty
+    );
     let started = Instant::now();
     let mut response = REQUEST_ID
         .scope(id.clone(), next.run(request).instrument(span.clone()))

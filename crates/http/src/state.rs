@@ -13,6 +13,8 @@ pub struct HttpSettings {
     pub cookie_name: String,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` and `x-request-id` are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl HttpSettings {
@@ -35,6 +37,7 @@ impl Default for HttpSettings {
             cookie_name: "parcours_session".into(),
             body_limit_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -5,7 +5,6 @@ use crate::unique::Unique;
 use crate::{PersistenceError, Result, sessions};
 use chrono::{DateTime, Utc};
 use parcours_domain::users::{DisplayName, Email, Role};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -105,37 +104,54 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>> {
         .transpose()
 }
 
-/// Counts one more consecutive failure and returns the new count. Atomic: concurrent
-/// failures are all counted.
-pub async fn count_failed_login(
+/// The account, its row locked until the end of the transaction (on PostgreSQL; a
+/// SQLite write transaction holds the whole database): concurrent login attempts on one
+/// account are counted one after the other.
+pub async fn get_for_update(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>> {
+    use sea_orm::QuerySelect;
+    let mut select = users::Entity::find_by_id(id);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.unique(conn).await?.map(User::try_from).transpose()
+}
+
+/// Records the consecutive failed logins and the lock they bring.
+pub async fn set_login_failures(
     conn: &impl ConnectionTrait,
     id: i64,
+    failures: u32,
+    locked_until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<u32> {
+) -> Result<()> {
     users::Entity::update_many()
         .col_expr(
             users::Column::FailedLogins,
-            Expr::col(users::Column::FailedLogins).add(1),
+            i32::try_from(failures).unwrap_or(i32::MAX).into(),
         )
+        .col_expr(users::Column::LockedUntil, locked_until.into())
         .col_expr(users::Column::UpdatedAt, now.into())
-        .filter(users::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
-    let user = get(conn, id).await?.ok_or(PersistenceError::NotFound)?;
-    Ok(u32::try_from(user.failed_logins).unwrap_or(0))
-}
-
-pub async fn lock_until(conn: &impl ConnectionTrait, id: i64, until: DateTime<Utc>) -> Result<()> {
-    users::Entity::update_many()
-        .col_expr(users::Column::LockedUntil, Some(until).into())
         .filter(users::Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
 }
 
-/// A successful login clears the failure count and any lock.
-pub async fn clear_failed_logins(conn: &impl ConnectionTrait, id: i64) -> Result<()> {
+/// A successful login clears the failure count and the lock — unless another attempt
+/// locked the account since this one was counted (`own_lock` is the lock this attempt
+/// set itself, if any): a success during a burst of guesses does not reopen the door.
+pub async fn clear_failed_logins(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    own_lock: Option<DateTime<Utc>>,
+) -> Result<()> {
+    let mut unlocked = sea_orm::Condition::any()
+        .add(users::Column::LockedUntil.is_null())
+        .add(users::Column::LockedUntil.lte(now));
+    if let Some(own) = own_lock {
+        unlocked = unlocked.add(users::Column::LockedUntil.eq(own));
+    }
     users::Entity::update_many()
         .col_expr(users::Column::FailedLogins, 0.into())
         .col_expr(
@@ -143,7 +159,7 @@ pub async fn clear_failed_logins(conn: &impl ConnectionTrait, id: i64) -> Result
             Option::<DateTime<Utc>>::None.into(),
         )
         .filter(users::Column::Id.eq(id))
-        .filter(users::Column::FailedLogins.ne(0))
+        .filter(unlocked)
         .exec(conn)
         .await?;
     Ok(())

@@ -92,6 +92,7 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
         cookie_name: config.session.cookie_name.clone(),
         body_limit_bytes: config.server.body_limit_bytes,
         request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
+        trusted_proxies: config.server.trusted_proxies.clone(),
     }
 }
 
@@ -134,11 +135,14 @@ async fn run_server(
     }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stop_rx.await;
+        })
+        .await
     });
     tokio::select! {
         result = &mut server => {

@@ -75,6 +75,7 @@ fn core_settings(config: &Config) -> Settings {
             first_lock: chrono::Duration::seconds(config.login.first_lock_seconds.into()),
             max_lock: chrono::Duration::minutes(config.login.max_lock_minutes.into()),
         },
+        login_per_address_per_minute: config.login.per_address_per_minute,
         public_url: config.server.public_url.clone(),
         referral_deadlines: parcours_domain::referrals::Deadlines {
             remind_after: chrono::Duration::days(config.referrals.remind_after_days.into()),

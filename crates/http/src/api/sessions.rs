@@ -2,6 +2,7 @@
 
 use crate::api::organisations::OrganisationView;
 use crate::auth::{CurrentUser, expired_cookie, session_cookie};
+use crate::client::Client;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, Now};
 use crate::problems::{Invalid, Unauthenticated};
@@ -54,19 +55,21 @@ impl From<sessions::Me> for Me {
         (status = 200, description = "Session ouverte ; cookie de session posé", body = Me),
         (status = 401, description = "Identifiants invalides", body = Problem, content_type = "application/problem+json"),
         Invalid,
+        (status = 429, description = "Trop de tentatives depuis cette adresse ; en-tête Retry-After", body = Problem, content_type = "application/problem+json"),
     ),
     security(()),
 )]
 async fn login(
     State(state): State<AppState>,
     Now(now): Now,
+    Client(client): Client,
     jar: CookieJar,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<(CookieJar, Json<Me>)> {
     let replaced = jar
         .get(&state.settings.session_cookie_name())
         .map(|c| c.value().to_owned());
-    let opened = sessions::login(&state.core, input, replaced.as_deref(), now).await?;
+    let opened = sessions::login(&state.core, input, replaced.as_deref(), client, now).await?;
     Ok((
         jar.add(session_cookie(&state, opened.token)),
         Json(opened.me.into()),
