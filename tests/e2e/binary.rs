@@ -5,6 +5,7 @@ use crate::support::TestDb;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_parcours");
@@ -37,19 +38,45 @@ struct Running {
     child: Child,
     base: String,
     printed: Vec<String>,
+    /// What it logged, when started with [`Running::start_logging`]; complete once
+    /// [`Running::terminate`] returns.
+    logs: Arc<Mutex<Vec<String>>>,
+    log_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Running {
+    fn start(command: Command) -> Self {
+        Self::spawn(command, false)
+    }
+
+    /// Started with its log lines (stderr) kept in `logs`.
+    fn start_logging(command: Command) -> Self {
+        Self::spawn(command, true)
+    }
+
     #[expect(
         clippy::zombie_processes,
         reason = "terminate() waits; Drop kills and waits"
     )]
-    fn start(mut command: Command) -> Self {
+    fn spawn(mut command: Command, keep_logs: bool) -> Self {
         let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if keep_logs {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .unwrap();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let log_reader = child.stderr.take().map(|stderr| {
+            let logs = Arc::clone(&logs);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    logs.lock().unwrap().push(line);
+                }
+            })
+        });
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -72,6 +99,8 @@ impl Running {
                     child,
                     base,
                     printed,
+                    logs,
+                    log_reader,
                 };
             }
             printed.push(line);
@@ -84,6 +113,9 @@ impl Running {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                if let Some(reader) = self.log_reader.take() {
+                    reader.join().unwrap();
+                }
                 return status;
             }
             assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
@@ -217,6 +249,41 @@ fn a_bad_config_file_gets_one_line_and_exit_code_2() {
             .unwrap()
             .contains("session.idle_timeout_minutes")
     );
+}
+
+/// A database URL never comes back in a message, password and all: a malformed one is a
+/// configuration error (exit 2, the key named), an unreachable server says why.
+#[test]
+fn database_urls_are_never_printed_back() {
+    for url in [
+        "postgres://parcours:secretpw@localhost:notaport/parcours",
+        "mysql://parcours:secretpw@localhost/parcours",
+    ] {
+        let output = parcours()
+            .env("PARCOURS__DATABASE__URL", url)
+            .arg("migrate")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("database.url"), "{stderr}");
+        assert!(!stderr.contains("secretpw"), "{stderr}");
+    }
+    // Nothing listens on port 1 of loopback: refused, and said so.
+    let output = parcours()
+        .env(
+            "PARCOURS__DATABASE__URL",
+            "postgres://parcours:secretpw@127.0.0.1:1/parcours",
+        )
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("secretpw"), "{stderr}");
+    assert!(!stderr.contains("pool timed out"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("refused"), "{stderr}");
 }
 
 #[test]
@@ -646,4 +713,114 @@ async fn synthetic_data_is_deterministic_and_leaves_the_database_usable() {
     }
     assert_eq!(outputs[0], outputs[1]);
     assert!(outputs[0].contains("1500 porteur(s)"), "{}", outputs[0]);
+}
+
+/// The JSON logs say who did what — every request line carries the user's id once
+/// signed in, a refused access to another organisation's file leaves a warning with the
+/// ids — and never a name, an e-mail address or a password.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_say_who_did_what_and_nothing_personal() {
+    let db = temp_path("logs.sqlite");
+    let mut command = parcours();
+    command
+        .env("PARCOURS__LOG__FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .args([
+            "demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ]);
+    let server = Running::start_logging(command);
+    let password = server
+        .printed
+        .iter()
+        .find_map(|l| l.strip_prefix("mot de passe : "))
+        .unwrap()
+        .to_owned();
+    let client = |email: &'static str| {
+        let base = server.base.clone();
+        let password = password.clone();
+        async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap();
+            let me: serde_json::Value = client
+                .post(format!("{base}/api/v1/session"))
+                .json(&serde_json::json!({ "email": email, "password": password }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (client, me["id"].as_i64().unwrap())
+        }
+    };
+    let (citeslab, citeslab_id) = client("awa.diallo@citeslab.vds.demo.test").await;
+    let (adie, _) = client("julie.martin@adie.vds.demo.test").await;
+    let listed: serde_json::Value = adie
+        .get(format!("{}/api/v1/holders?limit=1", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let theirs = &listed["items"][0];
+    let holder_id = theirs["id"]
+        .as_i64()
+        .expect("ADIE follows someone in the demo");
+    let refused = citeslab
+        .get(format!("{}/api/v1/holders/{holder_id}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    let wrong = login(
+        &server.base,
+        "awa.diallo@citeslab.vds.demo.test",
+        "pas le bon",
+    )
+    .await;
+    assert_eq!(wrong.status(), 401);
+    let kept = Arc::clone(&server.logs);
+    assert_eq!(server.terminate().code(), Some(0));
+
+    let logs = kept.lock().unwrap().clone();
+    let lines: Vec<serde_json::Value> = logs
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let refusal = lines
+        .iter()
+        .find(|l| l["message"] == "access to a file refused")
+        .unwrap_or_else(|| panic!("no refusal logged: {logs:#?}"));
+    assert_eq!(refusal["user_id"], citeslab_id);
+    assert_eq!(refusal["holder_id"], holder_id);
+    let answered = lines
+        .iter()
+        .find(|l| {
+            l["message"] == "response"
+                && l["status"] == 404
+                && l["span"]["route"] == "/api/v1/holders/{id}"
+        })
+        .unwrap_or_else(|| panic!("no response line: {logs:#?}"));
+    assert_eq!(answered["span"]["user_id"], citeslab_id, "{answered}");
+    let all = logs.join("\n");
+    for secret in [
+        "awa.diallo",
+        "julie.martin",
+        "pas le bon",
+        password.as_str(),
+        theirs["first_name"].as_str().unwrap(),
+        theirs["last_name"].as_str().unwrap(),
+    ] {
+        assert!(!all.contains(secret), "{secret:?} logged");
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
 }

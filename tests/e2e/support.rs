@@ -42,6 +42,8 @@ fn unique_name(prefix: &str) -> String {
 pub struct TestDb {
     pub url: String,
     file: Option<PathBuf>,
+    /// On PostgreSQL: the server's administration URL and this database's name.
+    pub postgres: Option<(String, String)>,
 }
 
 impl TestDb {
@@ -70,6 +72,7 @@ impl TestDb {
                 Self {
                     url: format!("{base}/{name}{query}"),
                     file: None,
+                    postgres: Some((admin_url, name)),
                 }
             }
             _ => {
@@ -77,6 +80,7 @@ impl TestDb {
                 Self {
                     url: format!("sqlite://{}?mode=rwc", file.display()),
                     file: Some(file),
+                    postgres: None,
                 }
             }
         }
@@ -140,7 +144,7 @@ pub struct TestApp {
     /// Receives what the app's mailer sends.
     pub smtp: SmtpSink,
     /// Owns the database file, removed when the app is dropped.
-    _test_db: TestDb,
+    pub test_db: TestDb,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -154,6 +158,9 @@ impl Drop for TestApp {
 pub struct Settings {
     pub http: HttpSettings,
     pub core: parcours_core::Settings,
+    /// How long a request waits for a connection or for SQLite's write lock; the
+    /// default (seconds) when none.
+    pub db_wait: Option<Duration>,
 }
 
 /// Plain http on loopback (no `Secure` cookies), default rules.
@@ -168,6 +175,7 @@ pub fn test_settings() -> Settings {
             login_per_address_per_minute: 0,
             ..parcours_core::Settings::default()
         },
+        db_wait: None,
     }
 }
 
@@ -179,6 +187,19 @@ impl TestApp {
     pub async fn start_with(settings: Settings) -> Self {
         let test_db = TestDb::new().await;
         let db = test_db.migrated().await;
+        let db = match settings.db_wait {
+            None => db,
+            Some(wait) => {
+                db.close().await.unwrap();
+                Db::connect(&DbSettings {
+                    busy_timeout: wait,
+                    acquire_timeout: wait,
+                    ..DbSettings::new(test_db.url.clone())
+                })
+                .await
+                .unwrap()
+            }
+        };
         let clock = Clock::manual(t0());
         let smtp = SmtpSink::start().await;
         let mailer = Mailer::new(&MailSettings {
@@ -218,7 +239,7 @@ impl TestApp {
             territory_id,
             state,
             smtp,
-            _test_db: test_db,
+            test_db,
             server,
         }
     }

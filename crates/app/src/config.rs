@@ -4,7 +4,7 @@
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -160,6 +160,9 @@ impl Config {
         if self.server.body_limit_bytes < 1024 {
             return fail("server.body_limit_bytes", "1024 octets au moins");
         }
+        if let Err(why) = parcours_persistence::check_url(self.database.url.expose_secret()) {
+            return fail("database.url", why);
+        }
         if self.database.max_connections < 2 {
             return fail(
                 "database.max_connections",
@@ -218,7 +221,6 @@ fn describe(error: &figment::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
     use std::io::Write;
 
     fn temp_file(contents: &str) -> tempfile_like::TempFile {

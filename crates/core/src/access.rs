@@ -156,7 +156,11 @@ pub(crate) async fn write_in<G: Grant, T>(
     now: DateTime<Utc>,
     write: impl AsyncFnOnce(&DatabaseTransaction, Holder, G) -> Result<T>,
 ) -> Result<T> {
-    let (holder, access) = holder(txn, core, actor, id, now).await?;
+    actor.require_personal_data()?;
+    let holder = holders::get_for_update(txn, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let access = access_to(txn, core, actor, &holder, now).await?;
     let grant = grant::<G>(actor, holder.id, &access)?;
     audit::record(txn, &actor.audit(), action, holder.id, now).await?;
     write(txn, holder, grant).await

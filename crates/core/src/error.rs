@@ -34,6 +34,10 @@ pub enum Error {
     /// Too many attempts from one client address: try again after this many seconds.
     #[error("trop de tentatives")]
     TooManyAttempts { retry_after_seconds: u64 },
+    /// The database is out of reach for now (restarting, lost, saturated): nothing was
+    /// done; the same request may succeed in a moment.
+    #[error("service momentanément indisponible")]
+    Unavailable(#[source] PersistenceError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -72,6 +76,7 @@ impl From<PersistenceError> for Error {
         match error {
             PersistenceError::NotFound => Self::NotFound,
             PersistenceError::Constraint(constraint) => constraint_error(constraint),
+            unavailable @ PersistenceError::Unavailable(_) => Self::Unavailable(unavailable),
             other @ (PersistenceError::Corrupt { .. } | PersistenceError::Other(_)) => {
                 Self::Internal(other.into())
             }

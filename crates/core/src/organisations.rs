@@ -1,6 +1,6 @@
 //! The partner organisations: a directory every signed-in user may read.
 
-use crate::text::word;
+use crate::text::{id, word};
 use crate::{Actor, Core, Error, Page, PageRequest, Result};
 use parcours_domain::ValidationErrors;
 use parcours_domain::organisations::OrganisationKind;
@@ -18,7 +18,7 @@ pub struct ListInput {
 /// Organisations ordered by name, a page at a time.
 pub async fn list(core: &Core, _actor: &Actor, input: &ListInput) -> Result<Page<Organisation>> {
     let mut errors = ValidationErrors::new();
-    let territory_id: Option<i64> = word(&mut errors, "territory", input.territory.as_deref());
+    let territory_id = id(&mut errors, "territory", input.territory.as_deref());
     let kind: Option<OrganisationKind> = word(&mut errors, "kind", input.kind.as_deref());
     let (after, limit) = input.page.parse(&mut errors);
     errors.into_result()?;

@@ -2,7 +2,7 @@
 //! suggestions that rank them for a holder.
 
 use crate::access::read_file;
-use crate::text::{required, required_text, text, word};
+use crate::text::{optional, required, required_text, text, word};
 use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result};
 use chrono::{DateTime, Datelike, Utc};
 use parcours_domain::ValidationErrors;
@@ -10,6 +10,7 @@ use parcours_domain::audit::AuditAction;
 use parcours_domain::holders::{Gender, QpvStatus, Situation, check_text};
 use parcours_domain::pathway::Stage;
 use parcours_domain::services::{Need, Offer, Profile, Public, suggest};
+use parcours_domain::text::check_search;
 use parcours_persistence::organisations::{self, Organisation};
 use parcours_persistence::services::{self, Service, ServiceFields, ServiceQuery};
 use parcours_persistence::{commit, projects};
@@ -153,12 +154,13 @@ pub struct ListInput {
 pub async fn list(core: &Core, actor: &Actor, input: &ListInput) -> Result<Page<Listed>> {
     let mut errors = ValidationErrors::new();
     let stage: Option<Stage> = word(&mut errors, "stage", input.stage.as_deref());
+    let q = optional(&mut errors, "q", input.q.as_deref(), check_search).flatten();
     let (after_id, limit) = input.page.parse(&mut errors);
     errors.into_result()?;
     let query = ServiceQuery {
         territory_id: Some(actor.territory_id),
         stage,
-        q: input.q.as_deref().map(|q| q.trim().to_lowercase()),
+        q: q.map(|q| q.to_lowercase()),
         after_id,
         limit,
     };

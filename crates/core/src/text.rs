@@ -64,6 +64,15 @@ pub(crate) fn text(
         .flatten()
 }
 
+/// Optional free text on its own (a reason, a motive): the field's error, or the text.
+pub(crate) fn one_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> crate::Result<Option<String>> {
+    check_text(value.unwrap_or_default(), max).map_err(|e| crate::Error::invalid(field, e))
+}
+
 /// Required free text, at most `max` characters; `missing` says what is expected.
 pub(crate) fn required_text(
     errors: &mut ValidationErrors,
@@ -80,6 +89,16 @@ pub(crate) fn required_text(
         }
         None => None,
     }
+}
+
+/// An optional record id typed into a filter (`?territory=3`).
+pub(crate) fn id(errors: &mut ValidationErrors, field: &str, value: Option<&str>) -> Option<i64> {
+    optional(errors, field, value, |v| {
+        v.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or("identifiant invalide : nombre entier positif attendu")
+    })
 }
 
 /// A list of words, each checked under `field[i]`, duplicates dropped.

@@ -217,21 +217,25 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, String> {
 
 /// A person's name part: trimmed, inner spaces folded, 1 to 100 characters.
 pub fn check_name(input: &str) -> Result<String, String> {
-    let value = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    let value = crate::text::clean(input)?;
+    crate::text::refuse_invisible(&value)?;
+    let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
     if value.is_empty() {
         Err("obligatoire".into())
     } else if value.chars().count() > 100 {
         Err("100 caractères au plus".into())
-    } else if value.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
-        Err("caractères non autorisés (chiffres ou caractères de contrôle)".into())
+    } else if value.chars().any(|c| c.is_ascii_digit()) {
+        Err("caractères non autorisés (chiffres)".into())
     } else {
         Ok(value)
     }
 }
 
-/// Optional free text: trimmed, empty becomes none, bounded.
+/// Optional free text: cleaned (see [`crate::text::clean`]), trimmed, empty becomes
+/// none, bounded.
 pub fn check_text(input: &str, max_chars: usize) -> Result<Option<String>, String> {
-    let value = input.trim();
+    let value = crate::text::clean(input)?;
+    let value = value.trim();
     if value.is_empty() {
         Ok(None)
     } else if value.chars().count() > max_chars {

@@ -17,6 +17,7 @@ pub mod pathway;
 pub mod referrals;
 pub mod reports;
 pub mod services;
+pub mod text;
 pub mod users;
 pub mod validation;
 

@@ -99,11 +99,15 @@ pub enum DisplayNameError {
     Empty,
     #[error("le nom est trop long (120 caractères au plus)")]
     TooLong,
+    #[error("{0}")]
+    Character(&'static str),
 }
 
 impl DisplayName {
     pub fn parse(input: &str) -> Result<Self, DisplayNameError> {
-        let value = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        let value = crate::text::clean(input).map_err(DisplayNameError::Character)?;
+        crate::text::refuse_invisible(&value).map_err(DisplayNameError::Character)?;
+        let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
         if value.is_empty() {
             Err(DisplayNameError::Empty)
         } else if value.chars().count() > 120 {

@@ -50,6 +50,9 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// When to try again after a 503: a database restart or failover takes seconds.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 5;
+
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -93,6 +96,12 @@ impl From<Error> for ApiError {
             } => Self::TooManyAttempts {
                 retry_after_seconds,
             },
+            Error::Unavailable(error) => {
+                // The engine's words, not the request's data: which statement failed is
+                // in the span, never its values.
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable
+            }
             Error::Internal(error) => Self::Internal(error),
         }
     }
@@ -226,13 +235,17 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = problem_response(status, &problem);
-        if let Self::TooManyAttempts {
-            retry_after_seconds,
-        } = self
-        {
+        let retry_after = match self {
+            Self::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(retry_after_seconds),
+            Self::Unavailable => Some(UNAVAILABLE_RETRY_AFTER_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::json;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use parcours_core::Expected;
@@ -65,6 +65,28 @@ where
                 ),
             })?;
         Ok(Self(json::read(value)?))
+    }
+}
+
+/// Query string parameters. A malformed query string is a 400; a mistyped, overlong or
+/// refused value a 422 that names the parameter, in French.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::BadRequest {
+                kind: "malformed-query",
+                detail: "paramètres de l'URL illisibles".to_owned(),
+            })?;
+        Ok(Self(json::read_query(pairs)?))
     }
 }
 

@@ -1,10 +1,15 @@
-//! Reading a JSON body into an input, with an error that names the field.
+//! Reading a JSON body or a query string into an input, with an error that names the
+//! field.
 //!
-//! The body is parsed into a `serde_json::Value` (a syntax error is a 400), then read
+//! A body is parsed into a `serde_json::Value` (a syntax error is a 400), then read
 //! into the input through a deserializer whose error type records what serde reports —
 //! a missing field, an unknown field, a wrong type, a custom message — as data, and
 //! `serde_path_to_error` records where. No French message depends on the wording of
-//! serde's own messages.
+//! serde's own messages. A query string is read the same way from its pairs.
+//!
+//! Every string is read through [`parcours_domain::text::clean`]: stored in normal form
+//! C, and refused, under its field's name, if it holds a control or bidirectional
+//! character.
 
 use parcours_domain::ValidationErrors;
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
@@ -81,6 +86,76 @@ fn expected_in_french(expected: &str) -> String {
     format!("type invalide : {what} attendu")
 }
 
+/// A string as stored, or the French reason it is refused.
+fn clean<E: de::Error>(text: &str) -> Result<String, E> {
+    parcours_domain::text::clean(text).map_err(E::custom)
+}
+
+/// The longest value a query string parameter may carry; each parameter's own limit,
+/// lower, is in the OpenAPI document.
+pub const QUERY_VALUE_MAX: usize = 1000;
+
+/// One value of a query string, read as the field asks: text, a number or a boolean.
+struct QueryValue<E> {
+    text: String,
+    error: PhantomData<E>,
+}
+
+impl<'de, E: de::Error> IntoDeserializer<'de, E> for QueryValue<E> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+macro_rules! parse_number {
+    ($($method:ident => $visit:ident : $type:ty),+ $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+            match self.text.trim().parse::<$type>() {
+                Ok(number) => visitor.$visit(number),
+                Err(_) => Err(E::invalid_type(de::Unexpected::Str(&self.text), &stringify!($type))),
+            }
+        }
+    )+};
+}
+
+impl<'de, E: de::Error> Deserializer<'de> for QueryValue<E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        if self.text.chars().count() > QUERY_VALUE_MAX {
+            return Err(E::custom(format!("{QUERY_VALUE_MAX} caractères au plus")));
+        }
+        visitor.visit_string(clean(&self.text)?)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.text.trim() {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            _ => Err(E::invalid_type(de::Unexpected::Str(&self.text), &"bool")),
+        }
+    }
+
+    parse_number! {
+        deserialize_i32 => visit_i32: i32,
+        deserialize_i64 => visit_i64: i64,
+        deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64,
+    }
+
+    forward_to_deserialize_any! {
+        i8 i16 i128 u8 u16 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
 /// A JSON value read through a deserializer with the error type `E`.
 struct ValueDeserializer<E> {
     value: Value,
@@ -120,7 +195,7 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueDeserializer<E> {
                     visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
                 }
             }
-            Value::String(s) => visitor.visit_string(s),
+            Value::String(s) => visitor.visit_string(clean(&s)?),
             Value::Array(items) => visitor.visit_seq(de::value::SeqDeserializer::new(
                 items.into_iter().map(ValueDeserializer::new),
             )),
@@ -146,7 +221,32 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueDeserializer<E> {
 
 /// Reads `value` into `T`; every failure is one invalid field, named by its path.
 pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, ValidationErrors> {
-    serde_path_to_error::deserialize(ValueDeserializer::<Issue>::new(value)).map_err(|error| {
+    named(serde_path_to_error::deserialize(
+        ValueDeserializer::<Issue>::new(value),
+    ))
+}
+
+/// Reads the pairs of a query string into `T`; a failure names its parameter.
+pub fn read_query<T: DeserializeOwned>(
+    pairs: Vec<(String, String)>,
+) -> Result<T, ValidationErrors> {
+    let values = pairs.into_iter().map(|(name, text)| {
+        (
+            name,
+            QueryValue::<Issue> {
+                text,
+                error: PhantomData,
+            },
+        )
+    });
+    named(serde_path_to_error::deserialize(
+        de::value::MapDeserializer::new(values),
+    ))
+}
+
+/// Serde's failure as the invalid field it is about.
+fn named<T>(result: Result<T, serde_path_to_error::Error<Issue>>) -> Result<T, ValidationErrors> {
+    result.map_err(|error| {
         let at = error.path().to_string();
         let within = |field: &str| {
             if at == "." || at.is_empty() {

@@ -1,12 +1,76 @@
 //! Connecting to SQLite or PostgreSQL, and write transactions.
 
 use crate::Result;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::Connection;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use std::str::FromStr;
 use std::time::Duration;
+
+/// Why a database URL cannot be used, without repeating it: it may hold a password.
+pub fn check_url(url: &str) -> std::result::Result<(), &'static str> {
+    if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url)
+            .map(drop)
+            .map_err(|_| "URL SQLite invalide : sqlite://chemin/du/fichier.db?mode=rwc attendu")
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        PgConnectOptions::from_str(url).map(drop).map_err(|_| {
+            "URL PostgreSQL invalide : postgres://utilisateur:mot-de-passe@hôte:port/base attendu"
+        })
+    } else {
+        Err("moteur inconnu : une URL sqlite:// ou postgres:// est attendue")
+    }
+}
+
+/// Why connecting to `url` failed, in French and without the URL or its password. The
+/// pool only says it timed out; one direct connection attempt tells the cause (server
+/// refused or unknown, authentication, missing database).
+pub async fn explain_connect_failure(url: &str, error: &crate::PersistenceError) -> String {
+    let cause = match PgConnectOptions::from_str(url) {
+        Ok(options) if !url.starts_with("sqlite:") => {
+            match tokio::time::timeout(Duration::from_secs(5), PgConnection::connect_with(&options))
+                .await
+            {
+                Err(_) => "le serveur PostgreSQL ne répond pas (délai de 5 s dépassé) : vérifiez l'hôte, le port et le pare-feu".to_owned(),
+                Ok(Err(direct)) => match direct {
+                    sea_orm::sqlx::Error::Io(io) => format!(
+                        "le serveur PostgreSQL est injoignable ({io}) : est-il démarré, et l'hôte et le port de database.url sont-ils les bons ?"
+                    ),
+                    sea_orm::sqlx::Error::Database(db) => {
+                        format!("le serveur PostgreSQL refuse la connexion : {}", db.message())
+                    }
+                    sea_orm::sqlx::Error::Tls(tls) => format!("échec de la négociation TLS : {tls}"),
+                    other => format!("{other}"),
+                },
+                Ok(Ok(connection)) => {
+                    let _ = connection.close().await;
+                    format!("{error}")
+                }
+            }
+        }
+        _ => format!("{error}"),
+    };
+    scrub(&cause, url)
+}
+
+/// `text` with the URL and its password, if it quotes them, replaced.
+fn scrub(text: &str, url: &str) -> String {
+    let mut out = text.replace(url, "<database.url>");
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(credentials, _)| credentials.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|p| !p.is_empty());
+    if let Some(password) = password {
+        out = out.replace(password, "***");
+    }
+    out
+}
 
 /// How to reach the database. The URL may hold a password: it is never logged.
 #[derive(Clone)]

@@ -18,8 +18,44 @@ pub enum PersistenceError {
         column: &'static str,
         detail: String,
     },
+    /// The database cannot be reached or is shutting down or too busy: nothing was
+    /// done, and the same request may succeed in a moment.
+    #[error("database unavailable: {0}")]
+    Unavailable(DbErr),
     #[error(transparent)]
     Other(DbErr),
+}
+
+/// Whether the engine's error says the database is out of reach for now rather than
+/// that the statement is wrong: no connection to be had, a connection lost or timed out, a server
+/// shutting down or out of connections (PostgreSQL classes 08, 57P, 53300), SQLite
+/// busy or locked beyond its busy timeout.
+fn is_unavailable(error: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let runtime = match error {
+        // Getting a connection failed, whatever the engine said (refused, shutting
+        // down, not accepting connections, authentication after a failover…).
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return false;
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code == "53300"
+                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+                || code == "5"
+                || code == "6"
+                || code.parse::<u32>().is_ok_and(|n| n > 255 && matches!(n & 0xff, 5 | 6))
+        }),
+        _ => false,
+    }
 }
 
 /// The constraints a change can run into, by what they protect.
@@ -112,6 +148,7 @@ impl From<DbErr> for PersistenceError {
                 Self::Constraint(foreign_key(&text))
             }
             _ if matches!(error, DbErr::RecordNotFound(_)) => Self::NotFound,
+            _ if is_unavailable(&error) => Self::Unavailable(error),
             _ => Self::Other(error),
         }
     }

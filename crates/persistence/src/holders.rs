@@ -233,6 +233,17 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Holder>>
         .transpose()
 }
 
+/// A holder, its row locked until the transaction ends (PostgreSQL; SQLite serialises
+/// writers anyway): changes to one person's file are made one after the other, so a
+/// rule checked on the file (a consent, a live referral) still holds at commit.
+pub async fn get_for_update(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Holder>> {
+    let mut select = holders::Entity::find_by_id(id);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.unique(conn).await?.map(Holder::try_from).transpose()
+}
+
 /// Holders by id (those that exist), in no particular order.
 pub async fn get_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Holder>> {
     if ids.is_empty() {

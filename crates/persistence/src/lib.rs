@@ -30,6 +30,6 @@ mod unique;
 pub mod users;
 mod words;
 
-pub use db::{Db, DbSettings, commit};
+pub use db::{Db, DbSettings, check_url, commit, explain_connect_failure};
 pub use error::{Constraint, PersistenceError, Result};
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};

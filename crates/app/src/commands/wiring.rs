@@ -7,7 +7,7 @@ use parcours_core::{Core, Settings};
 use parcours_domain::auth::{LoginThrottle, SessionPolicy};
 use parcours_mail::{MailSettings, Mailer};
 use parcours_persistence::schema::{self, SchemaStatus};
-use parcours_persistence::{Db, DbSettings};
+use parcours_persistence::{Db, DbSettings, explain_connect_failure};
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
@@ -25,11 +25,16 @@ pub(super) async fn connect(config: &Config) -> anyhow::Result<Db> {
     connect_url(config, config.database.url.expose_secret().to_owned()).await
 }
 
+/// Connects to `url`; a failure says why without repeating the URL.
 pub(super) async fn connect_url(config: &Config, url: String) -> anyhow::Result<Db> {
     let engine = url.split(':').next().unwrap_or_default().to_owned();
-    Db::connect(&db_settings(config, url))
-        .await
-        .map_err(|error| anyhow::anyhow!("connexion à la base ({engine}) impossible : {error}"))
+    match Db::connect(&db_settings(config, url.clone())).await {
+        Ok(db) => Ok(db),
+        Err(error) => {
+            let why = explain_connect_failure(&url, &error).await;
+            bail!("connexion à la base ({engine}) impossible : {why}")
+        }
+    }
 }
 
 pub async fn apply_migrations(db: &Db) -> anyhow::Result<()> {

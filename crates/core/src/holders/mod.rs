@@ -11,7 +11,7 @@ pub(crate) use intake::validate;
 pub(crate) use pathway::move_in;
 
 use crate::access::{Expected, audit_reads, read_file, write_file};
-use crate::text::{optional, word};
+use crate::text::{id, optional, word};
 use crate::{Actor, Core, Error, Page, PageRequest, Result};
 use chrono::{DateTime, Utc};
 use parcours_domain::ValidationErrors;
@@ -19,6 +19,7 @@ use parcours_domain::access::{Change, Record, registration};
 use parcours_domain::audit::AuditAction;
 use parcours_domain::holders::{QpvCode, search_key};
 use parcours_domain::pathway::{Pathway, Stage};
+use parcours_domain::text::check_search;
 use parcours_persistence::holders::{self, Holder, HolderFields, HolderQuery};
 use parcours_persistence::projects::{self, Project};
 use parcours_persistence::{ConnectionTrait, DatabaseTransaction, audit, commit};
@@ -166,12 +167,13 @@ pub async fn list(
     let mut errors = ValidationErrors::new();
     let stage: Option<Stage> = word(&mut errors, "stage", input.stage.as_deref());
     let qpv_code = optional(&mut errors, "qpv", input.qpv.as_deref(), QpvCode::parse);
-    let referent_user_id: Option<i64> = word(&mut errors, "referent", input.referent.as_deref());
+    let referent_user_id = id(&mut errors, "referent", input.referent.as_deref());
+    let q = optional(&mut errors, "q", input.q.as_deref(), check_search).flatten();
     let (after, limit) = input.page.parse(&mut errors);
     errors.into_result()?;
     let query = HolderQuery {
         organisation_id: actor.organisation_id,
-        q: input.q.as_deref().map(search_key).filter(|q| !q.is_empty()),
+        q: q.as_deref().map(search_key).filter(|q| !q.is_empty()),
         stage,
         qpv_code: qpv_code.map(|q| q.as_str().to_owned()),
         referent_user_id,

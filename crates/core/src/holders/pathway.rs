@@ -4,7 +4,7 @@
 
 use super::{HolderFile, file};
 use crate::access::write_file;
-use crate::text::{past_date, required_or};
+use crate::text::{one_text, past_date, required_or};
 use crate::{Actor, Core, Error, Result};
 use chrono::{DateTime, Utc};
 use parcours_domain::ValidationErrors;
@@ -48,6 +48,9 @@ pub struct StageInput {
 
 parcours_domain::redacted_debug!(StageInput { to });
 
+/// The longest reason for a step of the pathway.
+const REASON_MAX: usize = 500;
+
 /// Moves the holder to another stage. Forward is normal; back needs a reason.
 pub async fn move_stage(
     core: &Core,
@@ -62,9 +65,10 @@ pub async fn move_stage(
             .trim()
             .parse()
             .map_err(|e| Error::invalid("to", format!("{e}")))?;
+        let reason = one_text("reason", input.reason.as_deref(), REASON_MAX)?;
         let (_, event) = holder
             .pathway()
-            .move_to(to, input.reason.as_deref())
+            .move_to(to, reason.as_deref())
             .map_err(|e| {
                 let field = match e {
                     PathwayError::BackwardWithoutReason { .. } => "reason",
@@ -224,9 +228,10 @@ pub async fn close(
         now,
         async |txn, holder, change: Change| {
             let (outcome, creation) = check_close(txn, &holder, &input, now).await?;
+            let reason = one_text("reason", input.reason.as_deref(), REASON_MAX)?;
             let (_, event) = holder
                 .pathway()
-                .close(outcome, input.reason.as_deref())
+                .close(outcome, reason.as_deref())
                 .map_err(|e| Error::invalid("outcome", e.to_string()))?;
             let siret = creation.as_ref().map(|c| c.siret.as_str().to_owned());
             let updated = record_event(
@@ -285,9 +290,10 @@ pub async fn reopen(
     now: DateTime<Utc>,
 ) -> Result<HolderFile> {
     step(core, actor, id, AuditAction::HolderReopen, now, |holder| {
+        let reason = one_text("reason", input.reason.as_deref(), REASON_MAX)?;
         let (_, event) = holder
             .pathway()
-            .reopen(input.reason.as_deref())
+            .reopen(reason.as_deref())
             .map_err(|e| Error::invalid("reason", e.to_string()))?;
         Ok(event)
     })

@@ -15,7 +15,7 @@ pub use pathway::{
 };
 
 use crate::period::{PeriodInput, period};
-use crate::text::{optional, word};
+use crate::text::{id, optional, word};
 use crate::{Actor, Core, Error, Refusal, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use parcours_domain::ValidationErrors;
@@ -99,7 +99,7 @@ pub(crate) async fn scope(
         v.parse::<AgeBand>()
             .map_err(|_| "moins_26, 26_44 ou 45_plus")
     });
-    let territory: Option<i64> = word(&mut errors, "territory", filters.territory.as_deref());
+    let territory = id(&mut errors, "territory", filters.territory.as_deref());
     let organisation: Option<i64> =
         word(&mut errors, "organisation", filters.organisation.as_deref());
     errors.into_result()?;

@@ -3,11 +3,11 @@
 use super::PageParams;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Now, PathId};
+use crate::extract::{ApiJson, ApiQuery, Now, PathId};
 use crate::problems::{Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_core::contacts::{self, ContactInput, FollowUp, HostingEnding};
@@ -92,7 +92,7 @@ async fn list_contacts(
     user: CurrentUser,
     Now(now): Now,
     PathId(id): PathId,
-    Query(page): Query<PageParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<ContactPage>> {
     let page = contacts::list(&state.core, user.actor(), id, &page.into(), now).await?;
     Ok(Json(page.into()))
@@ -169,7 +169,7 @@ async fn follow_ups(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(page): Query<PageParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<FollowUpPage>> {
     let due = contacts::follow_ups(&state.core, user.actor(), &page.into(), now).await?;
     Ok(Json(FollowUpPage {

@@ -3,12 +3,12 @@
 use super::PageParams;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Now, PathId};
+use crate::extract::{ApiJson, ApiQuery, Now, PathId};
 use crate::json;
 use crate::problems::{Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use parcours_core::events::{
@@ -110,7 +110,7 @@ async fn list_events(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(page): Query<PageParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<EventList>> {
     Ok(Json(
         events::list(&state.core, user.actor(), &page.into(), now)

@@ -4,12 +4,12 @@
 use super::projects::ProjectView;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Now, PathId, etag, if_match};
+use crate::extract::{ApiJson, ApiQuery, Now, PathId, etag, if_match};
 use crate::json;
 use crate::problems::{Conflict, Forbidden, Invalid, NotFound, Stale, VersionRequired};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -280,7 +280,7 @@ async fn list_holders(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(filters): Query<HolderFilters>,
+    ApiQuery(filters): ApiQuery<HolderFilters>,
 ) -> ApiResult<Json<HolderPage>> {
     let input = ListInput {
         q: filters.q,

@@ -2,11 +2,11 @@
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Now, PathId};
+use crate::extract::{ApiJson, ApiQuery, Now, PathId};
 use crate::problems::{Conflict, Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use parcours_core::hosting::{
@@ -175,7 +175,7 @@ async fn occupancy(
     user: CurrentUser,
     Now(now): Now,
     PathId(id): PathId,
-    Query(period): Query<Period>,
+    ApiQuery(period): ApiQuery<Period>,
 ) -> ApiResult<Json<Occupancy>> {
     let period = PeriodInput {
         from: period.from,
@@ -286,7 +286,7 @@ async fn list_agreements(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<AgreementParams>,
+    ApiQuery(params): ApiQuery<AgreementParams>,
 ) -> ApiResult<Json<AgreementPage>> {
     let filters = AgreementFilters {
         running: params.running,

@@ -2,11 +2,12 @@
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::extract::ApiQuery;
 use crate::extract::PathId;
 use crate::problems::{Invalid, NotFound, Unauthenticated};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use parcours_core::PageRequest;
 use parcours_core::organisations::{self, ListInput};
 use parcours_core::records::Organisation;
@@ -79,7 +80,7 @@ pub struct OrganisationFilters {
 async fn list_organisations(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(filters): Query<OrganisationFilters>,
+    ApiQuery(filters): ApiQuery<OrganisationFilters>,
 ) -> ApiResult<Json<OrganisationPage>> {
     let input = ListInput {
         territory: filters.territory,

@@ -2,10 +2,11 @@
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::extract::ApiQuery;
 use crate::problems::Unauthenticated;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use parcours_core::qpv;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -45,7 +46,7 @@ pub struct CommuneView {
 async fn search_qpv(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(search): Query<QpvSearch>,
+    ApiQuery(search): ApiQuery<QpvSearch>,
 ) -> ApiResult<Json<Vec<QpvView>>> {
     let found = qpv::search(&state.core, user.actor(), search.q.as_deref()).await?;
     Ok(Json(

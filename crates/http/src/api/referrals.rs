@@ -3,11 +3,11 @@
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Now, PathId};
+use crate::extract::{ApiJson, ApiQuery, Now, PathId};
 use crate::problems::{Conflict, Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use parcours_core::PageRequest;
@@ -187,7 +187,7 @@ async fn list_referrals(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(filters): Query<ReferralFilters>,
+    ApiQuery(filters): ApiQuery<ReferralFilters>,
 ) -> ApiResult<Json<ReferralPage>> {
     let input = ListInput {
         which: filters.which,

@@ -3,12 +3,12 @@
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Now, PathId};
+use crate::extract::{ApiJson, ApiQuery, Now, PathId};
 use crate::json;
 use crate::problems::{Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use parcours_core::PageRequest;
 use parcours_core::services::{self, ListInput, Listed, ServiceInput, Suggestion};
@@ -91,7 +91,7 @@ super::page_view!(ServicePage of ServiceView);
 async fn list_services(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(filters): Query<ServiceFilters>,
+    ApiQuery(filters): ApiQuery<ServiceFilters>,
 ) -> ApiResult<Json<ServicePage>> {
     let input = ListInput {
         stage: filters.stage,
@@ -179,7 +179,7 @@ async fn suggested_partners(
     user: CurrentUser,
     Now(now): Now,
     PathId(id): PathId,
-    Query(params): Query<NeedsParam>,
+    ApiQuery(params): ApiQuery<NeedsParam>,
 ) -> ApiResult<Json<Vec<SuggestionView>>> {
     let found =
         services::suggestions(&state.core, user.actor(), id, params.needs.as_deref(), now).await?;

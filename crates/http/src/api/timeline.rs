@@ -5,11 +5,11 @@ use super::consents::ConsentView;
 use super::contacts::ContactView;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{Now, PathId};
+use crate::extract::{ApiQuery, Now, PathId};
 use crate::problems::{Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use parcours_core::records::Entry;
 use parcours_core::timeline;
@@ -138,7 +138,7 @@ async fn holder_timeline(
     user: CurrentUser,
     Now(now): Now,
     PathId(id): PathId,
-    Query(page): Query<PageParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> ApiResult<Json<TimelinePage>> {
     let page = timeline::page(&state.core, user.actor(), id, &page.into(), now).await?;
     Ok(Json(page.into()))

@@ -3,11 +3,12 @@
 use super::{ReportParams, csv_response, masked, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::extract::ApiQuery;
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use parcours_core::reports::{self, IndicatorsReport};
 
@@ -21,7 +22,7 @@ pub(super) async fn indicators(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Json<IndicatorsReport>> {
     Ok(Json(
         reports::indicators(&state.core, user.actor(), &params.into(), now).await?,
@@ -38,7 +39,7 @@ pub(super) async fn indicators_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::indicators(&state.core, user.actor(), &params.into(), now).await?;
     let threshold = state.core.settings().small_count_threshold;

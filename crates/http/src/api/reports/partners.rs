@@ -3,11 +3,12 @@
 use super::{ReportParams, csv_response, masked, optional_decimal, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::extract::ApiQuery;
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use parcours_core::reports::{self, ActivityReport, ReferralStats, ReferralsReport};
 
@@ -21,7 +22,7 @@ pub(super) async fn referrals_stats(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Json<ReferralsReport>> {
     Ok(Json(
         reports::referrals(&state.core, user.actor(), &params.into(), now).await?,
@@ -38,7 +39,7 @@ pub(super) async fn referrals_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::referrals(&state.core, user.actor(), &params.into(), now).await?;
     let t = state.core.settings().small_count_threshold;
@@ -92,7 +93,7 @@ pub(super) async fn activity(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Json<ActivityReport>> {
     Ok(Json(
         reports::activity(&state.core, user.actor(), &params.into(), now).await?,
@@ -109,7 +110,7 @@ pub(super) async fn activity_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::activity(&state.core, user.actor(), &params.into(), now).await?;
     let t = state.core.settings().small_count_threshold;

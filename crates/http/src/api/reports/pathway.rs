@@ -3,11 +3,12 @@
 use super::{ReportParams, csv_response, masked, optional_decimal, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::extract::ApiQuery;
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use parcours_core::reports::{self, FlowsReport, PipelineReport, StageFlow};
@@ -40,7 +41,7 @@ pub(super) async fn pipeline(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Json<PipelineReport>> {
     Ok(Json(report(&state, &user, params, now).await?))
 }
@@ -55,7 +56,7 @@ pub(super) async fn pipeline_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = report(&state, &user, params, now).await?;
     let threshold = state.core.settings().small_count_threshold;
@@ -77,7 +78,7 @@ pub(super) async fn flows(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Json<FlowsReport>> {
     Ok(Json(flows_of(&state, &user, params, now).await?))
 }
@@ -92,7 +93,7 @@ pub(super) async fn flows_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     Now(now): Now,
-    Query(params): Query<ReportParams>,
+    ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = flows_of(&state, &user, params, now).await?;
     let t = state.core.settings().small_count_threshold;
