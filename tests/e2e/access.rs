@@ -30,14 +30,21 @@ async fn cast(app: &TestApp) -> Cast {
     }
 }
 
+/// Sends the request; whatever it answers must be documented for the operation.
 async fn send(client: &reqwest::Client, method: &str, url: String, body: Value) -> u16 {
+    let path = url[url.find("/api/").unwrap()..].to_owned();
     let request = match method {
         "GET" => client.get(url),
         "POST" => client.post(url).json(&body),
         "PATCH" => client.patch(url).json(&body),
         other => unreachable!("{other}"),
     };
-    request.send().await.unwrap().status().as_u16()
+    let status = request.send().await.unwrap().status().as_u16();
+    assert!(
+        crate::support::documented(method, &path, status),
+        "{method} {path} answers {status}, undocumented"
+    );
+    status
 }
 
 async fn json_of(client: &reqwest::Client, url: String) -> Value {

@@ -994,6 +994,10 @@ async fn role_by_route_table() {
             }
             let status = request.send().await.unwrap().status().as_u16();
             assert_eq!(status, expected[index], "{who} {method} {path}");
+            assert!(
+                crate::support::documented(method, &path, status),
+                "{method} {path} answers {status}, undocumented"
+            );
         }
     }
 }

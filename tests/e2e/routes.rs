@@ -173,3 +173,43 @@ async fn the_docs_page_lists_every_operation() {
     assert!(page.contains("<h3>OrganisationView</h3>"));
     assert!(!page.contains("<script"), "the docs page runs no script");
 }
+
+/// What an operation may answer by its shape is in the document: 401 behind the
+/// session, 400/413/415/422 with a body, 400/422 with query parameters, 403 from
+/// another site for an unsafe method, 503 when the database is out of reach.
+#[test]
+fn every_operation_documents_what_its_shape_may_answer() {
+    let doc = crate::support::openapi_json();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let has = |status: &str| operation["responses"].get(status).is_some();
+            let public = PUBLIC_ROUTES.contains(&(method, path.as_str()));
+            assert_eq!(
+                has("401"),
+                !public || path == "/api/v1/session",
+                "{method} {path}"
+            );
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(has(status), "{method} {path}: {status}");
+                }
+            }
+            let query = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            if query {
+                assert!(has("400") && has("422"), "{method} {path}");
+            }
+            if method != "get" {
+                assert!(has("403"), "{method} {path}");
+            }
+            assert!(has("503"), "{method} {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}

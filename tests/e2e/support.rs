@@ -377,3 +377,30 @@ pub fn fields(body: &serde_json::Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The OpenAPI document, as served.
+pub fn openapi_json() -> &'static serde_json::Value {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    DOC.get_or_init(|| serde_json::to_value(parcours_http::openapi()).unwrap())
+}
+
+/// Whether the document declares `status` among the answers of `method` on `path` (a
+/// concrete path, its query string ignored; `{…}` segments of the templates match any).
+pub fn documented(method: &str, path: &str, status: u16) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').collect();
+    let paths = openapi_json()["paths"].as_object().unwrap();
+    let template = paths.keys().find(|template| {
+        let parts: Vec<&str> = template.split('/').collect();
+        parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t == s || t.starts_with('{'))
+    });
+    template.is_some_and(|t| {
+        paths[t][method.to_lowercase()]["responses"]
+            .get(status.to_string())
+            .is_some()
+    })
+}

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+mod contract;
 mod docs;
 pub mod error;
 pub mod extract;
@@ -91,9 +92,19 @@ impl Modify for SessionCookie {
 }
 
 fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api::router())
-        .split_for_parts()
+        .split_for_parts();
+    (router, completed(openapi))
+}
+
+/// The document with the answers every operation gives by its shape (see `contract`).
+fn completed(openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut value) = serde_json::to_value(&openapi) else {
+        return openapi;
+    };
+    contract::complete(&mut value);
+    serde_json::from_value(value).unwrap_or(openapi)
 }
 
 /// The OpenAPI 3.1 document of the API.
