@@ -14,17 +14,22 @@ Installs the pinned Schemathesis (fuzz/requirements.txt) in target/fuzz-venv fir
 """
 
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "target" / "fuzz-venv"
 PASSWORD = "demo-parcours-2026"
+# What Schemathesis accepts by default for valid data.
+POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 ROLES = {
     "adviser": "awa.diallo@citeslab.vds.demo.test",
     "org_admin": "karim.benali@citeslab.vds.demo.test",
@@ -71,8 +76,49 @@ def start_demo(binary: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the demo did not start; see {workdir / 'server.log'}")
 
 
-def config(role: str, email: str | None, base: Path, workdir: Path) -> Path:
-    text = base.read_text()
+def operations(url: str) -> str:
+    """Per-operation settings read from the OpenAPI document: an operation that checks
+    rules beyond its schema (the `x-rules-beyond-schema` extension, also in its
+    description) may answer 422 or 409 to schema-valid data; one that needs If-Match
+    may answer 412 to a made-up ETag, and 428 without one."""
+    with urllib.request.urlopen(f"{url}/api/openapi.json") as response:
+        doc = json.load(response)
+    blocks = []
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            accepted = list(POSITIVE)
+            if "x-rules-beyond-schema" in operation:
+                accepted += ["409", "422"]
+            if_match = any(
+                p.get("in") == "header" and p.get("name") == "If-Match"
+                for p in operation.get("parameters", [])
+            )
+            if if_match:
+                accepted.append("412")
+            if accepted == POSITIVE:
+                continue
+            # One operation by its id: a block's include-path and include-method do not
+            # narrow each other.
+            block = f"""
+[[operations]]
+include-operation-id = "{operation['operationId']}"
+
+[operations.checks.positive_data_acceptance]
+expected-statuses = {json.dumps(accepted)}
+"""
+            if if_match:
+                block += """
+[operations.checks.missing_required_header]
+expected-statuses = ["400", "401", "403", "406", "415", "422", "428"]
+"""
+            blocks.append(block)
+    return "".join(blocks)
+
+
+def config(role: str, email: str | None, base: Path, workdir: Path, url: str) -> Path:
+    text = base.read_text() + operations(url)
     if email is not None:
         text += f"""
 [auth.dynamic.openapi.session]
@@ -93,21 +139,28 @@ def main() -> int:
     parser.add_argument("--binary", default=str(ROOT / "target" / "debug" / "parcours"))
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("extra", nargs="*", help="passed to `st run` (after --)")
     args = parser.parse_args()
     st = schemathesis()
     failed = []
-    with tempfile.TemporaryDirectory(prefix="parcours-fuzz-") as tmp:
-        workdir = Path(tmp)
+    workdir = Path(tempfile.mkdtemp(prefix="parcours-fuzz-"))
+    try:
         server, url = start_demo(Path(args.binary), workdir)
         try:
             for role in args.roles.split(","):
                 print(f"== {role}", flush=True)
-                toml = config(role, ROLES[role], ROOT / "fuzz" / "schemathesis.toml", workdir)
+                toml = config(role, ROLES[role], ROOT / "fuzz" / "schemathesis.toml", workdir, url)
                 command = [
                     str(st), "--config-file", str(toml), "--no-color", "run",
                     f"{url}/api/openapi.json", "--url", url,
                     "--max-examples", str(args.examples),
                 ]
+                if ROLES[role] is not None:
+                    # Signing in is fuzzed anonymously: wrong passwords for the account
+                    # a run signs in with would lock it (the lockout has its own test).
+                    command += ["--exclude-operation-id", "login"]
+                command += args.extra
                 if args.seed is not None:
                     command += ["--seed", str(args.seed)]
                 if subprocess.run(command, cwd=workdir).returncode != 0:
@@ -119,6 +172,11 @@ def main() -> int:
             if errors:
                 print("server errors:\n" + "\n".join(errors[:20]))
                 failed.append("server-log")
+    finally:
+        if args.keep:
+            print(f"work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     if failed:
         print(f"fuzzing failed for: {', '.join(failed)}")
         return 1

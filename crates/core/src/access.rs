@@ -198,6 +198,9 @@ pub enum Expected {
     Missing,
     /// The version read before changing.
     Version(i32),
+    /// `If-Match: *`: whatever the current version (RFC 9110), an explicit choice to
+    /// overwrite.
+    Any,
     /// Something that is not a version of this record (412).
     Unknown,
 }
@@ -208,6 +211,7 @@ impl Expected {
         match self {
             Self::Missing => Err(Error::VersionRequired),
             Self::Version(v) if v == current => Ok(v),
+            Self::Any => Ok(current),
             _ => Err(Error::Stale),
         }
     }

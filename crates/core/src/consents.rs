@@ -17,6 +17,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct ConsentInput {
     /// `suivi`, `partage_partenaires` or `contact_email`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::contacts::ConsentPurpose))]
     pub purpose: String,
     /// `true` to record consent, `false` to record a refusal or a withdrawal.
     pub given: bool,
@@ -56,7 +57,6 @@ pub async fn record(
 ) -> Result<ConsentState> {
     let purpose: ConsentPurpose = input
         .purpose
-        .trim()
         .parse()
         .map_err(|e| Error::invalid("purpose", format!("{e}")))?;
     write_file(

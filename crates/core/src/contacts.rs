@@ -20,17 +20,23 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     /// `entretien`, `telephone`, `email`, `atelier`, `permanence`, `evenement` or `visite`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::contacts::ContactKind, required = true))]
     pub kind: Option<String>,
     /// When it happened: RFC 3339 date-time, or a date (YYYY-MM-DD). Default: now.
     pub occurred_at: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 720))]
     pub duration_minutes: Option<i32>,
     /// What it was about (`idee`, `financement`, `frein_mobilite`…).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<parcours_domain::contacts::Topic>))]
     pub topics: Vec<String>,
     /// Short notes: no health or other sensitive details beyond what the follow-up needs.
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub notes: Option<String>,
     /// The next step, and when it is due (both or neither).
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub next_action: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::NaiveDate>))]
     pub next_action_due: Option<String>,
 }
 

@@ -22,12 +22,16 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeadcountInput {
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub total: i32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub women: i32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub under_26: i32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub qpv_residents: i32,
 }
 
@@ -47,11 +51,16 @@ impl From<&Event> for HeadcountInput {
 #[serde(deny_unknown_fields)]
 pub struct EventInput {
     /// `bus`, `cafe_createurs`, `atelier`, `forum`, `temoignages`, `mini_entreprise`, `autre`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::events::EventKind, required = true))]
     pub kind: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, max_length = 200))]
     pub title: Option<String>,
     /// YYYY-MM-DD.
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::NaiveDate, required = true))]
     pub held_on: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub place: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::QpvCode>))]
     pub qpv_code: Option<String>,
     /// Other organisations involved (ids).
     pub partners: Option<Vec<i64>>,
@@ -260,7 +269,9 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct AttendeeInput {
     pub holder_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::PersonName>))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::PersonName>))]
     pub last_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,

@@ -22,8 +22,11 @@ use serde::Deserialize;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SpaceInput {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub address: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::QpvCode>))]
     pub qpv_code: Option<String>,
 }
 
@@ -124,9 +127,13 @@ async fn own_space(
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
     /// `bureau`, `atelier`, `boutique`, `poste_coworking` or `domiciliation`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::hosting::UnitKind))]
     pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub label: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000))]
     pub area_m2: Option<i32>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub monthly_rent_eur: i64,
 }
 
@@ -265,9 +272,12 @@ pub struct AgreementInput {
     pub unit_id: i64,
     pub holder_id: i64,
     pub project_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::NaiveDate))]
     pub start_date: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::NaiveDate))]
     pub planned_end: String,
     /// Renewals included in the planned term (e.g. 1 for a boutique à l'essai renewed once).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub renewals: Option<i32>,
     /// Default: the unit's rent.
     pub monthly_rent_eur: Option<i64>,
@@ -416,8 +426,10 @@ pub async fn list_agreements(
 #[serde(deny_unknown_fields)]
 pub struct EndInput {
     /// `installe_locaux_propres`, `fin_de_convention`, `fin_anticipee` or `cessation_activite`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::hosting::EndReason))]
     pub reason: String,
     /// Default: today.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::NaiveDate>))]
     pub actual_end: Option<String>,
 }
 

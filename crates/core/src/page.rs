@@ -58,7 +58,11 @@ impl<T> Page<T> {
 }
 
 fn parse_limit(errors: &mut ValidationErrors, raw: Option<&str>) -> u64 {
-    match raw.map(str::parse::<u64>) {
+    match raw
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::parse::<u64>)
+    {
         None => DEFAULT_LIMIT,
         Some(Ok(limit)) if (1..=MAX_LIMIT).contains(&limit) => limit,
         Some(_) => {

@@ -18,14 +18,9 @@ pub(crate) fn period(
     input: &PeriodInput,
     default: (NaiveDate, NaiveDate),
 ) -> (NaiveDate, NaiveDate) {
-    let from = input
-        .from
-        .as_deref()
-        .map_or(Some(default.0), |v| errors.check("from", parse_date(v)));
-    let to = input
-        .to
-        .as_deref()
-        .map_or(Some(default.1), |v| errors.check("to", parse_date(v)));
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let from = given(&input.from).map_or(Some(default.0), |v| errors.check("from", parse_date(&v)));
+    let to = given(&input.to).map_or(Some(default.1), |v| errors.check("to", parse_date(&v)));
     if let (Some(f), Some(t)) = (from, to)
         && t <= f
     {

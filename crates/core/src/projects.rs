@@ -17,19 +17,25 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct ProjectInput {
     /// The idea, in the holder's words.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, max_length = 2000))]
     pub idea: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub sector: Option<String>,
     /// `ei`, `eurl`, `sarl`, `sasu`, `sas`, `scop`, `scic` or `association`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::contacts::LegalForm>))]
     pub planned_legal_form: Option<String>,
     /// Micro-entreprise tax and social regime (with an EI).
     pub micro_entreprise: Option<bool>,
     /// Carried by several people.
     pub collective: Option<bool>,
     /// Financing need in euros.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000_000))]
     pub financing_need_eur: Option<i64>,
     /// Once created.
     pub siret: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::NaiveDate>))]
     pub created_on: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::contacts::LegalForm>))]
     pub legal_form: Option<String>,
 }
 
@@ -153,8 +159,9 @@ pub async fn update(
                 .await?
                 .filter(|p| p.holder_id == change.holder_id())
                 .ok_or(Error::NotFound)?;
-            let version = expected.check(project.version)?;
+            // What was sent is checked first: a bad field is a 422 whatever the version.
             let fields = validate(&edit(ProjectInput::from(&project))?, now.date_naive())?;
+            let version = expected.check(project.version)?;
             projects::update(txn, &change, project.id, version, fields, now)
                 .await?
                 .ok_or(Error::Stale)

@@ -6,6 +6,8 @@ use parcours_persistence::qpv::{self, QpvView};
 /// Quartiers matching `q` (the start of a code, or part of a quartier's or commune's
 /// name), 50 at most, by code. Any signed-in user.
 pub async fn search(core: &Core, _actor: &Actor, q: Option<&str>) -> Result<Vec<QpvView>> {
-    let q: String = q.unwrap_or_default().trim().chars().take(100).collect();
+    let q = parcours_domain::text::check_search(q.unwrap_or_default())
+        .map_err(|e| crate::Error::invalid("q", e))?
+        .unwrap_or_default();
     Ok(qpv::search(core.db.conn(), &q, 50).await?)
 }

@@ -20,21 +20,30 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ServiceInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, max_length = 200))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, max_length = 4000))]
     pub description: Option<String>,
     /// The pathway stage it serves.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::pathway::Stage, required = true))]
     pub stage: Option<String>,
     /// What it offers: `financement`, `fonds_propres`, `garantie`, `accompagnement`,
     /// `local`, `test_activite`, `projet_collectif`, `emploi_formation`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<parcours_domain::services::Need>>))]
     pub needs: Option<Vec<String>>,
     /// Who it is for: `tous`, `moins_de_26`, `demandeurs_emploi`, `minima_sociaux`,
     /// `femmes`, `residents_qpv`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<parcours_domain::services::Public>>))]
     pub publics: Option<Vec<String>>,
     pub sectors: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000))]
     pub financing_min_eur: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10_000_000))]
     pub financing_max_eur: Option<i64>,
     /// Places left, when counted.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub places: Option<i32>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub contact: Option<String>,
     pub active: Option<bool>,
 }

@@ -5,14 +5,15 @@ use parcours_domain::ValidationErrors;
 use parcours_domain::holders::check_text;
 use std::fmt::Display;
 
-/// An optional value: blank is none; otherwise it must parse.
+/// An optional value: blank is none; otherwise it must parse, as given (a parser that
+/// allows spaces around says so).
 pub(crate) fn optional<T, E: Display>(
     errors: &mut ValidationErrors,
     field: &str,
     value: Option<&str>,
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Option<T> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    let value = value.filter(|v| !v.trim().is_empty())?;
     errors.check(field, parse(value))
 }
 
@@ -34,7 +35,7 @@ pub(crate) fn required_or<T, E: Display>(
     missing: &str,
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Option<T> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
+    match value.filter(|v| !v.trim().is_empty()) {
         None => {
             errors.add(field, missing);
             None
@@ -43,13 +44,15 @@ pub(crate) fn required_or<T, E: Display>(
     }
 }
 
-/// One of a closed list of words, optional.
+/// One of a closed list of words, optional: blank is none; otherwise exactly one of
+/// the words, as the OpenAPI document's enum says.
 pub(crate) fn word<T>(errors: &mut ValidationErrors, field: &str, value: Option<&str>) -> Option<T>
 where
     T: std::str::FromStr,
     T::Err: Display,
 {
-    optional(errors, field, value, str::parse::<T>)
+    let value = value.filter(|v| !v.trim().is_empty())?;
+    errors.check(field, value.parse::<T>())
 }
 
 /// Optional free text, trimmed, at most `max` characters.
@@ -109,7 +112,7 @@ where
 {
     let mut out = Vec::new();
     for (i, value) in values.iter().enumerate() {
-        if let Some(v) = errors.check(&format!("{field}[{i}]"), value.trim().parse::<T>())
+        if let Some(v) = errors.check(&format!("{field}[{i}]"), value.parse::<T>())
             && !out.contains(&v)
         {
             out.push(v);

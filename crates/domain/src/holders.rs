@@ -91,21 +91,44 @@ impl fmt::Debug for Phone {
     }
 }
 
+/// A code of a reference list: typed with spaces around or in lower case, stored in
+/// upper case; `$pattern` is the same rule for the OpenAPI document.
 macro_rules! code_type {
-    ($(#[$meta:meta])* $name:ident, $error:literal, $check:expr) => {
+    ($(#[$meta:meta])* $name:ident, $error:literal, $pattern:literal, $check:expr) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $name(String);
 
         impl $name {
+            /// What the code may look like, as typed (a regular expression).
+            pub const PATTERN: &'static str = $pattern;
+
             pub fn parse(input: &str) -> Result<Self, String> {
-                let value = input.trim().to_uppercase();
+                let value = input.trim().to_ascii_uppercase();
                 let check: fn(&str) -> bool = $check;
                 if check(&value) { Ok(Self(value)) } else { Err($error.to_owned()) }
             }
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl ::utoipa::PartialSchema for $name {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                ::utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
+                    .pattern(Some($pattern))
+                    .description(Some($error))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl ::utoipa::ToSchema for $name {
+            fn name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
     };
@@ -119,6 +142,7 @@ code_type!(
     /// A French postal code: five digits.
     PostalCode,
     "code postal invalide : 5 chiffres attendus",
+    "^[\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[0-9]{5}[\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$",
     |s| s.len() == 5 && digits(s)
 );
 
@@ -126,6 +150,7 @@ code_type!(
     /// A commune's INSEE code: five digits, or 2A/2B and three digits in Corsica.
     CommuneInsee,
     "code commune INSEE invalide : 5 caractères (ex. 93066, 2A004)",
+    "^[\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*([0-9]{5}|2[AaBb][0-9]{3})[\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$",
     |s| s.len() == 5 && (digits(s) || ((s.starts_with("2A") || s.starts_with("2B")) && digits(&s[2..])))
 );
 
@@ -133,6 +158,7 @@ code_type!(
     /// A QPV code: `QN…` (2024 generation) or `QP…` (2015 generation).
     QpvCode,
     "code QPV invalide : QN ou QP suivi de 5 à 8 chiffres ou lettres (ex. QN09301M, QP093001)",
+    "^[\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[Qq][NnPp][0-9A-Za-z]{5,8}[\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$",
     |s| (s.starts_with("QN") || s.starts_with("QP"))
         && (7..=10).contains(&s.len())
         && s[2..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
@@ -209,20 +235,71 @@ pub fn check_birth_date(birth: NaiveDate, today: NaiveDate) -> Result<NaiveDate,
     }
 }
 
-/// Parses `YYYY-MM-DD`.
+/// Parses `YYYY-MM-DD`, exactly (RFC 3339's full-date, the OpenAPI `date` format).
 pub fn parse_date(input: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d")
-        .map_err(|_| "date invalide : format AAAA-MM-JJ attendu".to_owned())
+    let shaped = input.len() == 10
+        && input.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(input, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| "date invalide : format AAAA-MM-JJ attendu".to_owned())
 }
+
+/// [`check_name`]'s rule as a regular expression, for the OpenAPI document: no digit,
+/// control or invisible character, something else than spaces. (Tag characters, beyond
+/// the basic plane, are refused too but not listed.)
+pub const NAME_PATTERN: &str = concat!(
+    "^[^0-9\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F",
+    "\\u00AD\\u034F\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u115F\\u1160\\u17B4\\u17B5",
+    "\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u3164",
+    "\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF9-\\uFFFB]*",
+    "[^\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u30000-9\\u0000-\\u001F\\u007F-\\u009F",
+    "\\u00AD\\u034F\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u115F\\u1160\\u17B4\\u17B5",
+    "\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u3164",
+    "\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF9-\\uFFFB]",
+    "[^0-9\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F",
+    "\\u00AD\\u034F\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u115F\\u1160\\u17B4\\u17B5",
+    "\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u3164",
+    "\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF9-\\uFFFB]*$"
+);
+
+/// A first or last name, as the OpenAPI document describes it ([`check_name`]).
+#[cfg(feature = "openapi")]
+pub struct PersonName;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for PersonName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(100))
+            .pattern(Some(NAME_PATTERN))
+            .description(Some(
+                "Prénom ou nom : 100 caractères au plus, sans chiffre ni caractère invisible.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for PersonName {}
 
 /// A person's name part: trimmed, inner spaces folded, 1 to 100 characters.
 pub fn check_name(input: &str) -> Result<String, String> {
+    // The limit is on what was typed, as the OpenAPI document's maxLength says.
+    let typed = input.chars().count();
     let value = crate::text::clean(input)?;
     crate::text::refuse_invisible(&value)?;
     let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
     if value.is_empty() {
         Err("obligatoire".into())
-    } else if value.chars().count() > 100 {
+    } else if typed > 100 {
         Err("100 caractères au plus".into())
     } else if value.chars().any(|c| c.is_ascii_digit()) {
         Err("caractères non autorisés (chiffres)".into())
@@ -234,12 +311,14 @@ pub fn check_name(input: &str) -> Result<String, String> {
 /// Optional free text: cleaned (see [`crate::text::clean`]), trimmed, empty becomes
 /// none, bounded.
 pub fn check_text(input: &str, max_chars: usize) -> Result<Option<String>, String> {
+    // The limit is on what was typed, as the OpenAPI document's maxLength says.
+    let typed = input.chars().count();
     let value = crate::text::clean(input)?;
     let value = value.trim();
-    if value.is_empty() {
-        Ok(None)
-    } else if value.chars().count() > max_chars {
+    if typed > max_chars {
         Err(format!("{max_chars} caractères au plus"))
+    } else if value.is_empty() {
+        Ok(None)
     } else {
         Ok(Some(value.to_owned()))
     }

@@ -31,6 +31,14 @@ impl ReferralStatus {
 }
 
 string_enum! {
+    /// One side of an organisation's referrals: those it received, those it sent.
+    pub enum ReferralBox {
+        Inbox => "inbox",
+        Outbox => "outbox",
+    }
+}
+
+string_enum! {
     /// A step in a referral's history.
     pub enum ReferralStep {
         Send => "send",

@@ -78,18 +78,29 @@ pub fn refuse_invisible(input: &str) -> Result<(), &'static str> {
     }
 }
 
+/// White space as the server trims it (Unicode's White_Space, without the controls
+/// [`clean`] refuses), written out for regular expressions: `\s` differs between
+/// their dialects.
+pub const WHITE_SPACE: &str =
+    "\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+
+/// A blank value, which the server reads as one not given.
+pub const BLANK_PATTERN: &str =
+    "^[\\t\\n\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$";
+
 /// The longest search typed into a list's filter.
 pub const SEARCH_MAX: usize = 100;
 
 /// Words typed to search a list: cleaned, trimmed, at most [`SEARCH_MAX`] characters;
 /// blank is no search.
 pub fn check_search(input: &str) -> Result<Option<String>, String> {
+    let typed = input.chars().count();
     let value = clean(input)?;
     let value = value.trim();
-    if value.is_empty() {
-        Ok(None)
-    } else if value.chars().count() > SEARCH_MAX {
+    if typed > SEARCH_MAX {
         Err(format!("{SEARCH_MAX} caractères au plus"))
+    } else if value.is_empty() {
+        Ok(None)
     } else {
         Ok(Some(value.to_owned()))
     }

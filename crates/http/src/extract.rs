@@ -64,6 +64,9 @@ where
                     error.column()
                 ),
             })?;
+        if !value.is_object() {
+            return Err(ApiError::validation("(corps)", "objet JSON attendu"));
+        }
         Ok(Self(json::read(value)?))
     }
 }
@@ -115,6 +118,9 @@ pub fn if_match(headers: &HeaderMap, kind: &str, id: i64) -> Expected {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Expected::Missing;
     };
+    if value.as_bytes().trim_ascii() == b"*" {
+        return Expected::Any;
+    }
     let prefix = format!("\"{kind}{id}-v");
     value
         .to_str()
@@ -149,7 +155,10 @@ mod tests {
         assert_eq!(if_match(&headers, "h", 4), Expected::Version(7));
         assert_eq!(if_match(&headers, "h", 5), Expected::Unknown);
         assert_eq!(if_match(&headers, "p", 4), Expected::Unknown);
+        // RFC 9110: `*` matches whatever version there is.
         headers.insert(header::IF_MATCH, HeaderValue::from_static("*"));
+        assert_eq!(if_match(&headers, "h", 4), Expected::Any);
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("\"x\""));
         assert_eq!(if_match(&headers, "h", 4), Expected::Unknown);
     }
 }

@@ -192,7 +192,18 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueDeserializer<E> {
                 } else if let Some(i) = n.as_i64() {
                     visitor.visit_i64(i)
                 } else {
-                    visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+                    let f = n.as_f64().unwrap_or(f64::NAN);
+                    // JSON Schema's integers include 2.0: an integral number within
+                    // range is read as the integer it is.
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        reason = "checked integral and within the range of i64"
+                    )]
+                    if f.fract() == 0.0 && (-9.2e18..=9.2e18).contains(&f) {
+                        visitor.visit_i64(f as i64)
+                    } else {
+                        visitor.visit_f64(f)
+                    }
                 }
             }
             Value::String(s) => visitor.visit_string(clean(&s)?),

@@ -57,7 +57,19 @@ pub const NON_API_ROUTES: &[&str] = &[
         description = "Suivi des porteurs de projet des quartiers prioritaires, de la sensibilisation à l'hébergement, entre les structures partenaires d'un territoire."
     ),
     modifiers(&SessionCookie),
-    components(schemas(error::Problem)),
+    // The words query parameters take, described once.
+    components(schemas(
+        error::Problem,
+        parcours_domain::referrals::ReferralBox,
+        parcours_domain::referrals::ReferralStatus,
+        parcours_domain::reports::AgeBand,
+        parcours_domain::holders::Gender,
+        parcours_domain::holders::Situation,
+        parcours_domain::holders::QpvCode,
+        parcours_domain::pathway::Stage,
+        parcours_domain::organisations::OrganisationKind,
+        parcours_domain::services::Need,
+    )),
     security(("session" = [])),
     tags(
         (name = "session", description = "Connexion, déconnexion, utilisateur connecté"),

@@ -325,13 +325,8 @@ pub async fn live_of_holder(conn: &impl ConnectionTrait, holder_id: i64) -> Resu
     )
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Box {
-    /// Received by the organisation.
-    Inbox,
-    /// Sent by the organisation.
-    Outbox,
-}
+/// Received by the organisation (`Inbox`) or sent by it (`Outbox`).
+pub use parcours_domain::referrals::ReferralBox as Box;
 
 /// An organisation's referrals, newest first, a page at a time before `before_id`.
 pub async fn list(

@@ -20,23 +20,34 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HolderInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::holders::PersonName, required = true))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::holders::PersonName, required = true))]
     pub last_name: Option<String>,
     /// YYYY-MM-DD; the person must be 15 to 99 years old.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::NaiveDate>))]
     pub birth_date: Option<String>,
     /// `femme`, `homme` or `autre`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::Gender>))]
     pub gender: Option<String>,
     pub email: Option<String>,
     /// National (06 12 34 56 78) or international (+33 6 12 34 56 78) form.
     pub phone: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub address: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::PostalCode>))]
     pub postal_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::CommuneInsee>))]
     pub commune_insee: Option<String>,
     /// A code of the QPV reference list; sets `qpv_status` to `in_qpv`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::QpvCode>))]
     pub qpv_code: Option<String>,
     /// `in_qpv`, `not_in_qpv` or `unknown`, when known without a code.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::QpvStatus>))]
     pub qpv_status: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::Situation>))]
     pub situation: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::holders::EducationLevel>))]
     pub education_level: Option<String>,
     /// Only the adviser's own organisation (the default).
     pub referent_organisation_id: Option<i64>,
@@ -44,6 +55,7 @@ pub struct HolderInput {
     pub referent_user_id: Option<i64>,
     /// Stage at registration (default `information`); only on creation.
     #[serde(skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::pathway::Stage>))]
     pub stage: Option<String>,
 }
 

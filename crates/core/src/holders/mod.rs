@@ -83,7 +83,6 @@ pub async fn register(
     let stage = match input.stage.as_deref() {
         None => Stage::Information,
         Some(raw) => raw
-            .trim()
             .parse()
             .map_err(|e| Error::invalid("stage", format!("{e}")))?,
     };
@@ -126,7 +125,7 @@ pub async fn update(
         AuditAction::HolderUpdate,
         now,
         async |txn, holder, change: Change| {
-            let version = expected.check(holder.version)?;
+            // What was sent is checked first: a bad field is a 422 whatever the version.
             let input = edit(HolderInput::from(&holder))?;
             if input.stage.is_some() {
                 return Err(Error::invalid(
@@ -135,6 +134,7 @@ pub async fn update(
                 ));
             }
             let fields = validate(txn, actor, &input, now).await?;
+            let version = expected.check(holder.version)?;
             let updated = holders::update(txn, &change, version, fields, now)
                 .await?
                 .ok_or(Error::Stale)?;

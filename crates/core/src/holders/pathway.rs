@@ -41,8 +41,10 @@ async fn record_event(
 #[serde(deny_unknown_fields)]
 pub struct StageInput {
     /// The stage to move to.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::pathway::Stage))]
     pub to: String,
     /// Required when moving back.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
 }
 
@@ -62,7 +64,6 @@ pub async fn move_stage(
     step(core, actor, id, AuditAction::HolderStage, now, |holder| {
         let to: Stage = input
             .to
-            .trim()
             .parse()
             .map_err(|e| Error::invalid("to", format!("{e}")))?;
         let reason = one_text("reason", input.reason.as_deref(), REASON_MAX)?;
@@ -115,13 +116,17 @@ async fn step(
 #[serde(deny_unknown_fields)]
 pub struct CloseInput {
     /// `entreprise_creee`, `emploi_ou_formation`, `abandon` or `sans_nouvelles`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::pathway::Outcome))]
     pub outcome: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
     /// For `entreprise_creee`: the business's SIRET…
     pub siret: Option<String>,
     /// …its creation date (YYYY-MM-DD)…
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::NaiveDate>))]
     pub created_on: Option<String>,
     /// …and legal form.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<parcours_domain::contacts::LegalForm>))]
     pub legal_form: Option<String>,
     /// The project that became the business (needed when the holder has several).
     pub project_id: Option<i64>,
@@ -147,7 +152,7 @@ async fn check_close(
     now: DateTime<Utc>,
 ) -> Result<(Outcome, Option<Creation>)> {
     let mut errors = ValidationErrors::new();
-    let outcome = errors.check("outcome", input.outcome.trim().parse::<Outcome>());
+    let outcome = errors.check("outcome", input.outcome.parse::<Outcome>());
     let mut creation = None;
     if outcome == Some(Outcome::EntrepriseCreee) {
         let missing = "obligatoire pour une création d'entreprise";
@@ -276,6 +281,7 @@ pub async fn close(
 #[cfg_attr(feature = "openapi", schema(as = ReopenRequest))]
 #[serde(deny_unknown_fields)]
 pub struct ReopenInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, required = true, max_length = 500))]
     pub reason: Option<String>,
 }
 

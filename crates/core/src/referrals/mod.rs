@@ -36,8 +36,10 @@ pub struct ReferralInput {
     /// One service of that organisation, optionally.
     pub service_id: Option<i64>,
     /// What the person needs from the partner.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub need: String,
     /// A word for the receiving adviser.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub message: Option<String>,
 }
 
@@ -53,8 +55,10 @@ parcours_domain::redacted_debug!(ReferralInput {
 #[serde(deny_unknown_fields)]
 pub struct DeclineInput {
     /// `hors_perimetre`, `public_non_eligible`, `injoignable`, `capacite` or `autre`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::referrals::DeclineReason))]
     pub reason: String,
     /// Required with `autre`. Kept in Parcours, never in e-mails.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub text: Option<String>,
 }
 
@@ -66,6 +70,7 @@ parcours_domain::redacted_debug!(DeclineInput { reason });
 #[serde(deny_unknown_fields)]
 pub struct CompleteInput {
     /// `accompagne`, `finance`, `entreprise_creee`, `reoriente` or `sans_suite`.
+    #[cfg_attr(feature = "openapi", schema(value_type = parcours_domain::referrals::ReferralOutcome))]
     pub outcome: String,
 }
 
@@ -213,14 +218,8 @@ pub async fn list(
 ) -> Result<Page<ReferralDetail>> {
     actor.require_personal_data()?;
     let mut errors = ValidationErrors::new();
-    let which = match input.which.as_deref() {
-        None | Some("") | Some("inbox") => Mailbox::Inbox,
-        Some("outbox") => Mailbox::Outbox,
-        Some(_) => {
-            errors.add("box", "inbox ou outbox");
-            Mailbox::Inbox
-        }
-    };
+    let which: Mailbox =
+        crate::text::word(&mut errors, "box", input.which.as_deref()).unwrap_or(Mailbox::Inbox);
     let status: Option<ReferralStatus> =
         crate::text::word(&mut errors, "status", input.status.as_deref());
     let (before, limit) = input.page.parse::<i64>(&mut errors);
@@ -441,7 +440,6 @@ pub async fn complete(
 ) -> Result<ReferralDetail> {
     let outcome = input
         .outcome
-        .trim()
         .parse::<ReferralOutcome>()
         .map_err(|e| Error::invalid("outcome", e.to_string()))?;
     act(core, actor, id, ReferralAction::Complete { outcome }, now).await

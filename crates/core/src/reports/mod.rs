@@ -100,8 +100,7 @@ pub(crate) async fn scope(
             .map_err(|_| "moins_26, 26_44 ou 45_plus")
     });
     let territory = id(&mut errors, "territory", filters.territory.as_deref());
-    let organisation: Option<i64> =
-        word(&mut errors, "organisation", filters.organisation.as_deref());
+    let organisation = id(&mut errors, "organisation", filters.organisation.as_deref());
     errors.into_result()?;
     let partners = organisations::territory_of(core.db.conn(), actor.organisation_id)
         .await?

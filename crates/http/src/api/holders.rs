@@ -229,15 +229,22 @@ async fn reopen_pathway(
 #[into_params(parameter_in = Query)]
 pub struct HolderFilters {
     /// Start of the last or first name, accents and case ignored ("benoit" finds "Benoît").
+    #[param(max_length = 100)]
     q: Option<String>,
     /// Only this stage.
+    #[param(value_type = Option<Stage>)]
     stage: Option<String>,
     /// Only this QPV code.
+    #[param(value_type = Option<parcours_domain::holders::QpvCode>)]
     qpv: Option<String>,
     /// Only holders of this referent adviser (user id).
+    #[param(value_type = Option<i64>, minimum = 1)]
     referent: Option<String>,
+    /// From a previous page's `next_cursor` (opaque: any other value is refused).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 400)]
     cursor: Option<String>,
     /// 1–200, 50 by default.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 

@@ -138,8 +138,10 @@ async fn list_units(
 #[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day (default: the first of the current month).
+    #[param(value_type = Option<NaiveDate>)]
     from: Option<String>,
-    /// Day after the last (default: the first of next month).
+    /// Day after the last (default: the first of next month); after `from`.
+    #[param(value_type = Option<NaiveDate>)]
     to: Option<String>,
 }
 
@@ -269,8 +271,13 @@ async fn create_agreement(
 #[into_params(parameter_in = Query)]
 pub struct AgreementParams {
     /// Only running agreements (`true`) or all (default).
+    #[param(value_type = Option<bool>)]
     running: Option<String>,
+    /// From a previous page's `next_cursor` (opaque: any other value is refused).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 400)]
     cursor: Option<String>,
+    /// 1–200, 50 by default.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 

@@ -64,9 +64,11 @@ pub(crate) use page_view;
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// From a previous page's `next_cursor`.
+    /// From a previous page's `next_cursor` (opaque: any other value is refused).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 400)]
     cursor: Option<String>,
     /// 1–200, 50 by default.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 

@@ -62,12 +62,16 @@ super::page_view!(OrganisationPage of OrganisationView);
 #[into_params(parameter_in = Query)]
 pub struct OrganisationFilters {
     /// Only this territory (id).
+    #[param(value_type = Option<i64>, minimum = 1)]
     territory: Option<String>,
-    /// Only this kind (`citeslab`, `adie`…).
+    /// Only this kind.
+    #[param(value_type = Option<OrganisationKind>)]
     kind: Option<String>,
-    /// From a previous page's `next_cursor`.
+    /// From a previous page's `next_cursor` (opaque: any other value is refused).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 400)]
     cursor: Option<String>,
-    /// Page size, 1–200 (50 by default).
+    /// 1–200, 50 by default.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 

@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct QpvSearch {
     /// Start of a code, or part of a quartier's or commune's name.
+    #[param(max_length = 100)]
     q: Option<String>,
 }
 

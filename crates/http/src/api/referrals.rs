@@ -169,9 +169,15 @@ async fn create_referral(
 pub struct ReferralFilters {
     /// `inbox` (received, the default) or `outbox` (sent).
     #[serde(rename = "box")]
+    #[param(rename = "box", value_type = Option<parcours_domain::referrals::ReferralBox>)]
     which: Option<String>,
+    #[param(value_type = Option<ReferralStatus>)]
     status: Option<String>,
+    /// From a previous page's `next_cursor` (opaque: any other value is refused).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 400)]
     cursor: Option<String>,
+    /// 1–200, 50 by default.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 

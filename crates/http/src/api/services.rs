@@ -73,10 +73,16 @@ impl From<Listed> for ServiceView {
 #[into_params(parameter_in = Query)]
 pub struct ServiceFilters {
     /// Only services for this stage.
+    #[param(value_type = Option<Stage>)]
     stage: Option<String>,
     /// Words in the name, description or sectors.
+    #[param(max_length = 100)]
     q: Option<String>,
+    /// From a previous page's `next_cursor` (opaque: any other value is refused).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 400)]
     cursor: Option<String>,
+    /// 1–200, 50 by default.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
@@ -147,6 +153,7 @@ async fn patch_service(
 #[into_params(parameter_in = Query)]
 pub struct NeedsParam {
     /// The holder's stated needs, comma-separated (`financement,local`).
+    #[param(value_type = Option<Vec<Need>>, style = Form, explode = false)]
     needs: Option<String>,
 }
 

@@ -35,18 +35,25 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// First day of the period (default: the start of the current quarter).
+    #[param(value_type = Option<NaiveDate>)]
     from: Option<String>,
-    /// Day after the period (default: the start of the next quarter).
+    /// Day after the period (default: the start of the next quarter); after `from`.
+    #[param(value_type = Option<NaiveDate>)]
     to: Option<String>,
     /// Territory id: coordinators' own (the default for them).
+    #[param(value_type = Option<i64>, minimum = 1)]
     territory: Option<String>,
     /// One organisation of the territory (advisers and org admins: their own, always).
+    #[param(value_type = Option<i64>, minimum = 1)]
     organisation: Option<String>,
+    #[param(value_type = Option<parcours_domain::holders::QpvCode>)]
     qpv: Option<String>,
-    /// `femme`, `homme` or `autre`.
+    #[param(value_type = Option<parcours_domain::holders::Gender>)]
     gender: Option<String>,
-    /// `moins_26`, `26_44` or `45_plus` (age at the end of the period).
+    /// Age at the end of the period.
+    #[param(value_type = Option<parcours_domain::reports::AgeBand>)]
     age_band: Option<String>,
+    #[param(value_type = Option<parcours_domain::holders::Situation>)]
     situation: Option<String>,
 }
 
