@@ -20,7 +20,8 @@ fn temp_path(name: &str) -> PathBuf {
     ))
 }
 
-fn parcours() -> Command {
+/// The binary, with none of the developer's settings.
+pub(crate) fn parcours() -> Command {
     let mut command = Command::new(BIN);
     // Keep the developer's environment from leaking into the test.
     for (key, _) in std::env::vars() {
@@ -576,7 +577,7 @@ async fn two_outbox_workers_send_each_message_exactly_once() {
         .unwrap();
     assert!(
         String::from_utf8_lossy(&status.stdout)
-            .contains("En attente : 0   envoyés : 30   en échec : 0")
+            .contains("En attente : 0   envoyés : 30   abandonnés : 0")
     );
 }
 
