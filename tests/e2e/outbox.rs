@@ -1,6 +1,7 @@
 //! E-mail through outages, refusals and shutdowns (issue #16): only real tries count,
 //! an outage gives nothing up, a refused message is given up after its attempts and is
-//! shown to the operator, and no log line or stored error quotes an address.
+//! shown to the operator, no log line or stored error quotes an address, and a worker
+//! told to stop finishes the message in hand and gives back the rest of its batch.
 
 use crate::binary::parcours;
 use crate::support::{TestDb, t0};
@@ -295,4 +296,51 @@ async fn a_refused_message_is_given_up_after_its_attempts_and_shown_to_the_opera
     assert!(
         String::from_utf8_lossy(&none_left.stdout).contains("0 message(s) remis en file d'envoi")
     );
+}
+
+/// Shutdown mid-batch: the message being sent when the stop comes is sent once; the
+/// rest of the batch is given back at once, due now, its attempts untouched — not left
+/// to a two-minute lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_mid_batch_sends_the_message_in_hand_once_and_gives_back_the_rest() {
+    let test_db = TestDb::new().await;
+    let db = test_db.migrated().await;
+    let clock = Clock::manual(t0());
+    let sink = SmtpSink::start().await;
+    let core = core(&db, sink.url());
+    for n in 0..5 {
+        enqueue(&db, &format!("dest{n}@exemple.test"), n, clock.now()).await;
+    }
+    sink.hold_answers();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn({
+        let (core, clock) = (core.clone(), clock.clone());
+        async move { parcours_core::outbox::deliver_due_until(&core, &clock, &stopped).await }
+    });
+    // The first message is at the server, waiting for its answer: stop now.
+    sink.wait_for(1).await;
+    stop.send(true).unwrap();
+    sink.release_answers();
+    let report = worker.await.unwrap().unwrap();
+    assert_eq!(
+        report,
+        Delivery {
+            sent: 1,
+            retried: 0,
+            given_up: 0
+        }
+    );
+    let messages = outbox::all(db.conn()).await.unwrap();
+    assert!(messages[0].sent_at.is_some());
+    assert_eq!(messages[0].attempts, 1);
+    for message in &messages[1..] {
+        assert_eq!(message.sent_at, None);
+        assert_eq!(message.claimed_until, None, "given back");
+        assert_eq!(message.attempts, 0, "not an attempt");
+        assert!(message.next_attempt_at <= clock.now(), "due at once");
+    }
+    // Another worker, at the same instant, sends the rest; nothing twice.
+    assert_eq!(deliver_due(&core, &clock).await.unwrap().sent, 4);
+    let received = sink.received().await;
+    assert_eq!((received.len(), message_ids(&received).len()), (5, 5));
 }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use parcours_domain::outbox::{Next, after_failure};
 use parcours_mail::OutgoingMail;
 use parcours_persistence::{commit, outbox};
+use tokio::sync::watch;
 
 pub use parcours_domain::outbox::{GIVE_UP_AFTER, MAX_ATTEMPTS, OUTAGE_RETRY_MAX};
 
@@ -32,15 +33,34 @@ pub struct Delivery {
 /// Sends every message due now, a batch at a time, until none is left or the mail
 /// server is found down.
 pub async fn deliver_due(core: &Core, clock: &Clock) -> Result<Delivery> {
-    deliver(core, clock).await
+    deliver(core, clock, None).await
 }
 
-async fn deliver(core: &Core, clock: &Clock) -> Result<Delivery> {
+/// [`deliver_due`], stopping early once `stop` turns true: the message in hand is
+/// finished (sent or recorded as failed), the rest of the batch is given back, due at
+/// once, for another worker or the next run.
+pub async fn deliver_due_until(
+    core: &Core,
+    clock: &Clock,
+    stop: &watch::Receiver<bool>,
+) -> Result<Delivery> {
+    deliver(core, clock, Some(stop)).await
+}
+
+async fn deliver(
+    core: &Core,
+    clock: &Clock,
+    stop: Option<&watch::Receiver<bool>>,
+) -> Result<Delivery> {
+    let stopped = || stop.is_some_and(|stop| *stop.borrow());
     let send_bound = Duration::from_std(core.mailer.timeout()).unwrap_or(LEASE);
     // Long enough for several sendings even when the server is at its slowest.
     let lease = LEASE.max(send_bound * 4);
     let mut report = Delivery::default();
     loop {
+        if stopped() {
+            return Ok(report);
+        }
         let txn = core.db.begin_write().await?;
         let batch = outbox::claim(&txn, clock.now(), lease, BATCH).await?;
         commit(txn).await?;
@@ -50,7 +70,7 @@ async fn deliver(core: &Core, clock: &Clock) -> Result<Delivery> {
         for (index, message) in batch.iter().enumerate() {
             // A message is sent only under its lease: if the lease could end during the
             // sending, it is given back and claimed again.
-            if clock.now() + send_bound >= lease_end {
+            if stopped() || clock.now() + send_bound >= lease_end {
                 release(core, &batch[index..], lease_end).await?;
                 break;
             }

@@ -1,11 +1,12 @@
 //! A real SMTP listener on 127.0.0.1 that stores what it receives, so tests check mail
 //! as a receiving server sees it. It speaks just enough SMTP for lettre, and can act as
-//! a server in trouble: unavailable, silent, or refusing some recipients.
+//! a server in trouble: unavailable, silent, refusing some recipients, or holding its
+//! answer to a message until the test lets it go.
 
 use std::sync::{Arc, Mutex as SyncMutex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 #[derive(Clone, Debug, Default)]
 pub struct ReceivedMail {
@@ -34,6 +35,10 @@ struct Shared {
     refused: SyncMutex<Vec<String>>,
     /// Every `RCPT TO` refused, in order.
     refusals: SyncMutex<Vec<String>>,
+    /// While true, the final answer to a message waits (the message is stored).
+    hold: watch::Sender<bool>,
+    /// How many messages were stored.
+    count: watch::Sender<usize>,
 }
 
 pub struct SmtpSink {
@@ -59,6 +64,8 @@ impl SmtpSink {
             behaviour: SyncMutex::new(Behaviour::Accept),
             refused: SyncMutex::new(Vec::new()),
             refusals: SyncMutex::new(Vec::new()),
+            hold: watch::Sender::new(false),
+            count: watch::Sender::new(0),
         });
         let connections = shared.clone();
         let task = tokio::spawn(async move {
@@ -109,6 +116,29 @@ impl SmtpSink {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Holds the answer to each message from now on (the message itself is stored), so
+    /// that a test can act while a sender waits for it.
+    pub fn hold_answers(&self) {
+        self.shared.hold.send_replace(true);
+    }
+
+    /// Lets the held answers go.
+    pub fn release_answers(&self) {
+        self.shared.hold.send_replace(false);
+    }
+
+    /// Waits until `count` messages were stored (at most ten seconds).
+    pub async fn wait_for(&self, count: usize) {
+        let mut stored = self.shared.count.subscribe();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stored.wait_for(|n| *n >= count),
+        )
+        .await
+        .expect("messages expected at the SMTP sink")
+        .expect("sink alive");
     }
 }
 
@@ -206,6 +236,9 @@ async fn serve(stream: tokio::net::TcpStream, shared: Arc<Shared>) -> std::io::R
                 .lock()
                 .await
                 .push(std::mem::take(&mut current));
+            shared.count.send_modify(|n| *n += 1);
+            let mut hold = shared.hold.subscribe();
+            let _ = hold.wait_for(|held| !*held).await;
             write.write_all(b"250 OK queued\r\n").await?;
         } else if command.starts_with("QUIT") {
             write.write_all(b"221 Bye\r\n").await?;
