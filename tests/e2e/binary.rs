@@ -21,7 +21,9 @@ fn temp_path(name: &str) -> PathBuf {
     ))
 }
 
-fn parcours() -> Command {
+/// The binary, with none of the developer's settings, and no drain on shutdown (the
+/// drain has its own test).
+pub(crate) fn parcours() -> Command {
     let mut command = Command::new(BIN);
     // Keep the developer's environment from leaking into the test.
     for (key, _) in std::env::vars() {
@@ -30,6 +32,7 @@ fn parcours() -> Command {
         }
     }
     command.env("RUST_LOG", "warn");
+    command.env("PARCOURS__SERVER__DRAIN_SECONDS", "0");
     command
 }
 
@@ -107,9 +110,18 @@ impl Running {
         }
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    fn terminate(self) -> std::process::ExitStatus {
+        self.signal_term();
+        self.wait_for_exit()
+    }
+
+    fn signal_term(&self) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    }
+
+    /// Waits (at most 30 s) for the process to exit by itself.
+    fn wait_for_exit(mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -521,6 +533,67 @@ async fn sigterm_lets_requests_in_flight_finish() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Behind a load balancer: on SIGTERM, `/readyz` turns 503 for the drain delay while
+/// every other route still answers, then the process stops cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_drains_readiness_before_closing() {
+    let db = TestDb::new().await;
+    db.migrated().await;
+    let mut command = serve_command(&db);
+    command.env("PARCOURS__SERVER__DRAIN_SECONDS", "3");
+    let server = Running::start(command);
+    let url = |path: &str| format!("{}{path}", server.base);
+    assert_eq!(reqwest::get(url("/readyz")).await.unwrap().status(), 200);
+    server.signal_term();
+    let signalled = Instant::now();
+    let draining = loop {
+        let response = reqwest::get(url("/readyz")).await.unwrap();
+        if response.status() == 503 {
+            break response;
+        }
+        assert_eq!(response.status(), 200);
+        assert!(
+            signalled.elapsed() < Duration::from_secs(2),
+            "/readyz still ready after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        draining.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = draining.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:parcours:problem:unavailable");
+    assert_eq!(problem["status"], 503);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Arrêt en cours"),
+        "{problem}"
+    );
+    // Every other route still answers, the database included.
+    assert_eq!(reqwest::get(url("/healthz")).await.unwrap().status(), 200);
+    assert_eq!(
+        login(&server.base, "personne@exemple.test", "un mot de passe")
+            .await
+            .status(),
+        401
+    );
+    assert!(
+        signalled.elapsed() < Duration::from_secs(3),
+        "checked during the drain"
+    );
+    let status = tokio::task::spawn_blocking(move || server.wait_for_exit())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        signalled.elapsed() >= Duration::from_secs(3),
+        "the drain lasted"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_qpv_list_is_imported_and_updated() {
     let db = TestDb::new().await;
@@ -643,7 +716,7 @@ async fn two_outbox_workers_send_each_message_exactly_once() {
         .unwrap();
     assert!(
         String::from_utf8_lossy(&status.stdout)
-            .contains("En attente : 0   envoyés : 30   en échec : 0")
+            .contains("En attente : 0   envoyés : 30   abandonnés : 0")
     );
 }
 

@@ -13,6 +13,7 @@ mod hardening;
 mod holders;
 mod migrations;
 mod organisations;
+mod outbox;
 mod plans;
 mod referrals;
 mod reports;

@@ -50,8 +50,17 @@ pub enum Command {
 pub enum OutboxCommand {
     /// Envoie maintenant les messages dus, puis s'arrête
     Run,
-    /// Affiche les messages en attente et en échec
+    /// Affiche les messages en attente, envoyés et abandonnés (avec la raison de l'abandon)
     Status,
+    /// Remet en file d'envoi les messages abandonnés (tous, ou un seul avec --id), tentatives remises à zéro
+    Retry(OutboxRetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxRetryArgs {
+    /// Numéro du message abandonné à remettre en file (voir `outbox status`) ; sans lui, tous
+    #[arg(long, value_name = "NUMÉRO")]
+    pub id: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub secure: bool,
     pub body_limit_bytes: usize,
     pub request_timeout_seconds: u64,
+    /// On SIGTERM, how long `/readyz` answers 503 while every route still serves, so
+    /// that a load balancer stops sending requests before the listener closes.
+    pub drain_seconds: u64,
     pub shutdown_grace_seconds: u64,
     pub public_url: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -264,6 +267,7 @@ mod tests {
         let config = Config::load_with_env(None, no_env()).unwrap();
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.session.idle_timeout_minutes, 30);
+        assert_eq!(config.server.drain_seconds, 5);
         let debug = format!("{config:?}");
         assert!(!debug.contains("sqlite://"), "{debug}");
         assert!(!debug.contains("smtp://"), "{debug}");

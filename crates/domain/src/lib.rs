@@ -13,6 +13,7 @@ pub mod events;
 pub mod holders;
 pub mod hosting;
 pub mod organisations;
+pub mod outbox;
 pub mod pathway;
 pub mod referrals;
 pub mod reports;

@@ -44,6 +44,9 @@ pub enum ApiError {
     Validation(ValidationErrors),
     #[error("service indisponible")]
     Unavailable,
+    /// This instance is shutting down: the load balancer should send requests elsewhere.
+    #[error("arrêt en cours")]
+    Draining,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -180,7 +183,7 @@ impl ApiError {
                 "validation",
                 "Certains champs sont invalides",
             ),
-            Self::Unavailable => (
+            Self::Unavailable | Self::Draining => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service momentanément indisponible",
@@ -200,6 +203,13 @@ impl ApiError {
                 (Some(detail.clone()), Vec::new())
             }
             Self::Forbidden(Refusal::OtherSide(detail)) => (Some(detail.clone()), Vec::new()),
+            Self::Draining => (
+                Some(
+                    "Arrêt en cours : cette instance ne prend plus de nouvelles requêtes."
+                        .to_owned(),
+                ),
+                Vec::new(),
+            ),
             Self::Validation(errors) => (None, errors.0.clone()),
             _ => (None, Vec::new()),
         };

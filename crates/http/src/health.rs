@@ -1,4 +1,5 @@
-//! Probes for the process (`/healthz`) and for its database (`/readyz`).
+//! Probes for the process (`/healthz`) and for its readiness to take requests
+//! (`/readyz`): the database answers and the instance is not shutting down.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -11,6 +12,11 @@ pub async fn healthz() -> Json<Value> {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    // Draining before shutdown: the load balancer stops sending new requests here while
+    // every other route still answers.
+    if state.is_draining() {
+        return Err(ApiError::Draining);
+    }
     match tokio::time::timeout(std::time::Duration::from_secs(2), state.core.ping()).await {
         Ok(Ok(())) => Ok(Json(json!({ "status": "ready" }))),
         Ok(Err(error)) => {

@@ -2,6 +2,7 @@
 
 use parcours_core::{Clock, Core};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The HTTP side of the configuration.
@@ -47,6 +48,8 @@ pub struct AppState {
     pub core: Core,
     pub settings: Arc<HttpSettings>,
     pub clock: Clock,
+    /// Set when shutdown begins: `/readyz` then answers 503.
+    draining: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -55,6 +58,17 @@ impl AppState {
             core,
             settings: Arc::new(settings),
             clock,
+            draining: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Marks the instance as shutting down: `/readyz` answers 503 from now on, so that
+    /// a load balancer sends new requests elsewhere; every other route still answers.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
     }
 }

@@ -7,7 +7,9 @@ pub mod testing;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use parcours_domain::outbox::Failure;
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Where and as whom mail is sent. The SMTP URL may hold credentials.
@@ -18,19 +20,100 @@ pub struct MailSettings {
     pub smtp_url: SecretString,
     /// The sender, e.g. `Parcours <ne-pas-repondre@parcours.example>`.
     pub from: String,
+    /// The longest a whole sending may take, connection included.
     pub timeout: Duration,
 }
 
+/// Why mail could not be sent. Its text is safe to log and to store: it never quotes
+/// the server's answer (which often names the recipient), the URL or the message.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("mail.smtp_url : URL SMTP invalide ({0})")]
     Url(String),
     #[error("mail.from : adresse d'expéditeur invalide ({0})")]
     From(String),
-    #[error("message invalide : {0}")]
-    Message(String),
-    #[error("envoi SMTP impossible : {0}")]
-    Smtp(String),
+    #[error("message impossible à envoyer : {0}")]
+    Message(&'static str),
+    #[error("{0}")]
+    Smtp(SmtpFailure),
+}
+
+impl MailError {
+    /// What the failure means for retrying the message.
+    pub fn failure(&self) -> Failure {
+        match self {
+            Self::Message(_) => Failure::Unsendable,
+            Self::Smtp(smtp) if smtp.is_outage() => Failure::Outage,
+            Self::Smtp(_) => Failure::Refused,
+            // The mailer checked its settings when it was built; were they wrong, no
+            // message would get through: the trouble is the server's side, not the
+            // message's.
+            Self::Url(_) | Self::From(_) => Failure::Outage,
+        }
+    }
+}
+
+/// An SMTP failure, classified, with the reply code when the server gave one: enough
+/// for an operator to act, without the server's free text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SmtpFailure {
+    /// Connection refused or dropped, name not resolved, transport shut down.
+    #[error("serveur injoignable")]
+    Unreachable,
+    /// Connecting or an answer took longer than `mail.timeout_seconds`.
+    #[error("délai dépassé")]
+    Timeout,
+    #[error("échec de la négociation TLS")]
+    Tls,
+    /// An answer that could not be read as SMTP.
+    #[error("réponse du serveur illisible")]
+    Protocol,
+    /// A 4xx reply: try again later.
+    #[error("refus temporaire du serveur ({0})")]
+    Transient(u16),
+    /// A 5xx reply about the service as a whole (no mail accepted at all, our
+    /// authentication refused): no message gets through until it is fixed.
+    #[error("service refusé par le serveur ({0})")]
+    ServiceRefused(u16),
+    /// A 5xx reply about this message (unknown recipient, content refused).
+    #[error("refus permanent du serveur ({0})")]
+    Refused(u16),
+}
+
+/// 5xx replies that refuse the whole service rather than one message: 521 (no mail
+/// here), 530 (authentication required), 534, 535 and 538 (authentication refused).
+const SERVICE_REFUSALS: &[u16] = &[521, 530, 534, 535, 538];
+
+impl SmtpFailure {
+    fn of(error: &lettre::transport::smtp::Error) -> Self {
+        let code = error.status().map(u16::from);
+        if error.is_permanent() {
+            let code = code.unwrap_or(550);
+            return if SERVICE_REFUSALS.contains(&code) {
+                Self::ServiceRefused(code)
+            } else {
+                Self::Refused(code)
+            };
+        }
+        if error.is_transient() {
+            return Self::Transient(code.unwrap_or(450));
+        }
+        if error.is_timeout() {
+            Self::Timeout
+        } else if error.is_tls() {
+            Self::Tls
+        } else if error.is_response() || error.is_client() {
+            Self::Protocol
+        } else {
+            Self::Unreachable
+        }
+    }
+
+    /// Whether the server rather than the message is at fault: an outage, which does
+    /// not use up the message's attempts.
+    pub fn is_outage(self) -> bool {
+        !matches!(self, Self::Refused(_))
+    }
 }
 
 /// One message to one recipient.
@@ -46,23 +129,26 @@ pub struct OutgoingMail {
 
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Shared by the mailer's clones, replaced after a timeout (see [`Mailer::send`]).
+    transport: Arc<RwLock<AsyncSmtpTransport<Tokio1Executor>>>,
+    smtp_url: SecretString,
+    timeout: Duration,
     from: Mailbox,
 }
 
 impl Mailer {
     pub fn new(settings: &MailSettings) -> Result<Self, MailError> {
-        let transport =
-            AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose_secret())
-                // The error text may quote the URL and its password: keep only its kind.
-                .map_err(|_| MailError::Url("forme attendue smtp://hôte:port ou smtps://…".into()))?
-                .timeout(Some(settings.timeout))
-                .build();
+        let transport = smtp_transport(&settings.smtp_url, settings.timeout)?;
         let from = settings
             .from
             .parse::<Mailbox>()
             .map_err(|e| MailError::From(e.to_string()))?;
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport: Arc::new(RwLock::new(transport)),
+            smtp_url: settings.smtp_url.clone(),
+            timeout: settings.timeout,
+            from,
+        })
     }
 
     pub fn from_address(&self) -> &Mailbox {
@@ -74,11 +160,20 @@ impl Mailer {
         self.from.email.domain().to_owned()
     }
 
+    /// The longest one [`Mailer::send`] takes.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends one message, within the timeout. lettre bounds only the connection by its
+    /// own timeout, not the conversation after it, so the whole sending is bounded here.
+    /// A sending cut short leaves its connection mid-conversation: the pool of
+    /// connections is then replaced, so that none of it is used again.
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
         let to = mail
             .to
             .parse::<Mailbox>()
-            .map_err(|e| MailError::Message(format!("destinataire : {e}")))?;
+            .map_err(|_| MailError::Message("adresse du destinataire invalide"))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -88,13 +183,36 @@ impl Mailer {
                 mail.text.clone(),
                 mail.html.clone(),
             ))
-            .map_err(|e| MailError::Message(e.to_string()))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError::Smtp(e.to_string()))
+            .map_err(|_| MailError::Message("message mal formé"))?;
+        let transport = self
+            .transport
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match tokio::time::timeout(self.timeout, transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(MailError::Smtp(SmtpFailure::of(&error))),
+            Err(_) => {
+                if let Ok(fresh) = smtp_transport(&self.smtp_url, self.timeout) {
+                    *self.transport.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+                }
+                Err(MailError::Smtp(SmtpFailure::Timeout))
+            }
+        }
     }
+}
+
+fn smtp_transport(
+    url: &SecretString,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+    Ok(
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+            // The error text may quote the URL and its password: keep only its kind.
+            .map_err(|_| MailError::Url("forme attendue smtp://hôte:port ou smtps://…".into()))?
+            .timeout(Some(timeout))
+            .build(),
+    )
 }
 
 #[cfg(all(test, feature = "testing"))]
@@ -129,6 +247,73 @@ mod tests {
                 .contains("Message-ID: <orientation-1@parcours.test>")
         );
         assert!(received[0].data.contains("Content-Type: text/html"));
+    }
+
+    fn mailer(url: String, timeout: Duration) -> Mailer {
+        Mailer::new(&MailSettings {
+            smtp_url: url.into(),
+            from: "Parcours <ne-pas-repondre@parcours.test>".into(),
+            timeout,
+        })
+        .unwrap()
+    }
+
+    fn mail(to: &str) -> OutgoingMail {
+        OutgoingMail {
+            to: to.into(),
+            subject: "Essai".into(),
+            text: "Bonjour".into(),
+            html: "<p>Bonjour</p>".into(),
+            message_id: "<essai@parcours.test>".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn failures_are_classified_without_the_servers_text() {
+        // Nothing listens: the server is unreachable.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let down = mailer(format!("smtp://127.0.0.1:{port}"), Duration::from_secs(5));
+        let error = down.send(&mail("conseil@adie.test")).await.unwrap_err();
+        assert_eq!(error.to_string(), "serveur injoignable");
+        assert_eq!(error.failure(), Failure::Outage);
+
+        let sink = testing::SmtpSink::start().await;
+        let up = mailer(sink.url(), Duration::from_secs(5));
+        sink.set_behaviour(testing::Behaviour::Unavailable);
+        let error = up.send(&mail("conseil@adie.test")).await.unwrap_err();
+        assert_eq!(error.to_string(), "refus temporaire du serveur (421)");
+        assert_eq!(error.failure(), Failure::Outage);
+
+        sink.set_behaviour(testing::Behaviour::Accept);
+        sink.refuse_recipient("inconnu@adie.test");
+        let error = up.send(&mail("inconnu@adie.test")).await.unwrap_err();
+        assert_eq!(error.to_string(), "refus permanent du serveur (550)");
+        assert_eq!(error.failure(), Failure::Refused);
+        assert_eq!(sink.refusals(), ["inconnu@adie.test"]);
+        // The connection is still good for the next message.
+        up.send(&mail("conseil@adie.test")).await.unwrap();
+        assert_eq!(sink.received().await.len(), 1);
+
+        let error = up.send(&mail("pas une adresse")).await.unwrap_err();
+        assert_eq!(error.failure(), Failure::Unsendable);
+        assert!(!error.to_string().contains("pas une adresse"));
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out_and_the_next_sending_starts_afresh() {
+        let sink = testing::SmtpSink::start().await;
+        let mailer = mailer(sink.url(), Duration::from_millis(500));
+        sink.set_behaviour(testing::Behaviour::Silent);
+        let error = mailer.send(&mail("conseil@adie.test")).await.unwrap_err();
+        assert_eq!(error.to_string(), "délai dépassé");
+        assert_eq!(error.failure(), Failure::Outage);
+        sink.set_behaviour(testing::Behaviour::Accept);
+        mailer.send(&mail("conseil@adie.test")).await.unwrap();
+        assert_eq!(sink.received().await.len(), 1);
     }
 
     #[test]

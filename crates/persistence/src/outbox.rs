@@ -5,11 +5,11 @@
 
 use crate::Result;
 use crate::entities::outbox;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 pub use outbox::Model as OutboxMessage;
@@ -46,52 +46,99 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Takes up to `limit` messages due for sending and leases them for `lease`: until then
-/// no other worker takes them. On PostgreSQL, rows another worker is claiming are
-/// skipped (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers anyway. Run it in a
-/// write transaction.
+/// Takes up to `limit` messages due for sending and leases them until `lease_end`: until
+/// then no other worker takes them. Claiming is not an attempt: `attempts` is left as
+/// it is. On PostgreSQL, rows another worker is claiming are skipped (`FOR UPDATE SKIP
+/// LOCKED`); SQLite serialises writers anyway. Run it in a write transaction.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<OutboxMessage>> {
+    // Whole microseconds, as both engines store it, so that `release` finds it again.
+    let lease_end = (now + lease).trunc_subsecs(6);
     let mut select = outbox::Entity::find()
         .filter(outbox::Column::SentAt.is_null())
         .filter(outbox::Column::FailedAt.is_null())
         .filter(outbox::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(outbox::Column::ClaimedUntil.is_null())
+                .add(outbox::Column::ClaimedUntil.lte(now)),
+        )
         .order_by_asc(outbox::Column::NextAttemptAt)
         .order_by_asc(outbox::Column::Id)
         .limit(limit);
     if conn.get_database_backend() == DbBackend::Postgres {
         select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let rows = select.all(conn).await?;
-    for row in &rows {
-        outbox::Entity::update_many()
-            .col_expr(outbox::Column::NextAttemptAt, (now + lease).into())
-            .col_expr(outbox::Column::Attempts, (row.attempts + 1).into())
-            .filter(outbox::Column::Id.eq(row.id))
-            .exec(conn)
-            .await?;
+    let mut rows = select.all(conn).await?;
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::ClaimedUntil, Some(lease_end).into())
+        .filter(outbox::Column::Id.is_in(rows.iter().map(|row| row.id)))
+        .exec(conn)
+        .await?;
+    for row in &mut rows {
+        row.claimed_until = Some(lease_end);
     }
     Ok(rows)
 }
 
-pub async fn mark_sent(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<()> {
+/// Gives back claimed messages without trying them: due again at once, their attempts
+/// unchanged. Only claims still held under `lease_end` are released, never one another
+/// worker took after that lease ended.
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    lease_end: DateTime<Utc>,
+) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let result = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::ClaimedUntil.eq(lease_end))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Records a delivery; `attempts` counts it.
+pub async fn mark_sent(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    attempts: i32,
+    now: DateTime<Utc>,
+) -> Result<()> {
     outbox::Entity::update_many()
         .col_expr(outbox::Column::SentAt, Some(now).into())
+        .col_expr(outbox::Column::Attempts, attempts.into())
         .col_expr(outbox::Column::LastError, Option::<String>::None.into())
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Option::<DateTime<Utc>>::None.into(),
+        )
         .filter(outbox::Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())
 }
 
-/// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+/// Records a failed try: `attempts` as they now stand, the error (a classification,
+/// never the server's text), and a retry at `retry_at` — or given up when `None`.
 pub async fn mark_failed(
     conn: &impl ConnectionTrait,
     id: i64,
+    attempts: i32,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -99,6 +146,11 @@ pub async fn mark_failed(
     let error: String = error.chars().take(500).collect();
     let mut update = outbox::Entity::update_many()
         .col_expr(outbox::Column::LastError, Some(error).into())
+        .col_expr(outbox::Column::Attempts, attempts.into())
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Option::<DateTime<Utc>>::None.into(),
+        )
         .filter(outbox::Column::Id.eq(id));
     update = match retry_at {
         Some(at) => update.col_expr(outbox::Column::NextAttemptAt, at.into()),
@@ -108,20 +160,65 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Puts given-up messages back in the queue — all of them, or the one with `id` — due
+/// now, with their attempts reset and a new day of retries from `now`. Returns how many.
+pub async fn requeue_failed(
+    conn: &impl ConnectionTrait,
+    id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::FailedAt,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .col_expr(outbox::Column::Attempts, 0.into())
+        .col_expr(outbox::Column::NextAttemptAt, now.into())
+        .col_expr(outbox::Column::RequeuedAt, Some(now).into())
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .col_expr(outbox::Column::LastError, Option::<String>::None.into())
+        .filter(outbox::Column::FailedAt.is_not_null())
+        .filter(outbox::Column::SentAt.is_null());
+    if let Some(id) = id {
+        update = update.filter(outbox::Column::Id.eq(id));
+    }
+    Ok(update.exec(conn).await?.rows_affected)
+}
+
 /// Counts for `parcours outbox status`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Status {
+    /// Not sent yet, not given up.
     pub pending: u64,
+    /// Of which: waiting for a new try after a failure.
+    pub retrying: u64,
     pub sent: u64,
+    /// Given up: waiting for an operator (`parcours outbox retry`).
     pub failed: u64,
+    /// When the oldest pending message was written.
+    pub oldest_pending: Option<DateTime<Utc>>,
 }
 
+/// The counts, and the latest 50 messages given up, newest first.
 pub async fn status(conn: &impl ConnectionTrait) -> Result<(Status, Vec<OutboxMessage>)> {
-    let pending = outbox::Entity::find()
-        .filter(outbox::Column::SentAt.is_null())
-        .filter(outbox::Column::FailedAt.is_null())
+    let pending = || {
+        outbox::Entity::find()
+            .filter(outbox::Column::SentAt.is_null())
+            .filter(outbox::Column::FailedAt.is_null())
+    };
+    let oldest_pending = pending()
+        .order_by_asc(outbox::Column::CreatedAt)
+        .one(conn)
+        .await?
+        .map(|message| message.created_at);
+    let retrying = pending()
+        .filter(outbox::Column::LastError.is_not_null())
         .count(conn)
         .await?;
+    let pending = pending().count(conn).await?;
     let sent = outbox::Entity::find()
         .filter(outbox::Column::SentAt.is_not_null())
         .count(conn)
@@ -139,8 +236,10 @@ pub async fn status(conn: &impl ConnectionTrait) -> Result<(Status, Vec<OutboxMe
     Ok((
         Status {
             pending,
+            retrying,
             sent,
             failed,
+            oldest_pending,
         },
         failed_rows,
     ))

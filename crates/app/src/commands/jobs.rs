@@ -3,7 +3,11 @@
 
 use super::wiring::ready_core;
 use crate::config::Config;
+use chrono::Utc;
 use parcours_core::{Clock, outbox, referrals};
+
+/// Dates as operators read them.
+const DATE: &str = "%Y-%m-%d %H:%M UTC";
 
 pub async fn outbox_run(config: &Config) -> anyhow::Result<()> {
     let core = ready_core(config).await?;
@@ -19,18 +23,53 @@ pub async fn outbox_status(config: &Config) -> anyhow::Result<()> {
     let core = ready_core(config).await?;
     let (status, failed) = outbox::status(&core).await?;
     println!(
-        "En attente : {}   envoyés : {}   en échec : {}",
+        "En attente : {}   envoyés : {}   abandonnés : {}",
         status.pending, status.sent, status.failed
     );
-    for message in failed {
+    if status.retrying > 0 {
         println!(
-            "  échec n° {} ({}, {} tentative(s)) : {}",
-            message.id,
-            message.kind,
-            message.attempts,
-            message.last_error.as_deref().unwrap_or("")
+            "  dont {} à réessayer après un échec (voir les journaux : « mail not delivered »)",
+            status.retrying
         );
     }
+    if let Some(oldest) = status.oldest_pending {
+        println!(
+            "  plus ancien message en attente : écrit le {}",
+            oldest.format(DATE)
+        );
+    }
+    if !failed.is_empty() {
+        println!(
+            "Messages abandonnés{} — `parcours outbox retry` les remet en file (`--id N` pour un seul) :",
+            if status.failed > failed.len() as u64 {
+                " (les plus récents)"
+            } else {
+                ""
+            }
+        );
+    }
+    for message in failed {
+        println!(
+            "  n° {} ({}) abandonné le {} après {} tentative(s) : {}",
+            message.id,
+            message.kind,
+            message
+                .failed_at
+                .map_or_else(String::new, |at| at.format(DATE).to_string()),
+            message.attempts,
+            message.last_error.as_deref().unwrap_or("raison inconnue")
+        );
+    }
+    Ok(())
+}
+
+pub async fn outbox_retry(config: &Config, id: Option<i64>) -> anyhow::Result<()> {
+    let core = ready_core(config).await?;
+    let count = outbox::requeue_failed(&core, id, Utc::now()).await?;
+    if let (Some(id), 0) = (id, count) {
+        anyhow::bail!("aucun message abandonné n° {id} (voir `parcours outbox status`)");
+    }
+    println!("{count} message(s) remis en file d'envoi, tentatives remises à zéro.");
     Ok(())
 }
 
@@ -40,8 +79,8 @@ pub async fn jobs_run_once(config: &Config) -> anyhow::Result<()> {
     let deadlines = referrals::run_deadlines(&core, clock.now()).await?;
     let delivery = outbox::deliver_due(&core, &clock).await?;
     println!(
-        "Orientations : {} rappel(s), {} expirée(s). Outbox : {} envoyé(s), {} à réessayer.",
-        deadlines.reminded, deadlines.expired, delivery.sent, delivery.retried
+        "Orientations : {} rappel(s), {} expirée(s). Outbox : {} envoyé(s), {} à réessayer, {} abandonné(s).",
+        deadlines.reminded, deadlines.expired, delivery.sent, delivery.retried, delivery.given_up
     );
     Ok(())
 }

@@ -58,6 +58,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Qpv(QpvCommand::Import(args)) => admin::qpv_import(&config, &args.file).await,
             Command::Outbox(OutboxCommand::Run) => jobs::outbox_run(&config).await,
             Command::Outbox(OutboxCommand::Status) => jobs::outbox_status(&config).await,
+            Command::Outbox(OutboxCommand::Retry(args)) => {
+                jobs::outbox_retry(&config, args.id).await
+            }
             Command::Jobs(JobsCommand::RunOnce) => jobs::jobs_run_once(&config).await,
         }
     });

@@ -34,7 +34,8 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     require_current_schema(&db).await?;
     let listen = args.listen.unwrap_or(config.server.listen);
-    run_server(&config, db, listen, config.server.secure).await
+    let drain = Duration::from_secs(config.server.drain_seconds);
+    run_server(&config, db, listen, config.server.secure, drain).await
 }
 
 pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
@@ -79,7 +80,8 @@ pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         println!("  {}  {}  {}", user.email, user.role, user.organisation);
     }
     println!("mot de passe : {DEMO_PASSWORD}\n");
-    run_server(&config, db, args.listen, false).await
+    // On this machine, with no load balancer to warn: no drain.
+    run_server(&config, db, args.listen, false, Duration::ZERO).await
 }
 
 fn sqlite_url(path: &Path) -> String {
@@ -104,13 +106,17 @@ fn state(config: &Config, db: Db, secure: bool) -> anyhow::Result<AppState> {
     ))
 }
 
-/// Serves until SIGTERM or Ctrl-C, lets requests in flight finish (within the grace
-/// period), then closes the database.
+/// Serves until SIGTERM or Ctrl-C. Then: the outbox worker is told to stop (it finishes
+/// the message in hand and gives back the rest of its batch); `/readyz` answers 503 for
+/// the drain delay while every route still answers, so that a load balancer sends new
+/// requests elsewhere; then the listener closes and requests in flight — and the
+/// worker — get the grace period to finish. The database is closed last.
 async fn run_server(
     config: &Config,
     db: Db,
     listen: SocketAddr,
     secure: bool,
+    drain: Duration,
 ) -> anyhow::Result<()> {
     let state = state(config, db.clone(), secure)?;
     let app = parcours_http::router(state.clone());
@@ -123,11 +129,13 @@ async fn run_server(
     tracing::info!(%address, secure, "listening");
 
     let purge = tokio::spawn(purge_sessions(state.clone()));
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let worker = config.jobs.enabled.then(|| {
         tokio::spawn(background_jobs(
-            state,
+            state.clone(),
             Duration::from_secs(config.jobs.outbox_poll_seconds),
             Duration::from_secs(config.jobs.deadlines_every_seconds),
+            jobs_stopped,
         ))
     });
     if worker.is_none() {
@@ -144,14 +152,25 @@ async fn run_server(
         })
         .await
     });
+    let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
+    let mut worker_deadline = None;
     tokio::select! {
         result = &mut server => {
             result??;
         }
         () = shutdown_signal() => {
-            tracing::info!("shutdown requested: finishing requests in flight");
+            let _ = stop_jobs.send(true);
+            state.start_draining();
+            if !drain.is_zero() {
+                tracing::info!(drain_seconds = drain.as_secs(), "shutdown requested: draining (/readyz answers 503)");
+                tokio::select! {
+                    () = tokio::time::sleep(drain) => {}
+                    () = shutdown_signal() => tracing::info!("second signal: drain cut short"),
+                }
+            }
+            tracing::info!("closing the listener: finishing requests in flight");
+            worker_deadline = Some(tokio::time::Instant::now() + grace);
             let _ = stop_tx.send(());
-            let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
             match tokio::time::timeout(grace, &mut server).await {
                 Ok(result) => result??,
                 Err(_) => tracing::warn!("grace period over: stopping with requests still in flight"),
@@ -159,8 +178,16 @@ async fn run_server(
         }
     }
     purge.abort();
-    if let Some(worker) = worker {
-        worker.abort();
+    if let Some(mut worker) = worker {
+        let _ = stop_jobs.send(true);
+        let deadline = worker_deadline.unwrap_or_else(|| tokio::time::Instant::now() + grace);
+        if tokio::time::timeout_at(deadline, &mut worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("grace period over: stopping the background jobs mid-work");
+            worker.abort();
+        }
     }
     db.close().await?;
     tracing::info!("stopped");
@@ -202,18 +229,31 @@ async fn purge_sessions(state: AppState) {
 }
 
 /// The in-process scheduler: delivers the outbox often, runs referral deadlines less
-/// often. Errors are logged and retried at the next tick.
-async fn background_jobs(state: AppState, outbox_every: Duration, deadlines_every: Duration) {
+/// often. Errors are logged and retried at the next tick. Returns once `stop` turns
+/// true, after the work in hand: the outbox finishes the message it is sending and
+/// gives back the rest of its batch, due at once for another instance.
+async fn background_jobs(
+    state: AppState,
+    outbox_every: Duration,
+    deadlines_every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut outbox_tick = tokio::time::interval(outbox_every);
     let mut deadlines_tick = tokio::time::interval(deadlines_every);
     loop {
+        if *stop.borrow() {
+            return;
+        }
         tokio::select! {
+            changed = stop.changed() => if changed.is_err() {
+                return;
+            },
             _ = deadlines_tick.tick() => match referrals::run_deadlines(&state.core, state.clock.now()).await {
                 Ok(report) if report != referrals::Deadlines::default() => tracing::info!(reminded = report.reminded, expired = report.expired, "referral deadlines"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(error = %error, "referral deadlines failed"),
             },
-            _ = outbox_tick.tick() => match outbox::deliver_due(&state.core, &state.clock).await {
+            _ = outbox_tick.tick() => match outbox::deliver_due_until(&state.core, &state.clock, &stop).await {
                 Ok(report) if report != outbox::Delivery::default() => tracing::info!(sent = report.sent, retried = report.retried, given_up = report.given_up, "outbox"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(error = %error, "outbox delivery failed"),
