@@ -12,6 +12,10 @@ use axum::response::Response;
 use parcours_core::reports::{self, IndicatorsReport};
 
 /// Funder indicators with their definitions.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/indicators", tag = "reports",
     params(ReportParams),
@@ -41,7 +45,7 @@ pub(super) async fn indicators_csv(
     Query(params): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::indicators(&state.core, user.actor(), &params.into(), now).await?;
-    let threshold = state.core.settings().small_count_threshold;
+    let threshold = report.masked_below;
     let mut rows: Vec<Vec<String>> = report
         .indicators
         .iter()
@@ -58,7 +62,7 @@ pub(super) async fn indicators_csv(
         rows.push(vec![
             s.label.clone(),
             masked(s.count, threshold),
-            percent(Some(s.share), s.count, threshold),
+            percent(s.share, &[s.count]),
             s.definition.clone(),
         ]);
     }

@@ -1,5 +1,6 @@
 //! Reports for coordinators and organisations: computed by the database for a period
-//! and a scope, as JSON or as a CSV that French spreadsheets open as they are.
+//! and a scope, as JSON or as a CSV that French spreadsheets open as they are. Both
+//! write the figures the use case masked: `null` in JSON, "< N" in CSV.
 
 mod indicators;
 mod partners;
@@ -11,7 +12,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use parcours_core::PeriodInput;
 use parcours_core::reports::ReportFilters;
-use parcours_domain::reports::is_masked;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -67,13 +67,9 @@ impl From<ReportParams> for ReportFilters {
     }
 }
 
-/// A count as exported: small non-zero counts are masked so nobody can be singled out.
-pub fn masked(count: i64, threshold: i64) -> String {
-    if is_masked(count, threshold) {
-        format!("< {threshold}")
-    } else {
-        count.to_string()
-    }
+/// A count as exported: a masked one (`None`) reads "< threshold".
+pub fn masked(count: Option<i64>, threshold: i64) -> String {
+    count.map_or_else(|| format!("< {threshold}"), |n| n.to_string())
 }
 
 /// A number with one decimal and a decimal comma.
@@ -86,10 +82,10 @@ fn optional_decimal(value: Option<f64>) -> String {
     value.map(decimal).unwrap_or_default()
 }
 
-/// A share as a percentage with a decimal comma; hidden when its count is masked, since
-/// count and base would give it away.
-fn percent(share: Option<f64>, count: i64, threshold: i64) -> String {
-    if is_masked(count, threshold) {
+/// A share as a percentage with a decimal comma; "< seuil" when a count it is computed
+/// from is masked (the use case then gives no share: it would give the count away).
+fn percent(share: Option<f64>, counts: &[Option<i64>]) -> String {
+    if counts.iter().any(Option::is_none) {
         "< seuil".into()
     } else {
         optional_decimal(share.map(|s| s * 100.0))
@@ -136,12 +132,12 @@ mod tests {
     #[test]
     fn small_counts_are_masked_and_decimals_use_a_comma() {
         assert_eq!(
-            [0, 1, 4, 5, 12].map(|n| masked(n, 5)),
-            ["0", "< 5", "< 5", "5", "12"]
+            [Some(0), None, Some(12)].map(|n| masked(n, 5)),
+            ["0", "< 5", "12"]
         );
         assert_eq!(decimal(33.333), "33,3");
-        assert_eq!(percent(Some(0.25), 3, 5), "< seuil");
-        assert_eq!(percent(Some(0.25), 5, 5), "25,0");
-        assert_eq!(percent(None, 0, 5), "");
+        assert_eq!(percent(None, &[None]), "< seuil");
+        assert_eq!(percent(Some(0.25), &[Some(5)]), "25,0");
+        assert_eq!(percent(None, &[Some(0)]), "");
     }
 }

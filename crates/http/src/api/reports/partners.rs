@@ -12,6 +12,10 @@ use axum::response::Response;
 use parcours_core::reports::{self, ActivityReport, ReferralStats, ReferralsReport};
 
 /// Referrals per receiving organisation and per sender → receiver pair.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/referrals", tag = "reports",
     params(ReportParams),
@@ -41,7 +45,7 @@ pub(super) async fn referrals_csv(
     Query(params): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::referrals(&state.core, user.actor(), &params.into(), now).await?;
-    let t = state.core.settings().small_count_threshold;
+    let t = report.masked_below;
     let row = |r: &ReferralStats| {
         vec![
             r.from_organisation
@@ -54,7 +58,7 @@ pub(super) async fn referrals_csv(
             masked(r.expired, t),
             masked(r.withdrawn, t),
             masked(r.completed, t),
-            percent(r.acceptance_rate, r.accepted, t),
+            percent(r.acceptance_rate, &[r.accepted, r.declined]),
             optional_decimal(r.median_days_to_answer),
         ]
     };
@@ -83,6 +87,10 @@ pub(super) async fn referrals_csv(
 }
 
 /// Contacts by kind, organisation and month; people reached by events.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/activity", tag = "reports",
     params(ReportParams),
@@ -112,7 +120,7 @@ pub(super) async fn activity_csv(
     Query(params): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::activity(&state.core, user.actor(), &params.into(), now).await?;
-    let t = state.core.settings().small_count_threshold;
+    let t = report.masked_below;
     let mut rows: Vec<Vec<String>> = report
         .contacts
         .iter()

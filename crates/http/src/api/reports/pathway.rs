@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use parcours_core::reports::{self, FlowsReport, PipelineReport, StageFlow};
+use parcours_core::reports::{self, FlowsReport, PipelineReport};
 
 async fn report(
     state: &AppState,
@@ -31,6 +31,10 @@ async fn flows_of(
 }
 
 /// Active holders per stage.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/pipeline", tag = "reports",
     params(ReportParams),
@@ -58,7 +62,7 @@ pub(super) async fn pipeline_csv(
     Query(params): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let report = report(&state, &user, params, now).await?;
-    let threshold = state.core.settings().small_count_threshold;
+    let threshold = report.masked_below;
     let rows: Vec<Vec<String>> = report
         .stages
         .iter()
@@ -68,6 +72,10 @@ pub(super) async fn pipeline_csv(
 }
 
 /// Entries, exits, conversion of the period's cohort, and time spent in each stage.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/flows", tag = "reports",
     params(ReportParams),
@@ -95,14 +103,7 @@ pub(super) async fn flows_csv(
     Query(params): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let report = flows_of(&state, &user, params, now).await?;
-    let t = state.core.settings().small_count_threshold;
-    let stopped = |s: &StageFlow| {
-        s.exits
-            .iter()
-            .filter(|e| e.outcome.is_dropout())
-            .map(|e| e.exits)
-            .sum::<i64>()
-    };
+    let t = report.masked_below;
     let mut rows: Vec<Vec<String>> = report
         .stages
         .iter()
@@ -112,8 +113,8 @@ pub(super) async fn flows_csv(
                 masked(s.entries, t),
                 masked(s.cohort_reached, t),
                 masked(s.cohort_went_further, t),
-                percent(s.conversion_to_next, s.cohort_went_further, t),
-                masked(stopped(s), t),
+                percent(s.conversion_to_next, &[s.cohort_went_further]),
+                masked(s.dropouts, t),
                 optional_decimal(s.median_days),
                 optional_decimal(s.p90_days),
             ]
