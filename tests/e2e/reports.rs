@@ -957,3 +957,109 @@ async fn durations_are_nearest_rank_quantiles_of_the_stays_ended_in_the_period()
         ]
     );
 }
+
+/// Whether a spreadsheet would run a cell as a formula.
+fn runs_as_formula(cell: &str) -> bool {
+    cell.trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Organisations named like formulas: in every CSV export their names start with a
+/// `'`, so a spreadsheet shows them as text and runs nothing; the JSON keeps them as
+/// they are.
+#[tokio::test]
+async fn names_a_spreadsheet_would_run_are_neutralised_in_every_csv() {
+    let app = TestApp::start().await;
+    let hyperlink = r#"=HYPERLINK("http://x","y")"#;
+    let sender = app
+        .organisation(hyperlink, OrganisationKind::Citeslab)
+        .await;
+    let receiver = app.organisation("@SUM(1)", OrganisationKind::Adie).await;
+    let plus = app.organisation("+1", OrganisationKind::Bge).await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let cites = app.login(&app.user(sender, Role::Adviser).await).await;
+    let bge = app.login(&app.user(plus, Role::Adviser).await).await;
+    let coordinator = app.login(&app.user(agglo, Role::Coordinator).await).await;
+    let holders = app.url("/api/v1/holders");
+    let h1 = post(
+        &cites,
+        holders.clone(),
+        json!({"first_name": "A", "last_name": "Un"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{h1}/consents")),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url("/api/v1/referrals"),
+        json!({"holder_id": h1, "to_organisation_id": receiver, "need": "Microcrédit"}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{h1}/contacts")),
+        json!({"kind": "entretien"}),
+    )
+    .await;
+    let h2 = post(
+        &bge,
+        holders,
+        json!({"first_name": "B", "last_name": "Deux"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &bge,
+        app.url(&format!("/api/v1/holders/{h2}/contacts")),
+        json!({"kind": "telephone"}),
+    )
+    .await;
+
+    let mut cells = Vec::new();
+    for (client, report, label) in [
+        (&coordinator, "pipeline", "pipeline"),
+        (&coordinator, "flows", "flows"),
+        (&coordinator, "indicators", "indicators"),
+        (&coordinator, "referrals", "referrals"),
+        (&coordinator, "activity", "activity"),
+        (&cites, "activity", "own activity"),
+    ] {
+        let text = body(client, app.url(&format!("/api/v1/reports/{report}.csv"))).await;
+        let rows = csv_rows(&text);
+        let live: Vec<&String> = rows
+            .iter()
+            .flatten()
+            .filter(|c| runs_as_formula(c))
+            .collect();
+        assert!(live.is_empty(), "{label}: {live:?}");
+        cells.extend(rows.into_iter().flatten().map(|c| (label, c)));
+    }
+    let has = |report: &str, cell: &str| cells.iter().any(|(r, c)| *r == report && c == cell);
+    let neutralised = format!("'{hyperlink}");
+    assert!(has("referrals", &neutralised), "the sender");
+    assert!(has("referrals", "'@SUM(1)"), "the receiver");
+    assert!(has("activity", &neutralised), "contacts of the sender");
+    assert!(has("activity", "'+1"), "contacts of the BGE");
+    // The adviser's own activity names its organisation on its contact row, and as the
+    // report's scope on the two event rows.
+    assert_eq!(
+        cells
+            .iter()
+            .filter(|(r, c)| *r == "own activity" && *c == neutralised)
+            .count(),
+        3
+    );
+
+    let json = get(&coordinator, app.url("/api/v1/reports/referrals")).await;
+    assert_eq!(json["by_pair"][0]["from_organisation"], hyperlink);
+    assert_eq!(json["by_pair"][0]["to_organisation"], "@SUM(1)");
+}

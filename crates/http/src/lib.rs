@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 mod docs;
 pub mod error;
+pub mod export;
 pub mod extract;
 mod health;
 mod json;

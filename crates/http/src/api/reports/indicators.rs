@@ -1,8 +1,9 @@
 //! The funder indicators of a period, each with its definition.
 
-use super::{ReportParams, csv_response, masked, percent};
+use super::{ReportParams, masked, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::export::{Cell, csv_response};
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
 use crate::state::AppState;
@@ -46,24 +47,24 @@ pub(super) async fn indicators_csv(
 ) -> ApiResult<Response> {
     let report = reports::indicators(&state.core, user.actor(), &params.into(), now).await?;
     let threshold = report.masked_below;
-    let mut rows: Vec<Vec<String>> = report
+    let mut rows: Vec<Vec<Cell>> = report
         .indicators
         .iter()
         .map(|i| {
             vec![
-                i.label.clone(),
+                Cell::text(&i.label),
                 masked(i.value, threshold),
-                String::new(),
-                i.definition.clone(),
+                Cell::Figure(String::new()),
+                Cell::text(&i.definition),
             ]
         })
         .collect();
     for s in &report.shares {
         rows.push(vec![
-            s.label.clone(),
+            Cell::text(&s.label),
             masked(s.count, threshold),
             percent(s.share, &[s.count]),
-            s.definition.clone(),
+            Cell::text(&s.definition),
         ]);
     }
     csv_response(

@@ -1,8 +1,9 @@
 //! Work between and within the partners: referrals, contacts, people reached by events.
 
-use super::{ReportParams, csv_response, masked, optional_decimal, percent};
+use super::{ReportParams, masked, optional_decimal, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::export::{Cell, csv_response};
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
 use crate::state::AppState;
@@ -48,10 +49,8 @@ pub(super) async fn referrals_csv(
     let t = report.masked_below;
     let row = |r: &ReferralStats| {
         vec![
-            r.from_organisation
-                .clone()
-                .unwrap_or_else(|| "(toutes)".into()),
-            r.to_organisation.clone(),
+            Cell::text(r.from_organisation.as_deref().unwrap_or("(toutes)")),
+            Cell::text(&r.to_organisation),
             masked(r.sent, t),
             masked(r.accepted, t),
             masked(r.declined, t),
@@ -121,14 +120,14 @@ pub(super) async fn activity_csv(
 ) -> ApiResult<Response> {
     let report = reports::activity(&state.core, user.actor(), &params.into(), now).await?;
     let t = report.masked_below;
-    let mut rows: Vec<Vec<String>> = report
+    let mut rows: Vec<Vec<Cell>> = report
         .contacts
         .iter()
         .map(|r| {
             vec![
-                r.month.clone(),
-                r.organisation.clone(),
-                r.kind.to_string(),
+                Cell::Figure(r.month.clone()),
+                Cell::text(&r.organisation),
+                Cell::text(r.kind.to_string()),
                 masked(r.contacts, t),
             ]
         })
@@ -145,9 +144,9 @@ pub(super) async fn activity_csv(
         ),
     ] {
         rows.push(vec![
-            period.clone(),
-            report.scope.clone(),
-            what.to_owned(),
+            Cell::Figure(period.clone()),
+            Cell::text(&report.scope),
+            Cell::text(what),
             masked(count, t),
         ]);
     }

@@ -1,8 +1,9 @@
 //! The pathway: who is where now, and how people move through it over a period.
 
-use super::{ReportParams, csv_response, masked, optional_decimal, percent};
+use super::{ReportParams, masked, optional_decimal, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::export::{Cell, csv_response};
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
 use crate::state::AppState;
@@ -63,10 +64,10 @@ pub(super) async fn pipeline_csv(
 ) -> ApiResult<Response> {
     let report = report(&state, &user, params, now).await?;
     let threshold = report.masked_below;
-    let rows: Vec<Vec<String>> = report
+    let rows: Vec<Vec<Cell>> = report
         .stages
         .iter()
-        .map(|s| vec![s.stage.to_string(), masked(s.active, threshold)])
+        .map(|s| vec![Cell::text(s.stage.to_string()), masked(s.active, threshold)])
         .collect();
     csv_response("pipeline", &["Étape", "Personnes en parcours"], rows)
 }
@@ -104,12 +105,12 @@ pub(super) async fn flows_csv(
 ) -> ApiResult<Response> {
     let report = flows_of(&state, &user, params, now).await?;
     let t = report.masked_below;
-    let mut rows: Vec<Vec<String>> = report
+    let mut rows: Vec<Vec<Cell>> = report
         .stages
         .iter()
         .map(|s| {
             vec![
-                s.stage.to_string(),
+                Cell::text(s.stage.to_string()),
                 masked(s.entries, t),
                 masked(s.cohort_reached, t),
                 masked(s.cohort_went_further, t),
@@ -121,8 +122,11 @@ pub(super) async fn flows_csv(
         })
         .collect();
     for exit in &report.exits {
-        let mut row = vec![format!("sorties : {}", exit.outcome), masked(exit.exits, t)];
-        row.resize(8, String::new());
+        let mut row = vec![
+            Cell::text(format!("sorties : {}", exit.outcome)),
+            masked(exit.exits, t),
+        ];
+        row.resize(8, Cell::Figure(String::new()));
         rows.push(row);
     }
     csv_response(
