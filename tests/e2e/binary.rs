@@ -644,6 +644,114 @@ async fn the_official_qpv_list_is_imported_and_updated() {
     let _ = std::fs::remove_file(file);
 }
 
+/// The published ANCT 2024 list, as it is (`tests/fixtures/qpv-anct-2024.csv`: BOM,
+/// `;`, CRLF, INSEE codes as Excel formulas, a quartier over two communes in one cell),
+/// then as a spreadsheet may save it again (`,`, LF, Windows-1252); a bad line is
+/// named with its field, and nothing of the file is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_published_anct_2024_list_is_imported_as_it_is() {
+    use parcours_persistence::qpv;
+    let db = TestDb::new().await;
+    let conn = db.migrated().await;
+    let conn = conn.conn();
+    let published = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/qpv-anct-2024.csv"
+    ))
+    .unwrap();
+    let file = temp_path("QP2024.csv");
+    let import = || {
+        parcours()
+            .env("PARCOURS__DATABASE__URL", &db.url)
+            .args(["qpv", "import", file.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+
+    std::fs::write(&file, &published).unwrap();
+    let first = import();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&first.stdout)
+            .contains("3 créé(s), 0 mis à jour, 4 rattachement(s)"),
+        "{}",
+        String::from_utf8_lossy(&first.stdout)
+    );
+    // Every commune of the quartier is kept, and each finds it.
+    for commune in ["13055", "13070", "60057", "2A004"] {
+        assert_eq!(
+            qpv::count_in_commune(conn, commune).await.unwrap(),
+            1,
+            "{commune}"
+        );
+    }
+    let calanques = qpv::search(conn, "penne", 10).await.unwrap();
+    assert_eq!(calanques.len(), 1);
+    assert_eq!(calanques[0].code, "QN01301M");
+    assert_eq!(
+        calanques[0].communes,
+        [
+            ("13055".to_owned(), "Marseille".to_owned()),
+            ("13070".to_owned(), "La Penne-sur-Huveaune".to_owned())
+        ]
+    );
+
+    // Saved again by a spreadsheet: commas, LF, Windows-1252.
+    let text = String::from_utf8(published).unwrap();
+    let mut rows = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b',')
+        .from_writer(Vec::new());
+    for row in rows.records() {
+        writer.write_record(&row.unwrap()).unwrap();
+    }
+    let resaved = String::from_utf8(writer.into_inner().unwrap())
+        .unwrap()
+        .replace("Calanques", "Calanques (réenregistré)");
+    let latin1: Vec<u8> = resaved
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    std::fs::write(&file, latin1).unwrap();
+    let second = import();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 créé(s), 3 mis à jour"));
+    assert_eq!(
+        qpv::search(conn, "QN01301M", 1).await.unwrap()[0].name,
+        "Quartier fictif des Calanques (réenregistré)"
+    );
+
+    // A bad line: named with its field, and the good line before it is not written.
+    std::fs::write(
+        &file,
+        "code_qp;lib_qp;insee_com;lib_com\r\n\
+         QN06002M;Nouveau;\"=\"\"60057\"\"\";Beauvais\r\n\
+         QN06003M;Autre;\"=\"\"6005\"\"\";Beauvais\r\n",
+    )
+    .unwrap();
+    let bad = import();
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("ligne 3, champ insee_com : « 6005 » n'est pas un code commune INSEE"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Rien n'a été importé"), "{stderr}");
+    assert!(!qpv::exists(conn, "QN06002M").await.unwrap());
+    let _ = std::fs::remove_file(file);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_outbox_workers_send_each_message_exactly_once() {
     let db = TestDb::new().await;

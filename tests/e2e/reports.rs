@@ -84,6 +84,14 @@ async fn dataset(app: &TestApp) -> (reqwest::Client, reqwest::Client, reqwest::C
     (cites, adie, coordinator, adie_org)
 }
 
+/// The hand-count tests read every figure, and they are all small: masking off
+/// (threshold 1). Masking has its own test.
+async fn unmasked_app() -> TestApp {
+    let mut settings = test_settings();
+    settings.core.small_count_threshold = 1;
+    TestApp::start_with(settings).await
+}
+
 /// The body of a successful response, as text (a CSV export).
 async fn body(client: &reqwest::Client, url: String) -> String {
     let response = client.get(url).send().await.unwrap();
@@ -124,7 +132,7 @@ fn indicator(report: &Value, code: &str) -> i64 {
 
 #[tokio::test]
 async fn pipeline_and_indicators_match_the_hand_count() {
-    let app = TestApp::start().await;
+    let app = unmasked_app().await;
     let (cites, _adie, coordinator, adie_org) = dataset(&app).await;
 
     // Coordinator, whole territory: open pathways per stage (H3 is closed).
@@ -384,7 +392,7 @@ async fn who_sees_which_figures() {
 #[tokio::test]
 async fn flows_referrals_and_activity_match_the_hand_count() {
     use chrono::Duration;
-    let app = TestApp::start().await;
+    let app = unmasked_app().await;
     let citeslab = app.adviser().await;
     let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
     let adie_user = app.user(adie_org, Role::Adviser).await;
@@ -634,7 +642,7 @@ async fn flows_referrals_and_activity_match_the_hand_count() {
 /// the pathway leaks, and referrals narrowed to a profile.
 #[tokio::test]
 async fn flows_show_where_the_cohort_stops_and_referrals_follow_the_profile() {
-    let app = TestApp::start().await;
+    let app = unmasked_app().await;
     let (_cites, _adie, coordinator, adie_org) = dataset(&app).await;
     let flows = get(&coordinator, app.url("/api/v1/reports/flows")).await;
     assert_eq!(flows["cohort"], 6);
@@ -715,20 +723,135 @@ async fn flows_show_where_the_cohort_stops_and_referrals_follow_the_profile() {
     let received = get(&adie, app.url("/api/v1/reports/referrals")).await;
     assert_eq!(received["by_receiver"][0]["to_organisation_id"], adie_org);
     assert_eq!(received["by_receiver"][0]["sent"], 1);
+}
 
-    // The CSV names the partners and masks small counts (threshold 5).
-    let csv = body(&coordinator, app.url("/api/v1/reports/referrals.csv")).await;
-    assert!(csv.contains(";ADIE Test;< 5;"), "{csv}");
-    let flows_csv = body(&coordinator, app.url("/api/v1/reports/flows.csv")).await;
-    let mut reader = csv::ReaderBuilder::new()
+/// The rows of a CSV export (BOM, `;`), header first.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
         .delimiter(b';')
-        .from_reader(flows_csv.trim_start_matches('\u{feff}').as_bytes());
-    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 4 + 4, "four stages, then four outcomes");
-    assert_eq!(&records[1][0], "information");
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Narrowed to women (H1, H3, H5: three people), every count of people is from 1 to 4
+/// or 0: the JSON of every report gives `null` where its CSV reads "< 5" — with the
+/// default threshold of 5 — and zero as zero. Rates and shares computed from a masked
+/// count are hidden too.
+#[tokio::test]
+async fn small_counts_are_masked_in_the_json_as_in_the_csv_of_every_report() {
+    let app = TestApp::start().await;
+    let (_cites, _adie, coordinator, _adie_org) = dataset(&app).await;
+    let women = |report: &str| app.url(&format!("/api/v1/reports/{report}?gender=femme"));
+
+    let pipeline = get(&coordinator, women("pipeline")).await;
+    assert_eq!(pipeline["masked_below"], 5);
+    let active: Vec<Value> = pipeline["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["active"].clone())
+        .collect();
+    // H1 in information, H5 in accompagnement (H3 closed).
+    assert_eq!(active, [json!(0), Value::Null, Value::Null, json!(0)]);
+    let csv = body(&coordinator, women("pipeline.csv")).await;
+    assert!(csv.contains("information;< 5\r\n"), "{csv}");
+    assert!(csv.contains("sensibilisation;0\r\n"), "{csv}");
+
+    let flows = get(&coordinator, women("flows")).await;
+    assert_eq!(flows["masked_below"], 5);
+    assert!(flows["cohort"].is_null(), "{flows}");
+    let information = &flows["stages"][1];
+    for field in ["entries", "cohort_reached", "cohort_went_further"] {
+        assert!(information[field].is_null(), "{field}: {information}");
+    }
+    assert!(
+        information["conversion_to_next"].is_null(),
+        "1 of 2 would give the masked counts away: {information}"
+    );
+    assert!(
+        information.get("dropouts").is_none(),
+        "the CSV's column is not in the JSON"
+    );
+    let created = |exits: &Value| {
+        exits
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["outcome"] == "entreprise_creee")
+            .unwrap()["exits"]
+            .clone()
+    };
+    assert!(created(&flows["stages"][2]["exits"]).is_null());
+    assert!(created(&flows["exits"]).is_null());
+    assert_eq!(flows["stages"][3]["entries"], 0);
+    let rows = csv_rows(&body(&coordinator, women("flows.csv")).await);
     assert_eq!(
-        &records[1][4], "< seuil",
-        "a rate over a masked count is masked"
+        rows[2][..6],
+        ["information", "< 5", "< 5", "< 5", "< seuil", "0"]
+    );
+    assert_eq!(rows[5][..2], ["sorties : entreprise_creee", "< 5"]);
+
+    let indicators = get(&coordinator, women("indicators")).await;
+    assert_eq!(indicators["masked_below"], 5);
+    let value = |code: &str| {
+        indicators["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == code)
+            .unwrap()["value"]
+            .clone()
+    };
+    // Informed: H1 and H3; supported: H3 and H5; referred: H1; created: H3.
+    for code in ["informes", "accompagnes", "orientes", "entreprises_creees"] {
+        assert!(value(code).is_null(), "{code}: {}", value(code));
+    }
+    assert_eq!(value("heberges"), 0);
+    // Thirty counted at the bus: not a profile figure, and not small.
+    assert_eq!(value("touches_evenements_comptes"), 30);
+    let women_share = &indicators["shares"][0];
+    assert_eq!(women_share["code"], "part_femmes");
+    for field in ["count", "base", "share"] {
+        assert!(women_share[field].is_null(), "{field}: {women_share}");
+    }
+    assert!(
+        women_share["definition"]
+            .as_str()
+            .unwrap()
+            .contains("(< 5)"),
+        "{women_share}"
+    );
+    let rows = csv_rows(&body(&coordinator, women("indicators.csv")).await);
+    let row = |label: &str| rows.iter().find(|r| r[0] == label).unwrap().clone();
+    assert_eq!(row("Personnes informées")[1], "< 5");
+    assert_eq!(row("Part de femmes")[1..3], ["< 5", "< seuil"]);
+    assert!(
+        !row("Part de femmes")[3].contains("(3)"),
+        "the base is masked"
+    );
+
+    let referrals = get(&coordinator, women("referrals")).await;
+    assert_eq!(referrals["masked_below"], 5);
+    for row in [&referrals["by_receiver"][0], &referrals["by_pair"][0]] {
+        assert!(row["sent"].is_null(), "{row}");
+        assert_eq!(row["accepted"], 0, "{row}");
+        assert!(row["acceptance_rate"].is_null(), "{row}");
+    }
+    let rows = csv_rows(&body(&coordinator, women("referrals.csv")).await);
+    assert_eq!(rows[1][1..4], ["ADIE Test", "< 5", "0"]);
+
+    // H4, met at the bus, is the one named attendee (of no known gender: unfiltered).
+    let activity = get(&coordinator, app.url("/api/v1/reports/activity")).await;
+    assert_eq!(activity["masked_below"], 5);
+    assert!(activity["event_attendees_named"].is_null(), "{activity}");
+    assert_eq!(activity["event_headcount"], 30);
+    let csv = body(&coordinator, app.url("/api/v1/reports/activity.csv")).await;
+    assert!(
+        csv.contains("participants nommés aux actions collectives;< 5\r\n"),
+        "{csv}"
     );
 }
 
@@ -833,4 +956,110 @@ async fn durations_are_nearest_rank_quantiles_of_the_stays_ended_in_the_period()
             (Stage::Accompagnement, Some(4.0), Some(40.0)),
         ]
     );
+}
+
+/// Whether a spreadsheet would run a cell as a formula.
+fn runs_as_formula(cell: &str) -> bool {
+    cell.trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Organisations named like formulas: in every CSV export their names start with a
+/// `'`, so a spreadsheet shows them as text and runs nothing; the JSON keeps them as
+/// they are.
+#[tokio::test]
+async fn names_a_spreadsheet_would_run_are_neutralised_in_every_csv() {
+    let app = TestApp::start().await;
+    let hyperlink = r#"=HYPERLINK("http://x","y")"#;
+    let sender = app
+        .organisation(hyperlink, OrganisationKind::Citeslab)
+        .await;
+    let receiver = app.organisation("@SUM(1)", OrganisationKind::Adie).await;
+    let plus = app.organisation("+1", OrganisationKind::Bge).await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let cites = app.login(&app.user(sender, Role::Adviser).await).await;
+    let bge = app.login(&app.user(plus, Role::Adviser).await).await;
+    let coordinator = app.login(&app.user(agglo, Role::Coordinator).await).await;
+    let holders = app.url("/api/v1/holders");
+    let h1 = post(
+        &cites,
+        holders.clone(),
+        json!({"first_name": "A", "last_name": "Un"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{h1}/consents")),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url("/api/v1/referrals"),
+        json!({"holder_id": h1, "to_organisation_id": receiver, "need": "Microcrédit"}),
+    )
+    .await;
+    post(
+        &cites,
+        app.url(&format!("/api/v1/holders/{h1}/contacts")),
+        json!({"kind": "entretien"}),
+    )
+    .await;
+    let h2 = post(
+        &bge,
+        holders,
+        json!({"first_name": "B", "last_name": "Deux"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &bge,
+        app.url(&format!("/api/v1/holders/{h2}/contacts")),
+        json!({"kind": "telephone"}),
+    )
+    .await;
+
+    let mut cells = Vec::new();
+    for (client, report, label) in [
+        (&coordinator, "pipeline", "pipeline"),
+        (&coordinator, "flows", "flows"),
+        (&coordinator, "indicators", "indicators"),
+        (&coordinator, "referrals", "referrals"),
+        (&coordinator, "activity", "activity"),
+        (&cites, "activity", "own activity"),
+    ] {
+        let text = body(client, app.url(&format!("/api/v1/reports/{report}.csv"))).await;
+        let rows = csv_rows(&text);
+        let live: Vec<&String> = rows
+            .iter()
+            .flatten()
+            .filter(|c| runs_as_formula(c))
+            .collect();
+        assert!(live.is_empty(), "{label}: {live:?}");
+        cells.extend(rows.into_iter().flatten().map(|c| (label, c)));
+    }
+    let has = |report: &str, cell: &str| cells.iter().any(|(r, c)| *r == report && c == cell);
+    let neutralised = format!("'{hyperlink}");
+    assert!(has("referrals", &neutralised), "the sender");
+    assert!(has("referrals", "'@SUM(1)"), "the receiver");
+    assert!(has("activity", &neutralised), "contacts of the sender");
+    assert!(has("activity", "'+1"), "contacts of the BGE");
+    // The adviser's own activity names its organisation on its contact row, and as the
+    // report's scope on the two event rows.
+    assert_eq!(
+        cells
+            .iter()
+            .filter(|(r, c)| *r == "own activity" && *c == neutralised)
+            .count(),
+        3
+    );
+
+    let json = get(&coordinator, app.url("/api/v1/reports/referrals")).await;
+    assert_eq!(json["by_pair"][0]["from_organisation"], hyperlink);
+    assert_eq!(json["by_pair"][0]["to_organisation"], "@SUM(1)");
 }

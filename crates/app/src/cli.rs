@@ -153,7 +153,7 @@ pub struct UserEmailArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum QpvCommand {
-    /// Importe la liste officielle de l'ANCT (CSV, séparateur ;) et met à jour le référentiel
+    /// Importe la liste officielle de l'ANCT telle que publiée (CSV, séparateur ; ou ,) et met à jour le référentiel
     Import(QpvImportArgs),
 }
 

@@ -35,6 +35,11 @@ pub fn is_masked(count: i64, threshold: i64) -> bool {
     count > 0 && count < threshold
 }
 
+/// A count as it may leave Parcours: `None` when [`is_masked`].
+pub fn shown(count: i64, threshold: i64) -> Option<i64> {
+    (!is_masked(count, threshold)).then_some(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +56,6 @@ mod tests {
             [0, 1, 4, 5].map(|n| is_masked(n, 5)),
             [false, true, true, false]
         );
+        assert_eq!([0, 4, 5].map(|n| shown(n, 5)), [Some(0), None, Some(5)]);
     }
 }

@@ -88,7 +88,8 @@ pub async fn seed_synthetic(config: &Config, holders: u64, seed: u64) -> anyhow:
 pub async fn qpv_import(config: &Config, file: &Path) -> anyhow::Result<()> {
     let reader =
         std::fs::File::open(file).with_context(|| format!("{} illisible", file.display()))?;
-    let records = qpv::parse(reader).map_err(|e| anyhow!("{} : {e}", file.display()))?;
+    let records = qpv::parse(reader)
+        .map_err(|e| anyhow!("{} : {e}\nRien n'a été importé.", file.display()))?;
     let db = connect(config).await?;
     require_current_schema(&db).await?;
     let txn = db.begin_write().await?;

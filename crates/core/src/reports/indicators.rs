@@ -12,7 +12,8 @@ use serde::Serialize;
 pub struct Indicator {
     pub code: String,
     pub label: String,
-    pub value: i64,
+    /// `null` when masked (from 1 to `masked_below` − 1).
+    pub value: Option<i64>,
     /// How it is counted.
     pub definition: String,
 }
@@ -22,10 +23,12 @@ pub struct Indicator {
 pub struct Share {
     pub code: String,
     pub label: String,
-    pub count: i64,
-    pub base: i64,
-    /// count / base, 0 when the base is empty.
-    pub share: f64,
+    /// `null` when masked.
+    pub count: Option<i64>,
+    /// `null` when masked.
+    pub base: Option<i64>,
+    /// count / base, 0 when the base is empty; `null` when the count is masked.
+    pub share: Option<f64>,
     pub definition: String,
 }
 
@@ -37,6 +40,9 @@ pub struct IndicatorsReport {
     pub to: NaiveDate,
     pub indicators: Vec<Indicator>,
     pub shares: Vec<Share>,
+    /// Counts from 1 to `masked_below` − 1 are `null`: so few people could be singled
+    /// out. Zero is shown; a share computed from a masked count is `null` too.
+    pub masked_below: i64,
 }
 
 /// The funder indicators of a period, each with its definition.
@@ -56,6 +62,7 @@ pub async fn indicators(
         exits,
         newcomers: [base, women, qpv, young, rsa],
     } = reports::indicators(core.db.conn(), scope).await?;
+    let mask = scoped.mask;
     let entered = |stage: Stage| count_of(&entries, stage);
     let created = exits
         .iter()
@@ -65,7 +72,7 @@ pub async fn indicators(
     let indicator = |code: &str, label: &str, value: i64, definition: &str| Indicator {
         code: code.into(),
         label: label.into(),
-        value,
+        value: mask.count(value),
         definition: definition.into(),
     };
     let indicators = vec![
@@ -121,15 +128,19 @@ pub async fn indicators(
     let share = |code: &str, label: &str, count: i64, definition: &str| Share {
         code: code.into(),
         label: label.into(),
-        count,
-        base,
-        share: if base == 0 {
-            0.0
-        } else {
-            count as f64 / base as f64
-        },
+        count: mask.count(count),
+        base: mask.count(base),
+        share: mask.rate(
+            Some(if base == 0 {
+                0.0
+            } else {
+                count as f64 / base as f64
+            }),
+            &[count],
+        ),
         definition: format!(
-            "{definition} Base : personnes entrées dans le parcours pendant la période ({base})."
+            "{definition} Base : personnes entrées dans le parcours pendant la période ({}).",
+            mask.text(base)
         ),
     };
     let shares = vec![
@@ -164,5 +175,6 @@ pub async fn indicators(
         to: scope.to,
         indicators,
         shares,
+        masked_below: mask.below,
     })
 }

@@ -1,6 +1,7 @@
 //! Reports for coordinators and organisations: computed by the database for a period
 //! and a scope. Coordinators see their territory, advisers and org admins their
-//! organisation, platform admins nothing.
+//! organisation, platform admins nothing. Every count leaves masked
+//! (`domain::reports::is_masked`), whatever the format it is served in.
 
 mod indicators;
 mod partners;
@@ -20,7 +21,7 @@ use crate::{Actor, Core, Error, Refusal, Result};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use parcours_domain::ValidationErrors;
 use parcours_domain::holders::{Gender, QpvCode, Situation};
-use parcours_domain::reports::AgeBand;
+use parcours_domain::reports::{AgeBand, shown};
 use parcours_domain::users::Role;
 use parcours_persistence::organisations;
 use parcours_persistence::reports::Scope;
@@ -58,6 +59,33 @@ pub(crate) struct ReportScope {
     pub(crate) label: String,
     /// Names of the organisations of the scope's territory.
     names: HashMap<i64, String>,
+    pub(crate) mask: Mask,
+}
+
+/// Small counts, masked with the configured threshold.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mask {
+    /// Counts from 1 to this − 1 are masked.
+    pub(crate) below: i64,
+}
+
+impl Mask {
+    /// The count as it may be shown: `None` when masked.
+    pub(crate) fn count(self, count: i64) -> Option<i64> {
+        shown(count, self.below)
+    }
+
+    /// A rate computed from `counts`: `None` when any of them is masked, since the
+    /// rate and the others would give it away.
+    pub(crate) fn rate(self, rate: Option<f64>, counts: &[i64]) -> Option<f64> {
+        rate.filter(|_| counts.iter().all(|n| self.count(*n).is_some()))
+    }
+
+    /// A count written into a sentence: the number, or "< threshold".
+    pub(crate) fn text(self, count: i64) -> String {
+        self.count(count)
+            .map_or_else(|| format!("< {}", self.below), |n| n.to_string())
+    }
 }
 
 impl ReportScope {
@@ -148,6 +176,9 @@ pub(crate) async fn scope(
         },
         label,
         names,
+        mask: Mask {
+            below: core.settings().small_count_threshold,
+        },
     })
 }
 
@@ -159,6 +190,19 @@ fn count_of<K: PartialEq>(rows: &[(K, i64)], key: K) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_counts_and_the_rates_they_would_give_away() {
+        let mask = Mask { below: 5 };
+        assert_eq!(
+            [0, 1, 4, 5].map(|n| mask.count(n)),
+            [Some(0), None, None, Some(5)]
+        );
+        assert_eq!(mask.rate(Some(0.5), &[5, 5]), Some(0.5));
+        assert_eq!(mask.rate(Some(0.8), &[8, 2]), None, "2 = 8 / 0.8 - 8");
+        assert_eq!(mask.rate(None, &[0]), None);
+        assert_eq!((mask.text(3), mask.text(12)), ("< 5".into(), "12".into()));
+    }
 
     #[test]
     fn quarters() {

@@ -1,6 +1,6 @@
 //! Work between and within the partners: referrals, contacts, people reached by events.
 
-use super::{ReportFilters, scope};
+use super::{Mask, ReportFilters, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
@@ -15,13 +15,20 @@ pub struct ReferralStats {
     pub from_organisation: Option<String>,
     pub to_organisation_id: i64,
     pub to_organisation: String,
-    pub sent: i64,
-    pub accepted: i64,
-    pub declined: i64,
-    pub expired: i64,
-    pub withdrawn: i64,
-    pub completed: i64,
-    /// accepted / (accepted + declined).
+    /// `null` when masked (from 1 to `masked_below` − 1), as every count here.
+    pub sent: Option<i64>,
+    /// `null` when masked.
+    pub accepted: Option<i64>,
+    /// `null` when masked.
+    pub declined: Option<i64>,
+    /// `null` when masked.
+    pub expired: Option<i64>,
+    /// `null` when masked.
+    pub withdrawn: Option<i64>,
+    /// `null` when masked.
+    pub completed: Option<i64>,
+    /// accepted / (accepted + declined); `null` when none was answered, or when
+    /// accepted or declined is masked.
     pub acceptance_rate: Option<f64>,
     /// Days from sending to an answer, median (per receiver only).
     pub median_days_to_answer: Option<f64>,
@@ -36,9 +43,17 @@ pub struct ReferralsReport {
     pub by_receiver: Vec<ReferralStats>,
     pub by_pair: Vec<ReferralStats>,
     pub definition: String,
+    /// Counts from 1 to `masked_below` − 1 are `null`: so few people could be singled
+    /// out. Zero is shown; a rate computed from a masked count is `null` too.
+    pub masked_below: i64,
 }
 
-fn stats(names: &HashMap<i64, String>, from: Option<i64>, c: &ReferralCounts) -> ReferralStats {
+fn stats(
+    names: &HashMap<i64, String>,
+    mask: Mask,
+    from: Option<i64>,
+    c: &ReferralCounts,
+) -> ReferralStats {
     let answered = c.accepted + c.declined;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     ReferralStats {
@@ -46,13 +61,16 @@ fn stats(names: &HashMap<i64, String>, from: Option<i64>, c: &ReferralCounts) ->
         from_organisation: from.map(name),
         to_organisation_id: c.to_organisation_id,
         to_organisation: name(c.to_organisation_id),
-        sent: c.sent,
-        accepted: c.accepted,
-        declined: c.declined,
-        expired: c.expired,
-        withdrawn: c.withdrawn,
-        completed: c.completed,
-        acceptance_rate: (answered > 0).then(|| c.accepted as f64 / answered as f64),
+        sent: mask.count(c.sent),
+        accepted: mask.count(c.accepted),
+        declined: mask.count(c.declined),
+        expired: mask.count(c.expired),
+        withdrawn: mask.count(c.withdrawn),
+        completed: mask.count(c.completed),
+        acceptance_rate: mask.rate(
+            (answered > 0).then(|| c.accepted as f64 / answered as f64),
+            &[c.accepted, c.declined],
+        ),
         median_days_to_answer: None,
     }
 }
@@ -66,6 +84,7 @@ pub async fn referrals(
 ) -> Result<ReferralsReport> {
     let scoped = scope(core, actor, filters, now).await?;
     let scope = &scoped.scope;
+    let mask = scoped.mask;
     let reports::Referrals { pairs, answer_days } =
         reports::referrals(core.db.conn(), scope).await?;
     let answer_days: HashMap<i64, Option<f64>> = answer_days.into_iter().collect();
@@ -98,7 +117,7 @@ pub async fn referrals(
     let by_receiver = receivers
         .iter()
         .map(|r| {
-            let mut row = stats(&names, None, r);
+            let mut row = stats(&names, mask, None, r);
             row.median_days_to_answer = answer_days.get(&r.to_organisation_id).copied().flatten();
             row
         })
@@ -108,7 +127,8 @@ pub async fn referrals(
         from: scope.from,
         to: scope.to,
         by_receiver,
-        by_pair: pairs.iter().map(|p| stats(&names, Some(p.from_organisation_id), p)).collect(),
+        by_pair: pairs.iter().map(|p| stats(&names, mask, Some(p.from_organisation_id), p)).collect(),
+        masked_below: mask.below,
         definition: "Orientations envoyées pendant la période par ou vers les structures du périmètre (pour les personnes du profil choisi) ; « acceptées » compte celles qui l'ont été, même terminées depuis ; délai de réponse : de l'envoi à l'acceptation ou au refus, médiane en jours.".into(),
     })
 }
@@ -120,7 +140,8 @@ pub struct ActivityRow {
     pub organisation_id: i64,
     pub organisation: String,
     pub kind: ContactKind,
-    pub contacts: i64,
+    /// `null` when masked (from 1 to `masked_below` − 1).
+    pub contacts: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -130,9 +151,14 @@ pub struct ActivityReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub contacts: Vec<ActivityRow>,
-    pub event_attendees_named: i64,
-    pub event_headcount: i64,
+    /// `null` when masked.
+    pub event_attendees_named: Option<i64>,
+    /// `null` when masked.
+    pub event_headcount: Option<i64>,
     pub definition: String,
+    /// Counts from 1 to `masked_below` − 1 are `null`: so few people could be singled
+    /// out. Zero is shown.
+    pub masked_below: i64,
 }
 
 /// Contacts by kind, organisation and month; people reached by events.
@@ -148,6 +174,7 @@ pub async fn activity(
         contacts,
         reached_by_events: (named, headcount),
     } = reports::activity(core.db.conn(), scope).await?;
+    let mask = scoped.mask;
     let names = scoped.names_for(core, contacts.iter().map(|c| c.0)).await?;
     Ok(ActivityReport {
         scope: scoped.label,
@@ -160,11 +187,12 @@ pub async fn activity(
                 organisation: names.get(&organisation_id).cloned().unwrap_or_default(),
                 organisation_id,
                 kind,
-                contacts,
+                contacts: mask.count(contacts),
             })
             .collect(),
-        event_attendees_named: named,
-        event_headcount: headcount,
+        event_attendees_named: mask.count(named),
+        event_headcount: mask.count(headcount),
+        masked_below: mask.below,
         definition: "Contacts enregistrés pendant la période par les structures du périmètre (avec les personnes du profil choisi), par mois, structure et type ; personnes touchées par les actions collectives tenues pendant la période (nommées et comptées).".into(),
     })
 }

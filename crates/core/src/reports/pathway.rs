@@ -11,7 +11,8 @@ use serde::Serialize;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageCount {
     pub stage: Stage,
-    pub active: i64,
+    /// `null` when masked (from 1 to `masked_below` − 1 people).
+    pub active: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -24,6 +25,9 @@ pub struct PipelineReport {
     /// Holders whose pathway is open, per current stage.
     pub stages: Vec<StageCount>,
     pub definition: String,
+    /// Counts from 1 to `masked_below` − 1 are `null`: so few people could be singled
+    /// out. Zero is shown.
+    pub masked_below: i64,
 }
 
 /// Open pathways per stage.
@@ -35,6 +39,7 @@ pub async fn pipeline(
 ) -> Result<PipelineReport> {
     let scoped = scope(core, actor, filters, now).await?;
     let counts = reports::pipeline(core.db.conn(), &scoped.scope).await?;
+    let mask = scoped.mask;
     Ok(PipelineReport {
         scope: scoped.label,
         from: scoped.scope.from,
@@ -43,10 +48,11 @@ pub async fn pipeline(
             .iter()
             .map(|stage| StageCount {
                 stage: *stage,
-                active: count_of(&counts, *stage),
+                active: mask.count(count_of(&counts, *stage)),
             })
             .collect(),
         definition: "Personnes dont le parcours est ouvert (sans issue), par étape actuelle, à la date de la requête.".into(),
+        masked_below: mask.below,
     })
 }
 
@@ -54,25 +60,32 @@ pub async fn pipeline(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutcomeCount {
     pub outcome: Outcome,
-    pub exits: i64,
+    /// `null` when masked.
+    pub exits: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageFlow {
     pub stage: Stage,
-    /// People who entered the stage during the period.
-    pub entries: i64,
+    /// People who entered the stage during the period (`null` when masked).
+    pub entries: Option<i64>,
     /// Of the cohort (people who entered the pathway during the period), how many
-    /// reached this stage, up to now.
-    pub cohort_reached: i64,
-    /// Of those, how many reached a later stage.
-    pub cohort_went_further: i64,
+    /// reached this stage, up to now (`null` when masked).
+    pub cohort_reached: Option<i64>,
+    /// Of those, how many reached a later stage (`null` when masked).
+    pub cohort_went_further: Option<i64>,
     /// cohort_went_further / cohort_reached: where the pathway leaks (none for the last
-    /// stage, or when nobody of the cohort reached this one).
+    /// stage, when nobody of the cohort reached this one, or when cohort_went_further
+    /// is masked).
     pub conversion_to_next: Option<f64>,
     /// Pathways closed during the period while at this stage, per outcome.
     pub exits: Vec<OutcomeCount>,
+    /// Pathways closed from this stage as dropouts (abandon, lost contact), masked as
+    /// one figure: the CSV's column. Not in the JSON, which gives each outcome per
+    /// stage: there, this sum and one of them would give the other away.
+    #[serde(skip)]
+    pub dropouts: Option<i64>,
     /// Days spent in the stage, over the stays that ended during the period: median
     /// and 90th percentile (nearest rank).
     pub median_days: Option<f64>,
@@ -85,12 +98,15 @@ pub struct FlowsReport {
     pub scope: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// People who entered the pathway during the period.
-    pub cohort: i64,
+    /// People who entered the pathway during the period (`null` when masked).
+    pub cohort: Option<i64>,
     pub stages: Vec<StageFlow>,
     /// Pathways closed during the period, per outcome (all stages).
     pub exits: Vec<OutcomeCount>,
     pub definition: String,
+    /// Counts from 1 to `masked_below` − 1 are `null`: so few people could be singled
+    /// out. Zero is shown; a rate computed from a masked count is `null` too.
+    pub masked_below: i64,
 }
 
 /// Entries, exits, passage of the period's cohort, and time spent in each stage.
@@ -108,16 +124,20 @@ pub async fn flows(
         durations,
         exits,
     } = reports::flows(core.db.conn(), scope).await?;
+    let mask = scoped.mask;
+    let closed = |stage: Option<Stage>, outcome: &dyn Fn(Outcome) -> bool| -> i64 {
+        exits
+            .iter()
+            .filter(|(s, o, _)| outcome(*o) && stage.is_none_or(|st| *s == st))
+            .map(|(_, _, n)| n)
+            .sum()
+    };
     let exits_from = |stage: Option<Stage>| -> Vec<OutcomeCount> {
         Outcome::ALL
             .iter()
             .map(|o| OutcomeCount {
                 outcome: *o,
-                exits: exits
-                    .iter()
-                    .filter(|(s, outcome, _)| outcome == o && stage.is_none_or(|st| *s == st))
-                    .map(|(_, _, n)| n)
-                    .sum(),
+                exits: mask.count(closed(stage, &|outcome| outcome == *o)),
             })
             .collect()
     };
@@ -132,13 +152,15 @@ pub async fn flows(
             let reached = cohort.reached[i];
             let further = cohort.went_further[i];
             let last = i + 1 == Stage::ALL.len();
+            let conversion = (!last && reached > 0).then(|| further as f64 / reached as f64);
             StageFlow {
                 stage: *stage,
-                entries: count_of(&entries, *stage),
-                cohort_reached: reached,
-                cohort_went_further: further,
-                conversion_to_next: (!last && reached > 0).then(|| further as f64 / reached as f64),
+                entries: mask.count(count_of(&entries, *stage)),
+                cohort_reached: mask.count(reached),
+                cohort_went_further: mask.count(further),
+                conversion_to_next: mask.rate(conversion, &[further]),
                 exits: exits_from(Some(*stage)),
+                dropouts: mask.count(closed(Some(*stage), &Outcome::is_dropout)),
                 median_days,
                 p90_days,
             }
@@ -148,9 +170,10 @@ pub async fn flows(
         scope: scoped.label,
         from: scope.from,
         to: scope.to,
-        cohort: cohort.size,
+        cohort: mask.count(cohort.size),
         stages,
         exits: exits_from(None),
+        masked_below: mask.below,
         definition: "Entrées : personnes entrées à l'étape (première entrée ou changement) pendant la période. \
                      Cohorte : personnes entrées dans le parcours pendant la période ; pour chaque étape, combien l'ont atteinte depuis, \
                      et combien de celles-ci ont atteint une étape suivante (taux de passage). \

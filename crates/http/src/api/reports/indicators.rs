@@ -1,8 +1,9 @@
 //! The funder indicators of a period, each with its definition.
 
-use super::{ReportParams, csv_response, masked, percent};
+use super::{ReportParams, masked, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::export::{Cell, csv_response};
 use crate::extract::ApiQuery;
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
@@ -13,6 +14,10 @@ use axum::response::Response;
 use parcours_core::reports::{self, IndicatorsReport};
 
 /// Funder indicators with their definitions.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/indicators", tag = "reports",
     params(ReportParams),
@@ -42,25 +47,25 @@ pub(super) async fn indicators_csv(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::indicators(&state.core, user.actor(), &params.into(), now).await?;
-    let threshold = state.core.settings().small_count_threshold;
-    let mut rows: Vec<Vec<String>> = report
+    let threshold = report.masked_below;
+    let mut rows: Vec<Vec<Cell>> = report
         .indicators
         .iter()
         .map(|i| {
             vec![
-                i.label.clone(),
+                Cell::text(&i.label),
                 masked(i.value, threshold),
-                String::new(),
-                i.definition.clone(),
+                Cell::Figure(String::new()),
+                Cell::text(&i.definition),
             ]
         })
         .collect();
     for s in &report.shares {
         rows.push(vec![
-            s.label.clone(),
+            Cell::text(&s.label),
             masked(s.count, threshold),
-            percent(Some(s.share), s.count, threshold),
-            s.definition.clone(),
+            percent(s.share, &[s.count]),
+            Cell::text(&s.definition),
         ]);
     }
     csv_response(

@@ -1,17 +1,15 @@
 //! Reports for coordinators and organisations: computed by the database for a period
-//! and a scope, as JSON or as a CSV that French spreadsheets open as they are.
+//! and a scope, as JSON or as a CSV that French spreadsheets open as they are. Both
+//! write the figures the use case masked: `null` in JSON, "< N" in CSV.
 
 mod indicators;
 mod partners;
 mod pathway;
 
-use crate::error::{ApiError, ApiResult};
+use crate::export::Cell;
 use crate::state::AppState;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use parcours_core::PeriodInput;
 use parcours_core::reports::ReportFilters;
-use parcours_domain::reports::is_masked;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -74,13 +72,9 @@ impl From<ReportParams> for ReportFilters {
     }
 }
 
-/// A count as exported: small non-zero counts are masked so nobody can be singled out.
-pub fn masked(count: i64, threshold: i64) -> String {
-    if is_masked(count, threshold) {
-        format!("< {threshold}")
-    } else {
-        count.to_string()
-    }
+/// A count as exported: a masked one (`None`) reads "< threshold".
+pub fn masked(count: Option<i64>, threshold: i64) -> Cell {
+    Cell::Figure(count.map_or_else(|| format!("< {threshold}"), |n| n.to_string()))
 }
 
 /// A number with one decimal and a decimal comma.
@@ -89,51 +83,18 @@ pub fn decimal(value: f64) -> String {
 }
 
 /// An optional number with a decimal comma; empty when there is none.
-fn optional_decimal(value: Option<f64>) -> String {
-    value.map(decimal).unwrap_or_default()
+fn optional_decimal(value: Option<f64>) -> Cell {
+    Cell::Figure(value.map(decimal).unwrap_or_default())
 }
 
-/// A share as a percentage with a decimal comma; hidden when its count is masked, since
-/// count and base would give it away.
-fn percent(share: Option<f64>, count: i64, threshold: i64) -> String {
-    if is_masked(count, threshold) {
-        "< seuil".into()
+/// A share as a percentage with a decimal comma; "< seuil" when a count it is computed
+/// from is masked (the use case then gives no share: it would give the count away).
+fn percent(share: Option<f64>, counts: &[Option<i64>]) -> Cell {
+    if counts.iter().any(Option::is_none) {
+        Cell::Figure("< seuil".into())
     } else {
         optional_decimal(share.map(|s| s * 100.0))
     }
-}
-
-/// UTF-8 with BOM, `;`-separated, CRLF: what French Excel and LibreOffice open as is.
-fn csv_response(name: &str, headers: &[&str], rows: Vec<Vec<String>>) -> ApiResult<Response> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    writer
-        .write_record(headers)
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    for row in rows {
-        writer
-            .write_record(&row)
-            .map_err(|e| ApiError::Internal(e.into()))?;
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(
-        writer
-            .into_inner()
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))?,
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"parcours-{name}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
 }
 
 #[cfg(test)]
@@ -142,13 +103,14 @@ mod tests {
 
     #[test]
     fn small_counts_are_masked_and_decimals_use_a_comma() {
+        let figure = |text: &str| Cell::Figure(text.into());
         assert_eq!(
-            [0, 1, 4, 5, 12].map(|n| masked(n, 5)),
-            ["0", "< 5", "< 5", "5", "12"]
+            [Some(0), None, Some(12)].map(|n| masked(n, 5)),
+            [figure("0"), figure("< 5"), figure("12")]
         );
         assert_eq!(decimal(33.333), "33,3");
-        assert_eq!(percent(Some(0.25), 3, 5), "< seuil");
-        assert_eq!(percent(Some(0.25), 5, 5), "25,0");
-        assert_eq!(percent(None, 0, 5), "");
+        assert_eq!(percent(None, &[None]), figure("< seuil"));
+        assert_eq!(percent(Some(0.25), &[Some(5)]), figure("25,0"));
+        assert_eq!(percent(None, &[Some(0)]), figure(""));
     }
 }

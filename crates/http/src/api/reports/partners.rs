@@ -1,8 +1,9 @@
 //! Work between and within the partners: referrals, contacts, people reached by events.
 
-use super::{ReportParams, csv_response, masked, optional_decimal, percent};
+use super::{ReportParams, masked, optional_decimal, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::export::{Cell, csv_response};
 use crate::extract::ApiQuery;
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
@@ -13,6 +14,10 @@ use axum::response::Response;
 use parcours_core::reports::{self, ActivityReport, ReferralStats, ReferralsReport};
 
 /// Referrals per receiving organisation and per sender → receiver pair.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/referrals", tag = "reports",
     params(ReportParams),
@@ -42,20 +47,18 @@ pub(super) async fn referrals_csv(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::referrals(&state.core, user.actor(), &params.into(), now).await?;
-    let t = state.core.settings().small_count_threshold;
+    let t = report.masked_below;
     let row = |r: &ReferralStats| {
         vec![
-            r.from_organisation
-                .clone()
-                .unwrap_or_else(|| "(toutes)".into()),
-            r.to_organisation.clone(),
+            Cell::text(r.from_organisation.as_deref().unwrap_or("(toutes)")),
+            Cell::text(&r.to_organisation),
             masked(r.sent, t),
             masked(r.accepted, t),
             masked(r.declined, t),
             masked(r.expired, t),
             masked(r.withdrawn, t),
             masked(r.completed, t),
-            percent(r.acceptance_rate, r.accepted, t),
+            percent(r.acceptance_rate, &[r.accepted, r.declined]),
             optional_decimal(r.median_days_to_answer),
         ]
     };
@@ -84,6 +87,10 @@ pub(super) async fn referrals_csv(
 }
 
 /// Contacts by kind, organisation and month; people reached by events.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/activity", tag = "reports",
     params(ReportParams),
@@ -113,15 +120,15 @@ pub(super) async fn activity_csv(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = reports::activity(&state.core, user.actor(), &params.into(), now).await?;
-    let t = state.core.settings().small_count_threshold;
-    let mut rows: Vec<Vec<String>> = report
+    let t = report.masked_below;
+    let mut rows: Vec<Vec<Cell>> = report
         .contacts
         .iter()
         .map(|r| {
             vec![
-                r.month.clone(),
-                r.organisation.clone(),
-                r.kind.to_string(),
+                Cell::Figure(r.month.clone()),
+                Cell::text(&r.organisation),
+                Cell::text(r.kind.to_string()),
                 masked(r.contacts, t),
             ]
         })
@@ -138,9 +145,9 @@ pub(super) async fn activity_csv(
         ),
     ] {
         rows.push(vec![
-            period.clone(),
-            report.scope.clone(),
-            what.to_owned(),
+            Cell::Figure(period.clone()),
+            Cell::text(&report.scope),
+            Cell::text(what),
             masked(count, t),
         ]);
     }

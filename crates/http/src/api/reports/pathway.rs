@@ -1,8 +1,9 @@
 //! The pathway: who is where now, and how people move through it over a period.
 
-use super::{ReportParams, csv_response, masked, optional_decimal, percent};
+use super::{ReportParams, masked, optional_decimal, percent};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::export::{Cell, csv_response};
 use crate::extract::ApiQuery;
 use crate::extract::Now;
 use crate::problems::{Forbidden, Invalid};
@@ -11,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use parcours_core::reports::{self, FlowsReport, PipelineReport, StageFlow};
+use parcours_core::reports::{self, FlowsReport, PipelineReport};
 
 async fn report(
     state: &AppState,
@@ -32,6 +33,10 @@ async fn flows_of(
 }
 
 /// Active holders per stage.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/pipeline", tag = "reports",
     params(ReportParams),
@@ -59,16 +64,20 @@ pub(super) async fn pipeline_csv(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = report(&state, &user, params, now).await?;
-    let threshold = state.core.settings().small_count_threshold;
-    let rows: Vec<Vec<String>> = report
+    let threshold = report.masked_below;
+    let rows: Vec<Vec<Cell>> = report
         .stages
         .iter()
-        .map(|s| vec![s.stage.to_string(), masked(s.active, threshold)])
+        .map(|s| vec![Cell::text(s.stage.to_string()), masked(s.active, threshold)])
         .collect();
     csv_response("pipeline", &["Étape", "Personnes en parcours"], rows)
 }
 
 /// Entries, exits, conversion of the period's cohort, and time spent in each stage.
+///
+/// Counts from 1 to `masked_below` − 1 (the report gives the threshold) are `null`, so
+/// nobody can be singled out; zero is shown, and a rate computed from a masked count is
+/// `null` too. The CSV export writes the same cells as "< N".
 #[utoipa::path(
     get, path = "/reports/flows", tag = "reports",
     params(ReportParams),
@@ -96,33 +105,29 @@ pub(super) async fn flows_csv(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let report = flows_of(&state, &user, params, now).await?;
-    let t = state.core.settings().small_count_threshold;
-    let stopped = |s: &StageFlow| {
-        s.exits
-            .iter()
-            .filter(|e| e.outcome.is_dropout())
-            .map(|e| e.exits)
-            .sum::<i64>()
-    };
-    let mut rows: Vec<Vec<String>> = report
+    let t = report.masked_below;
+    let mut rows: Vec<Vec<Cell>> = report
         .stages
         .iter()
         .map(|s| {
             vec![
-                s.stage.to_string(),
+                Cell::text(s.stage.to_string()),
                 masked(s.entries, t),
                 masked(s.cohort_reached, t),
                 masked(s.cohort_went_further, t),
-                percent(s.conversion_to_next, s.cohort_went_further, t),
-                masked(stopped(s), t),
+                percent(s.conversion_to_next, &[s.cohort_went_further]),
+                masked(s.dropouts, t),
                 optional_decimal(s.median_days),
                 optional_decimal(s.p90_days),
             ]
         })
         .collect();
     for exit in &report.exits {
-        let mut row = vec![format!("sorties : {}", exit.outcome), masked(exit.exits, t)];
-        row.resize(8, String::new());
+        let mut row = vec![
+            Cell::text(format!("sorties : {}", exit.outcome)),
+            masked(exit.exits, t),
+        ];
+        row.resize(8, Cell::Figure(String::new()));
         rows.push(row);
     }
     csv_response(

@@ -1,15 +1,16 @@
-//! QPV reference data (quartiers prioritaires de la politique de la ville), read from
-//! the official ANCT list: semicolon-separated, UTF-8 (often with a BOM), one row per
-//! quartier and commune, with at least the columns `code_qp`, `lib_qp`, `insee_com` and
-//! `lib_com`; other columns are ignored.
+//! QPV reference data (quartiers prioritaires de la politique de la ville): a quartier
+//! and every commune it spans (`qpv_communes`), imported from the official ANCT list
+//! (`file`), searched, and looked up by commune.
+
+mod file;
+
+pub use file::{QpvFileError, RowError, parse};
 
 use crate::Result;
 use crate::entities::{qpv, qpv_communes};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait};
-use std::collections::BTreeMap;
-use std::io::Read;
 
 /// One quartier and the communes it spans.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,96 +19,6 @@ pub struct QpvRecord {
     pub name: String,
     /// (INSEE code, name) of each commune.
     pub communes: Vec<(String, String)>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum QpvFileError {
-    #[error("colonne « {0} » absente de l'en-tête")]
-    MissingColumn(&'static str),
-    #[error("ligne {line} : {message}")]
-    Row { line: u64, message: String },
-    #[error("fichier illisible : {0}")]
-    Csv(#[from] csv::Error),
-}
-
-/// Parses the ANCT list; rows of one quartier are merged.
-pub fn parse(reader: impl Read) -> Result<Vec<QpvRecord>, QpvFileError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .flexible(true)
-        .from_reader(reader);
-    let headers = reader.headers()?.clone();
-    let column = |name: &'static str| {
-        headers
-            .iter()
-            .position(|h| {
-                h.trim_start_matches('\u{feff}')
-                    .trim()
-                    .eq_ignore_ascii_case(name)
-            })
-            .ok_or(QpvFileError::MissingColumn(name))
-    };
-    let (code_col, name_col, insee_col, commune_col) = (
-        column("code_qp")?,
-        column("lib_qp")?,
-        column("insee_com")?,
-        column("lib_com")?,
-    );
-    let mut by_code: BTreeMap<String, QpvRecord> = BTreeMap::new();
-    for row in reader.records() {
-        let row = row?;
-        let line = row.position().map_or(0, |p| p.line());
-        let field = |index: usize, what: &str| {
-            row.get(index)
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-                .ok_or_else(|| QpvFileError::Row {
-                    line,
-                    message: format!("{what} manquant"),
-                })
-        };
-        let code = field(code_col, "code_qp")?;
-        if !is_qpv_code(&code) {
-            return Err(QpvFileError::Row {
-                line,
-                message: format!("code de quartier « {code} » invalide (attendu QN… ou QP…)"),
-            });
-        }
-        let insee = field(insee_col, "insee_com")?;
-        if !is_insee_code(&insee) {
-            return Err(QpvFileError::Row {
-                line,
-                message: format!("code commune « {insee} » invalide"),
-            });
-        }
-        let record = by_code.entry(code.clone()).or_insert_with(|| QpvRecord {
-            code,
-            name: String::new(),
-            communes: Vec::new(),
-        });
-        record.name = field(name_col, "lib_qp")?;
-        let commune = field(commune_col, "lib_com")?;
-        if !record.communes.iter().any(|(i, _)| *i == insee) {
-            record.communes.push((insee, commune));
-        }
-    }
-    Ok(by_code.into_values().collect())
-}
-
-fn is_qpv_code(code: &str) -> bool {
-    (code.starts_with("QN") || code.starts_with("QP"))
-        && (7..=10).contains(&code.len())
-        && code[2..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
-}
-
-fn is_insee_code(code: &str) -> bool {
-    code.len() == 5
-        && (code.chars().all(|c| c.is_ascii_digit())
-            || (code.starts_with("2A") || code.starts_with("2B"))
-                && code[2..].chars().all(|c| c.is_ascii_digit()))
 }
 
 /// What an import changed.
@@ -242,38 +153,4 @@ pub async fn count_in_commune(conn: &impl ConnectionTrait, commune_insee: &str) 
         .filter(qpv_communes::Column::CommuneInsee.eq(commune_insee))
         .count(conn)
         .await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_anct_layout_with_a_bom_and_extra_columns() {
-        let file = "\u{feff}code_qp;lib_qp;departement;insee_com;lib_com;population\n\
-                    QN00101M;Les Tilleuls (fictif);001;00101;Villefictive;2300\n\
-                    QN00102M;Le Moulin (fictif);001;00101;Villefictive;1800\n\
-                    QN00102M;Le Moulin (fictif);001;00102;Autreville;1800\n";
-        let records = parse(file.as_bytes()).unwrap();
-        assert_eq!(records.len(), 2);
-        assert_eq!(records[1].code, "QN00102M");
-        assert_eq!(
-            records[1].communes,
-            vec![
-                ("00101".to_owned(), "Villefictive".to_owned()),
-                ("00102".to_owned(), "Autreville".to_owned())
-            ]
-        );
-    }
-
-    #[test]
-    fn says_which_line_is_wrong() {
-        let file = "code_qp;lib_qp;insee_com;lib_com\nQN00101M;A;00101;V\nXX1;B;00101;V\n";
-        let error = parse(file.as_bytes()).unwrap_err().to_string();
-        assert!(error.starts_with("ligne 3 :"), "{error}");
-        let missing = parse("code_qp;lib_qp\n".as_bytes())
-            .unwrap_err()
-            .to_string();
-        assert_eq!(missing, "colonne « insee_com » absente de l'en-tête");
-    }
 }
