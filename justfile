@@ -28,6 +28,12 @@ bench-pg holders="1000000":
     cargo build --release -p parcours -p parcours-bench
     bash .ci/with-postgres bash -c 'target/release/parcours-bench --holders {{holders}} --postgres "$PARCOURS_TEST_DATABASE_URL"'
 
+# Fuzz the API against its OpenAPI document (Schemathesis, pinned in
+# fuzz/requirements.txt), every role and anonymously, on the demo data
+fuzz examples="50":
+    cargo build -p parcours
+    python3 fuzz/run.py --examples {{examples}}
+
 # Everything CI runs
 ci:
     bash .ci/run

@@ -298,6 +298,8 @@ impl Server {
             .env("PARCOURS__JOBS__ENABLED", "false")
             .env("PARCOURS__SERVER__REQUEST_TIMEOUT_SECONDS", "900")
             .env("RUST_LOG", "warn")
+            // The login storm below comes from one address.
+            .env("PARCOURS__LOGIN__PER_ADDRESS_PER_MINUTE", "0")
             .stdout(Stdio::piped())
             .spawn()
             .with_context(|| {
@@ -337,6 +339,14 @@ impl Server {
                 .unwrap_or(0.0)
         };
         (ticks(11) + ticks(12)) / 100.0
+    }
+
+    /// Resident memory now, in MiB.
+    fn rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
     }
 
     /// Peak resident memory, in MiB.
@@ -412,6 +422,62 @@ struct Section {
     /// The file, `/healthz`, `/readyz`.
     load: [LoadStats; 3],
     peak_rss_mib: Option<f64>,
+    /// Resident memory (MiB) of a fresh server: idle, after 60 logins at once, after 40
+    /// more one by one.
+    login_memory: Option<(f64, f64, f64)>,
+}
+
+/// A storm of logins against a fresh server, each for its own account (parallel logins
+/// to one account are refused past its lockout threshold): what the server keeps of
+/// the hashing memory.
+async fn login_memory(run: &Run, server: &Server) -> Result<Option<(f64, f64, f64)>> {
+    let hash = parcours_core::passwords::hash(PASSWORD)?;
+    let mut emails = Vec::new();
+    for i in 0..101 {
+        let email = format!("rafale.{i}@synthetique.test");
+        let parsed = parcours_domain::users::Email::parse(&email)?;
+        if users::find_by_email(run.db.conn(), &parsed)
+            .await?
+            .is_none()
+        {
+            users::create(
+                run.db.conn(),
+                &users::NewUser {
+                    organisation_id: run.busiest_org,
+                    email: &parsed,
+                    display_name: &parcours_domain::users::DisplayName::parse("Rafale")?,
+                    role: parcours_domain::users::Role::Adviser,
+                    password_hash: &hash,
+                },
+                Utc::now(),
+            )
+            .await?;
+        }
+        emails.push(email);
+    }
+    // One login first, so that what is measured is the storm, not the first request.
+    login(&server.base, &emails[100]).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let Some(idle) = server.rss_mib() else {
+        return Ok(None);
+    };
+    let storm: Vec<_> = emails[..60]
+        .iter()
+        .map(|email| {
+            let base = server.base.clone();
+            let email = email.clone();
+            tokio::spawn(async move { login(&base, &email).await })
+        })
+        .collect();
+    for task in storm {
+        task.await??;
+    }
+    let parallel = server.rss_mib().unwrap_or(idle);
+    for email in &emails[60..100] {
+        login(&server.base, email).await?;
+    }
+    let after = server.rss_mib().unwrap_or(parallel);
+    Ok(Some((idle, parallel, after)))
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -498,11 +564,15 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
     let mut reports_rows = Vec::new();
     let mut load_stats = [LoadStats::default(); 3];
     let mut peak = None;
+    let mut logins = None;
     for run in [small, large] {
         let server = Server::start(&run.url)?;
         let adviser = run
             .account(run.busiest_org, parcours_domain::users::Role::Adviser)
             .await?;
+        if run.size == small.size {
+            logins = login_memory(run, &server).await?;
+        }
         let (client, adviser_cookie) = login(&server.base, &adviser).await?;
         // List: first page, then a page 90 % of the way through the organisation's list.
         let first = median(5, || async {
@@ -622,6 +692,7 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
         ],
         load: load_stats,
         peak_rss_mib: peak,
+        login_memory: logins,
     })
 }
 
@@ -889,6 +960,16 @@ Mémoire résidente maximale du serveur : {}.
             s.peak_rss_mib
                 .map_or("non mesurée".to_owned(), |m| format!("{m:.0} Mio"))
         )?;
+        if let Some((idle, parallel, after)) = s.login_memory {
+            // One Argon2 hash (m = 19 MiB) is the unit: what a storm leaves behind.
+            writeln!(
+                out,
+                "Mémoire après une rafale de connexions (serveur neuf) : {idle:.0} Mio au repos, {parallel:.0} Mio après 60 connexions simultanées, {after:.0} Mio après 40 de plus à la suite, soit {} hachages de 19 Mio au-dessus du repos ({}, attendu ≤ 4 : les hachages ont leurs tampons, réutilisés).
+",
+                format!("{:.1}", (after - idle) / 19.0).replace('.', ","),
+                verdict((after - idle) / 19.0 <= 4.0)
+            )?;
+        }
     }
     out.push_str(NOTES);
     Ok(out)
