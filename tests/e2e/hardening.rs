@@ -11,22 +11,7 @@ async fn waiting_referral(app: &TestApp) -> (reqwest::Client, i64) {
     let cites = app.login(&citeslab).await;
     let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
     let adie = app.login(&app.user(adie, Role::Adviser).await).await;
-    let holder: Value = cites
-        .post(app.url("/api/v1/holders"))
-        .json(&json!({"first_name": "Awa", "last_name": "Diallo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let holder = holder["id"].as_i64().unwrap();
-    cites
-        .post(app.url(&format!("/api/v1/holders/{holder}/consents")))
-        .json(&json!({"purpose": "partage_partenaires", "given": true}))
-        .send()
-        .await
-        .unwrap();
+    let holder = shareable_holder(app, &cites, "Awa").await;
     let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
     let referral: Value = cites
         .post(app.url("/api/v1/referrals"))

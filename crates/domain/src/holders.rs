@@ -308,21 +308,7 @@ pub fn check_name(input: &str) -> Result<String, String> {
     }
 }
 
-/// Optional free text: cleaned (see [`crate::text::clean`]), trimmed, empty becomes
-/// none, bounded.
-pub fn check_text(input: &str, max_chars: usize) -> Result<Option<String>, String> {
-    // The limit is on what was typed, as the OpenAPI document's maxLength says.
-    let typed = input.chars().count();
-    let value = crate::text::clean(input)?;
-    let value = value.trim();
-    if typed > max_chars {
-        Err(format!("{max_chars} caractères au plus"))
-    } else if value.is_empty() {
-        Ok(None)
-    } else {
-        Ok(Some(value.to_owned()))
-    }
-}
+pub use crate::text::check_text;
 
 /// The form used for accent- and case-insensitive name search: lower case, accents
 /// and punctuation removed, spaces folded ("Benoît N'Diaye" → "benoit ndiaye").

@@ -91,19 +91,26 @@ pub const BLANK_PATTERN: &str =
 /// The longest search typed into a list's filter.
 pub const SEARCH_MAX: usize = 100;
 
-/// Words typed to search a list: cleaned, trimmed, at most [`SEARCH_MAX`] characters;
-/// blank is no search.
-pub fn check_search(input: &str) -> Result<Option<String>, String> {
+/// Optional free text: cleaned (see [`clean`]), trimmed, empty becomes
+/// none, bounded.
+pub fn check_text(input: &str, max_chars: usize) -> Result<Option<String>, String> {
+    // The limit is on what was typed, as the OpenAPI document's maxLength says.
     let typed = input.chars().count();
     let value = clean(input)?;
     let value = value.trim();
-    if typed > SEARCH_MAX {
-        Err(format!("{SEARCH_MAX} caractères au plus"))
+    if typed > max_chars {
+        Err(format!("{max_chars} caractères au plus"))
     } else if value.is_empty() {
         Ok(None)
     } else {
         Ok(Some(value.to_owned()))
     }
+}
+
+/// Words typed to search a list: free text of [`SEARCH_MAX`] characters at most;
+/// blank is no search.
+pub fn check_search(input: &str) -> Result<Option<String>, String> {
+    check_text(input, SEARCH_MAX)
 }
 
 #[cfg(test)]

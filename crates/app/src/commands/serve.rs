@@ -124,6 +124,7 @@ async fn run_server(
         .await
         .with_context(|| format!("écoute impossible sur {listen}"))?;
     let address = listener.local_addr()?;
+    let mut signals = ShutdownSignals::listen();
     println!("Parcours écoute sur http://{address}");
     let _ = std::io::stdout().flush();
     tracing::info!(%address, secure, "listening");
@@ -158,14 +159,14 @@ async fn run_server(
         result = &mut server => {
             result??;
         }
-        () = shutdown_signal() => {
+        () = signals.next() => {
             let _ = stop_jobs.send(true);
             state.start_draining();
             if !drain.is_zero() {
                 tracing::info!(drain_seconds = drain.as_secs(), "shutdown requested: draining (/readyz answers 503)");
                 tokio::select! {
                     () = tokio::time::sleep(drain) => {}
-                    () = shutdown_signal() => tracing::info!("second signal: drain cut short"),
+                    () = signals.next() => tracing::info!("second signal: drain cut short"),
                 }
             }
             tracing::info!("closing the listener: finishing requests in flight");
@@ -194,24 +195,51 @@ async fn run_server(
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM and Ctrl-C, listened to from the moment this is made: made before the
+/// server says it listens, a signal sent as soon as it answers is never the default
+/// one that kills the process mid-request.
+struct ShutdownSignals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: signal(SignalKind::interrupt()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// The next SIGTERM or Ctrl-C.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = one(&mut self.terminate) => {}
+                () = one(&mut self.interrupt) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
