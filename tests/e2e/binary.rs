@@ -170,6 +170,11 @@ async fn demo_creates_seeds_serves_and_prints_the_logins() {
         .filter(|l| l.contains("@") && l.contains(".demo.test"))
         .collect();
     assert!(logins.len() >= 9, "{:?}", server.printed);
+    let page = format!(
+        "Se connecter dans un navigateur : {}/connexion",
+        server.base
+    );
+    assert!(server.printed.contains(&page), "{:?}", server.printed);
     for role in ["adviser", "coordinator", "org_admin", "admin"] {
         assert!(
             logins

@@ -14,6 +14,7 @@ mod holders;
 mod migrations;
 mod organisations;
 mod outbox;
+mod pages;
 mod plans;
 mod referrals;
 mod reports;

@@ -2,6 +2,7 @@
 //! in the OpenAPI document, and the document is served with a readable page.
 
 use crate::support::TestApp;
+use parcours_http::web::{PAGE_ROUTES, PUBLIC_PAGES};
 use parcours_http::{NON_API_ROUTES, PUBLIC_ROUTES};
 use std::path::Path;
 
@@ -66,6 +67,55 @@ async fn every_route_is_public_by_name_or_needs_a_session() {
     }
 }
 
+/// Every page is public by name or sends a browser without a session to the sign-in
+/// page, whatever the method; no page answers a JSON 401.
+#[tokio::test]
+async fn every_page_is_public_by_name_or_asks_to_sign_in() {
+    let app = TestApp::start().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert!(PAGE_ROUTES.len() >= 10);
+    for (method, path) in PAGE_ROUTES {
+        let concrete = path.replace("{id}", "1").replace("{name}", "x.css");
+        let url = app.url(&concrete);
+        let response = match *method {
+            "get" => client.get(url),
+            "post" => client.post(url).form(&[("_csrf", "x")]),
+            other => unreachable!("{other}"),
+        }
+        .send()
+        .await
+        .unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        if PUBLIC_PAGES.contains(&(method, path)) {
+            assert!(
+                !location.starts_with("/connexion?suite"),
+                "{method} {path} is public"
+            );
+            assert_ne!(status, 401, "{method} {path}");
+        } else {
+            assert_eq!(
+                status, 303,
+                "{method} {path} answered {status} without a session"
+            );
+            assert!(
+                location.starts_with("/connexion?suite="),
+                "{method} {path} sent to {location}"
+            );
+        }
+    }
+    for page in PUBLIC_PAGES {
+        assert!(PAGE_ROUTES.contains(page), "{page:?}");
+    }
+}
+
 /// Routes added with `.route(` bypass the OpenAPI document: only the named non-API
 /// routes may be, and the API modules must use `routes!`.
 #[test]
@@ -86,9 +136,10 @@ fn no_route_escapes_the_openapi_document() {
             let rest = &text[index + ".route(".len()..];
             let literal = rest.trim_start().trim_start_matches('"');
             let path = &literal[..literal.find('"').unwrap_or(0)];
+            let page = PAGE_ROUTES.iter().any(|(_, p)| *p == path);
             assert!(
-                NON_API_ROUTES.contains(&path),
-                "{}: route {path:?} is neither in the OpenAPI document nor in NON_API_ROUTES",
+                NON_API_ROUTES.contains(&path) || page,
+                "{}: route {path:?} is neither in the OpenAPI document, nor in NON_API_ROUTES, nor a page",
                 file.display()
             );
         }

@@ -120,11 +120,32 @@ pub(crate) async fn read_file<T>(
     now: DateTime<Utc>,
     load: impl AsyncFnOnce(&DatabaseTransaction, Holder, Read) -> Result<T>,
 ) -> Result<T> {
+    read_file_as(
+        core,
+        actor,
+        id,
+        action,
+        now,
+        async |txn, holder, read, _| load(txn, holder, read).await,
+    )
+    .await
+}
+
+/// [`read_file`], with the policy's whole answer given to `load` too: a page shows the
+/// forms the reader may use.
+pub(crate) async fn read_file_as<T>(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    action: AuditAction,
+    now: DateTime<Utc>,
+    load: impl AsyncFnOnce(&DatabaseTransaction, Holder, Read, &HolderAccess) -> Result<T>,
+) -> Result<T> {
     let txn = core.db.begin_read().await?;
     let (holder, access) = holder(&txn, core, actor, id, now).await?;
     let read = grant::<Read>(actor, holder.id, &access)?;
     let holder_id = holder.id;
-    let value = load(&txn, holder, read).await?;
+    let value = load(&txn, holder, read, &access).await?;
     commit(txn).await?;
     audit_reads(core, actor, action, &[holder_id], now).await?;
     Ok(value)

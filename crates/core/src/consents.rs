@@ -31,7 +31,7 @@ pub struct ConsentState {
     pub history: Vec<Consent>,
 }
 
-async fn state(conn: &impl ConnectionTrait, holder_id: i64) -> Result<ConsentState> {
+pub(crate) async fn state(conn: &impl ConnectionTrait, holder_id: i64) -> Result<ConsentState> {
     let history = consents::history(conn, holder_id).await?;
     let current = ConsentPurpose::ALL
         .iter()

@@ -38,3 +38,12 @@ pub async fn get(core: &Core, _actor: &Actor, id: i64) -> Result<Organisation> {
         .await?
         .ok_or(Error::NotFound)
 }
+
+/// The enabled accounts of the actor's own organisation, by name: who may be a
+/// référent adviser, or a filter of the caseload.
+pub async fn colleagues(
+    core: &Core,
+    actor: &Actor,
+) -> Result<Vec<parcours_persistence::users::User>> {
+    Ok(parcours_persistence::users::of_organisation(core.db.conn(), actor.organisation_id).await?)
+}

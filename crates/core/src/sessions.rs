@@ -6,7 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use parcours_domain::ValidationErrors;
 use parcours_domain::auth::LoginThrottle;
-use parcours_domain::users::{Email, MAX_PASSWORD_BYTES};
+use parcours_domain::users::{Email, MAX_PASSWORD_BYTES, check_new_password};
 use parcours_persistence::organisations::{self, Organisation};
 use parcours_persistence::users::{self, User};
 use parcours_persistence::{commit, sessions};
@@ -55,6 +55,29 @@ pub fn token_hash(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The token every form of a session carries (CSRF): derived from the session's own
+/// secret, so it is bound to that session, changes with it, and needs no storage. A
+/// page of another site can neither read it nor compute it.
+pub fn form_token(session_token: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"parcours form token\0")
+        .chain_update(session_token.as_bytes())
+        .finalize();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Whether `sent` is the form token of the session `session_token`, compared in
+/// constant time.
+pub fn form_token_matches(session_token: &str, sent: &str) -> bool {
+    let expected = form_token(session_token);
+    expected.len() == sent.len()
+        && expected
+            .bytes()
+            .zip(sent.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// Login attempts per client address: a burst, then a steady rate.
@@ -184,12 +207,27 @@ pub async fn login(
     if let Some(old) = replaced {
         sessions::delete(&txn, &token_hash(old)).await?;
     }
-    let token = new_token();
-    let expires_at = core.settings.session.expires_at(now, now);
-    sessions::create(&txn, &token_hash(&token), user.id, now, expires_at).await?;
+    let token = open_in(&txn, core, user.id, now).await?;
     commit(txn).await?;
     tracing::info!(user_id = user.id, "session opened");
-    let organisation = organisations::get(conn, user.organisation_id)
+    opened(core, user, token).await
+}
+
+/// A new session for `user_id` in `txn`; returns its token.
+async fn open_in(
+    txn: &parcours_persistence::DatabaseTransaction,
+    core: &Core,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let token = new_token();
+    let expires_at = core.settings.session.expires_at(now, now);
+    sessions::create(txn, &token_hash(&token), user_id, now, expires_at).await?;
+    Ok(token)
+}
+
+async fn opened(core: &Core, user: User, token: String) -> Result<Opened> {
+    let organisation = organisations::get(core.db.conn(), user.organisation_id)
         .await?
         .ok_or(Error::NotFound)?;
     Ok(Opened {
@@ -265,6 +303,75 @@ pub async fn me(core: &Core, actor: &Actor) -> Result<Me> {
         .await?
         .ok_or(Error::NotFound)?;
     Ok(Me { user, organisation })
+}
+
+/// A signed-in user's change of their own password, as typed.
+#[derive(Clone, Default)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+    pub confirmation: String,
+}
+
+parcours_domain::redacted_debug!(PasswordChange {});
+
+/// Changes the signed-in user's password. The current one is checked like a sign-in
+/// (each wrong one counts toward the lockout); the new one must pass the password rule
+/// and be typed twice alike. Every session of the account ends; the one returned
+/// replaces the session this change came from.
+pub async fn change_password(
+    core: &Core,
+    session: &Session,
+    change: PasswordChange,
+    now: DateTime<Utc>,
+) -> Result<Opened> {
+    let mut errors = ValidationErrors::new();
+    if change.current.is_empty() {
+        errors.add("current", "saisissez votre mot de passe actuel");
+    } else if change.current.len() > MAX_PASSWORD_BYTES {
+        errors.add("current", format!("{MAX_PASSWORD_BYTES} octets au plus"));
+    }
+    if let Err(error) = check_new_password(&change.new) {
+        errors.add("new", error.to_string());
+    } else if change.new != change.confirmation {
+        errors.add(
+            "confirmation",
+            "les deux saisies du nouveau mot de passe diffèrent",
+        );
+    }
+    errors.into_result()?;
+    let user_id = session.actor.user_id;
+    let wrong = || Error::invalid("current", "mot de passe actuel incorrect");
+    let lock = match count_attempt(core, user_id, now).await? {
+        Attempt::Counted { lock } => lock,
+        Attempt::Locked => {
+            return Err(Error::invalid(
+                "current",
+                "trop d'essais : le compte est bloqué quelques minutes",
+            ));
+        }
+        Attempt::Disabled => return Err(Error::Unauthenticated),
+    };
+    let conn = core.db.conn();
+    let user = users::get(conn, user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if !core
+        .hashers
+        .verify(change.current, user.password_hash.clone())
+        .await?
+    {
+        return Err(wrong());
+    }
+    let email = Email::parse(&user.email).map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+    let hash = passwords::hash_blocking(change.new).await?;
+    let txn = core.db.begin_write().await?;
+    users::clear_failed_logins(&txn, user_id, now, lock).await?;
+    let user = users::set_password(&txn, &email, &hash, now).await?;
+    let token = open_in(&txn, core, user.id, now).await?;
+    commit(txn).await?;
+    tracing::info!(user_id, "password changed; other sessions closed");
+    opened(core, user, token).await
 }
 
 /// Removes sessions past their expiry (they are refused anyway); returns how many.

@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod events;
 pub mod holders;
 pub mod hosting;
+pub mod labels;
 pub mod organisations;
 pub mod outbox;
 pub mod pathway;

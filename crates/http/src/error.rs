@@ -224,6 +224,14 @@ impl ApiError {
     }
 }
 
+/// Why a known thing is refused, in a sentence for a page.
+pub fn refusal_text(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::OtherSide(detail) => format!("{} : {detail}", refusal_title(refusal)),
+        other => format!("{}.", refusal_title(other)),
+    }
+}
+
 /// Why a known thing is refused, as a title.
 fn refusal_title(refusal: &Refusal) -> &'static str {
     match refusal {

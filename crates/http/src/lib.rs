@@ -15,6 +15,7 @@ mod problems;
 pub mod request_id;
 mod security;
 pub mod state;
+pub mod web;
 
 pub use parcours_core::Clock;
 pub use state::{AppState, HttpSettings};
@@ -135,7 +136,8 @@ pub fn router(state: AppState) -> Router {
     });
     let secure = state.settings.secure;
     let trusted_proxies = std::sync::Arc::new(state.settings.trusted_proxies.clone());
-    api.route("/healthz", get(health::healthz))
+    api.merge(web::router())
+        .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route(
             "/api/openapi.json",
@@ -146,7 +148,7 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { docs::html(&docs_page) }),
         )
         .route("/assets/parcours.css", get(docs::stylesheet))
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.settings.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -161,6 +163,15 @@ pub fn router(state: AppState) -> Router {
             request_id::middleware,
         ))
         .with_state(state)
+}
+
+/// An unknown path: a problem under `/api`, the 404 page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound.into_response()
+    } else {
+        web::not_found_page()
+    }
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

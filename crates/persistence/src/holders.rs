@@ -417,6 +417,22 @@ parcours_domain::redacted_debug!(PathwayStep {
     occurred_at
 });
 
+/// Every step of a holder's pathway, oldest first: the track a file page draws.
+pub async fn pathway_steps(
+    conn: &impl ConnectionTrait,
+    read: &parcours_domain::access::Read,
+) -> Result<Vec<PathwayStep>> {
+    pathway_events::Entity::find()
+        .filter(pathway_events::Column::HolderId.eq(read.holder_id()))
+        .order_by_asc(pathway_events::Column::OccurredAt)
+        .order_by_asc(pathway_events::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(PathwayStep::try_from)
+        .collect()
+}
+
 impl TryFrom<pathway_events::Model> for PathwayStep {
     type Error = crate::PersistenceError;
 
@@ -469,7 +485,29 @@ pub fn list_sql(backend: sea_orm::DbBackend, query: &HolderQuery) -> String {
     list_select(query).build(backend).to_string()
 }
 
+/// How many holders the filters of `query` match, whatever the page.
+pub async fn count(conn: &impl ConnectionTrait, query: &HolderQuery) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(filtered(query).count(conn).await?)
+}
+
 fn list_select(query: &HolderQuery) -> sea_orm::Select<holders::Entity> {
+    let mut select = filtered(query);
+    if let Some((key, id)) = &query.after {
+        select = select.filter(keyset::after(
+            holders::Column::SortKey,
+            holders::Column::Id,
+            (key.as_str(), *id),
+        ));
+    }
+    select
+        .order_by_asc(holders::Column::SortKey)
+        .order_by_asc(holders::Column::Id)
+        .limit(query.limit + 1)
+}
+
+/// The organisation's holders that the filters match, in no order.
+fn filtered(query: &HolderQuery) -> sea_orm::Select<holders::Entity> {
     let mut select = holders::Entity::find()
         .filter(holders::Column::ReferentOrganisationId.eq(query.organisation_id));
     if let Some(q) = query.q.as_deref().filter(|q| !q.is_empty()) {
@@ -490,17 +528,7 @@ fn list_select(query: &HolderQuery) -> sea_orm::Select<holders::Entity> {
     if let Some(referent) = query.referent_user_id {
         select = select.filter(holders::Column::ReferentUserId.eq(referent));
     }
-    if let Some((key, id)) = &query.after {
-        select = select.filter(keyset::after(
-            holders::Column::SortKey,
-            holders::Column::Id,
-            (key.as_str(), *id),
-        ));
-    }
     select
-        .order_by_asc(holders::Column::SortKey)
-        .order_by_asc(holders::Column::Id)
-        .limit(query.limit + 1)
 }
 
 /// Holders whose referent is a given organisation, counted (demo seeding, checks).

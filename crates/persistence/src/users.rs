@@ -104,6 +104,24 @@ pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>> {
         .transpose()
 }
 
+/// The enabled accounts of an organisation, by name.
+pub async fn of_organisation(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<Vec<User>> {
+    use sea_orm::QueryOrder;
+    users::Entity::find()
+        .filter(users::Column::OrganisationId.eq(organisation_id))
+        .filter(users::Column::DisabledAt.is_null())
+        .order_by_asc(users::Column::DisplayName)
+        .order_by_asc(users::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
 /// The account, its row locked until the end of the transaction (on PostgreSQL; a
 /// SQLite write transaction holds the whole database): concurrent login attempts on one
 /// account are counted one after the other.

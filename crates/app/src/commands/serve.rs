@@ -125,6 +125,7 @@ async fn run_server(
         .with_context(|| format!("écoute impossible sur {listen}"))?;
     let address = listener.local_addr()?;
     let mut signals = ShutdownSignals::listen();
+    println!("Se connecter dans un navigateur : http://{address}/connexion");
     println!("Parcours écoute sur http://{address}");
     let _ = std::io::stdout().flush();
     tracing::info!(%address, secure, "listening");

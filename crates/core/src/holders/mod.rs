@@ -94,6 +94,29 @@ pub async fn register(
     Ok(body)
 }
 
+/// Checks an intake form without saving anything: every invalid field at once.
+pub async fn check(
+    core: &Core,
+    actor: &Actor,
+    input: &HolderInput,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    actor.require_personal_data()?;
+    let mut errors = ValidationErrors::new();
+    if let Some(raw) = input.stage.as_deref() {
+        errors.check("stage", raw.parse::<Stage>());
+    }
+    let checked = validate(core.db.conn(), actor, input, now).await;
+    match checked {
+        Ok(_) => errors.into_result().map_err(Error::Invalid),
+        Err(Error::Invalid(mut more)) => {
+            more.0.extend(errors.0);
+            Err(Error::Invalid(more))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// One holder's file.
 pub async fn read(core: &Core, actor: &Actor, id: i64, now: DateTime<Utc>) -> Result<HolderFile> {
     read_file(
@@ -103,6 +126,53 @@ pub async fn read(core: &Core, actor: &Actor, id: i64, now: DateTime<Utc>) -> Re
         AuditAction::HolderRead,
         now,
         async |txn, holder, _| file(txn, holder).await,
+    )
+    .await
+}
+
+/// Everything the page of a file shows, read from one snapshot and audited as one
+/// read of the file: the person and projects, the steps of the pathway, the consents,
+/// the newest page of the timeline, and what the reader may do with it.
+#[derive(Clone, Debug)]
+pub struct Dossier {
+    pub file: HolderFile,
+    pub steps: Vec<parcours_persistence::holders::PathwayStep>,
+    pub consents: crate::consents::ConsentState,
+    pub timeline: Page<parcours_persistence::timeline::Entry>,
+    /// The référent organisation: it may change the file. A partner with an accepted
+    /// referral reads it and records its own contacts only.
+    pub may_change: bool,
+}
+
+pub async fn dossier(
+    core: &Core,
+    actor: &Actor,
+    id: i64,
+    timeline: &PageRequest,
+    now: DateTime<Utc>,
+) -> Result<Dossier> {
+    let mut errors = ValidationErrors::new();
+    let (cursor, limit) = timeline.parse(&mut errors);
+    errors.into_result()?;
+    crate::access::read_file_as(
+        core,
+        actor,
+        id,
+        AuditAction::HolderRead,
+        now,
+        async |txn, holder, read, access| {
+            let holder_id = holder.id;
+            let steps = holders::pathway_steps(txn, &read).await?;
+            let (entries, more) =
+                parcours_persistence::timeline::page(txn, &read, cursor, limit).await?;
+            Ok(Dossier {
+                file: file(txn, holder).await?,
+                steps,
+                consents: crate::consents::state(txn, holder_id).await?,
+                timeline: Page::of(entries, more, parcours_persistence::timeline::Entry::key),
+                may_change: access.change().is_some(),
+            })
+        },
     )
     .await
 }
@@ -156,13 +226,13 @@ pub struct ListInput {
     pub page: PageRequest,
 }
 
-/// The organisation's holders in name order, a page at a time.
-pub async fn list(
-    core: &Core,
-    actor: &Actor,
-    input: &ListInput,
-    now: DateTime<Utc>,
-) -> Result<Page<Holder>> {
+/// How many of the organisation's holders the filters match (the page is ignored).
+pub async fn count(core: &Core, actor: &Actor, input: &ListInput) -> Result<u64> {
+    let query = list_query(actor, input)?;
+    Ok(holders::count(core.db.conn(), &query).await?)
+}
+
+fn list_query(actor: &Actor, input: &ListInput) -> Result<HolderQuery> {
     actor.require_personal_data()?;
     let mut errors = ValidationErrors::new();
     let stage: Option<Stage> = word(&mut errors, "stage", input.stage.as_deref());
@@ -171,7 +241,7 @@ pub async fn list(
     let q = optional(&mut errors, "q", input.q.as_deref(), check_search).flatten();
     let (after, limit) = input.page.parse(&mut errors);
     errors.into_result()?;
-    let query = HolderQuery {
+    Ok(HolderQuery {
         organisation_id: actor.organisation_id,
         q: q.as_deref().map(search_key).filter(|q| !q.is_empty()),
         stage,
@@ -179,7 +249,17 @@ pub async fn list(
         referent_user_id,
         after,
         limit,
-    };
+    })
+}
+
+/// The organisation's holders in name order, a page at a time.
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    input: &ListInput,
+    now: DateTime<Utc>,
+) -> Result<Page<Holder>> {
+    let query = list_query(actor, input)?;
     let (rows, more) = holders::list(core.db.conn(), &query).await?;
     let ids: Vec<i64> = rows.iter().map(|h| h.id).collect();
     audit_reads(core, actor, AuditAction::HolderList, &ids, now).await?;

@@ -1,0 +1,184 @@
+//! The domain's words as people read them on a page or in a spreadsheet: the API and the
+//! database keep the stable words (`entreprise_creee`), people read « Entreprise créée ».
+
+use crate::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
+use crate::events::EventKind;
+use crate::holders::{EducationLevel, Gender, QpvStatus, Situation};
+use crate::hosting::EndReason;
+use crate::pathway::{Outcome, PathwayEventKind, Stage};
+use crate::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
+use crate::users::Role;
+
+/// A word's French label for people.
+pub trait Label: Copy {
+    fn label(self) -> &'static str;
+}
+
+macro_rules! labels {
+    ($($ty:ty { $($variant:ident => $text:literal),+ $(,)? })+) => {$(
+        impl Label for $ty {
+            fn label(self) -> &'static str {
+                match self { $(<$ty>::$variant => $text),+ }
+            }
+        }
+    )+};
+}
+
+labels! {
+    Stage {
+        Sensibilisation => "Sensibilisation",
+        Information => "Information",
+        Accompagnement => "Accompagnement",
+        Hebergement => "Hébergement",
+    }
+    Outcome {
+        EntrepriseCreee => "Entreprise créée",
+        EmploiOuFormation => "Emploi ou formation",
+        Abandon => "Abandon",
+        SansNouvelles => "Sans nouvelles",
+    }
+    PathwayEventKind {
+        Entry => "Entrée dans le parcours",
+        Move => "Changement d'étape",
+        Close => "Clôture du parcours",
+        Reopen => "Réouverture du parcours",
+    }
+    ContactKind {
+        Entretien => "Entretien",
+        Telephone => "Téléphone",
+        Email => "Courriel",
+        Atelier => "Atelier",
+        Permanence => "Permanence",
+        Evenement => "Événement",
+        Visite => "Visite",
+    }
+    Topic {
+        Idee => "Idée",
+        EtudeDeMarche => "Étude de marché",
+        Financement => "Financement",
+        StatutJuridique => "Statut juridique",
+        Administratif => "Administratif",
+        Commercial => "Commercial",
+        FreinMobilite => "Frein : mobilité",
+        FreinGardeEnfant => "Frein : garde d'enfant",
+        FreinLogement => "Frein : logement",
+        FreinSante => "Frein : santé",
+        FreinLangue => "Frein : langue",
+        FreinNumerique => "Frein : numérique",
+        Autre => "Autre sujet",
+    }
+    ConsentPurpose {
+        Suivi => "Suivi du parcours",
+        PartagePartenaires => "Partage avec les partenaires",
+        ContactEmail => "Contact par courriel",
+    }
+    LegalForm {
+        Ei => "Entreprise individuelle (EI)",
+        Eurl => "EURL",
+        Sarl => "SARL",
+        Sasu => "SASU",
+        Sas => "SAS",
+        Scop => "SCOP",
+        Scic => "SCIC",
+        Association => "Association",
+    }
+    Gender {
+        Femme => "Femme",
+        Homme => "Homme",
+        Autre => "Autre",
+    }
+    Situation {
+        DemandeurEmploi => "Demandeur ou demandeuse d'emploi",
+        Rsa => "Bénéficiaire du RSA",
+        Ass => "Bénéficiaire de l'ASS",
+        JeuneSansEmploi => "Jeune sans emploi",
+        Salarie => "Salarié ou salariée",
+        Etudiant => "Étudiant ou étudiante",
+        Autre => "Autre",
+    }
+    EducationLevel {
+        Infra3 => "Sans diplôme",
+        Niveau3 => "CAP, BEP (niveau 3)",
+        Niveau4 => "Baccalauréat (niveau 4)",
+        Niveau5 => "Bac + 2 (niveau 5)",
+        Niveau6 => "Licence, bac + 3 (niveau 6)",
+        Niveau7 => "Master, bac + 5 (niveau 7)",
+        Niveau8 => "Doctorat (niveau 8)",
+    }
+    QpvStatus {
+        InQpv => "Habite un QPV",
+        NotInQpv => "N'habite pas un QPV",
+        Unknown => "Inconnu",
+    }
+    ReferralStatus {
+        Sent => "En attente de réponse",
+        Accepted => "Acceptée",
+        Declined => "Refusée",
+        Withdrawn => "Retirée",
+        Expired => "Expirée",
+        Completed => "Terminée",
+    }
+    ReferralStep {
+        Send => "Orientation envoyée",
+        Accept => "Orientation acceptée",
+        Decline => "Orientation refusée",
+        Complete => "Orientation terminée",
+        Withdraw => "Orientation retirée",
+        Expire => "Orientation expirée",
+        Remind => "Relance envoyée",
+    }
+    DeclineReason {
+        HorsPerimetre => "Hors périmètre",
+        PublicNonEligible => "Public non éligible",
+        Injoignable => "Personne injoignable",
+        Capacite => "Capacité atteinte",
+        Autre => "Autre raison",
+    }
+    ReferralOutcome {
+        Accompagne => "Accompagné",
+        Finance => "Financé",
+        EntrepriseCreee => "Entreprise créée",
+        Reoriente => "Réorienté",
+        SansSuite => "Sans suite",
+    }
+    EventKind {
+        Bus => "Bus de la création",
+        CafeCreateurs => "Café des créateurs",
+        Atelier => "Atelier",
+        Forum => "Forum",
+        Temoignages => "Témoignages",
+        MiniEntreprise => "Mini-entreprise",
+        Autre => "Autre action",
+    }
+    EndReason {
+        InstalleLocauxPropres => "Installé dans ses propres locaux",
+        FinDeConvention => "Fin de convention",
+        FinAnticipee => "Fin anticipée",
+        CessationActivite => "Cessation d'activité",
+    }
+    Role {
+        Adviser => "Conseiller ou conseillère",
+        OrgAdmin => "Administrateur de la structure",
+        Coordinator => "Coordination du territoire",
+        Admin => "Administration de la plateforme",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stage_has_a_label() {
+        let labels: Vec<_> = Stage::ALL.iter().map(|s| s.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Sensibilisation",
+                "Information",
+                "Accompagnement",
+                "Hébergement"
+            ]
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! The web pages advisers use: server-rendered HTML beside the API, on the same use
+//! cases. Every page works without JavaScript (links and forms, POST then 303); a
+//! small script served by the binary only enhances them.
+
+mod assets;
+mod fr;
+mod login;
+mod page;
+mod people;
+mod person;
+mod referrals;
+mod register;
+mod session;
+mod today;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+
+pub use page::not_found_page;
+
+/// Page routes by method and path; a test walks them. Those in [`PUBLIC_PAGES`] need no
+/// session; every other one sends a browser without a session to the sign-in page.
+pub const PAGE_ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/connexion"),
+    ("post", "/connexion"),
+    ("post", "/deconnexion"),
+    ("get", "/mot-de-passe"),
+    ("post", "/mot-de-passe"),
+    ("get", "/personnes"),
+    ("get", "/personnes/nouvelle"),
+    ("post", "/personnes/nouvelle"),
+    ("get", "/personnes/{id}"),
+    ("post", "/personnes/{id}/contacts"),
+    ("post", "/personnes/{id}/etape"),
+    ("post", "/personnes/{id}/cloture"),
+    ("post", "/personnes/{id}/reouverture"),
+    ("post", "/orientations/{id}/accepter"),
+    ("get", "/orientations/{id}/refuser"),
+    ("post", "/orientations/{id}/refuser"),
+    ("get", "/static/{name}"),
+];
+
+/// Pages anyone may open.
+pub const PUBLIC_PAGES: &[(&str, &str)] = &[
+    ("get", "/connexion"),
+    ("post", "/connexion"),
+    ("get", "/static/{name}"),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(today::page))
+        .route("/connexion", get(login::form).post(login::submit))
+        .route("/deconnexion", post(login::logout))
+        .route(
+            "/mot-de-passe",
+            get(login::password_form).post(login::password_submit),
+        )
+        .route("/personnes", get(people::page))
+        .route(
+            "/personnes/nouvelle",
+            get(register::form).post(register::submit),
+        )
+        .route("/personnes/{id}", get(person::page))
+        .route("/personnes/{id}/contacts", post(person::log_contact))
+        .route("/personnes/{id}/etape", post(person::move_stage))
+        .route("/personnes/{id}/cloture", post(person::close))
+        .route("/personnes/{id}/reouverture", post(person::reopen))
+        .route("/orientations/{id}/accepter", post(referrals::accept))
+        .route(
+            "/orientations/{id}/refuser",
+            get(referrals::decline_form).post(referrals::decline),
+        )
+        .route("/static/{name}", get(assets::serve))
+        .layer(CompressionLayer::new())
+}
+
+/// The message a redirect carries to the page it lands on (`?fait=…`).
+#[derive(serde::Deserialize, Default)]
+pub struct FlashQuery {
+    fait: Option<String>,
+}
+
+impl FlashQuery {
+    /// The message of a known code: the link carries a code, never the text, so that
+    /// nobody can make Parcours show words of their own.
+    pub fn message(&self) -> Option<String> {
+        let text = match self.fait.as_deref()? {
+            "contact" => "Contact enregistré.",
+            "inscription" => "Personne inscrite. Pensez à recueillir ses consentements.",
+            "etape" => "Étape changée.",
+            "cloture" => "Parcours clôturé.",
+            "reouverture" => "Parcours rouvert.",
+            "mot-de-passe" => "Mot de passe changé. Vos autres sessions sont fermées.",
+            "orientation-acceptee" => "Orientation acceptée : la fiche est maintenant consultable.",
+            "orientation-refusee" => {
+                "Orientation refusée : la structure qui l'a envoyée est prévenue."
+            }
+            _ => return None,
+        };
+        Some(text.to_owned())
+    }
+}
+
+/// The page of a person's file.
+pub fn person_href(id: i64) -> String {
+    format!("/personnes/{id}")
+}

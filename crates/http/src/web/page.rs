@@ -1,0 +1,359 @@
+//! What every page shares: the layout (header, navigation, skip link, footer), the
+//! form fields as typed, French error messages by field, and the error pages.
+
+use super::assets;
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parcours_core::Error;
+use parcours_domain::ValidationErrors;
+
+/// A link of the main navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Who is signed in, as the header shows them.
+pub struct SignedIn {
+    pub name: String,
+    pub organisation: String,
+    /// The session's form token, for the « Se déconnecter » form.
+    pub csrf: String,
+}
+
+/// The frame of every page.
+pub struct Layout {
+    /// « Personnes » — the `<title>` adds « — Parcours ».
+    pub title: String,
+    pub user: Option<SignedIn>,
+    pub nav: Vec<NavItem>,
+    pub css: String,
+    pub js: String,
+    /// A message carried over a redirect (« Contact enregistré. »).
+    pub flash: Option<String>,
+}
+
+/// The sections of the navigation, by the path they live under.
+const SECTIONS: &[(&str, &str)] = &[("/", "Aujourd'hui"), ("/personnes", "Personnes")];
+
+impl Layout {
+    /// A page's frame; `section` is the path of the navigation entry it belongs to.
+    pub fn new(title: impl Into<String>, user: Option<SignedIn>, section: &str) -> Self {
+        let nav = if user.is_some() {
+            SECTIONS
+                .iter()
+                .map(|(href, label)| NavItem {
+                    href,
+                    label,
+                    current: *href == section,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            title: title.into(),
+            user,
+            nav,
+            css: assets::url(&assets::CSS),
+            js: assets::url(&assets::JS),
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, flash: Option<String>) -> Self {
+        self.flash = flash;
+        self
+    }
+}
+
+/// A rendered page: HTML, never cached (personal data must not linger).
+pub fn html(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(body) => {
+            let mut response = (status, Html(body)).into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "page template failed");
+            plain_error(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+/// The last resort when even the error page cannot be rendered.
+fn plain_error(status: StatusCode) -> Response {
+    (
+        status,
+        Html("<!doctype html><html lang=\"fr\"><title>Erreur — Parcours</title><p>Une erreur est survenue.</p></html>"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "web/error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: &'static str,
+    message: String,
+    request_id: Option<String>,
+}
+
+/// Why a page cannot be shown.
+#[derive(Debug)]
+pub enum PageError {
+    /// No session: to the sign-in page, then back to `next`.
+    SignIn {
+        next: String,
+        expired: bool,
+    },
+    NotFound,
+    Forbidden(String),
+    /// The form's token is missing or belongs to another session.
+    FormRefused,
+    /// Something the form cannot fix (a conflict), shown on an error page.
+    Conflict(String),
+    Unavailable,
+    Internal(anyhow::Error),
+}
+
+impl From<Error> for PageError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::NotFound => Self::NotFound,
+            Error::Forbidden(refusal) => Self::Forbidden(crate::error::refusal_text(&refusal)),
+            Error::Conflict(detail) => Self::Conflict(detail),
+            Error::Unauthenticated => Self::SignIn {
+                next: "/".into(),
+                expired: true,
+            },
+            Error::Unavailable(error) => {
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable
+            }
+            Error::Internal(error) => Self::Internal(error),
+            other => Self::Internal(anyhow::anyhow!("unexpected on a page: {other}")),
+        }
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+/// Only a path of this site: an absolute URL or `//host` would send the user away.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match self {
+            Self::SignIn { next, expired } => {
+                let mut to = format!("/connexion?suite={}", encode(safe_next(&next)));
+                if expired {
+                    to.push_str("&expiree=1");
+                }
+                return Redirect::to(&to).into_response();
+            }
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page introuvable",
+                "Cette page n'existe pas, ou vous n'y avez pas accès. Vérifiez l'adresse, ou revenez à l'accueil.".to_owned(),
+            ),
+            Self::Forbidden(why) => (StatusCode::FORBIDDEN, "Accès refusé", why),
+            Self::FormRefused => (
+                StatusCode::FORBIDDEN,
+                "Formulaire refusé",
+                "Ce formulaire a expiré ou ne vient pas de Parcours : rien n'a été enregistré. Revenez à la page, puis envoyez-le à nouveau.".to_owned(),
+            ),
+            Self::Conflict(detail) => (StatusCode::CONFLICT, "Action impossible", detail),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service momentanément indisponible",
+                "Parcours ne peut pas joindre sa base de données. Réessayez dans quelques secondes ; rien n'a été perdu de ce qui était enregistré.".to_owned(),
+            ),
+            Self::Internal(error) => {
+                tracing::error!(error = %error, "page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Erreur du service",
+                    "Une erreur inattendue est survenue. Réessayez ; si elle revient, donnez le numéro ci-dessous à l'équipe qui gère Parcours.".to_owned(),
+                )
+            }
+        };
+        let mut response = html(
+            status,
+            &ErrorPage {
+                layout: Layout::new(heading, None, ""),
+                heading,
+                message,
+                request_id: crate::request_id::current(),
+            },
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS),
+            );
+        }
+        response
+    }
+}
+
+/// The 404 page, for unknown paths outside the API.
+pub fn not_found_page() -> Response {
+    PageError::NotFound.into_response()
+}
+
+/// A query-string value, percent-encoded.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// After a successful POST: back to a page (303, so a reload does not post again), with
+/// the code of a message to show there (see `FlashQuery`).
+pub fn see_other(to: &str, flash: Option<&str>) -> Response {
+    let location = match flash {
+        None => to.to_owned(),
+        Some(message) => {
+            let separator = if to.contains('?') { '&' } else { '?' };
+            format!("{to}{separator}fait={}", encode(message))
+        }
+    };
+    Redirect::to(&location).into_response()
+}
+
+/// Fields in error, each with its French message, in the order of the form.
+#[derive(Default)]
+pub struct Errors {
+    pub items: Vec<(String, String)>,
+}
+
+impl Errors {
+    pub fn from_validation(errors: ValidationErrors) -> Self {
+        Self {
+            items: errors.0.into_iter().map(|e| (e.field, e.message)).collect(),
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.items.push((field.to_owned(), message.into()));
+    }
+
+    /// The same errors as a use case's refusal; none when there are none.
+    pub fn to_validation(&self) -> Option<ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        for (field, message) in &self.items {
+            errors.add(field.clone(), message.clone());
+        }
+        (!errors.is_empty()).then_some(errors)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The message for one field (an array field like `topics[2]` counts as `topics`).
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|(f, _)| f == field || f.strip_prefix(field).is_some_and(|r| r.starts_with('[')))
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// « Il y a 2 erreurs ».
+    pub fn heading(&self) -> String {
+        match self.items.len() {
+            1 => "Il y a 1 erreur".into(),
+            n => format!("Il y a {n} erreurs"),
+        }
+    }
+
+    /// Orders the errors as the fields appear on the form; unknown fields go last.
+    pub fn sorted_by(mut self, order: &[&str]) -> Self {
+        let rank = |field: &str| {
+            order
+                .iter()
+                .position(|f| field == *f || field.starts_with(&format!("{f}[")))
+                .unwrap_or(order.len())
+        };
+        self.items.sort_by_key(|(field, _)| rank(field));
+        self
+    }
+}
+
+/// The values of a posted form, as typed but in the service's text rule (normal form
+/// C, no control characters): a value that breaks the rule is an error on its field.
+#[derive(Default)]
+pub struct Fields {
+    pairs: Vec<(String, String)>,
+    pub errors: Errors,
+}
+
+impl Fields {
+    pub fn new(raw: Vec<(String, String)>) -> Self {
+        let mut fields = Self::default();
+        for (name, value) in raw {
+            match parcours_domain::text::clean(&value) {
+                Ok(clean) => fields.pairs.push((name, clean)),
+                Err(message) => {
+                    if !fields.errors.has(&name) {
+                        fields.errors.add(&name, message);
+                    }
+                    let kept: String = value
+                        .chars()
+                        .filter(|c| !c.is_control() || *c == '\n')
+                        .collect();
+                    fields.pairs.push((name, kept));
+                }
+            }
+        }
+        fields
+    }
+
+    /// The value typed, blank as none.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.raw(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// The value as typed (for showing it again), empty when absent.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated field (checkboxes).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}

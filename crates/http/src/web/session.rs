@@ -1,0 +1,153 @@
+//! Who is signed in on a page, and the forms they post. Without a session a page sends
+//! the browser to the sign-in page and back; every form carries the session's token
+//! (CSRF), checked before anything is read from it.
+
+use super::page::{Fields, Layout, PageError, SignedIn};
+use crate::auth::CurrentUser;
+use crate::request_id;
+use crate::state::AppState;
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::http::Method;
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use parcours_core::{Actor, Error, sessions};
+
+/// A page's signed-in user, with the session's form token and their names.
+pub struct Signed {
+    pub session: sessions::Session,
+    pub me: sessions::Me,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    token: String,
+}
+
+impl Signed {
+    pub fn actor(&self) -> &Actor {
+        &self.session.actor
+    }
+
+    /// The frame of a page for this user.
+    pub fn layout(&self, title: impl Into<String>, section: &str) -> Layout {
+        Layout::new(
+            title,
+            Some(SignedIn {
+                name: self.me.user.display_name.clone(),
+                organisation: self.me.organisation.name.clone(),
+                csrf: self.csrf.clone(),
+            }),
+            section,
+        )
+    }
+}
+
+/// Where to come back after signing in: the page asked for (GET only: a form's target
+/// cannot be reloaded).
+fn next_of(parts: &Parts) -> String {
+    if parts.method == Method::GET {
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into())
+    } else {
+        "/".into()
+    }
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar
+            .get(&state.settings.session_cookie_name())
+            .map(|c| c.value().to_owned())
+            .filter(|t| !t.is_empty())
+        else {
+            return Err(PageError::SignIn {
+                next: next_of(parts),
+                expired: false,
+            });
+        };
+        let now = state.clock.now();
+        let session =
+            match sessions::authenticate(&state.core, &token, request_id::current(), now).await {
+                Ok(session) => session,
+                Err(Error::Unauthenticated) => {
+                    return Err(PageError::SignIn {
+                        next: next_of(parts),
+                        expired: true,
+                    });
+                }
+                Err(other) => return Err(other.into()),
+            };
+        tracing::Span::current().record("user_id", session.actor.user_id);
+        parts.extensions.insert(CurrentUser {
+            session: session.clone(),
+        });
+        let me = sessions::me(&state.core, &session.actor).await?;
+        Ok(Self {
+            csrf: sessions::form_token(&token),
+            session,
+            me,
+            token,
+        })
+    }
+}
+
+/// A form posted by the signed-in user, its token checked: a form without it, with
+/// another session's, is refused before any of it is read.
+pub struct SignedForm {
+    pub user: Signed,
+    pub fields: Fields,
+}
+
+/// The name of the hidden field that carries the token.
+pub const CSRF_FIELD: &str = "_csrf";
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let user = Signed::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|_| PageError::FormRefused)?;
+        let sent = pairs
+            .iter()
+            .find(|(name, _)| name == CSRF_FIELD)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default();
+        if !sessions::form_token_matches(&user.token, sent) {
+            tracing::warn!(
+                user_id = user.actor().user_id,
+                "form refused: missing or foreign token"
+            );
+            return Err(PageError::FormRefused);
+        }
+        Ok(Self {
+            user,
+            fields: Fields::new(pairs),
+        })
+    }
+}
+
+/// A form posted without a session (signing in). Cross-site posts are refused before
+/// it, by the same rule as every unsafe request.
+pub struct PublicForm(pub Fields);
+
+impl FromRequest<AppState> for PublicForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(|_| PageError::FormRefused)?;
+        Ok(Self(Fields::new(pairs)))
+    }
+}

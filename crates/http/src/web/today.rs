@@ -1,0 +1,164 @@
+//! « Aujourd'hui »: what the adviser has to do now — their next actions due and
+//! overdue, the referrals waiting for their organisation's answer, the hosting
+//! agreements ending soon — each a link to act.
+
+use super::fr;
+use super::page::{Layout, PageResult, html};
+use super::session::Signed;
+use super::{FlashQuery, person_href};
+use crate::extract::Now;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use parcours_core::{PageRequest, contacts, referrals};
+use parcours_domain::access::handles_personal_data;
+use parcours_domain::labels::Label;
+use parcours_domain::referrals::ReferralStatus;
+
+struct FollowUpRow {
+    href: String,
+    name: String,
+    action: String,
+    due: String,
+    late: Option<String>,
+}
+
+struct ReferralRow {
+    id: i64,
+    name: String,
+    from: String,
+    need: String,
+    sent: String,
+    contact: String,
+}
+
+struct EndingRow {
+    href: String,
+    name: String,
+    end: String,
+    when: String,
+    late: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/today.html")]
+struct TodayPage {
+    layout: Layout,
+    day: String,
+    personal: bool,
+    follow_ups: Vec<FollowUpRow>,
+    more_follow_ups: Option<String>,
+    referrals: Vec<ReferralRow>,
+    ending: Vec<EndingRow>,
+    csrf: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct TodayQuery {
+    #[serde(flatten)]
+    flash: FlashQuery,
+    cursor: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Now(now): Now,
+    user: Signed,
+    Query(query): Query<TodayQuery>,
+) -> PageResult {
+    let today = fr::local_day(now);
+    let layout = user
+        .layout("Aujourd'hui", "/")
+        .with_flash(query.flash.message());
+    let mut page = TodayPage {
+        layout,
+        day: fr::date(today),
+        personal: handles_personal_data(user.actor().role),
+        follow_ups: Vec::new(),
+        more_follow_ups: None,
+        referrals: Vec::new(),
+        ending: Vec::new(),
+        csrf: user.csrf.clone(),
+    };
+    if !page.personal {
+        return Ok(html(StatusCode::OK, &page));
+    }
+    let request = PageRequest {
+        cursor: query.cursor.clone(),
+        limit: None,
+    };
+    let due = contacts::follow_ups(&state.core, user.actor(), &request, now).await?;
+    page.more_follow_ups = due
+        .page
+        .next_cursor
+        .as_ref()
+        .map(|c| format!("/?cursor={}", super::page::encode(c)));
+    page.follow_ups = due
+        .page
+        .items
+        .iter()
+        .map(|f| FollowUpRow {
+            href: person_href(f.holder.id),
+            name: format!("{} {}", f.holder.first_name, f.holder.last_name),
+            action: f.contact.next_action.clone().unwrap_or_default(),
+            due: fr::date(f.due),
+            late: (f.days_overdue > 0).then(|| match f.days_overdue {
+                1 => "en retard d'un jour".to_owned(),
+                n => format!("en retard de {n} jours"),
+            }),
+        })
+        .collect();
+    page.ending = due
+        .hosting_ending
+        .iter()
+        .map(|e| EndingRow {
+            href: person_href(e.holder.id),
+            name: format!("{} {}", e.holder.first_name, e.holder.last_name),
+            end: fr::date(e.agreement.planned_end),
+            when: fr::relative_days(e.agreement.planned_end, today),
+            late: e.days_left < 0,
+        })
+        .collect();
+    let waiting = referrals::list(
+        &state.core,
+        user.actor(),
+        &referrals::ListInput {
+            which: Some("inbox".into()),
+            status: Some(ReferralStatus::Sent.as_str().into()),
+            page: PageRequest::default(),
+        },
+        now,
+    )
+    .await?;
+    page.referrals = waiting
+        .items
+        .iter()
+        .map(|r| {
+            let holder = r.holder.as_ref();
+            ReferralRow {
+                id: r.id,
+                name: holder
+                    .map(|h| format!("{} {}", h.first_name, h.last_name))
+                    .unwrap_or_else(|| "Personne orientée".into()),
+                from: r.from_organisation.name.clone(),
+                need: r.need.clone().unwrap_or_default(),
+                sent: format!(
+                    "{} ({})",
+                    fr::date_time(r.sent_at),
+                    r.status.label().to_lowercase()
+                ),
+                contact: holder
+                    .map(|h| {
+                        [h.phone.as_deref(), h.email.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(html(StatusCode::OK, &page))
+}

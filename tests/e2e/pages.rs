@@ -1,0 +1,701 @@
+//! The web pages without JavaScript: plain GETs and form posts, as a browser with
+//! scripts off sends them. Sign-in and back, the adviser's day (Aujourd'hui, search,
+//! the file, a contact, a stage, closing), forms refused without the session's token,
+//! what a partner sees, and the pages' headers.
+
+use crate::support::{PASSWORD, TestApp, TestUser};
+use chrono::Duration;
+use parcours_domain::organisations::OrganisationKind;
+use parcours_domain::users::Role;
+use parcours_persistence::audit;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+/// A browser with scripts off: keeps cookies, does not follow redirects (the tests
+/// look at each 303).
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub location: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    /// The form token of the page (every form of a session carries the same).
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.body.find(marker).expect("a form with a token") + marker.len();
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_owned()
+    }
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: app.url(""),
+        }
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        Answer {
+            status: response.status().as_u16(),
+            location: response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned())
+                .unwrap_or_default(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        Self::answer(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
+        Self::answer(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_from(&self, path: &str, origin: &str, form: &[(&str, &str)]) -> Answer {
+        Self::answer(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("origin", origin)
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Signs in through the form; returns the page it lands on.
+    pub async fn sign_in(&self, user: &TestUser) -> Answer {
+        let answer = self
+            .post(
+                "/connexion",
+                &[
+                    ("email", &user.email),
+                    ("password", PASSWORD),
+                    ("suite", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        self.get(&answer.location).await
+    }
+}
+
+async fn api_holder(app: &TestApp, api: &reqwest::Client, body: Value) -> i64 {
+    let response = api
+        .post(app.url("/api/v1/holders"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_page_without_a_session_asks_to_sign_in_then_comes_back() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let browser = Browser::new(&app);
+    let asked = browser.get("/personnes?q=ben").await;
+    assert_eq!(asked.status, 303);
+    assert_eq!(asked.location, "/connexion?suite=/personnes%3Fq%3Dben");
+    let login = browser.get(&asked.location).await;
+    assert_eq!(login.status, 200);
+    assert!(
+        login
+            .body
+            .contains("<title>Se connecter — Parcours</title>")
+    );
+    assert!(login.body.contains("value=\"/personnes?q=ben\""));
+
+    // A wrong password: the same form, the address kept, one clear message.
+    let wrong = browser
+        .post(
+            "/connexion",
+            &[
+                ("email", adviser.email.as_str()),
+                ("password", "pas le bon"),
+                ("suite", "/personnes?q=ben"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("Adresse ou mot de passe incorrect"));
+    assert!(wrong.body.contains(&format!("value=\"{}\"", adviser.email)));
+    assert!(wrong.body.contains("Il y a 1 erreur"));
+    assert!(
+        !wrong.body.contains("pas le bon"),
+        "a password is never shown again"
+    );
+
+    let ok = browser
+        .post(
+            "/connexion",
+            &[
+                ("email", adviser.email.as_str()),
+                ("password", PASSWORD),
+                ("suite", "/personnes?q=ben"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303);
+    assert_eq!(ok.location, "/personnes?q=ben");
+    let cookie = ok.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(browser.get("/personnes?q=ben").await.status, 200);
+
+    // Only a path of this site is a place to come back to.
+    for next in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+    ] {
+        let answer = browser
+            .post(
+                "/connexion",
+                &[
+                    ("email", adviser.email.as_str()),
+                    ("password", PASSWORD),
+                    ("suite", next),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (answer.status, answer.location.as_str()),
+            (303, "/"),
+            "{next}"
+        );
+    }
+
+    // Signing out ends the session on the server.
+    let home = browser.get("/").await;
+    let out = browser
+        .post("/deconnexion", &[("_csrf", &home.csrf())])
+        .await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.location, "/connexion?sortie=1");
+    assert!(
+        browser
+            .get(&out.location)
+            .await
+            .body
+            .contains("Vous êtes déconnecté")
+    );
+    assert_eq!(browser.get("/").await.status, 303);
+}
+
+#[tokio::test]
+async fn an_expired_session_says_so() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    app.clock.advance(Duration::hours(13));
+    let answer = browser.get("/personnes").await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.location, "/connexion?suite=/personnes&expiree=1");
+    let page = browser.get(&answer.location).await;
+    assert!(
+        page.body.contains("Votre session a expiré"),
+        "{}",
+        page.body
+    );
+}
+
+/// The adviser's day, scripts off: Aujourd'hui shows a due follow-up, the search finds
+/// « Benoît » for « benoit », the file takes a contact with a next action, which shows
+/// in the timeline and on Aujourd'hui on its day; the person moves to accompagnement,
+/// then the pathway closes with a business created.
+#[tokio::test]
+async fn the_advisers_day_through_plain_forms() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let api = app.login(&adviser).await;
+    let benoit = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Benoît", "last_name": "Rousseau", "birth_date": "1990-05-04", "stage": "information"}),
+    )
+    .await;
+    let awa = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Awa", "last_name": "Diallo"}),
+    )
+    .await;
+    let logged = api
+        .post(app.url(&format!("/api/v1/holders/{awa}/contacts")))
+        .json(&json!({"kind": "telephone", "next_action": "Rappeler Awa", "next_action_due": "2026-11-02"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged.status(), 201);
+
+    let browser = Browser::new(&app);
+    let today = browser.sign_in(&adviser).await;
+    assert!(today.body.contains("<h1>Aujourd'hui</h1>"));
+    assert!(
+        today.body.contains("lundi 2 novembre 2026"),
+        "the day in French"
+    );
+    assert!(today.body.contains("Rappeler Awa"));
+    assert!(today.body.contains(&format!("href=\"/personnes/{awa}\"")));
+
+    let found = browser.get("/personnes?q=benoit").await;
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains("ROUSSEAU Benoît"), "{}", found.body);
+    assert!(found.body.contains("1 personne"));
+    assert!(!found.body.contains("DIALLO"));
+    let all = browser.get("/personnes").await;
+    assert!(all.body.contains("2 personnes"));
+
+    let file = browser.get(&format!("/personnes/{benoit}")).await;
+    assert_eq!(file.status, 200);
+    assert!(
+        file.body
+            .contains("<title>Benoît Rousseau — Parcours</title>")
+    );
+    assert!(file.body.contains("aria-current=\"step\">Information"));
+    let token = file.csrf();
+
+    let contact = browser
+        .post(
+            &format!("/personnes/{benoit}/contacts"),
+            &[
+                ("_csrf", &token),
+                ("kind", "entretien"),
+                ("occurred_at", "2026-11-02"),
+                ("duration_minutes", "45"),
+                ("topics", "financement"),
+                ("topics", "idee"),
+                ("notes", "Premier rendez-vous"),
+                ("next_action", "Envoyer le dossier de prêt"),
+                ("next_action_due", "2026-11-04"),
+            ],
+        )
+        .await;
+    assert_eq!(contact.status, 303, "{}", contact.body);
+    let file = browser.get(&contact.location).await;
+    assert!(file.body.contains("Contact enregistré."));
+    assert!(file.body.contains("Contact : entretien"));
+    assert!(
+        file.body.contains("Sujets : Idée, Financement")
+            || file.body.contains("Sujets : Financement, Idée")
+    );
+    assert!(file.body.contains(
+        "Prochaine action : Envoyer le dossier de prêt (pour le mercredi 4 novembre 2026)"
+    ));
+    assert!(
+        !browser
+            .get("/")
+            .await
+            .body
+            .contains("Envoyer le dossier de prêt"),
+        "not due yet"
+    );
+    app.clock.advance(Duration::days(2));
+    let browser = Browser::new(&app);
+    let today = browser.sign_in(&adviser).await;
+    assert!(
+        today.body.contains("Envoyer le dossier de prêt"),
+        "due on its day"
+    );
+
+    let file = browser.get(&format!("/personnes/{benoit}")).await;
+    let token = file.csrf();
+    let moved = browser
+        .post(
+            &format!("/personnes/{benoit}/etape"),
+            &[("_csrf", &token), ("to", "accompagnement"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let file = browser.get(&moved.location).await;
+    assert!(file.body.contains("aria-current=\"step\">Accompagnement"));
+    assert!(
+        file.body
+            .contains("Passage de information à accompagnement")
+    );
+
+    // Closing with a business created needs its SIRET: refused, the typed values kept.
+    let refused = browser
+        .post(
+            &format!("/personnes/{benoit}/cloture"),
+            &[
+                ("_csrf", &token),
+                ("outcome", "entreprise_creee"),
+                ("siret", "123"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("class=\"summary\""));
+    assert!(refused.body.contains("href=\"#champ-siret\""));
+    assert!(refused.body.contains("value=\"123\""));
+    assert!(refused.body.contains("<details id=\"cloture\" open>"));
+    let closed = browser
+        .post(
+            &format!("/personnes/{benoit}/cloture"),
+            &[
+                ("_csrf", &token),
+                ("outcome", "entreprise_creee"),
+                ("siret", "732 829 320 00074"),
+                ("created_on", "2026-11-03"),
+                ("legal_form", "sasu"),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let file = browser.get(&closed.location).await;
+    assert!(
+        file.body.contains("Parcours clôturé : Entreprise créée"),
+        "{}",
+        file.body
+    );
+    assert!(file.body.contains("Rouvrir le parcours"));
+
+    // Every page that showed the file wrote its audit entry.
+    let reads = audit::for_holder(app.db.conn(), benoit)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "holder.read")
+        .count();
+    assert!(reads >= 5, "{reads} reads audited");
+}
+
+#[tokio::test]
+async fn a_form_without_this_sessions_token_changes_nothing() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let api = app.login(&adviser).await;
+    let id = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Awa", "last_name": "Diallo"}),
+    )
+    .await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let other = Browser::new(&app);
+    let others_token = other.sign_in(&adviser).await.csrf();
+    let own_token = browser.get(&format!("/personnes/{id}")).await.csrf();
+    assert_ne!(own_token, others_token, "a token is bound to its session");
+    let path = format!("/personnes/{id}/contacts");
+    let contact = [("kind", "entretien")];
+    let with = |token: &str| {
+        let mut form = vec![("_csrf", token.to_owned())];
+        form.extend(contact.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        form
+    };
+    let as_refs =
+        |form: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { form.clone() };
+    for (case, form) in [
+        (
+            "no token",
+            contact
+                .iter()
+                .map(|(k, v)| (*k, (*v).to_owned()))
+                .collect::<Vec<_>>(),
+        ),
+        ("another session's token", with(&others_token)),
+        ("a made-up token", with("AAAA")),
+    ] {
+        let form = as_refs(&form);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = browser.post(&path, &pairs).await;
+        assert_eq!(answer.status, 403, "{case}");
+        assert!(answer.body.contains("Formulaire refusé"), "{case}");
+    }
+    let from_elsewhere = browser
+        .post_from(
+            &path,
+            "https://evil.example",
+            &[("_csrf", &own_token), ("kind", "entretien")],
+        )
+        .await;
+    assert_eq!(from_elsewhere.status, 403);
+    let contacts: Value = api
+        .get(app.url(&format!("/api/v1/holders/{id}/contacts")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        contacts["items"].as_array().unwrap().len(),
+        0,
+        "nothing was written"
+    );
+    // The right token from this site goes through.
+    let ok = browser
+        .post(&path, &[("_csrf", &own_token), ("kind", "entretien")])
+        .await;
+    assert_eq!(ok.status, 303);
+}
+
+#[tokio::test]
+async fn another_organisations_person_is_a_404_page_and_a_partner_reads_only() {
+    let app = TestApp::start().await;
+    let referent = app.adviser().await;
+    let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let partner = app.user(adie, Role::Adviser).await;
+    let api = app.login(&referent).await;
+    let id = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Awa", "last_name": "Diallo", "phone": "0612345678"}),
+    )
+    .await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&partner).await;
+    let hidden = browser.get(&format!("/personnes/{id}")).await;
+    assert_eq!(hidden.status, 404);
+    assert!(hidden.body.contains("<h1>Page introuvable</h1>"));
+    assert!(!hidden.body.contains("Diallo"));
+    assert_eq!(browser.get("/personnes/abc").await.status, 404);
+    assert_eq!(browser.get("/nulle-part").await.status, 404);
+
+    // Referred with consent, then accepted from Aujourd'hui: the file, read-only.
+    for (path, body) in [
+        (
+            format!("/api/v1/holders/{id}/consents"),
+            json!({"purpose": "partage_partenaires", "given": true}),
+        ),
+        (
+            "/api/v1/referrals".to_owned(),
+            json!({"holder_id": id, "to_organisation_id": adie, "need": "Microcrédit"}),
+        ),
+    ] {
+        let response = api.post(app.url(&path)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{path}");
+    }
+    let today = browser.get("/").await;
+    assert!(
+        today
+            .body
+            .contains("Orientations en attente de notre réponse")
+    );
+    assert!(today.body.contains("Awa Diallo"), "{}", today.body);
+    let accept = today
+        .body
+        .split("action=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .find(|a| a.ends_with("/accepter"))
+        .unwrap()
+        .to_owned();
+    let accepted = browser.post(&accept, &[("_csrf", &today.csrf())]).await;
+    assert_eq!(accepted.status, 303);
+    assert!(accepted.location.starts_with(&format!("/personnes/{id}?")));
+    let file = browser.get(&accepted.location).await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.contains("Fiche en lecture seule"));
+    assert!(file.body.contains("Noter un contact"));
+    assert!(!file.body.contains("Changer d'étape"));
+    assert!(!file.body.contains("Clôturer le parcours"));
+    let token = file.csrf();
+    let moved = browser
+        .post(
+            &format!("/personnes/{id}/etape"),
+            &[("_csrf", &token), ("to", "accompagnement")],
+        )
+        .await;
+    assert_eq!(moved.status, 403);
+    let logged = browser
+        .post(
+            &format!("/personnes/{id}/contacts"),
+            &[("_csrf", &token), ("kind", "telephone")],
+        )
+        .await;
+    assert_eq!(logged.status, 303);
+}
+
+#[tokio::test]
+async fn registering_keeps_what_was_typed_and_names_each_error() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let form = browser.get("/personnes/nouvelle").await;
+    assert_eq!(form.status, 200);
+    let token = form.csrf();
+    let refused = browser
+        .post(
+            "/personnes/nouvelle",
+            &[
+                ("_csrf", &token),
+                ("first_name", "Aïssata"),
+                ("last_name", ""),
+                ("birth_date", "2030-01-01"),
+                ("phone", "12"),
+                ("qpv_status", "in_qpv"),
+                ("qpv", "ZZZZ introuvable"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("Il y a 4 erreurs"),
+        "{}",
+        refused.body
+    );
+    let summary = &refused.body[refused.body.find("class=\"summary\"").unwrap()..];
+    let order: Vec<usize> = [
+        "#champ-last_name",
+        "#champ-birth_date",
+        "#champ-phone",
+        "#champ-qpv",
+    ]
+    .iter()
+    .map(|a| {
+        summary
+            .find(a)
+            .unwrap_or_else(|| panic!("{a} in the summary"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "errors in the form's order"
+    );
+    assert!(refused.body.contains("value=\"Aïssata\""));
+    assert!(refused.body.contains("aria-describedby=\"erreur-phone\""));
+    let created = browser
+        .post(
+            "/personnes/nouvelle",
+            &[
+                ("_csrf", &token),
+                ("first_name", "Aïssata"),
+                ("last_name", "Koné"),
+                ("phone", "06 12 34 56 78"),
+                ("qpv_status", "unknown"),
+                ("stage", "sensibilisation"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let file = browser.get(&created.location).await;
+    assert!(file.body.contains("<h1>Aïssata Koné</h1>"));
+    assert!(file.body.contains("+33612345678"));
+    assert!(file.body.contains("aria-current=\"step\">Sensibilisation"));
+}
+
+#[tokio::test]
+async fn pages_are_not_cached_and_assets_are_immutable_and_compressed() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let browser = Browser::new(&app);
+    let home = browser.sign_in(&adviser).await;
+    assert_eq!(home.headers["cache-control"], "no-store");
+    assert!(
+        home.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    assert!(home.body.starts_with("<!doctype html>\n<html lang=\"fr\">"));
+    let css = home.body.split("href=\"/static/").nth(1).unwrap();
+    let css = format!("/static/{}", &css[..css.find('"').unwrap()]);
+    let asset = reqwest::Client::new()
+        .get(app.url(&css))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(asset.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        browser.get("/static/app.000000000000.css").await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn changing_ones_password_closes_the_other_sessions() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let browser = Browser::new(&app);
+    let elsewhere = Browser::new(&app);
+    elsewhere.sign_in(&adviser).await;
+    browser.sign_in(&adviser).await;
+    let form = browser.get("/mot-de-passe").await;
+    let token = form.csrf();
+    let refused = browser
+        .post(
+            "/mot-de-passe",
+            &[
+                ("_csrf", &token),
+                ("current", "faux"),
+                ("new", "court"),
+                ("confirmation", "autre"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("href=\"#champ-new\""));
+    let changed = browser
+        .post(
+            "/mot-de-passe",
+            &[
+                ("_csrf", &token),
+                ("current", PASSWORD),
+                ("new", "une phrase de passe nouvelle"),
+                ("confirmation", "une phrase de passe nouvelle"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(
+        browser.get("/").await.status,
+        200,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        elsewhere.get("/").await.status,
+        303,
+        "the others are signed out"
+    );
+}
