@@ -10,6 +10,7 @@ mod m20261122_000004_events_hosting;
 mod m20261123_000005_reports;
 mod m20261201_000006_one_live_referral;
 mod m20261201_000007_outbox_tries;
+mod m20261201_000008_holder_duplicates;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_reports::Migration),
             Box::new(m20261201_000006_one_live_referral::Migration),
             Box::new(m20261201_000007_outbox_tries::Migration),
+            Box::new(m20261201_000008_holder_duplicates::Migration),
         ]
     }
 }

@@ -28,8 +28,17 @@ pub struct Answer {
 impl Answer {
     /// The form token of the page (every form of a session carries the same).
     pub fn csrf(&self) -> String {
-        let marker = "name=\"_csrf\" value=\"";
-        let start = self.body.find(marker).expect("a form with a token") + marker.len();
+        self.hidden("_csrf")
+    }
+
+    /// The value of the first field named `name` on the page.
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name}"))
+            + marker.len();
         let end = self.body[start..].find('"').unwrap();
         self.body[start..start + end].to_owned()
     }
@@ -453,6 +462,10 @@ async fn a_form_without_this_sessions_token_changes_nothing() {
         )
         .await;
     assert_eq!(from_elsewhere.status, 403);
+    assert!(
+        from_elsewhere.body.contains("Formulaire refusé"),
+        "a page, not JSON"
+    );
     let contacts: Value = api
         .get(app.url(&format!("/api/v1/holders/{id}/contacts")))
         .send()
@@ -617,6 +630,64 @@ async fn registering_keeps_what_was_typed_and_names_each_error() {
     assert!(file.body.contains("<h1>Aïssata Koné</h1>"));
     assert!(file.body.contains("+33612345678"));
     assert!(file.body.contains("aria-current=\"step\">Sensibilisation"));
+    let first = created.location.split('?').next().unwrap().to_owned();
+
+    // The same phone typed another way: the existing file is shown before saving.
+    let again = [
+        ("_csrf", token.as_str()),
+        ("first_name", "Aissata"),
+        ("last_name", "Kone"),
+        ("phone", "+33 6 12 34 56 78"),
+    ];
+    let warned = browser.post("/personnes/nouvelle", &again).await;
+    assert_eq!(warned.status, 200);
+    assert!(
+        warned
+            .body
+            .contains("Cette personne est peut-être déjà suivie")
+    );
+    assert!(warned.body.contains(&format!("href=\"{first}\"")));
+    assert!(warned.body.contains("même téléphone"));
+    assert!(warned.body.contains("Inscrire quand même"));
+    assert!(
+        warned.body.contains("value=\"Aissata\""),
+        "what was typed is kept"
+    );
+    // Knowing it, the adviser may still register a namesake.
+    let mut confirmed = again.to_vec();
+    confirmed.push(("doublon_vu", "1"));
+    let created = browser.post("/personnes/nouvelle", &confirmed).await;
+    assert_eq!(created.status, 303);
+    assert_ne!(created.location.split('?').next().unwrap(), first);
+    // Same name and birth date, written without accents: also a possible duplicate.
+    let born = browser
+        .post(
+            "/personnes/nouvelle",
+            &[
+                ("_csrf", token.as_str()),
+                ("first_name", "Léa"),
+                ("last_name", "Martin"),
+                ("birth_date", "1990-05-04"),
+            ],
+        )
+        .await;
+    assert_eq!(born.status, 303);
+    let twin = browser
+        .post(
+            "/personnes/nouvelle",
+            &[
+                ("_csrf", token.as_str()),
+                ("first_name", "Lea"),
+                ("last_name", "MARTIN"),
+                ("birth_date", "1990-05-04"),
+            ],
+        )
+        .await;
+    assert!(
+        twin.body.contains("même nom, né·e le 4 mai 1990"),
+        "{}",
+        twin.body
+    );
 }
 
 #[tokio::test]
@@ -698,4 +769,169 @@ async fn changing_ones_password_closes_the_other_sessions() {
         303,
         "the others are signed out"
     );
+}
+
+/// An edit that meets a change saved meanwhile by someone else overwrites nothing: the
+/// form comes back with what was typed and what the other person changed; sending it
+/// again then saves it knowingly.
+#[tokio::test]
+async fn an_edit_never_silently_overwrites_a_change_made_meanwhile() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let colleague = app.user(adviser.organisation_id, Role::Adviser).await;
+    let api = app.login(&colleague).await;
+    let id = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Awa", "last_name": "Diallo", "phone": "0612345678"}),
+    )
+    .await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let form = browser.get(&format!("/personnes/{id}/modifier")).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"Awa\""));
+    let token = form.csrf();
+    let version = form.hidden("version");
+    let edit = |phone: &'static str, version: String| {
+        vec![
+            ("_csrf", token.clone()),
+            ("version", version),
+            ("avant_first_name", "Awa".to_owned()),
+            ("avant_last_name", "Diallo".to_owned()),
+            ("avant_phone", "+33612345678".to_owned()),
+            ("avant_email", String::new()),
+            ("first_name", "Awa".to_owned()),
+            ("last_name", "Diallo-Traoré".to_owned()),
+            ("phone", phone.to_owned()),
+            ("qpv_status", "unknown".to_owned()),
+        ]
+    };
+    // Meanwhile, the colleague records her new e-mail address.
+    let patched = api
+        .patch(app.url(&format!("/api/v1/holders/{id}")))
+        .header("if-match", "*")
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"email": "awa@exemple.test"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let pairs = edit("07 00 00 00 01", version);
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let conflict = browser
+        .post(&format!("/personnes/{id}/modifier"), &refs)
+        .await;
+    assert_eq!(conflict.status, 409);
+    assert!(conflict.body.contains("Quelqu'un a modifié cette fiche"));
+    assert!(
+        conflict
+            .body
+            .contains("Adresse électronique : <strong>awa@exemple.test</strong>"),
+        "{}",
+        conflict.body
+    );
+    assert!(
+        conflict.body.contains("value=\"Diallo-Traoré\""),
+        "what was typed is kept"
+    );
+    assert!(conflict.body.contains("value=\"07 00 00 00 01\""));
+    let file: Value = api
+        .get(app.url(&format!("/api/v1/holders/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(file["last_name"], "Diallo", "nothing overwritten");
+    // Sent again from the page as it came back (based on the new version): saved.
+    let new_version = conflict.hidden("version");
+    let mut pairs = edit("07 00 00 00 01", new_version);
+    pairs.push(("email", "awa@exemple.test".to_owned()));
+    for (name, value) in &mut pairs {
+        if *name == "avant_email" {
+            *value = "awa@exemple.test".to_owned();
+        }
+    }
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = browser
+        .post(&format!("/personnes/{id}/modifier"), &refs)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let file: Value = api
+        .get(app.url(&format!("/api/v1/holders/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(file["last_name"], "Diallo-Traoré");
+    assert_eq!(file["email"], "awa@exemple.test");
+    assert_eq!(file["phone"], "+33700000001");
+
+    // A partner never gets the edit form.
+    let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let partner = app.user(adie, Role::Adviser).await;
+    let other = Browser::new(&app);
+    other.sign_in(&partner).await;
+    assert_eq!(
+        other.get(&format!("/personnes/{id}/modifier")).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_caseload_shows_who_has_had_no_contact_for_60_days() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let api = app.login(&adviser).await;
+    let mut ids = Vec::new();
+    for name in ["Ancien", "Jamais", "Récent", "Clos"] {
+        ids.push(api_holder(&app, &api, json!({"first_name": name, "last_name": "Test"})).await);
+    }
+    let contact = |id: i64| {
+        let api = api.clone();
+        let url = app.url(&format!("/api/v1/holders/{id}/contacts"));
+        async move {
+            let response = api
+                .post(url)
+                .json(&json!({"kind": "telephone"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+        }
+    };
+    contact(ids[0]).await;
+    app.clock.advance(Duration::days(61));
+    let api = app.login(&adviser).await;
+    let recent = api
+        .post(app.url(&format!("/api/v1/holders/{}/contacts", ids[2])))
+        .json(&json!({"kind": "entretien"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recent.status(), 201);
+    let closed = api
+        .post(app.url(&format!("/api/v1/holders/{}/close", ids[3])))
+        .json(&json!({"outcome": "abandon"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 200);
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let quiet = browser.get("/personnes?sans_contact=1").await;
+    assert_eq!(quiet.status, 200);
+    assert!(quiet.body.contains("2 personnes"), "{}", quiet.body);
+    assert!(quiet.body.contains("TEST Ancien") && quiet.body.contains("TEST Jamais"));
+    assert!(!quiet.body.contains("TEST Récent") && !quiet.body.contains("TEST Clos"));
+    assert!(
+        quiet
+            .body
+            .contains("name=\"sans_contact\" value=\"1\" checked")
+    );
+    assert!(browser.get("/personnes").await.body.contains("4 personnes"));
 }

@@ -100,6 +100,20 @@ async fn holder_pages_follow_the_index_at_any_depth() {
         &plan(&app, &holders::list_sql(backend, &by_stage)).await,
         "idx_holders_org_stage",
     );
+    // « Sans contact depuis 60 jours »: the list's order from its index, contacts
+    // reached through an index (SQLite probes idx_contacts_holder_at per candidate;
+    // PostgreSQL picks its anti-join by its statistics), never scanned whole.
+    let quiet = HolderQuery {
+        no_contact_since: Some(chrono::Utc::now()),
+        ..first_page
+    };
+    let quiet = plan(&app, &holders::list_sql(backend, &quiet)).await;
+    assert_index_order(&quiet, "idx_holders_org_sort");
+    assert!(quiet.contains("idx_contacts_"), "{quiet}");
+    assert!(
+        !quiet.contains("Seq Scan on contacts") && !quiet.contains("SCAN contacts"),
+        "{quiet}"
+    );
 }
 
 /// Every report query reaches the big tables through an index — what the scope's

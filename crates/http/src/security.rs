@@ -53,7 +53,11 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         next.run(request).await
     } else {
         tracing::warn!("cross-site request refused");
-        crate::error::ApiError::CrossSite.into_response()
+        if request.uri().path().starts_with("/api/") {
+            crate::error::ApiError::CrossSite.into_response()
+        } else {
+            crate::web::PageError::FormRefused.into_response()
+        }
     }
 }
 

@@ -461,6 +461,8 @@ pub struct HolderQuery {
     pub stage: Option<Stage>,
     pub qpv_code: Option<String>,
     pub referent_user_id: Option<i64>,
+    /// Only open pathways with no contact since then (people slipping away).
+    pub no_contact_since: Option<DateTime<Utc>>,
     /// (sort key, id) of the last row of the previous page.
     pub after: Option<(String, i64)>,
     pub limit: u64,
@@ -483,6 +485,44 @@ pub async fn list(conn: &impl ConnectionTrait, query: &HolderQuery) -> Result<(V
 pub fn list_sql(backend: sea_orm::DbBackend, query: &HolderQuery) -> String {
     use sea_orm::QueryTrait;
     list_select(query).build(backend).to_string()
+}
+
+/// An organisation's holders who may be the person described by `fields`: the same name
+/// and birth date, or the same phone, or the same e-mail; a few at most.
+pub async fn possible_duplicates(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    fields: &HolderFields,
+    limit: u64,
+) -> Result<Vec<Holder>> {
+    let mut any = Condition::any();
+    if let Some(born) = fields.birth_date {
+        let (sort_key, _) = keys_of(&fields.last_name, &fields.first_name);
+        any = any.add(
+            Condition::all()
+                .add(holders::Column::SortKey.eq(sort_key))
+                .add(holders::Column::BirthDate.eq(born)),
+        );
+    }
+    if let Some(phone) = &fields.phone {
+        any = any.add(holders::Column::Phone.eq(phone.as_str()));
+    }
+    if let Some(email) = &fields.email {
+        any = any.add(holders::Column::Email.eq(email.as_str()));
+    }
+    if any.is_empty() {
+        return Ok(Vec::new());
+    }
+    records(
+        holders::Entity::find()
+            .filter(holders::Column::ReferentOrganisationId.eq(organisation_id))
+            .filter(any)
+            .order_by_asc(holders::Column::SortKey)
+            .order_by_asc(holders::Column::Id)
+            .limit(limit)
+            .all(conn)
+            .await?,
+    )
 }
 
 /// How many holders the filters of `query` match, whatever the page.
@@ -527,6 +567,22 @@ fn filtered(query: &HolderQuery) -> sea_orm::Select<holders::Entity> {
     }
     if let Some(referent) = query.referent_user_id {
         select = select.filter(holders::Column::ReferentUserId.eq(referent));
+    }
+    if let Some(since) = query.no_contact_since {
+        use crate::entities::contacts;
+        // Each candidate is one probe of idx_contacts_holder_at.
+        let recent = sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(contacts::Entity)
+            .and_where(
+                Expr::col((contacts::Entity, contacts::Column::HolderId))
+                    .equals((holders::Entity, holders::Column::Id)),
+            )
+            .and_where(Expr::col((contacts::Entity, contacts::Column::OccurredAt)).gte(since))
+            .to_owned();
+        select = select
+            .filter(holders::Column::Outcome.is_null())
+            .filter(Expr::exists(recent).not());
     }
     select
 }

@@ -117,6 +117,25 @@ pub async fn check(
     }
 }
 
+/// The organisation's people who may already be the one about to be registered (same
+/// name and birth date, same phone or same e-mail), so that an adviser opens the
+/// existing file instead of making a second one. Showing them is a read of their
+/// files: it is audited.
+pub async fn possible_duplicates(
+    core: &Core,
+    actor: &Actor,
+    input: &HolderInput,
+    now: DateTime<Utc>,
+) -> Result<Vec<Holder>> {
+    actor.require_personal_data()?;
+    let conn = core.db.conn();
+    let fields = validate(conn, actor, input, now).await?;
+    let found = holders::possible_duplicates(conn, actor.organisation_id, &fields, 5).await?;
+    let ids: Vec<i64> = found.iter().map(|h| h.id).collect();
+    audit_reads(core, actor, AuditAction::HolderList, &ids, now).await?;
+    Ok(found)
+}
+
 /// One holder's file.
 pub async fn read(core: &Core, actor: &Actor, id: i64, now: DateTime<Utc>) -> Result<HolderFile> {
     read_file(
@@ -223,16 +242,23 @@ pub struct ListInput {
     pub qpv: Option<String>,
     /// A referent adviser's user id.
     pub referent: Option<String>,
+    /// Only open pathways without a contact for this many days.
+    pub without_contact_days: Option<u32>,
     pub page: PageRequest,
 }
 
 /// How many of the organisation's holders the filters match (the page is ignored).
-pub async fn count(core: &Core, actor: &Actor, input: &ListInput) -> Result<u64> {
-    let query = list_query(actor, input)?;
+pub async fn count(
+    core: &Core,
+    actor: &Actor,
+    input: &ListInput,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let query = list_query(actor, input, now)?;
     Ok(holders::count(core.db.conn(), &query).await?)
 }
 
-fn list_query(actor: &Actor, input: &ListInput) -> Result<HolderQuery> {
+fn list_query(actor: &Actor, input: &ListInput, now: DateTime<Utc>) -> Result<HolderQuery> {
     actor.require_personal_data()?;
     let mut errors = ValidationErrors::new();
     let stage: Option<Stage> = word(&mut errors, "stage", input.stage.as_deref());
@@ -247,6 +273,9 @@ fn list_query(actor: &Actor, input: &ListInput) -> Result<HolderQuery> {
         stage,
         qpv_code: qpv_code.map(|q| q.as_str().to_owned()),
         referent_user_id,
+        no_contact_since: input
+            .without_contact_days
+            .map(|days| now - chrono::Duration::days(i64::from(days))),
         after,
         limit,
     })
@@ -259,7 +288,7 @@ pub async fn list(
     input: &ListInput,
     now: DateTime<Utc>,
 ) -> Result<Page<Holder>> {
-    let query = list_query(actor, input)?;
+    let query = list_query(actor, input, now)?;
     let (rows, more) = holders::list(core.db.conn(), &query).await?;
     let ids: Vec<i64> = rows.iter().map(|h| h.id).collect();
     audit_reads(core, actor, AuditAction::HolderList, &ids, now).await?;

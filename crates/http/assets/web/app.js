@@ -35,6 +35,6 @@
     });
   });
   // The error summary takes the focus, so that a screen reader reads it first.
-  var summary = document.querySelector(".summary[tabindex]");
+  var summary = document.querySelector(".summary[tabindex], #doublons, #conflit");
   if (summary) { summary.focus(); }
 })();

@@ -294,6 +294,7 @@ async fn list_holders(
         stage: filters.stage,
         qpv: filters.qpv,
         referent: filters.referent,
+        without_contact_days: None,
         page: PageRequest {
             cursor: filters.cursor,
             limit: filters.limit,

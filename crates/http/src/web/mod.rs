@@ -18,7 +18,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 
-pub use page::not_found_page;
+pub use page::{PageError, not_found_page};
 
 /// Page routes by method and path; a test walks them. Those in [`PUBLIC_PAGES`] need no
 /// session; every other one sends a browser without a session to the sign-in page.
@@ -33,6 +33,8 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("get", "/personnes/nouvelle"),
     ("post", "/personnes/nouvelle"),
     ("get", "/personnes/{id}"),
+    ("get", "/personnes/{id}/modifier"),
+    ("post", "/personnes/{id}/modifier"),
     ("post", "/personnes/{id}/contacts"),
     ("post", "/personnes/{id}/etape"),
     ("post", "/personnes/{id}/cloture"),
@@ -65,6 +67,10 @@ pub fn router() -> Router<AppState> {
             get(register::form).post(register::submit),
         )
         .route("/personnes/{id}", get(person::page))
+        .route(
+            "/personnes/{id}/modifier",
+            get(register::edit_form).post(register::edit_submit),
+        )
         .route("/personnes/{id}/contacts", post(person::log_contact))
         .route("/personnes/{id}/etape", post(person::move_stage))
         .route("/personnes/{id}/cloture", post(person::close))
@@ -90,6 +96,7 @@ impl FlashQuery {
     pub fn message(&self) -> Option<String> {
         let text = match self.fait.as_deref()? {
             "contact" => "Contact enregistré.",
+            "modification" => "Fiche modifiée.",
             "inscription" => "Personne inscrite. Pensez à recueillir ses consentements.",
             "etape" => "Étape changée.",
             "cloture" => "Parcours clôturé.",

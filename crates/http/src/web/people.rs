@@ -22,8 +22,13 @@ pub struct PeopleQuery {
     etape: Option<String>,
     qpv: Option<String>,
     referent: Option<String>,
+    /// « sans contact depuis 60 jours »
+    sans_contact: Option<String>,
     cursor: Option<String>,
 }
+
+/// The window of « sans contact depuis… ».
+const QUIET_DAYS: u32 = 60;
 
 struct Row {
     href: String,
@@ -52,6 +57,7 @@ struct PeoplePage {
     referents: Vec<Choice>,
     rows: Vec<Row>,
     count: String,
+    quiet: bool,
     filtered: bool,
     next: Option<String>,
     first: Option<String>,
@@ -74,6 +80,7 @@ pub async fn page(
         stage: blank(&query.etape),
         qpv: blank(&query.qpv).map(|q| q.to_uppercase()),
         referent: blank(&query.referent),
+        without_contact_days: blank(&query.sans_contact).map(|_| QUIET_DAYS),
         page: PageRequest {
             cursor: blank(&query.cursor),
             limit: None,
@@ -105,17 +112,19 @@ pub async fn page(
             .collect(),
         rows: Vec::new(),
         count: String::new(),
+        quiet: input.without_contact_days.is_some(),
         filtered: input.q.is_some()
             || input.stage.is_some()
             || input.qpv.is_some()
-            || input.referent.is_some(),
+            || input.referent.is_some()
+            || input.without_contact_days.is_some(),
         next: None,
         first: input.page.cursor.is_some().then(|| link(&input, None)),
     };
     let (listed, count) = match holders::list(&state.core, user.actor(), &input, now).await {
         Ok(listed) => (
             listed,
-            holders::count(&state.core, user.actor(), &input).await?,
+            holders::count(&state.core, user.actor(), &input, now).await?,
         ),
         Err(Error::Invalid(errors)) => {
             page.errors = Errors::from_validation(errors);
@@ -164,6 +173,7 @@ fn link(input: &holders::ListInput, cursor: Option<&str>) -> String {
         ("etape", input.stage.as_deref()),
         ("qpv", input.qpv.as_deref()),
         ("referent", input.referent.as_deref()),
+        ("sans_contact", input.without_contact_days.map(|_| "1")),
         ("cursor", cursor),
     ] {
         if let Some(value) = value {

@@ -122,7 +122,7 @@ pub struct PersonQuery {
 }
 
 /// A path id: anything but a number is a page that does not exist.
-fn holder_id(raw: &str) -> Result<i64, PageError> {
+pub(super) fn holder_id(raw: &str) -> Result<i64, PageError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

@@ -2,13 +2,13 @@
 //! with a summary, what was typed kept, and a QPV picker that works without script
 //! (a code, or the start of a quartier's or commune's name, resolved on the server).
 
-use super::page::{Errors, Fields, Layout, PageResult, html, see_other};
+use super::page::{Errors, Fields, Layout, PageError, PageResult, html, see_other};
 use super::person_href;
 use super::session::{Signed, SignedForm};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use parcours_core::holders::{self, HolderInput};
 use parcours_core::{Error, qpv};
@@ -37,10 +37,30 @@ struct RegisterPage {
     csrf: String,
     fields: Fields,
     errors: Errors,
+    /// Possible duplicates found in the organisation, shown before saving.
+    duplicates: Vec<Duplicate>,
+    /// Set when the form edits an existing file.
+    edit: Option<Edit>,
     genders: Vec<Choice>,
     situations: Vec<Choice>,
     levels: Vec<Choice>,
     stages: Vec<Choice>,
+}
+
+/// Editing a file: the version the form was based on, the values it started from (to
+/// tell, if someone else saved meanwhile, which fields they changed), and those
+/// changes once met.
+struct Edit {
+    id: i64,
+    version: i32,
+    originals: Vec<(&'static str, String)>,
+    changed: Vec<(&'static str, String)>,
+}
+
+struct Duplicate {
+    href: String,
+    name: String,
+    why: String,
 }
 
 impl RegisterPage {
@@ -69,11 +89,17 @@ const ORDER: &[&str] = &[
 ];
 
 fn page(user: &Signed, fields: Fields, errors: Errors) -> RegisterPage {
+    titled(user, "Inscrire une personne", fields, errors)
+}
+
+fn titled(user: &Signed, title: &str, fields: Fields, errors: Errors) -> RegisterPage {
     RegisterPage {
-        layout: user.layout("Inscrire une personne", "/personnes"),
+        layout: user.layout(title, "/personnes"),
         csrf: user.csrf.clone(),
         fields,
         errors: errors.sorted_by(ORDER),
+        duplicates: Vec::new(),
+        edit: None,
         genders: choices(Gender::ALL, Gender::as_str),
         situations: choices(Situation::ALL, Situation::as_str),
         levels: choices(EducationLevel::ALL, EducationLevel::as_str),
@@ -156,17 +182,22 @@ async fn qpv_choice(
     }
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    Now(now): Now,
-    SignedForm { user, fields }: SignedForm,
-) -> PageResult {
-    let mut errors = Errors::default();
-    for (field, message) in &fields.errors.items {
-        errors.add(field, message.clone());
-    }
-    let (qpv_code, qpv_status) = qpv_choice(&state, &user, &fields, &mut errors).await?;
-    let input = HolderInput {
+/// The stored form of a typed phone number, to say why a file matched.
+fn normalised_phone(typed: Option<&str>) -> Option<String> {
+    typed
+        .and_then(|p| parcours_domain::holders::Phone::parse(p).ok())
+        .map(|p| p.as_str().to_owned())
+}
+
+/// The identity fields as typed, the QPV resolved (errors go to `errors`).
+async fn typed_input(
+    state: &AppState,
+    user: &Signed,
+    fields: &Fields,
+    errors: &mut Errors,
+) -> Result<HolderInput, Error> {
+    let (qpv_code, qpv_status) = qpv_choice(state, user, fields, errors).await?;
+    Ok(HolderInput {
         first_name: fields.get("first_name"),
         last_name: fields.get("last_name"),
         birth_date: fields.get("birth_date"),
@@ -182,7 +213,19 @@ pub async fn submit(
         education_level: fields.get("education_level"),
         stage: fields.get("stage"),
         ..HolderInput::default()
-    };
+    })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Now(now): Now,
+    SignedForm { user, fields }: SignedForm,
+) -> PageResult {
+    let mut errors = Errors::default();
+    for (field, message) in &fields.errors.items {
+        errors.add(field, message.clone());
+    }
+    let input = typed_input(&state, &user, &fields, &mut errors).await?;
     if !errors.is_empty() {
         // Check the rest too, so that every error shows at once; nothing is saved.
         if let Err(Error::Invalid(more)) =
@@ -199,6 +242,49 @@ pub async fn submit(
             &page(&user, fields, errors),
         ));
     }
+    // A possible duplicate is shown before saving, with a link to the existing file;
+    // the adviser may still register the person (a namesake, a shared family phone).
+    if fields.get("doublon_vu").is_none() {
+        let found = match holders::possible_duplicates(&state.core, user.actor(), &input, now).await
+        {
+            Ok(found) => found,
+            Err(Error::Invalid(_)) => Vec::new(),
+            Err(other) => return Err(other.into()),
+        };
+        if !found.is_empty() {
+            let mut page = page(&user, fields, Errors::default());
+            page.duplicates = found
+                .iter()
+                .map(|h| {
+                    let mut why = Vec::new();
+                    if h.birth_date.is_some()
+                        && h.birth_date.map(|d| d.format("%Y-%m-%d").to_string())
+                            == input.birth_date
+                    {
+                        why.push(format!(
+                            "même nom, né·e le {}",
+                            h.birth_date.map(super::fr::short_date).unwrap_or_default()
+                        ));
+                    }
+                    if h.phone.is_some() && h.phone == normalised_phone(input.phone.as_deref()) {
+                        why.push("même téléphone".to_owned());
+                    }
+                    if h.email.is_some()
+                        && h.email.as_deref().map(str::to_lowercase)
+                            == input.email.as_deref().map(|e| e.trim().to_lowercase())
+                    {
+                        why.push("même adresse électronique".to_owned());
+                    }
+                    Duplicate {
+                        href: person_href(h.id),
+                        name: format!("{} {}", h.first_name, h.last_name),
+                        why: why.join(", "),
+                    }
+                })
+                .collect();
+            return Ok(html(StatusCode::OK, &page));
+        }
+    }
     match holders::register(&state.core, user.actor(), input, now).await {
         Ok(file) => Ok(see_other(&person_href(file.holder.id), Some("inscription"))),
         Err(Error::Invalid(invalid)) => {
@@ -213,6 +299,232 @@ pub async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page(&user, fields, errors),
             ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The identity fields of a file, with their labels, in the order of the form.
+const EDITABLE: &[(&str, &str)] = &[
+    ("first_name", "Prénom"),
+    ("last_name", "Nom"),
+    ("birth_date", "Date de naissance"),
+    ("gender", "Genre"),
+    ("phone", "Téléphone"),
+    ("email", "Adresse électronique"),
+    ("address", "Adresse"),
+    ("postal_code", "Code postal"),
+    ("commune_insee", "Code INSEE de la commune"),
+    ("qpv_status", "Habite un QPV"),
+    ("qpv", "Quartier"),
+    ("situation", "Situation"),
+    ("education_level", "Niveau de formation"),
+];
+
+/// A stored file as the form's fields.
+fn stored_values(holder: &parcours_core::records::Holder) -> Vec<(&'static str, String)> {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    EDITABLE
+        .iter()
+        .map(|(name, _)| {
+            let value = match *name {
+                "first_name" => holder.first_name.clone(),
+                "last_name" => holder.last_name.clone(),
+                "birth_date" => holder
+                    .birth_date
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                "gender" => holder
+                    .gender
+                    .map(|g| g.as_str().to_owned())
+                    .unwrap_or_default(),
+                "phone" => text(&holder.phone),
+                "email" => text(&holder.email),
+                "address" => text(&holder.address),
+                "postal_code" => text(&holder.postal_code),
+                "commune_insee" => text(&holder.commune_insee),
+                "qpv_status" => holder.qpv_status.as_str().to_owned(),
+                "qpv" => text(&holder.qpv_code),
+                "situation" => holder
+                    .situation
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                "education_level" => holder
+                    .education_level
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            (*name, value)
+        })
+        .collect()
+}
+
+/// The file to edit, if the reader may change it; a partner's read-only file is 403.
+async fn editable(
+    state: &AppState,
+    user: &Signed,
+    id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<parcours_core::records::Holder, PageError> {
+    let dossier = holders::dossier(
+        &state.core,
+        user.actor(),
+        id,
+        &parcours_core::PageRequest {
+            cursor: None,
+            limit: Some("1".into()),
+        },
+        now,
+    )
+    .await?;
+    if !dossier.may_change {
+        return Err(Error::Forbidden(parcours_core::Refusal::ReadOnly).into());
+    }
+    Ok(dossier.file.holder)
+}
+
+/// The edit form; `based_on` is the version and values the user started from.
+fn edit_page(
+    user: &Signed,
+    holder: &parcours_core::records::Holder,
+    based_on: (i32, Vec<(&'static str, String)>),
+    fields: Fields,
+    errors: Errors,
+    changed: Vec<(&'static str, String)>,
+) -> RegisterPage {
+    let title = format!(
+        "Modifier la fiche de {} {}",
+        holder.first_name, holder.last_name
+    );
+    let mut page = titled(user, &title, fields, errors);
+    page.edit = Some(Edit {
+        id: holder.id,
+        version: based_on.0,
+        originals: based_on.1,
+        changed,
+    });
+    page
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Now(now): Now,
+    user: Signed,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = super::person::holder_id(&id)?;
+    let holder = editable(&state, &user, id, now).await?;
+    let values = stored_values(&holder)
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    let based_on = (holder.version, stored_values(&holder));
+    let page = edit_page(
+        &user,
+        &holder,
+        based_on,
+        Fields::new(values),
+        Errors::default(),
+        Vec::new(),
+    );
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// Saves the edit if nobody changed the file since the form was opened. If someone
+/// did, nothing is overwritten: the form comes back with what the user typed, the
+/// fields the other person changed and their new values, based on the new version —
+/// sending it again then replaces them knowingly.
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    Now(now): Now,
+    Path(id): Path<String>,
+    SignedForm { user, fields }: SignedForm,
+) -> PageResult {
+    let id = super::person::holder_id(&id)?;
+    let mut errors = Errors::default();
+    for (field, message) in &fields.errors.items {
+        errors.add(field, message.clone());
+    }
+    let input = typed_input(&state, &user, &fields, &mut errors).await?;
+    let version = fields.get("version").and_then(|v| v.parse::<i32>().ok());
+    let expected = version.map_or(
+        parcours_core::Expected::Unknown,
+        parcours_core::Expected::Version,
+    );
+    let originals: Vec<(&'static str, String)> = EDITABLE
+        .iter()
+        .map(|(name, _)| {
+            let before = fields.raw(&format!("avant_{name}")).unwrap_or_default();
+            (*name, before.to_owned())
+        })
+        .collect();
+    let result = if errors.is_empty() {
+        holders::update(
+            &state.core,
+            user.actor(),
+            id,
+            expected,
+            |current| {
+                Ok(HolderInput {
+                    referent_organisation_id: current.referent_organisation_id,
+                    referent_user_id: current.referent_user_id,
+                    stage: None,
+                    ..input
+                })
+            },
+            now,
+        )
+        .await
+        .map(|_| ())
+    } else {
+        Err(Error::Invalid(errors.to_validation().unwrap_or_default()))
+    };
+    match result {
+        Ok(()) => Ok(see_other(&person_href(id), Some("modification"))),
+        Err(Error::Invalid(invalid)) => {
+            let holder = editable(&state, &user, id, now).await?;
+            let mut errors = Errors::from_validation(invalid);
+            for item in &mut errors.items {
+                if item.0 == "qpv_code" {
+                    item.0 = "qpv".into();
+                }
+            }
+            // Still based on what the user started from: if someone saved meanwhile,
+            // the next try says so.
+            let based_on = (version.unwrap_or(holder.version), originals);
+            let page = edit_page(&user, &holder, based_on, fields, errors, Vec::new());
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(Error::Stale) => {
+            let holder = editable(&state, &user, id, now).await?;
+            let stored = stored_values(&holder);
+            let changed: Vec<(&'static str, String)> = stored
+                .iter()
+                .filter(|(name, now_value)| {
+                    originals
+                        .iter()
+                        .any(|(n, before)| n == name && before != now_value)
+                })
+                .map(|(name, value)| {
+                    let name = *name;
+                    let label = EDITABLE
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map_or(name, |(_, l)| *l);
+                    (
+                        label,
+                        if value.is_empty() {
+                            "(effacé)".to_owned()
+                        } else {
+                            value.clone()
+                        },
+                    )
+                })
+                .collect();
+            let based_on = (holder.version, stored);
+            let page = edit_page(&user, &holder, based_on, fields, Errors::default(), changed);
+            Ok(html(StatusCode::CONFLICT, &page))
         }
         Err(other) => Err(other.into()),
     }
