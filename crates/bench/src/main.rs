@@ -409,6 +409,76 @@ async fn get_ok(client: &reqwest::Client, cookie: &str, url: &str) -> Result<ser
     Ok(response.json().await?)
 }
 
+/// A page's body as sent, gzipped when `gzip`: its size on the wire.
+async fn get_bytes(
+    client: &reqwest::Client,
+    cookie: &str,
+    url: &str,
+    gzip: bool,
+) -> Result<Vec<u8>> {
+    let mut request = client.get(url).header("cookie", cookie);
+    if gzip {
+        request = request.header("accept-encoding", "gzip");
+    }
+    let response = request.send().await?;
+    if !response.status().is_success() {
+        bail!("{url}: {}", response.status());
+    }
+    Ok(response.bytes().await?.to_vec())
+}
+
+/// A page against the JSON answers with the same data, paired run by run after a
+/// warm-up: (page median, JSON median).
+async fn page_against_json(
+    client: &reqwest::Client,
+    cookie: &str,
+    page: &str,
+    json: &[String],
+) -> Result<(Duration, Duration)> {
+    get_bytes(client, cookie, page, false).await?;
+    for url in json {
+        get_ok(client, cookie, url).await?;
+    }
+    let (mut pages, mut jsons) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let started = Instant::now();
+        get_bytes(client, cookie, page, false).await?;
+        pages.push(started.elapsed());
+        let started = Instant::now();
+        for url in json {
+            get_ok(client, cookie, url).await?;
+        }
+        jsons.push(started.elapsed());
+    }
+    pages.sort();
+    jsons.sort();
+    Ok((pages[3], jsons[3]))
+}
+
+/// What a first visit of a page costs: the page and the assets it links, gzipped, in
+/// bytes, and the number of requests.
+async fn first_visit(
+    client: &reqwest::Client,
+    cookie: &str,
+    base: &str,
+    path: &str,
+) -> Result<(usize, usize)> {
+    let html = get_bytes(client, cookie, &format!("{base}{path}"), false).await?;
+    let html = String::from_utf8_lossy(&html).into_owned();
+    let mut bytes = get_bytes(client, cookie, &format!("{base}{path}"), true)
+        .await?
+        .len();
+    let mut requests = 1;
+    for piece in html.split("\"/static/").skip(1) {
+        let name = &piece[..piece.find('"').unwrap_or(0)];
+        bytes += get_bytes(client, cookie, &format!("{base}/static/{name}"), true)
+            .await?
+            .len();
+        requests += 1;
+    }
+    Ok((bytes, requests))
+}
+
 struct Section {
     engine: String,
     /// The engine's version and the settings that matter for these measurements.
@@ -419,6 +489,10 @@ struct Section {
     /// (scope, report, HTTP median, SQL median).
     reports: Vec<(String, String, Duration, Duration)>,
     lists: Vec<(String, Duration, Duration)>,
+    /// (page, page median, JSON median with the same data) at the large size.
+    pages: Vec<(String, Duration, Duration)>,
+    /// (page, bytes gzipped on a first visit, requests).
+    weights: Vec<(String, usize, usize)>,
     /// The file, `/healthz`, `/readyz`.
     load: [LoadStats; 3],
     peak_rss_mib: Option<f64>,
@@ -565,6 +639,8 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
     let mut load_stats = [LoadStats::default(); 3];
     let mut peak = None;
     let mut logins = None;
+    let mut pages = Vec::new();
+    let mut weights = Vec::new();
     for run in [small, large] {
         let server = Server::start(&run.url)?;
         let adviser = run
@@ -629,6 +705,42 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
         .await?;
         lists.push((run.size, first, deep, search));
         if run.size == large.size {
+            // The pages against the JSON with the same data: the caseload's first page,
+            // and a file (the file, its consents and its timeline).
+            let base = &server.base;
+            let caseload = page_against_json(
+                &client,
+                &adviser_cookie,
+                &format!("{base}/personnes"),
+                &[format!("{base}/api/v1/holders?limit=50")],
+            )
+            .await?;
+            pages.push((
+                "Personnes (première page)".to_owned(),
+                caseload.0,
+                caseload.1,
+            ));
+            let file = page_against_json(
+                &client,
+                &adviser_cookie,
+                &format!("{base}/personnes/{id}"),
+                &[
+                    format!("{base}/api/v1/holders/{id}"),
+                    format!("{base}/api/v1/holders/{id}/consents"),
+                    format!("{base}/api/v1/holders/{id}/timeline"),
+                ],
+            )
+            .await?;
+            pages.push(("fiche d'une personne".to_owned(), file.0, file.1));
+            for (name, path) in [
+                ("Aujourd'hui", "/".to_owned()),
+                ("Personnes", "/personnes".to_owned()),
+                ("fiche d'une personne", format!("/personnes/{id}")),
+                ("inscription", "/personnes/nouvelle".to_owned()),
+            ] {
+                let (bytes, requests) = first_visit(&client, &adviser_cookie, base, &path).await?;
+                weights.push((name.to_owned(), bytes, requests));
+            }
             // Reports at national size, for a coordinator of a territory: HTTP vs the
             // same SQL, paired run by run after one warm-up.
             for territory in &run.territories {
@@ -690,6 +802,8 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
             ("page profonde (90 %)".to_owned(), lists[0].2, lists[1].2),
             ("recherche « tra »".to_owned(), lists[0].3, lists[1].3),
         ],
+        pages,
+        weights,
         load: load_stats,
         peak_rss_mib: peak,
         login_memory: logins,
@@ -759,6 +873,19 @@ async fn load(url: &str, cookie: Option<&str>, seconds: u64) -> Result<()> {
         serde_json::json!({"requests": all.len(), "rps": all.len() as f64 / elapsed, "p99_ms": p99.as_secs_f64() * 1000.0})
     );
     Ok(())
+}
+
+/// « 12 345 » with a narrow no-break space.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn ms(d: Duration) -> String {
@@ -913,6 +1040,46 @@ Moteur : {}.
                 ms(*small),
                 ms(*large),
                 verdict(ratio <= 1.5)
+            )?;
+        }
+        writeln!(
+            out,
+            "
+### 2 bis. Pages : page HTML / réponses JSON avec les mêmes données, à {} porteurs (cible ≤ 1,25)
+
+Médiane de sept mesures appariées après un premier appel. La fiche en JSON : `GET /holders/{{id}}`, `/consents` et `/timeline` ; la liste : `GET /holders?limit=50` (la page compte aussi les personnes).
+",
+            s.large
+        )?;
+        writeln!(
+            out,
+            "| page | page (ms) | JSON (ms) | rapport | cible |
+|---|---:|---:|---:|---|"
+        )?;
+        for (name, page, json) in &s.pages {
+            let ratio = page.as_secs_f64() / json.as_secs_f64().max(1e-6);
+            writeln!(
+                out,
+                "| {name} | {} | {} | {ratio:.2} | {} |",
+                ms(*page),
+                ms(*json),
+                verdict(ratio <= 1.25)
+            )?;
+        }
+        writeln!(
+            out,
+            "
+Première visite (page, feuille de style et script, compressés en gzip) : cible < 60 Ko et ≤ 5 requêtes.
+
+| page | octets compressés | requêtes | cible |
+|---|---:|---:|---|"
+        )?;
+        for (name, bytes, requests) in &s.weights {
+            writeln!(
+                out,
+                "| {name} | {} | {requests} | {} |",
+                thousands(*bytes),
+                verdict(*bytes < 60 * 1024 && *requests <= 5)
             )?;
         }
         let [holder, health, ready] = s.load;
