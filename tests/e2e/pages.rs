@@ -507,6 +507,13 @@ async fn another_organisations_person_is_a_404_page_and_a_partner_reads_only() {
     assert!(!hidden.body.contains("Diallo"));
     assert_eq!(browser.get("/personnes/abc").await.status, 404);
     assert_eq!(browser.get("/nulle-part").await.status, 404);
+    let form_address = browser.get(&format!("/personnes/{id}/etape")).await;
+    assert_eq!(form_address.status, 405);
+    assert!(
+        form_address
+            .body
+            .contains("ne s&#39;ouvre pas comme une page")
+    );
 
     // Referred with consent, then accepted from Aujourd'hui: the file, read-only.
     for (path, body) in [

@@ -149,7 +149,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assets/parcours.css", get(docs::stylesheet))
         .fallback(not_found)
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.settings.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -171,6 +171,16 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         ApiError::NotFound.into_response()
     } else {
         web::not_found_page()
+    }
+}
+
+/// A method the path does not take: a problem under `/api`, a page elsewhere (a form's
+/// address opened as a link).
+async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::MethodNotAllowed.into_response()
+    } else {
+        web::PageError::MethodNotAllowed.into_response()
     }
 }
 

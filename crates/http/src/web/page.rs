@@ -116,6 +116,8 @@ pub enum PageError {
     Forbidden(String),
     /// The form's token is missing or belongs to another session.
     FormRefused,
+    /// A form's address opened as a link.
+    MethodNotAllowed,
     /// Something the form cannot fix (a conflict), shown on an error page.
     Conflict(String),
     Unavailable,
@@ -173,6 +175,11 @@ impl IntoResponse for PageError {
                 StatusCode::FORBIDDEN,
                 "Formulaire refusé",
                 "Ce formulaire a expiré ou ne vient pas de Parcours : rien n'a été enregistré. Revenez à la page, puis envoyez-le à nouveau.".to_owned(),
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Page introuvable",
+                "Cette adresse est celle d'un formulaire : elle ne s'ouvre pas comme une page. Revenez à la page précédente.".to_owned(),
             ),
             Self::Conflict(detail) => (StatusCode::CONFLICT, "Action impossible", detail),
             Self::Unavailable => (
