@@ -217,6 +217,30 @@ async fn demo_creates_seeds_serves_and_prints_the_logins() {
         .await
         .unwrap();
     assert_eq!(me["role"], "coordinator");
+    // Every page has something real to show: a CitésLab adviser's follow-ups, the
+    // referrals a partner has to answer.
+    for (email, expected) in [
+        ("awa.diallo@citeslab.vds.demo.test", "tag late"),
+        ("julie.martin@adie.vds.demo.test", "Accepter<span"),
+    ] {
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let signed = browser
+            .post(format!("{}/connexion", server.base))
+            .form(&[
+                ("email", email),
+                ("password", password.as_str()),
+                ("suite", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.status(), 200, "{email}");
+        let today = signed.text().await.unwrap();
+        assert!(today.contains(expected), "{email}: {today}");
+    }
     assert_eq!(server.terminate().code(), Some(0));
 
     // Run again: the file is reused, the demo accounts still work.

@@ -4,7 +4,7 @@
 
 use crate::entities::{organisations, users};
 use crate::holders::{Authority, HolderFields};
-use crate::{PersistenceError, Result, consents, contacts, holders, projects};
+use crate::{PersistenceError, Result, consents, contacts, holders, projects, referrals};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use parcours_domain::access::{FileFacts, HolderAccess, Viewer, holder_access};
 use parcours_domain::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
@@ -13,7 +13,7 @@ use parcours_domain::holders::{EducationLevel, Gender, QpvStatus, QpvStatusSourc
 use parcours_domain::hosting::UnitKind;
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::pathway::{Outcome, Pathway, Stage};
-use parcours_domain::referrals::Deadlines;
+use parcours_domain::referrals::{Deadlines, ReferralStatus, ReferralStep};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// What the policy grants an adviser of `organisation_id` on a holder it follows: demo
@@ -192,6 +192,7 @@ pub struct DemoReport {
     pub contacts: u64,
     pub events: u64,
     pub agreements: u64,
+    pub referrals: u64,
 }
 
 /// Generates the caseload for every adviser of the territory's partner organisations
@@ -473,7 +474,95 @@ pub async fn generate(
     if let Some(caq) = first_of(OrganisationKind::Caq) {
         report.agreements = demo_hosting(conn, caq, &mut dice, now).await?;
     }
+    if let Some(citeslab) = first_of(OrganisationKind::Citeslab) {
+        let partners: Vec<i64> = [
+            OrganisationKind::Adie,
+            OrganisationKind::Bge,
+            OrganisationKind::FranceActive,
+        ]
+        .into_iter()
+        .filter_map(first_of)
+        .collect();
+        report.referrals = demo_referrals(conn, citeslab, &partners, &advisers, now).await?;
+    }
     Ok(report)
+}
+
+/// Referrals of the CitésLab to its partners, so that each partner's « Aujourd'hui »
+/// has some to answer and a file it reads as a partner: for each partner, two sent in
+/// the last days and one accepted last week, of open pathways whose person agreed to
+/// share.
+async fn demo_referrals(
+    conn: &impl ConnectionTrait,
+    from: i64,
+    partners: &[i64],
+    advisers: &[users::Model],
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    use crate::entities::holders as holder_rows;
+    let Some(sender) = advisers.iter().find(|a| a.organisation_id == from) else {
+        return Ok(0);
+    };
+    let mut candidates = Vec::new();
+    for row in holder_rows::Entity::find()
+        .filter(holder_rows::Column::ReferentOrganisationId.eq(from))
+        .filter(holder_rows::Column::Outcome.is_null())
+        .order_by_asc(holder_rows::Column::Id)
+        .all(conn)
+        .await?
+    {
+        if consents::is_given(conn, row.id, ConsentPurpose::PartagePartenaires).await? {
+            candidates.push(row.id);
+        }
+    }
+    let mut candidates = candidates.into_iter();
+    let mut sent = 0;
+    for partner in partners {
+        let receiver = advisers.iter().find(|a| a.organisation_id == *partner);
+        for (days_ago, accepted) in [(2, false), (4, false), (9, true)] {
+            let Some(holder_id) = candidates.next() else {
+                return Ok(sent);
+            };
+            let at = now - Duration::days(days_ago);
+            let access = grants(from, holder_id, at)?;
+            let Some(change) = access.change() else {
+                continue;
+            };
+            let referral = referrals::create(
+                conn,
+                &change,
+                referrals::NewReferral {
+                    from_organisation_id: from,
+                    from_user_id: sender.id,
+                    to_organisation_id: *partner,
+                    service_id: None,
+                    need: "Financement du démarrage (données fictives de démonstration)".into(),
+                    message: Some("Projet mûr, prévisionnel en cours.".into()),
+                },
+                at,
+            )
+            .await?;
+            if let (true, Some(receiver)) = (accepted, receiver) {
+                referrals::apply(
+                    conn,
+                    &referral,
+                    referrals::Transition {
+                        step: ReferralStep::Accept,
+                        to_status: ReferralStatus::Accepted,
+                        user_id: Some(receiver.id),
+                        decline_reason: None,
+                        decline_text: None,
+                        outcome: None,
+                        reason: None,
+                    },
+                    at + Duration::days(1),
+                )
+                .await?;
+            }
+            sent += 1;
+        }
+    }
+    Ok(sent)
 }
 
 /// A few awareness events of the CitésLab, with head-counts and named attendees among

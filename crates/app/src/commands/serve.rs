@@ -62,12 +62,13 @@ pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         let caseload = demo::generate(&txn, DEMO_HOLDERS, now).await?;
         commit(txn).await?;
         println!(
-            "Données de démonstration (fictives) chargées dans {} : {} porteurs de projet, {} contacts, {} actions de sensibilisation, {} conventions d'hébergement.",
+            "Données de démonstration (fictives) chargées dans {} : {} porteurs de projet, {} contacts, {} actions de sensibilisation, {} conventions d'hébergement, {} orientations.",
             args.db.display(),
             caseload.holders,
             caseload.contacts,
             caseload.events,
-            caseload.agreements
+            caseload.agreements,
+            caseload.referrals
         );
     } else {
         println!(
