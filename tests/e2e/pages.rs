@@ -942,3 +942,57 @@ async fn the_caseload_shows_who_has_had_no_contact_for_60_days() {
     );
     assert!(browser.get("/personnes").await.body.contains("4 personnes"));
 }
+
+#[tokio::test]
+async fn consents_are_recorded_from_the_file() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let api = app.login(&adviser).await;
+    let id = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Awa", "last_name": "Diallo"}),
+    )
+    .await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let file = browser.get(&format!("/personnes/{id}")).await;
+    assert_eq!(file.body.matches("non recueilli").count(), 3);
+    let token = file.csrf();
+    let path = format!("/personnes/{id}/consentements");
+    let given = browser
+        .post(
+            &path,
+            &[
+                ("_csrf", &token),
+                ("purpose", "partage_partenaires"),
+                ("given", "oui"),
+            ],
+        )
+        .await;
+    assert_eq!(given.status, 303);
+    let file = browser.get(&given.location).await;
+    assert!(file.body.contains("Consentement enregistré."));
+    assert!(
+        file.body
+            .contains("Partage avec les partenaires</span> : <strong>donné</strong>")
+    );
+    assert!(file.body.contains("Noter : retiré"));
+    let bad = browser
+        .post(
+            &path,
+            &[("_csrf", &token), ("purpose", "inconnu"), ("given", "oui")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Il y a 1 erreur"));
+    let state: Value = api
+        .get(app.url(&format!("/api/v1/holders/{id}/consents")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["current"].as_array().unwrap().len(), 1, "{state}");
+}

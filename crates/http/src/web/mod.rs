@@ -36,6 +36,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("get", "/personnes/{id}/modifier"),
     ("post", "/personnes/{id}/modifier"),
     ("post", "/personnes/{id}/contacts"),
+    ("post", "/personnes/{id}/consentements"),
     ("post", "/personnes/{id}/etape"),
     ("post", "/personnes/{id}/cloture"),
     ("post", "/personnes/{id}/reouverture"),
@@ -72,6 +73,10 @@ pub fn router() -> Router<AppState> {
             get(register::edit_form).post(register::edit_submit),
         )
         .route("/personnes/{id}/contacts", post(person::log_contact))
+        .route(
+            "/personnes/{id}/consentements",
+            post(person::record_consent),
+        )
         .route("/personnes/{id}/etape", post(person::move_stage))
         .route("/personnes/{id}/cloture", post(person::close))
         .route("/personnes/{id}/reouverture", post(person::reopen))
@@ -96,6 +101,7 @@ impl FlashQuery {
     pub fn message(&self) -> Option<String> {
         let text = match self.fait.as_deref()? {
             "contact" => "Contact enregistré.",
+            "consentement" => "Consentement enregistré.",
             "modification" => "Fiche modifiée.",
             "inscription" => "Personne inscrite. Pensez à recueillir ses consentements.",
             "etape" => "Étape changée.",

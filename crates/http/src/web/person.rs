@@ -12,11 +12,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use parcours_core::consents::{self, ConsentInput};
 use parcours_core::contacts::{self, ContactInput};
 use parcours_core::holders::{self, CloseInput, Dossier, ReopenInput, StageInput};
 use parcours_core::records::Entry;
 use parcours_core::{Error, PageRequest, organisations};
-use parcours_domain::contacts::{ContactKind, LegalForm, Topic};
+use parcours_domain::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
 use parcours_domain::labels::Label;
 use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
 use std::collections::HashMap;
@@ -47,6 +48,7 @@ enum Refused {
     Stage(Typed),
     Close(Typed),
     Reopen(Typed),
+    Consent(Typed),
 }
 
 struct Fact {
@@ -66,7 +68,9 @@ struct ProjectRow {
 }
 
 struct ConsentRow {
+    word: &'static str,
     purpose: &'static str,
+    given: Option<bool>,
     status: &'static str,
     when: String,
 }
@@ -112,6 +116,7 @@ struct PersonPage {
     close_open: bool,
     reopen: Typed,
     reopen_open: bool,
+    consent_errors: Errors,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -300,18 +305,34 @@ fn build(
         })
         .collect();
 
-    let consents = dossier
-        .consents
-        .current
+    // Every purpose, recorded or not: an adviser sees what is still to ask.
+    let consents = ConsentPurpose::ALL
         .iter()
-        .map(|c| ConsentRow {
-            purpose: c.purpose.label(),
-            status: if c.given { "donné" } else { "retiré" },
-            when: format!(
-                "le {} par {}",
-                fr::short_date(fr::local_day(c.recorded_at)),
-                who(c.recorded_by)
-            ),
+        .map(|purpose| {
+            let current = dossier
+                .consents
+                .current
+                .iter()
+                .find(|c| c.purpose == *purpose);
+            ConsentRow {
+                word: purpose.as_str(),
+                purpose: purpose.label(),
+                given: current.map(|c| c.given),
+                status: match current.map(|c| c.given) {
+                    None => "non recueilli",
+                    Some(true) => "donné",
+                    Some(false) => "refusé ou retiré",
+                },
+                when: current
+                    .map(|c| {
+                        format!(
+                            "le {} par {}",
+                            fr::short_date(fr::local_day(c.recorded_at)),
+                            who(c.recorded_by)
+                        )
+                    })
+                    .unwrap_or_default(),
+            }
         })
         .collect();
 
@@ -365,6 +386,7 @@ fn build(
         close_open: false,
         reopen: Typed::default(),
         reopen_open: false,
+        consent_errors: Errors::default(),
     };
     match refused {
         Refused::None => {}
@@ -384,6 +406,7 @@ fn build(
             page.reopen = typed;
             page.reopen_open = true;
         }
+        Refused::Consent(typed) => page.consent_errors = typed.errors,
     }
     page
 }
@@ -675,6 +698,45 @@ pub async fn reopen(
             holders::reopen(&state.core, user.actor(), id, input, now)
                 .await
                 .map(|_| "reouverture")
+        },
+    )
+    .await
+}
+
+/// Records a consent given, refused or withdrawn, as the person said it. Withdrawing
+/// the sharing with partners ends the referrals in progress (the use case does it).
+pub async fn record_consent(
+    State(state): State<AppState>,
+    Now(now): Now,
+    Path(id): Path<String>,
+    form: SignedForm,
+) -> PageResult {
+    let order = &["purpose", "given"];
+    act(
+        &state,
+        &id,
+        form,
+        Refused::Consent,
+        order,
+        now,
+        async |user, id, fields| {
+            let given = match fields.get("given").as_deref() {
+                Some("oui") => true,
+                Some("non") => false,
+                _ => {
+                    return Err(Error::invalid(
+                        "given",
+                        "choisissez « donné » ou « refusé ou retiré »",
+                    ));
+                }
+            };
+            let input = ConsentInput {
+                purpose: fields.get("purpose").unwrap_or_default(),
+                given,
+            };
+            consents::record(&state.core, user.actor(), id, input, now)
+                .await
+                .map(|_| "consentement")
         },
     )
     .await
