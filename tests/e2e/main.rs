@@ -8,6 +8,7 @@ mod access;
 mod api_errors;
 mod architecture;
 mod binary;
+mod browser;
 mod events_hosting;
 mod hardening;
 mod holders;
