@@ -247,6 +247,48 @@ pub fn see_other(to: &str, flash: Option<&str>) -> Response {
     Redirect::to(&location).into_response()
 }
 
+/// The labels of the forms' fields, as the summary names them (one name, one label,
+/// whichever form it is on).
+const FIELD_LABELS: &[(&str, &str)] = &[
+    ("email", "Adresse électronique"),
+    ("password", "Mot de passe"),
+    ("current", "Mot de passe actuel"),
+    ("new", "Nouveau mot de passe"),
+    ("confirmation", "Confirmation"),
+    ("first_name", "Prénom"),
+    ("last_name", "Nom"),
+    ("birth_date", "Date de naissance"),
+    ("gender", "Genre"),
+    ("phone", "Téléphone"),
+    ("address", "Adresse"),
+    ("postal_code", "Code postal"),
+    ("commune_insee", "Code INSEE"),
+    ("qpv", "Quartier"),
+    ("qpv_code", "Quartier"),
+    ("qpv_status", "Quartier prioritaire"),
+    ("situation", "Situation"),
+    ("education_level", "Niveau de formation"),
+    ("stage", "Étape"),
+    ("kind", "Type de contact"),
+    ("occurred_at", "Date du contact"),
+    ("duration_minutes", "Durée"),
+    ("topics", "Sujets"),
+    ("notes", "Notes"),
+    ("next_action", "Prochaine action"),
+    ("next_action_due", "Date de la prochaine action"),
+    ("to", "Nouvelle étape"),
+    ("reason", "Motif"),
+    ("outcome", "Issue du parcours"),
+    ("siret", "SIRET"),
+    ("created_on", "Date de création"),
+    ("legal_form", "Forme juridique"),
+    ("project_id", "Projet"),
+    ("text", "Précisions"),
+    ("purpose", "Consentement"),
+    ("given", "Réponse"),
+    ("q", "Nom ou prénom"),
+];
+
 /// Fields in error, each with its French message, in the order of the form.
 #[derive(Default)]
 pub struct Errors {
@@ -287,6 +329,16 @@ impl Errors {
 
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some()
+    }
+
+    /// A line of the error summary: the field's label, then the message, so that the
+    /// summary reads on its own (« SIRET : obligatoire pour une création d'entreprise »).
+    pub fn summary_line(&self, field: &str, message: &str) -> String {
+        let base = field.split('[').next().unwrap_or(field);
+        match FIELD_LABELS.iter().find(|(name, _)| *name == base) {
+            Some((_, label)) => format!("{label} : {message}"),
+            None => message.to_owned(),
+        }
     }
 
     /// « Il y a 2 erreurs ».
