@@ -996,3 +996,23 @@ async fn consents_are_recorded_from_the_file() {
         .unwrap();
     assert_eq!(state["current"].as_array().unwrap().len(), 1, "{state}");
 }
+
+#[tokio::test]
+async fn a_coordinator_sees_no_one_on_the_pages() {
+    let app = TestApp::start().await;
+    let org = app
+        .organisation("Agglomération Test", OrganisationKind::Collectivite)
+        .await;
+    let coordinator = app.user(org, Role::Coordinator).await;
+    let browser = Browser::new(&app);
+    let home = browser.sign_in(&coordinator).await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("ne donne pas accès aux fiches"));
+    assert!(
+        !home.body.contains("href=\"/personnes\""),
+        "no Personnes in the menu"
+    );
+    let list = browser.get("/personnes").await;
+    assert_eq!(list.status, 403);
+    assert!(list.body.contains("<h1>Accès refusé</h1>"));
+}

@@ -21,6 +21,8 @@ pub struct SignedIn {
     pub organisation: String,
     /// The session's form token, for the « Se déconnecter » form.
     pub csrf: String,
+    /// The role reaches people's files.
+    pub personal_data: bool,
 }
 
 /// The frame of every page.
@@ -35,23 +37,27 @@ pub struct Layout {
     pub flash: Option<String>,
 }
 
-/// The sections of the navigation, by the path they live under.
-const SECTIONS: &[(&str, &str)] = &[("/", "Aujourd'hui"), ("/personnes", "Personnes")];
+/// The sections of the navigation, by the path they live under, and whether they
+/// show people's files (coordinators and platform admins see none).
+const SECTIONS: &[(&str, &str, bool)] = &[
+    ("/", "Aujourd'hui", false),
+    ("/personnes", "Personnes", true),
+];
 
 impl Layout {
     /// A page's frame; `section` is the path of the navigation entry it belongs to.
     pub fn new(title: impl Into<String>, user: Option<SignedIn>, section: &str) -> Self {
-        let nav = if user.is_some() {
-            SECTIONS
+        let nav = match &user {
+            Some(user) => SECTIONS
                 .iter()
-                .map(|(href, label)| NavItem {
+                .filter(|(_, _, personal)| !personal || user.personal_data)
+                .map(|(href, label, _)| NavItem {
                     href,
                     label,
                     current: *href == section,
                 })
-                .collect()
-        } else {
-            Vec::new()
+                .collect(),
+            None => Vec::new(),
         };
         Self {
             title: title.into(),

@@ -34,6 +34,9 @@ impl Signed {
                 name: self.me.user.display_name.clone(),
                 organisation: self.me.organisation.name.clone(),
                 csrf: self.csrf.clone(),
+                personal_data: parcours_domain::access::handles_personal_data(
+                    self.session.actor.role,
+                ),
             }),
             section,
         )
