@@ -237,12 +237,18 @@ async fn opened(core: &Core, user: User, token: String) -> Result<Opened> {
 }
 
 /// The session a request presents, by its token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     pub actor: Actor,
     /// What logging out deletes.
     pub id_hash: String,
+    /// The user's and their organisation's names, read with the session (a page's
+    /// header shows them without another query).
+    pub user_name: String,
+    pub organisation_name: String,
 }
+
+parcours_domain::redacted_debug!(Session { actor });
 
 /// The user behind a live session; an expired one, or one of a disabled account, is
 /// ended here. A session's use is written back at most once a minute.
@@ -283,6 +289,8 @@ pub async fn authenticate(
             request_id,
         },
         id_hash,
+        user_name: found.display_name,
+        organisation_name: found.organisation_name,
     })
 }
 

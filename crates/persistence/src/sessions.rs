@@ -27,7 +27,7 @@ pub async fn create(
 }
 
 /// A session with what a request needs of its user.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SessionUser {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -36,7 +36,16 @@ pub struct SessionUser {
     pub territory_id: i64,
     pub role: Role,
     pub disabled: bool,
+    /// The user's and their organisation's names, for the pages' header.
+    pub display_name: String,
+    pub organisation_name: String,
 }
+
+parcours_domain::redacted_debug!(SessionUser {
+    user_id,
+    organisation_id,
+    role
+});
 
 /// The session, its user and the user's territory, in one query (every request makes
 /// it). No `LIMIT`: the hash is the primary key (see `unique`).
@@ -48,7 +57,8 @@ pub async fn find_with_user(
     sql.push(
         "SELECT s.created_at AS created_at, s.last_seen_at AS last_seen_at, \
          u.id AS user_id, u.organisation_id AS organisation_id, u.role AS role, \
-         u.disabled_at AS disabled_at, o.territory_id AS territory_id \
+         u.disabled_at AS disabled_at, o.territory_id AS territory_id, \
+         u.display_name AS display_name, o.name AS organisation_name \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          JOIN organisations o ON o.id = u.organisation_id WHERE s.id_hash = ",
     )
@@ -67,6 +77,8 @@ pub async fn find_with_user(
         disabled: row
             .try_get::<Option<DateTime<Utc>>>("", "disabled_at")?
             .is_some(),
+        display_name: row.try_get("", "display_name")?,
+        organisation_name: row.try_get("", "organisation_name")?,
     }))
 }
 

@@ -177,11 +177,15 @@ async fn render(
         cursor: cursor.filter(|c| !c.is_empty()),
         limit: None,
     };
-    let dossier = match holders::dossier(&state.core, user.actor(), id, &request, now).await {
+    let (dossier, colleagues) = tokio::join!(
+        holders::dossier(&state.core, user.actor(), id, &request, now),
+        organisations::colleagues(&state.core, user.actor()),
+    );
+    let dossier = match dossier {
         Err(Error::Invalid(_)) => return Err(PageError::NotFound),
         other => other?,
     };
-    let colleagues = organisations::colleagues(&state.core, user.actor()).await?;
+    let colleagues = colleagues?;
     let names: HashMap<i64, String> = colleagues
         .into_iter()
         .map(|u| (u.id, u.display_name))

@@ -15,7 +15,6 @@ use parcours_core::{Actor, Error, sessions};
 /// A page's signed-in user, with the session's form token and their names.
 pub struct Signed {
     pub session: sessions::Session,
-    pub me: sessions::Me,
     /// The token every form of this session carries.
     pub csrf: String,
     token: String,
@@ -31,8 +30,8 @@ impl Signed {
         Layout::new(
             title,
             Some(SignedIn {
-                name: self.me.user.display_name.clone(),
-                organisation: self.me.organisation.name.clone(),
+                name: self.session.user_name.clone(),
+                organisation: self.session.organisation_name.clone(),
                 csrf: self.csrf.clone(),
                 personal_data: parcours_domain::access::handles_personal_data(
                     self.session.actor.role,
@@ -91,11 +90,9 @@ impl FromRequestParts<AppState> for Signed {
         parts.extensions.insert(CurrentUser {
             session: session.clone(),
         });
-        let me = sessions::me(&state.core, &session.actor).await?;
         Ok(Self {
             csrf: sessions::form_token(&token),
             session,
-            me,
             token,
         })
     }
