@@ -598,24 +598,57 @@ async fn plans(run: &Run) -> Result<()> {
             let started = Instant::now();
             conn.query_all_raw(statement.clone()).await?;
             let took = started.elapsed();
-            let explain = match run.db.backend() {
-                parcours_persistence::DbBackend::Postgres => "EXPLAIN (ANALYZE, BUFFERS)",
-                _ => "EXPLAIN QUERY PLAN",
-            };
+            let explain = explain_of(run);
             let rows = conn
                 .query_all_raw(parcours_persistence::Statement {
                     sql: format!("{explain} {}", statement.sql),
                     ..statement
                 })
                 .await?;
-            println!("## {name}: {:.1} ms", took.as_secs_f64() * 1000.0);
-            for row in rows {
-                let line: String = row
-                    .try_get("", "detail")
-                    .or_else(|_| row.try_get("", "QUERY PLAN"))?;
-                println!("    {line}");
-            }
+            print_plan(name, took, rows)?;
         }
+    }
+    // The caseload's search, for the busiest organisation.
+    let search = parcours_persistence::holders::HolderQuery {
+        organisation_id: run.busiest_org,
+        q: Some("tra".into()),
+        limit: 51,
+        ..Default::default()
+    };
+    let sql = parcours_persistence::holders::list_sql(run.db.backend(), &search);
+    let statement = parcours_persistence::Statement::from_string(run.db.backend(), sql);
+    let started = Instant::now();
+    conn.query_all_raw(statement.clone()).await?;
+    let took = started.elapsed();
+    let rows = conn
+        .query_all_raw(parcours_persistence::Statement {
+            sql: format!("{} {}", explain_of(run), statement.sql),
+            ..statement
+        })
+        .await?;
+    println!("# Liste des porteurs");
+    print_plan("recherche « tra »", took, rows)?;
+    Ok(())
+}
+
+fn explain_of(run: &Run) -> &'static str {
+    match run.db.backend() {
+        parcours_persistence::DbBackend::Postgres => "EXPLAIN (ANALYZE, BUFFERS)",
+        _ => "EXPLAIN QUERY PLAN",
+    }
+}
+
+fn print_plan(
+    name: &str,
+    took: Duration,
+    rows: Vec<parcours_persistence::QueryResult>,
+) -> Result<()> {
+    println!("## {name}: {:.1} ms", took.as_secs_f64() * 1000.0);
+    for row in rows {
+        let line: String = row
+            .try_get("", "detail")
+            .or_else(|_| row.try_get("", "QUERY PLAN"))?;
+        println!("    {line}");
     }
     Ok(())
 }

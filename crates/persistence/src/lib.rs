@@ -32,4 +32,6 @@ mod words;
 
 pub use db::{Db, DbSettings, check_url, commit, explain_connect_failure};
 pub use error::{Constraint, PersistenceError, Result};
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+pub use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult, Statement, TransactionTrait,
+};
