@@ -910,19 +910,6 @@ async fn load(url: &str, cookie: Option<&str>, seconds: u64) -> Result<()> {
     Ok(())
 }
 
-/// « 12 345 » with a narrow no-break space.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
@@ -1113,7 +1100,7 @@ Première visite (page, feuille de style et script, compressés en gzip) : cible
             writeln!(
                 out,
                 "| {name} | {} | {requests} | {} |",
-                thousands(*bytes),
+                parcours_domain::labels::thousands(*bytes as i64),
                 verdict(*bytes < 60 * 1024 && *requests <= 5)
             )?;
         }

@@ -9,6 +9,23 @@ use crate::pathway::{Outcome, PathwayEventKind, Stage};
 use crate::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
 use crate::users::Role;
 
+/// A whole number as French readers write it: « 1 234 567 », with a narrow no-break
+/// space between thousands and « − » for a negative one.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    if n < 0 {
+        out.push('−');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A word's French label for people.
 pub trait Label: Copy {
     fn label(self) -> &'static str;
@@ -167,6 +184,13 @@ labels! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_french() {
+        assert_eq!(thousands(1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(-1000), "−1\u{202f}000");
+    }
 
     #[test]
     fn every_stage_has_a_label() {

@@ -89,15 +89,7 @@ fn eligible(profile: &Profile, offer: &Offer) -> bool {
 }
 
 fn euros(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    format!("{out}\u{a0}€")
+    format!("{}\u{a0}€", crate::labels::thousands(n))
 }
 
 /// The best reason to suggest `offer`, if any, with its weight.

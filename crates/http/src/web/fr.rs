@@ -59,15 +59,7 @@ pub fn date_time(at: DateTime<Utc>) -> String {
 
 /// « 1 234 567 » with a narrow no-break space between thousands.
 pub fn number(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("−{out}") } else { out }
+    parcours_domain::labels::thousands(n)
 }
 
 /// « aujourd'hui », « hier », « il y a 3 jours », « dans 2 jours » from `today`.
