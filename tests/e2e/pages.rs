@@ -1016,3 +1016,108 @@ async fn a_coordinator_sees_no_one_on_the_pages() {
     assert_eq!(list.status, 403);
     assert!(list.body.contains("<h1>Accès refusé</h1>"));
 }
+
+/// Referrals between partners on the pages: the receiver finds it in « Orientations
+/// reçues » (what is shared only, until accepted), accepts and completes it; the sender
+/// sees it in « envoyées » with its history; the e-mail links to its page; a third
+/// organisation gets the 404 page.
+#[tokio::test]
+async fn referrals_are_answered_and_followed_on_their_pages() {
+    let app = TestApp::start().await;
+    let referent = app.adviser().await;
+    let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let partner = app.user(adie, Role::Adviser).await;
+    let api = app.login(&referent).await;
+    let id = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Awa", "last_name": "Diallo", "phone": "0612345678"}),
+    )
+    .await;
+    let consent = api
+        .post(app.url(&format!("/api/v1/holders/{id}/consents")))
+        .json(&json!({"purpose": "partage_partenaires", "given": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), 201);
+    let sent = api
+        .post(app.url("/api/v1/referrals"))
+        .json(&json!({"holder_id": id, "to_organisation_id": adie, "need": "Microcrédit"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    let referral = sent.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    app.deliver_mail().await;
+    let mail = app.smtp.received().await.into_iter().last().unwrap();
+    let link = format!("/orientations/{referral}");
+    assert!(mail.data.contains(&link), "the e-mail links to the page");
+
+    // The e-mail's link, followed without a session: sign in, then the referral.
+    let receiver = Browser::new(&app);
+    let asked = receiver.get(&link).await;
+    assert_eq!(asked.location, format!("/connexion?suite={link}"));
+    let page = receiver.sign_in(&partner).await;
+    assert!(page.body.contains("Awa Diallo"));
+    let page = receiver.get(&link).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("En attente de réponse"));
+    assert!(page.body.contains("Microcrédit"));
+    assert!(
+        !page.body.contains(&format!("href=\"/personnes/{id}\"")),
+        "no file before accepting"
+    );
+    let inbox = receiver.get("/orientations").await;
+    assert!(inbox.body.contains("Orientations reçues"));
+    assert!(inbox.body.contains("réponse attendue avant le"));
+    let accepted = receiver
+        .post(&format!("{link}/accepter"), &[("_csrf", &page.csrf())])
+        .await;
+    assert_eq!(accepted.status, 303);
+    let page = receiver.get(&link).await;
+    assert!(page.body.contains(&format!("href=\"/personnes/{id}\"")));
+    assert!(page.body.contains("Terminer l'orientation"));
+    let refused = receiver
+        .post(&format!("{link}/terminer"), &[("_csrf", &page.csrf())])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("href=\"#champ-outcome\""));
+    let done = receiver
+        .post(
+            &format!("{link}/terminer"),
+            &[("_csrf", &page.csrf()), ("outcome", "finance")],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let page = receiver.get(&done.location).await;
+    assert!(page.body.contains("Orientation terminée"));
+    assert!(page.body.contains("Terminée"));
+
+    // The sender follows it: sent list, history, the outcome.
+    let sender = Browser::new(&app);
+    sender.sign_in(&referent).await;
+    let outbox = sender.get("/orientations?boite=envoyees").await;
+    assert!(outbox.body.contains("Orientations envoyées"));
+    assert!(outbox.body.contains(&format!("href=\"{link}\"")));
+    let page = sender.get(&link).await;
+    for step in [
+        "Orientation envoyée",
+        "Orientation acceptée",
+        "Orientation terminée",
+    ] {
+        assert!(page.body.contains(step), "{step}");
+    }
+    assert!(page.body.contains("Financé"), "the sender sees the outcome");
+    assert!(
+        !page.body.contains("Retirer l'orientation"),
+        "ended: nothing to withdraw"
+    );
+
+    // Another organisation: the 404 page.
+    let bge = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let stranger = app.user(bge, Role::Adviser).await;
+    let other = Browser::new(&app);
+    other.sign_in(&stranger).await;
+    assert_eq!(other.get(&link).await.status, 404);
+}

@@ -107,7 +107,7 @@ async fn the_two_sided_flow_with_its_emails() {
         "{}",
         mails[0].data
     );
-    assert!(mails[0].data.contains(&format!("/api/v1/referrals/{id}")));
+    assert!(mails[0].data.contains(&format!("/orientations/{id}")));
     assert!(!mails[0].data.contains("Diallo") && !mails[0].data.contains("Microcr"));
 
     // While sent: ADIE sees what the referral shares, not the file.

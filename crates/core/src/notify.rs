@@ -38,10 +38,10 @@ async fn enqueue(
     Ok(())
 }
 
-/// Where a referral is seen in Parcours.
+/// Where a referral is seen in Parcours: its page (the sign-in page first, then back).
 pub(crate) fn referral_link(core: &Core, referral_id: i64) -> String {
     format!(
-        "{}/api/v1/referrals/{referral_id}",
+        "{}/orientations/{referral_id}",
         core.settings.public_url.trim_end_matches('/')
     )
 }

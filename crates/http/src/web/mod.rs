@@ -40,7 +40,11 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/personnes/{id}/etape"),
     ("post", "/personnes/{id}/cloture"),
     ("post", "/personnes/{id}/reouverture"),
+    ("get", "/orientations"),
+    ("get", "/orientations/{id}"),
     ("post", "/orientations/{id}/accepter"),
+    ("post", "/orientations/{id}/terminer"),
+    ("post", "/orientations/{id}/retirer"),
     ("get", "/orientations/{id}/refuser"),
     ("post", "/orientations/{id}/refuser"),
     ("get", "/static/{name}"),
@@ -80,7 +84,11 @@ pub fn router() -> Router<AppState> {
         .route("/personnes/{id}/etape", post(person::move_stage))
         .route("/personnes/{id}/cloture", post(person::close))
         .route("/personnes/{id}/reouverture", post(person::reopen))
+        .route("/orientations", get(referrals::list))
+        .route("/orientations/{id}", get(referrals::detail))
         .route("/orientations/{id}/accepter", post(referrals::accept))
+        .route("/orientations/{id}/terminer", post(referrals::complete))
+        .route("/orientations/{id}/retirer", post(referrals::withdraw))
         .route(
             "/orientations/{id}/refuser",
             get(referrals::decline_form).post(referrals::decline),
@@ -109,6 +117,12 @@ impl FlashQuery {
             "reouverture" => "Parcours rouvert.",
             "mot-de-passe" => "Mot de passe changé. Vos autres sessions sont fermées.",
             "orientation-acceptee" => "Orientation acceptée : la fiche est maintenant consultable.",
+            "orientation-terminee" => {
+                "Orientation terminée : la structure qui l'a envoyée est prévenue."
+            }
+            "orientation-retiree" => {
+                "Orientation retirée : la structure destinataire est prévenue."
+            }
             "orientation-refusee" => {
                 "Orientation refusée : la structure qui l'a envoyée est prévenue."
             }

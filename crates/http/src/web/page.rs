@@ -42,6 +42,7 @@ pub struct Layout {
 const SECTIONS: &[(&str, &str, bool)] = &[
     ("/", "Aujourd'hui", false),
     ("/personnes", "Personnes", true),
+    ("/orientations", "Orientations", true),
 ];
 
 impl Layout {
