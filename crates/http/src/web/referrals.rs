@@ -14,6 +14,30 @@ use parcours_core::referrals::{self, DeclineInput};
 use parcours_domain::labels::Label;
 use parcours_domain::referrals::{DeclineReason, ReferralOutcome, ReferralStatus};
 
+/// The referred person's name, while the reader may see it.
+pub(super) fn shared_name(referral: &referrals::ReferralDetail) -> String {
+    referral
+        .holder
+        .as_ref()
+        .map(|h| format!("{} {}", h.first_name, h.last_name))
+        .unwrap_or_else(|| "(non partagé)".into())
+}
+
+/// How to reach the referred person (phone · e-mail), while the reader may see it.
+pub(super) fn shared_contact(referral: &referrals::ReferralDetail) -> String {
+    referral
+        .holder
+        .as_ref()
+        .map(|h| {
+            [h.phone.as_deref(), h.email.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .unwrap_or_default()
+}
+
 fn referral_id(raw: &str) -> Result<i64, PageError> {
     raw.parse::<i64>()
         .ok()
@@ -61,11 +85,7 @@ async fn decline_page(
 ) -> PageResult {
     let now = state.clock.now();
     let detail = referrals::get(&state.core, user.actor(), id, now).await?;
-    let name = detail
-        .holder
-        .as_ref()
-        .map(|h| format!("{} {}", h.first_name, h.last_name))
-        .unwrap_or_else(|| "la personne orientée".into());
+    let name = shared_name(&detail);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -209,11 +229,7 @@ pub async fn list(
         .iter()
         .map(|r| Row {
             href: format!("/orientations/{}", r.id),
-            name: r
-                .holder
-                .as_ref()
-                .map(|h| format!("{} {}", h.first_name, h.last_name))
-                .unwrap_or_else(|| "(non partagé)".into()),
+            name: shared_name(r),
             other: if received {
                 r.from_organisation.name.clone()
             } else {
@@ -331,21 +347,11 @@ async fn detail_page(state: &AppState, user: &Signed, id: i64, errors: Errors) -
         layout: user.layout(format!("Orientation n° {}", r.id), "/orientations"),
         csrf: user.csrf.clone(),
         id: r.id,
-        name: holder
-            .map(|h| format!("{} {}", h.first_name, h.last_name))
-            .unwrap_or_else(|| "(non partagé)".into()),
+        name: shared_name(&r),
         holder_href: holder
             .filter(|_| sending || r.status == ReferralStatus::Accepted)
             .map(|h| person_href(h.id)),
-        contact: holder
-            .map(|h| {
-                [h.phone.as_deref(), h.email.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" · ")
-            })
-            .unwrap_or_default(),
+        contact: shared_contact(&r),
         project: holder
             .and_then(|h| h.project_summary.clone())
             .unwrap_or_default(),

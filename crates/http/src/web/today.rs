@@ -134,30 +134,17 @@ pub async fn page(
     page.referrals = waiting
         .items
         .iter()
-        .map(|r| {
-            let holder = r.holder.as_ref();
-            ReferralRow {
-                id: r.id,
-                name: holder
-                    .map(|h| format!("{} {}", h.first_name, h.last_name))
-                    .unwrap_or_else(|| "Personne orientée".into()),
-                from: r.from_organisation.name.clone(),
-                need: r.need.clone().unwrap_or_default(),
-                sent: format!(
-                    "{} ({})",
-                    fr::date_time(r.sent_at),
-                    r.status.label().to_lowercase()
-                ),
-                contact: holder
-                    .map(|h| {
-                        [h.phone.as_deref(), h.email.as_deref()]
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .join(" · ")
-                    })
-                    .unwrap_or_default(),
-            }
+        .map(|r| ReferralRow {
+            id: r.id,
+            name: super::referrals::shared_name(r),
+            from: r.from_organisation.name.clone(),
+            need: r.need.clone().unwrap_or_default(),
+            sent: format!(
+                "{} ({})",
+                fr::date_time(r.sent_at),
+                r.status.label().to_lowercase()
+            ),
+            contact: super::referrals::shared_contact(r),
         })
         .collect();
     Ok(html(StatusCode::OK, &page))
