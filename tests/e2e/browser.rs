@@ -909,6 +909,16 @@ async fn refused_forms_in_a_browser() {
         .await;
     browser.check("refus-erreurs").await;
 
+    // The referrals received, and one of them.
+    browser.goto("/orientations").await;
+    browser.wait_for_text("Orientations reçues").await;
+    browser.check("orientations").await;
+    browser.fits_a_phone("orientations").await;
+    browser.click("main table a").await;
+    browser.wait_for_text("Historique").await;
+    browser.check("orientation").await;
+    browser.fits_a_phone("orientation").await;
+
     browser.goto("/nulle-part").await;
     browser.wait_for_text("Page introuvable").await;
     browser.check("introuvable").await;
