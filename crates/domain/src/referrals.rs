@@ -285,7 +285,12 @@ impl Deadlines {
         sent_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> bool {
-        status == ReferralStatus::Sent && now >= sent_at + self.expire_after
+        status == ReferralStatus::Sent && now >= self.answer_by(sent_at)
+    }
+
+    /// When a referral sent at `sent_at` expires unless it is answered.
+    pub fn answer_by(&self, sent_at: DateTime<Utc>) -> DateTime<Utc> {
+        sent_at + self.expire_after
     }
 
     /// Past the first reminder without an answer: on the coordinator's queue.

@@ -103,8 +103,14 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound)?;
-        raw.parse().map(Self).map_err(|_| ApiError::NotFound)
+        path_id(&raw).map(Self).ok_or(ApiError::NotFound)
     }
+}
+
+/// A record's id in a path: a number, or nothing at all (any other text names no
+/// record, so it is not found rather than a bad request).
+pub fn path_id(raw: &str) -> Option<i64> {
+    raw.parse().ok()
 }
 
 /// An ETag for version `version` of record `id` of a kind (`h` holders, `p` projects).

@@ -503,6 +503,8 @@ async fn demo_referrals(
     let Some(sender) = advisers.iter().find(|a| a.organisation_id == from) else {
         return Ok(0);
     };
+    // Three per partner; the consent is checked only until that many are found.
+    let wanted = partners.len() * 3;
     let mut candidates = Vec::new();
     for row in holder_rows::Entity::find()
         .filter(holder_rows::Column::ReferentOrganisationId.eq(from))
@@ -511,6 +513,9 @@ async fn demo_referrals(
         .all(conn)
         .await?
     {
+        if candidates.len() == wanted {
+            break;
+        }
         if consents::is_given(conn, row.id, ConsentPurpose::PartagePartenaires).await? {
             candidates.push(row.id);
         }

@@ -51,6 +51,13 @@ pub struct Holder {
     pub source_event_id: Option<i64>,
 }
 
+impl Holder {
+    /// « Prénom Nom », as the person is named on a page.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
 /// Ids and stage only: a holder's identity never reaches logs.
 impl std::fmt::Debug for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -72,6 +72,14 @@ pub(crate) async fn register_in(
     Ok((holder, change, record))
 }
 
+/// The stage a person enters the pathway at: `information` unless told otherwise.
+fn entry_stage(input: &HolderInput) -> std::result::Result<Stage, String> {
+    match input.stage.as_deref() {
+        None => Ok(Stage::Information),
+        Some(raw) => raw.parse().map_err(|e| format!("{e}")),
+    }
+}
+
 /// Registers a person, who enters the pathway (at `information` unless told otherwise).
 pub async fn register(
     core: &Core,
@@ -80,12 +88,7 @@ pub async fn register(
     now: DateTime<Utc>,
 ) -> Result<HolderFile> {
     actor.require_personal_data()?;
-    let stage = match input.stage.as_deref() {
-        None => Stage::Information,
-        Some(raw) => raw
-            .parse()
-            .map_err(|e| Error::invalid("stage", format!("{e}")))?,
-    };
+    let stage = entry_stage(&input).map_err(|e| Error::invalid("stage", e))?;
     let txn = core.db.begin_write().await?;
     let fields = validate(&txn, actor, &input, now).await?;
     let (holder, ..) = register_in(&txn, actor, fields, stage, None, now).await?;
@@ -103,9 +106,7 @@ pub async fn check(
 ) -> Result<()> {
     actor.require_personal_data()?;
     let mut errors = ValidationErrors::new();
-    if let Some(raw) = input.stage.as_deref() {
-        errors.check("stage", raw.parse::<Stage>());
-    }
+    errors.check("stage", entry_stage(input));
     let checked = validate(core.db.conn(), actor, input, now).await;
     match checked {
         Ok(_) => errors.into_result().map_err(Error::Invalid),

@@ -297,7 +297,7 @@ const FIELD_LABELS: &[(&str, &str)] = &[
 ];
 
 /// Fields in error, each with its French message, in the order of the form.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Errors {
     pub items: Vec<(String, String)>,
 }

@@ -4,12 +4,12 @@
 
 use super::fr;
 use super::page::{Errors, Fields, Layout, PageError, PageResult, html, see_other};
-use super::session::{Signed, SignedForm};
+use super::session::{PageId, Signed, SignedForm};
 use super::{FlashQuery, person_href};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use parcours_core::consents::{self, ConsentInput};
@@ -126,22 +126,13 @@ pub struct PersonQuery {
     historique: Option<String>,
 }
 
-/// A path id: anything but a number is a page that does not exist.
-pub(super) fn holder_id(raw: &str) -> Result<i64, PageError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(PageError::NotFound)
-}
-
 pub async fn page(
     State(state): State<AppState>,
     Now(now): Now,
     user: Signed,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(query): Query<PersonQuery>,
 ) -> PageResult {
-    let id = holder_id(&id)?;
     let flash = query.flash.message();
     render(
         &state,
@@ -208,7 +199,7 @@ fn build(
     now: DateTime<Utc>,
 ) -> PersonPage {
     let h = &dossier.file.holder;
-    let name = format!("{} {}", h.first_name, h.last_name);
+    let name = h.full_name();
     let who = |user_id: i64| {
         names
             .get(&user_id)
@@ -560,14 +551,13 @@ const CONTACT_FIELDS: &[&str] = &[
 /// shows the file again with `form` open, what was typed and the errors in `order`.
 async fn act(
     state: &AppState,
-    raw_id: &str,
+    id: i64,
     SignedForm { user, fields }: SignedForm,
     form: fn(Typed) -> Refused,
     order: &[&str],
     now: DateTime<Utc>,
     op: impl AsyncFnOnce(&Signed, i64, &Fields) -> Result<&'static str, Error>,
 ) -> PageResult {
-    let id = holder_id(raw_id)?;
     let result = match fields.errors.to_validation() {
         Some(unclean) => Err(Error::Invalid(unclean)),
         None => op(&user, id, &fields).await,
@@ -579,13 +569,13 @@ async fn act(
 pub async fn log_contact(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: SignedForm,
 ) -> PageResult {
     let order = CONTACT_FIELDS;
     act(
         &state,
-        &id,
+        id,
         form,
         Refused::Contact,
         order,
@@ -620,13 +610,13 @@ pub async fn log_contact(
 pub async fn move_stage(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: SignedForm,
 ) -> PageResult {
     let order = &["to", "reason"];
     act(
         &state,
-        &id,
+        id,
         form,
         Refused::Stage,
         order,
@@ -647,7 +637,7 @@ pub async fn move_stage(
 pub async fn close(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: SignedForm,
 ) -> PageResult {
     let order = &[
@@ -660,7 +650,7 @@ pub async fn close(
     ];
     act(
         &state,
-        &id,
+        id,
         form,
         Refused::Close,
         order,
@@ -685,12 +675,12 @@ pub async fn close(
 pub async fn reopen(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: SignedForm,
 ) -> PageResult {
     act(
         &state,
-        &id,
+        id,
         form,
         Refused::Reopen,
         &["reason"],
@@ -712,13 +702,13 @@ pub async fn reopen(
 pub async fn record_consent(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: SignedForm,
 ) -> PageResult {
     let order = &["purpose", "given"];
     act(
         &state,
-        &id,
+        id,
         form,
         Refused::Consent,
         order,

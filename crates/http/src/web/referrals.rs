@@ -3,11 +3,11 @@
 
 use super::page::{Errors, Layout, PageError, PageResult, html, see_other};
 use super::person_href;
-use super::session::{Signed, SignedForm};
+use super::session::{PageId, Signed, SignedForm};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use parcours_core::Error;
 use parcours_core::referrals::{self, DeclineInput};
@@ -38,20 +38,12 @@ pub(super) fn shared_contact(referral: &referrals::ReferralDetail) -> String {
         .unwrap_or_default()
 }
 
-fn referral_id(raw: &str) -> Result<i64, PageError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(PageError::NotFound)
-}
-
 pub async fn accept(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { user, .. }: SignedForm,
 ) -> PageResult {
-    let id = referral_id(&id)?;
     let detail = referrals::accept(&state.core, user.actor(), id, now).await?;
     let to = detail.holder_id.map_or_else(|| "/".to_owned(), person_href);
     Ok(see_other(&to, Some("orientation-acceptee")))
@@ -116,19 +108,17 @@ async fn decline_page(
 pub async fn decline_form(
     State(state): State<AppState>,
     user: Signed,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let id = referral_id(&id)?;
     decline_page(&state, &user, id, Default::default(), Errors::default()).await
 }
 
 pub async fn decline(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { user, fields }: SignedForm,
 ) -> PageResult {
-    let id = referral_id(&id)?;
     let typed = (
         fields.raw("reason").unwrap_or_default().to_owned(),
         fields.raw("text").unwrap_or_default().to_owned(),
@@ -223,7 +213,7 @@ pub async fn list(
         Error::Invalid(_) => PageError::NotFound,
         other => other.into(),
     })?;
-    let expire_after = state.core.settings().referral_deadlines.expire_after;
+    let deadlines = &state.core.settings().referral_deadlines;
     let rows = listed
         .items
         .iter()
@@ -241,7 +231,7 @@ pub async fn list(
             due: if r.status == ReferralStatus::Sent {
                 format!(
                     "réponse attendue avant le {}",
-                    super::fr::short_date(super::fr::local_day(r.sent_at + expire_after))
+                    super::fr::short_date(super::fr::local_day(deadlines.answer_by(r.sent_at)))
                 )
             } else {
                 String::new()
@@ -391,22 +381,16 @@ async fn detail_page(state: &AppState, user: &Signed, id: i64, errors: Errors) -
 }
 
 /// One referral as this organisation may see it, its history and what it may do.
-pub async fn detail(
-    State(state): State<AppState>,
-    user: Signed,
-    Path(id): Path<String>,
-) -> PageResult {
-    let id = referral_id(&id)?;
+pub async fn detail(State(state): State<AppState>, user: Signed, PageId(id): PageId) -> PageResult {
     detail_page(&state, &user, id, Errors::default()).await
 }
 
 pub async fn complete(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { user, fields }: SignedForm,
 ) -> PageResult {
-    let id = referral_id(&id)?;
     let input = referrals::CompleteInput {
         outcome: fields.get("outcome").unwrap_or_default(),
     };
@@ -425,10 +409,9 @@ pub async fn complete(
 pub async fn withdraw(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { user, .. }: SignedForm,
 ) -> PageResult {
-    let id = referral_id(&id)?;
     referrals::withdraw(&state.core, user.actor(), id, now).await?;
     Ok(see_other(
         &format!("/orientations/{id}"),

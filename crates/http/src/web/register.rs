@@ -4,11 +4,11 @@
 
 use super::page::{Errors, Fields, Layout, PageError, PageResult, html, see_other};
 use super::person_href;
-use super::session::{Signed, SignedForm};
+use super::session::{PageId, Signed, SignedForm};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use parcours_core::holders::{self, HolderInput};
 use parcours_core::{Error, qpv};
@@ -189,6 +189,18 @@ fn normalised_phone(typed: Option<&str>) -> Option<String> {
         .map(|p| p.as_str().to_owned())
 }
 
+/// The use case's refusal on the form: the QPV code came from the picker, so its
+/// errors belong to the picker's field.
+fn picker_errors(invalid: parcours_domain::ValidationErrors) -> Errors {
+    let mut errors = Errors::from_validation(invalid);
+    for item in &mut errors.items {
+        if item.0 == "qpv_code" {
+            item.0 = "qpv".into();
+        }
+    }
+    errors
+}
+
 /// The identity fields as typed, the QPV resolved (errors go to `errors`).
 async fn typed_input(
     state: &AppState,
@@ -221,10 +233,7 @@ pub async fn submit(
     Now(now): Now,
     SignedForm { user, fields }: SignedForm,
 ) -> PageResult {
-    let mut errors = Errors::default();
-    for (field, message) in &fields.errors.items {
-        errors.add(field, message.clone());
-    }
+    let mut errors = fields.errors.clone();
     let input = typed_input(&state, &user, &fields, &mut errors).await?;
     if !errors.is_empty() {
         // Check the rest too, so that every error shows at once; nothing is saved.
@@ -277,7 +286,7 @@ pub async fn submit(
                     }
                     Duplicate {
                         href: person_href(h.id),
-                        name: format!("{} {}", h.first_name, h.last_name),
+                        name: h.full_name(),
                         why: why.join(", "),
                     }
                 })
@@ -288,13 +297,7 @@ pub async fn submit(
     match holders::register(&state.core, user.actor(), input, now).await {
         Ok(file) => Ok(see_other(&person_href(file.holder.id), Some("inscription"))),
         Err(Error::Invalid(invalid)) => {
-            let mut errors = Errors::from_validation(invalid);
-            // The QPV code came from the picker: its errors belong to it.
-            for item in &mut errors.items {
-                if item.0 == "qpv_code" {
-                    item.0 = "qpv".into();
-                }
-            }
+            let errors = picker_errors(invalid);
             Ok(html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page(&user, fields, errors),
@@ -393,10 +396,7 @@ fn edit_page(
     errors: Errors,
     changed: Vec<(&'static str, String)>,
 ) -> RegisterPage {
-    let title = format!(
-        "Modifier la fiche de {} {}",
-        holder.first_name, holder.last_name
-    );
+    let title = format!("Modifier la fiche de {}", holder.full_name());
     let mut page = titled(user, &title, fields, errors);
     page.edit = Some(Edit {
         id: holder.id,
@@ -411,9 +411,8 @@ pub async fn edit_form(
     State(state): State<AppState>,
     Now(now): Now,
     user: Signed,
-    Path(id): Path<String>,
+    PageId(id): PageId,
 ) -> PageResult {
-    let id = super::person::holder_id(&id)?;
     let holder = editable(&state, &user, id, now).await?;
     let values = stored_values(&holder)
         .into_iter()
@@ -438,14 +437,10 @@ pub async fn edit_form(
 pub async fn edit_submit(
     State(state): State<AppState>,
     Now(now): Now,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     SignedForm { user, fields }: SignedForm,
 ) -> PageResult {
-    let id = super::person::holder_id(&id)?;
-    let mut errors = Errors::default();
-    for (field, message) in &fields.errors.items {
-        errors.add(field, message.clone());
-    }
+    let mut errors = fields.errors.clone();
     let input = typed_input(&state, &user, &fields, &mut errors).await?;
     let version = fields.get("version").and_then(|v| v.parse::<i32>().ok());
     let expected = version.map_or(
@@ -484,12 +479,7 @@ pub async fn edit_submit(
         Ok(()) => Ok(see_other(&person_href(id), Some("modification"))),
         Err(Error::Invalid(invalid)) => {
             let holder = editable(&state, &user, id, now).await?;
-            let mut errors = Errors::from_validation(invalid);
-            for item in &mut errors.items {
-                if item.0 == "qpv_code" {
-                    item.0 = "qpv".into();
-                }
-            }
+            let errors = picker_errors(invalid);
             // Still based on what the user started from: if someone saved meanwhile,
             // the next try says so.
             let based_on = (version.unwrap_or(holder.version), originals);

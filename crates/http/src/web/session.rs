@@ -151,3 +151,21 @@ impl FromRequest<AppState> for PublicForm {
         Ok(Self(Fields::new(pairs)))
     }
 }
+
+/// A record's id in a page's path, by the API's rule (`extract::path_id`): anything but
+/// a number is the 404 page.
+pub struct PageId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageId {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| PageError::NotFound)?;
+        crate::extract::path_id(&raw)
+            .map(Self)
+            .ok_or(PageError::NotFound)
+    }
+}

@@ -100,7 +100,7 @@ pub async fn page(
         .iter()
         .map(|f| FollowUpRow {
             href: person_href(f.holder.id),
-            name: format!("{} {}", f.holder.first_name, f.holder.last_name),
+            name: f.holder.full_name(),
             action: f.contact.next_action.clone().unwrap_or_default(),
             due: fr::date(f.due),
             late: (f.days_overdue > 0).then(|| match f.days_overdue {
@@ -114,7 +114,7 @@ pub async fn page(
         .iter()
         .map(|e| EndingRow {
             href: person_href(e.holder.id),
-            name: format!("{} {}", e.holder.first_name, e.holder.last_name),
+            name: e.holder.full_name(),
             end: fr::date(e.agreement.planned_end),
             when: fr::relative_days(e.agreement.planned_end, today),
             late: e.days_left < 0,
