@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parcours_core::Error;
 use parcours_domain::ValidationErrors;
+use parcours_domain::access::handles_personal_data;
+use parcours_domain::users::Role;
 
 /// A link of the main navigation.
 pub struct NavItem {
@@ -21,8 +23,8 @@ pub struct SignedIn {
     pub organisation: String,
     /// The session's form token, for the « Se déconnecter » form.
     pub csrf: String,
-    /// The role reaches people's files.
-    pub personal_data: bool,
+    /// What the navigation offers depends on it.
+    pub role: Role,
 }
 
 /// The frame of every page.
@@ -39,10 +41,12 @@ pub struct Layout {
 
 /// The sections of the navigation, by the path they live under, and whether they
 /// show people's files (coordinators and platform admins see none).
-const SECTIONS: &[(&str, &str, bool)] = &[
-    ("/", "Aujourd'hui", false),
-    ("/personnes", "Personnes", true),
-    ("/orientations", "Orientations", true),
+/// The main navigation: path, label, and which roles see the entry (the pages
+/// themselves check again: the navigation only spares users links they cannot follow).
+const SECTIONS: &[(&str, &str, fn(Role) -> bool)] = &[
+    ("/", "Aujourd'hui", |_| true),
+    ("/personnes", "Personnes", handles_personal_data),
+    ("/orientations", "Orientations", handles_personal_data),
 ];
 
 impl Layout {
@@ -51,7 +55,7 @@ impl Layout {
         let nav = match &user {
             Some(user) => SECTIONS
                 .iter()
-                .filter(|(_, _, personal)| !personal || user.personal_data)
+                .filter(|(_, _, shown)| shown(user.role))
                 .map(|(href, label, _)| NavItem {
                     href,
                     label,

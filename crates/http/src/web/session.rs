@@ -33,9 +33,7 @@ impl Signed {
                 name: self.session.user_name.clone(),
                 organisation: self.session.organisation_name.clone(),
                 csrf: self.csrf.clone(),
-                personal_data: parcours_domain::access::handles_personal_data(
-                    self.session.actor.role,
-                ),
+                role: self.session.actor.role,
             }),
             section,
         )
