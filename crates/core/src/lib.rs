@@ -81,6 +81,12 @@ impl Core {
         &self.settings
     }
 
+    /// The folder e-mails are written to instead of being sent: the demonstration's
+    /// mailbox. None when mail goes out over SMTP.
+    pub fn mail_folder(&self) -> Option<&std::path::Path> {
+        self.mailer.folder()
+    }
+
     /// Whether the database answers (the readiness probe).
     pub async fn ping(&self) -> Result<()> {
         Ok(self.db.ping().await?)

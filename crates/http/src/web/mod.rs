@@ -3,6 +3,7 @@
 //! small script served by the binary only enhances them.
 
 mod assets;
+mod demo;
 mod fr;
 mod login;
 mod page;
@@ -52,6 +53,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("get", "/orientations/{id}/refuser"),
     ("post", "/orientations/{id}/refuser"),
     ("get", "/static/{name}"),
+    ("get", "/demo/courriels"),
 ];
 
 /// Pages anyone may open.
@@ -59,6 +61,7 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("get", "/connexion"),
     ("post", "/connexion"),
     ("get", "/static/{name}"),
+    ("get", "/demo/courriels"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -103,6 +106,7 @@ pub fn router() -> Router<AppState> {
             get(referrals::decline_form).post(referrals::decline),
         )
         .route("/static/{name}", get(assets::serve))
+        .route("/demo/courriels", get(demo::mailbox))
         .layer(CompressionLayer::new())
 }
 

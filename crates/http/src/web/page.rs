@@ -37,6 +37,8 @@ pub struct Layout {
     pub js: String,
     /// A message carried over a redirect (« Contact enregistré. »).
     pub flash: Option<String>,
+    /// The demonstration writes its e-mails to a folder: the footer links to them.
+    pub demo_mails: bool,
 }
 
 /// The sections of the navigation, by the path they live under, and whether they
@@ -73,7 +75,14 @@ impl Layout {
             css: assets::url(&assets::CSS),
             js: assets::url(&assets::JS),
             flash: None,
+            demo_mails: false,
         }
+    }
+
+    /// Links to the demonstration's mailbox when there is one.
+    pub fn with_demo_mails(mut self, shown: bool) -> Self {
+        self.demo_mails = shown;
+        self
     }
 
     pub fn with_flash(mut self, flash: Option<String>) -> Self {
