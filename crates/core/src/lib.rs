@@ -38,7 +38,7 @@ pub use access::Expected;
 pub use actor::Actor;
 pub use clock::Clock;
 pub use error::{Error, Refusal, Result};
-pub use page::{Page, PageRequest, decode_cursor, encode_cursor};
+pub use page::{MAX_LIMIT, Page, PageRequest, decode_cursor, encode_cursor};
 pub use period::PeriodInput;
 pub use settings::Settings;
 

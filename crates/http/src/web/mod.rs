@@ -4,6 +4,7 @@
 
 mod assets;
 mod demo;
+mod directory;
 mod fr;
 mod login;
 mod page;
@@ -52,6 +53,11 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/orientations/{id}/retirer"),
     ("get", "/orientations/{id}/refuser"),
     ("post", "/orientations/{id}/refuser"),
+    ("get", "/annuaire"),
+    ("get", "/annuaire/services/nouveau"),
+    ("post", "/annuaire/services/nouveau"),
+    ("get", "/annuaire/services/{id}/modifier"),
+    ("post", "/annuaire/services/{id}/modifier"),
     ("get", "/static/{name}"),
     ("get", "/demo/courriels"),
 ];
@@ -105,6 +111,15 @@ pub fn router() -> Router<AppState> {
             "/orientations/{id}/refuser",
             get(referrals::decline_form).post(referrals::decline),
         )
+        .route("/annuaire", get(directory::page))
+        .route(
+            "/annuaire/services/nouveau",
+            get(directory::new_form).post(directory::create),
+        )
+        .route(
+            "/annuaire/services/{id}/modifier",
+            get(directory::edit_form).post(directory::update),
+        )
         .route("/static/{name}", get(assets::serve))
         .route("/demo/courriels", get(demo::mailbox))
         .layer(CompressionLayer::new())
@@ -141,6 +156,8 @@ impl FlashQuery {
             "orientation-retiree" => {
                 "Orientation retirée : la structure destinataire est prévenue."
             }
+            "service-publie" => "Service publié dans l'annuaire.",
+            "service-modifie" => "Service modifié.",
             "orientation-envoyee" => {
                 "Orientation envoyée : la structure est prévenue par courriel et vous le serez de sa réponse."
             }

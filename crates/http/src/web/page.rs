@@ -51,6 +51,7 @@ const SECTIONS: &[Section] = &[
     ("/", "Aujourd'hui", |_| true),
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
+    ("/annuaire", "Annuaire", |_| true),
 ];
 
 impl Layout {
@@ -313,6 +314,15 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("need", "Besoin"),
     ("message", "Message"),
     ("accord", "Accord de la personne"),
+    ("name", "Nom"),
+    ("description", "Description"),
+    ("needs", "Besoins couverts"),
+    ("publics", "Publics"),
+    ("sectors", "Secteurs"),
+    ("financing_min_eur", "Financement minimum"),
+    ("financing_max_eur", "Financement maximum"),
+    ("places", "Places disponibles"),
+    ("contact", "Contact"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.
