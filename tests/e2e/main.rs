@@ -9,6 +9,7 @@ mod api_errors;
 mod architecture;
 mod binary;
 mod browser;
+mod event_pages;
 mod events_hosting;
 mod hardening;
 mod holders;

@@ -3,6 +3,9 @@
 //! small script served by the binary only enhances them.
 
 mod assets;
+mod attendance;
+mod event_forms;
+mod events;
 mod fr;
 mod login;
 mod page;
@@ -47,6 +50,18 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/orientations/{id}/retirer"),
     ("get", "/orientations/{id}/refuser"),
     ("post", "/orientations/{id}/refuser"),
+    ("get", "/actions"),
+    ("get", "/actions/nouvelle"),
+    ("post", "/actions/nouvelle"),
+    ("get", "/actions/{id}"),
+    ("get", "/actions/{id}/modifier"),
+    ("post", "/actions/{id}/modifier"),
+    ("get", "/actions/{id}/comptage"),
+    ("post", "/actions/{id}/comptage"),
+    ("get", "/actions/{id}/presences"),
+    ("post", "/actions/{id}/presences"),
+    ("get", "/actions/{id}/presences/nouvelle"),
+    ("post", "/actions/{id}/presences/nouvelle"),
     ("get", "/static/{name}"),
 ];
 
@@ -93,6 +108,28 @@ pub fn router() -> Router<AppState> {
             "/orientations/{id}/refuser",
             get(referrals::decline_form).post(referrals::decline),
         )
+        .route("/actions", get(events::list))
+        .route(
+            "/actions/nouvelle",
+            get(event_forms::new_form).post(event_forms::create),
+        )
+        .route("/actions/{id}", get(events::detail))
+        .route(
+            "/actions/{id}/modifier",
+            get(event_forms::edit_form).post(event_forms::edit),
+        )
+        .route(
+            "/actions/{id}/comptage",
+            get(event_forms::headcount_form).post(event_forms::headcount),
+        )
+        .route(
+            "/actions/{id}/presences",
+            get(attendance::sheet).post(attendance::add),
+        )
+        .route(
+            "/actions/{id}/presences/nouvelle",
+            get(attendance::newcomer_form).post(attendance::register),
+        )
         .route("/static/{name}", get(assets::serve))
         .layer(CompressionLayer::new())
 }
@@ -125,6 +162,14 @@ impl FlashQuery {
             }
             "orientation-refusee" => {
                 "Orientation refusée : la structure qui l'a envoyée est prévenue."
+            }
+            "action-creee" => "Action collective enregistrée.",
+            "action-modifiee" => "Action collective modifiée.",
+            "comptage" => "Comptage enregistré.",
+            "presence" => "Présence enregistrée.",
+            "presence-deja" => "Cette personne figurait déjà sur la feuille de présence.",
+            "presence-inscription" => {
+                "Personne inscrite et ajoutée à la feuille de présence ; son accord pour être suivie est enregistré."
             }
             _ => return None,
         };

@@ -47,6 +47,7 @@ const SECTIONS: &[(&str, &str, fn(Role) -> bool)] = &[
     ("/", "Aujourd'hui", |_| true),
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
+    ("/actions", "Actions collectives", handles_personal_data),
 ];
 
 impl Layout {
@@ -298,6 +299,18 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("purpose", "Consentement"),
     ("given", "Réponse"),
     ("q", "Nom ou prénom"),
+    // Actions collectives
+    ("event_kind", "Type d'action"),
+    ("title", "Intitulé"),
+    ("held_on", "Date"),
+    ("place", "Lieu"),
+    ("partners", "Structures partenaires"),
+    ("total", "Personnes présentes"),
+    ("women", "Dont femmes"),
+    ("under_26", "Dont moins de 26 ans"),
+    ("qpv_residents", "Dont habitants d'un quartier prioritaire"),
+    ("consent", "Accord de la personne"),
+    ("mois", "Mois"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.
