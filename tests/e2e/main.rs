@@ -18,6 +18,7 @@ mod organisations;
 mod outbox;
 mod pages;
 mod plans;
+mod refer_pages;
 mod referrals;
 mod reports;
 mod routes;

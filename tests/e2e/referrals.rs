@@ -205,7 +205,7 @@ async fn the_two_sided_flow_with_its_emails() {
             .all(|m| m.recipients == [p.citeslab.email.clone()])
     );
     assert!(mails[1].data.contains("accept"));
-    assert!(mails[2].data.contains("Issue : finance"));
+    assert!(mails[2].data.contains("Issue : Financ"));
 }
 
 #[tokio::test]

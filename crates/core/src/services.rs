@@ -11,7 +11,9 @@ use parcours_domain::holders::{Gender, QpvStatus, Situation, check_text};
 use parcours_domain::pathway::Stage;
 use parcours_domain::services::{Need, Offer, Profile, Public, suggest};
 use parcours_domain::text::check_search;
+use parcours_persistence::holders::Holder;
 use parcours_persistence::organisations::{self, Organisation};
+use parcours_persistence::projects::Project;
 use parcours_persistence::services::{self, Service, ServiceFields, ServiceQuery};
 use parcours_persistence::{commit, projects};
 use serde::{Deserialize, Serialize};
@@ -240,6 +242,32 @@ pub async fn suggestions(
     needs: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Suggestion>> {
+    let needs = parse_needs(needs)?;
+    let (holder, project, candidates) = read_file(
+        core,
+        actor,
+        holder_id,
+        AuditAction::SuggestionsRead,
+        now,
+        async |txn, holder, _| {
+            let project = projects::first_of(txn, holder.id).await?;
+            let candidates = territory_offer(txn, actor.territory_id).await?;
+            Ok((holder, project, candidates))
+        },
+    )
+    .await?;
+    Ok(rank(
+        actor,
+        &holder,
+        project.as_ref(),
+        candidates,
+        needs,
+        now,
+    ))
+}
+
+/// Needs as typed, comma-separated words: a wrong word is an error on `needs`.
+pub(crate) fn parse_needs(needs: Option<&str>) -> Result<Vec<Need>> {
     let mut errors = ValidationErrors::new();
     let typed: Vec<String> = needs
         .unwrap_or_default()
@@ -250,35 +278,44 @@ pub async fn suggestions(
         .collect();
     let needs: Vec<Need> = crate::text::words(&mut errors, "needs", &typed);
     errors.into_result()?;
-    let (holder, project, candidates) = read_file(
-        core,
-        actor,
-        holder_id,
-        AuditAction::SuggestionsRead,
-        now,
-        async |txn, holder, _| {
-            let project = projects::first_of(txn, holder.id).await?;
-            let (candidates, _) = services::list(
-                txn,
-                &ServiceQuery {
-                    territory_id: Some(actor.territory_id),
-                    limit: 500,
-                    ..ServiceQuery::default()
-                },
-            )
-            .await?;
-            Ok((holder, project, candidates))
+    Ok(needs)
+}
+
+/// The active services of a territory's partners, as suggestions rank them.
+pub(crate) async fn territory_offer(
+    conn: &impl parcours_persistence::ConnectionTrait,
+    territory_id: i64,
+) -> Result<Vec<Listed>> {
+    let (candidates, _) = services::list(
+        conn,
+        &ServiceQuery {
+            territory_id: Some(territory_id),
+            limit: 500,
+            ..ServiceQuery::default()
         },
     )
     .await?;
+    Ok(candidates)
+}
+
+/// Ranks the services of other organisations for a holder: the best first, each with
+/// why; services the holder is not eligible for, or without places, are left out.
+pub(crate) fn rank(
+    actor: &Actor,
+    holder: &Holder,
+    project: Option<&Project>,
+    candidates: Vec<Listed>,
+    needs: Vec<Need>,
+    now: DateTime<Utc>,
+) -> Vec<Suggestion> {
     let today = now.date_naive();
     let age = holder.birth_date.map(|b| {
         today.year() - b.year() - i32::from((today.month(), today.day()) < (b.month(), b.day()))
     });
     let profile = Profile {
         age,
-        financing_need_eur: project.as_ref().and_then(|p| p.financing_need_eur),
-        collective: project.as_ref().is_some_and(|p| p.collective),
+        financing_need_eur: project.and_then(|p| p.financing_need_eur),
+        collective: project.is_some_and(|p| p.collective),
         needs,
         job_seeker: matches!(
             holder.situation,
@@ -309,7 +346,7 @@ pub async fn suggestions(
         .into_iter()
         .map(|(s, o)| (s.id, (s, o)))
         .collect();
-    Ok(suggest(&profile, &offers)
+    suggest(&profile, &offers)
         .into_iter()
         .filter_map(|suggestion| {
             let (service, organisation) = by_id.remove(&suggestion.service_id)?;
@@ -320,5 +357,5 @@ pub async fn suggestions(
                 reason: suggestion.reason,
             })
         })
-        .collect())
+        .collect()
 }

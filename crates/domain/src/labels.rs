@@ -5,8 +5,10 @@ use crate::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
 use crate::events::EventKind;
 use crate::holders::{EducationLevel, Gender, QpvStatus, Situation};
 use crate::hosting::EndReason;
+use crate::organisations::OrganisationKind;
 use crate::pathway::{Outcome, PathwayEventKind, Stage};
 use crate::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
+use crate::services::{Need, Public};
 use crate::users::Role;
 
 /// A whole number as French readers write it: « 1 234 567 », with a narrow no-break
@@ -178,6 +180,45 @@ labels! {
         OrgAdmin => "Administrateur de la structure",
         Coordinator => "Coordination du territoire",
         Admin => "Administration de la plateforme",
+    }
+    OrganisationKind {
+        Citeslab => "CitésLab",
+        Adie => "Adie",
+        Bge => "BGE",
+        FranceActive => "France Active",
+        Initiative => "Initiative France",
+        ReseauEntreprendre => "Réseau Entreprendre",
+        Cae => "Coopérative d'activité et d'emploi",
+        Couveuse => "Couveuse",
+        Incubateur => "Incubateur",
+        Pepiniere => "Pépinière",
+        Caq => "Centre d'affaires de quartier",
+        BoutiqueALEssai => "Boutique à l'essai",
+        Cci => "CCI",
+        Cma => "Chambre de métiers et de l'artisanat",
+        MissionLocale => "Mission locale",
+        FranceTravail => "France Travail",
+        Collectivite => "Collectivité",
+        Association => "Association",
+        Autre => "Autre structure",
+    }
+    Need {
+        Financement => "Financement (prêt, microcrédit)",
+        FondsPropres => "Fonds propres (prêt d'honneur)",
+        Garantie => "Garantie bancaire",
+        Accompagnement => "Accompagnement au projet",
+        Local => "Local, domiciliation",
+        TestActivite => "Test d'activité",
+        ProjetCollectif => "Projet collectif",
+        EmploiFormation => "Emploi, formation, freins sociaux",
+    }
+    Public {
+        Tous => "Tous publics",
+        MoinsDe26 => "Moins de 26 ans",
+        DemandeursEmploi => "Demandeurs d'emploi",
+        MinimaSociaux => "Bénéficiaires de minima sociaux",
+        Femmes => "Femmes",
+        ResidentsQpv => "Habitants des quartiers prioritaires",
     }
 }
 

@@ -13,9 +13,20 @@ use crate::holders::PathwayStep;
 use crate::hosting::Agreement;
 use crate::referrals::ReferralEvent;
 use chrono::{DateTime, Utc};
+use parcours_domain::referrals::{DeclineReason, ReferralOutcome};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use std::collections::HashMap;
+
+/// Which referral a step belongs to: its two organisations, and how it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReferralOf {
+    pub from_organisation_id: i64,
+    pub to_organisation_id: i64,
+    pub decline_reason: Option<DeclineReason>,
+    pub outcome: Option<ReferralOutcome>,
+}
 
 /// One entry, from whichever source.
 #[derive(Clone, Debug)]
@@ -23,8 +34,9 @@ pub enum Entry {
     Pathway(PathwayStep),
     Contact(Contact),
     Consent(Consent),
-    /// A step of a referral of this holder (sent, answered, reminded, closed).
-    Referral(ReferralEvent),
+    /// A step of a referral of this holder (sent, answered, reminded, closed), with
+    /// the referral's sides and ending.
+    Referral(ReferralEvent, ReferralOf),
     /// Named attendance at an awareness event.
     Attendance(Attendance, Event),
     /// A hosting agreement (at its recording).
@@ -37,7 +49,7 @@ impl Entry {
             Self::Pathway(e) => e.occurred_at,
             Self::Contact(c) => c.occurred_at,
             Self::Consent(c) => c.recorded_at,
-            Self::Referral(e) => e.occurred_at,
+            Self::Referral(e, _) => e.occurred_at,
             Self::Attendance(a, _) => a.registered_at,
             Self::Hosting(h) => h.created_at,
         }
@@ -49,7 +61,7 @@ impl Entry {
             Self::Pathway(_) => 3,
             Self::Contact(_) => 2,
             Self::Consent(_) => 1,
-            Self::Referral(_) => 4,
+            Self::Referral(..) => 4,
             Self::Attendance(..) => 5,
             Self::Hosting(_) => 6,
         }
@@ -60,7 +72,7 @@ impl Entry {
             Self::Pathway(e) => e.id,
             Self::Contact(c) => c.id,
             Self::Consent(c) => c.id,
-            Self::Referral(e) => e.id,
+            Self::Referral(e, _) => e.id,
             Self::Attendance(_, e) => e.id,
             Self::Hosting(h) => h.id,
         }
@@ -141,13 +153,24 @@ pub async fn page(
         .all(conn)
         .await?;
     let consents = crate::consents::records(consents)?;
-    let referral_ids: Vec<i64> = referrals::Entity::find()
+    let mut referral_rows: HashMap<i64, ReferralOf> = HashMap::new();
+    for model in referrals::Entity::find()
         .filter(referrals::Column::HolderId.eq(holder_id))
-        .select_only()
-        .column(referrals::Column::Id)
-        .into_tuple()
         .all(conn)
-        .await?;
+        .await?
+    {
+        let r = crate::referrals::Referral::try_from(model)?;
+        referral_rows.insert(
+            r.id,
+            ReferralOf {
+                from_organisation_id: r.from_organisation_id,
+                to_organisation_id: r.to_organisation_id,
+                decline_reason: r.decline_reason,
+                outcome: r.outcome,
+            },
+        );
+    }
+    let referral_ids: Vec<i64> = referral_rows.keys().copied().collect();
     let referral_steps = if referral_ids.is_empty() {
         Vec::new()
     } else {
@@ -186,7 +209,10 @@ pub async fn page(
         .map(Entry::Pathway)
         .chain(contacts.into_iter().map(Entry::Contact))
         .chain(consents.into_iter().map(Entry::Consent))
-        .chain(referral_steps.into_iter().map(Entry::Referral))
+        .chain(referral_steps.into_iter().filter_map(|step| {
+            let of = *referral_rows.get(&step.referral_id)?;
+            Some(Entry::Referral(step, of))
+        }))
         .chain(small)
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse(e.key()));

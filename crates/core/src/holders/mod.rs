@@ -162,6 +162,8 @@ pub struct Dossier {
     /// The référent organisation: it may change the file. A partner with an accepted
     /// referral reads it and records its own contacts only.
     pub may_change: bool,
+    /// The names of the organisations the timeline's referrals went between.
+    pub organisations: std::collections::HashMap<i64, String>,
 }
 
 pub async fn dossier(
@@ -185,7 +187,19 @@ pub async fn dossier(
             let steps = holders::pathway_steps(txn, &read).await?;
             let (entries, more) =
                 parcours_persistence::timeline::page(txn, &read, cursor, limit).await?;
+            let sides: Vec<i64> = entries
+                .iter()
+                .filter_map(|entry| match entry {
+                    parcours_persistence::timeline::Entry::Referral(_, of) => {
+                        Some([of.from_organisation_id, of.to_organisation_id])
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let organisations = parcours_persistence::organisations::names(txn, &sides).await?;
             Ok(Dossier {
+                organisations,
                 file: file(txn, holder).await?,
                 steps,
                 consents: crate::consents::state(txn, holder_id).await?,

@@ -4,9 +4,11 @@
 
 mod deadlines;
 mod detail;
+mod draft;
 
 pub use deadlines::{Deadlines, Overdue, overdue, run_deadlines};
 pub use detail::{ReferralDetail, SharedHolder, Step};
+pub use draft::{Draft, Partner, draft};
 
 use crate::access::{self, sharing_consent};
 use crate::notify::{self, Told};
@@ -18,6 +20,7 @@ use detail::detail;
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::Change;
 use parcours_domain::audit::AuditAction;
+use parcours_domain::labels::Label;
 use parcours_domain::referrals::{
     CONSENT_WITHDRAWN, DeclineReason, ReferralAction, ReferralError, ReferralOutcome,
     ReferralStatus, Side, transition,
@@ -284,7 +287,7 @@ fn effect(action: &ReferralAction, to: ReferralStatus, user_id: Option<i64>) -> 
             (
                 Told::Sender,
                 "déclinée",
-                Some(format!("Motif : {}", reason.as_str())),
+                Some(format!("Motif : {}", reason.label())),
             )
         }
         ReferralAction::Complete { outcome } => {
@@ -292,7 +295,7 @@ fn effect(action: &ReferralAction, to: ReferralStatus, user_id: Option<i64>) -> 
             (
                 Told::Sender,
                 "clôturée",
-                Some(format!("Issue : {}", outcome.as_str())),
+                Some(format!("Issue : {}", outcome.label())),
             )
         }
         ReferralAction::Withdraw => (

@@ -90,7 +90,7 @@ impl From<Entry> for TimelineEntry {
                     ..blank("contact", Some(user_id))
                 }
             }
-            Entry::Referral(e) => TimelineEntry {
+            Entry::Referral(e, _) => TimelineEntry {
                 event: word(e.step),
                 reason: e.reason,
                 referral_id: Some(e.referral_id),

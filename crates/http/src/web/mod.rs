@@ -11,6 +11,7 @@ mod login;
 mod page;
 mod people;
 mod person;
+mod refer;
 mod referrals;
 mod register;
 mod session;
@@ -43,6 +44,9 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/personnes/{id}/etape"),
     ("post", "/personnes/{id}/cloture"),
     ("post", "/personnes/{id}/reouverture"),
+    ("get", "/personnes/{id}/orienter"),
+    ("post", "/personnes/{id}/orienter"),
+    ("post", "/personnes/{id}/orienter/accord"),
     ("get", "/orientations"),
     ("get", "/orientations/{id}"),
     ("post", "/orientations/{id}/accepter"),
@@ -99,6 +103,11 @@ pub fn router() -> Router<AppState> {
         .route("/personnes/{id}/etape", post(person::move_stage))
         .route("/personnes/{id}/cloture", post(person::close))
         .route("/personnes/{id}/reouverture", post(person::reopen))
+        .route(
+            "/personnes/{id}/orienter",
+            get(refer::form).post(refer::submit),
+        )
+        .route("/personnes/{id}/orienter/accord", post(refer::agree))
         .route("/orientations", get(referrals::list))
         .route("/orientations/{id}", get(referrals::detail))
         .route("/orientations/{id}/accepter", post(referrals::accept))
@@ -141,6 +150,11 @@ pub struct FlashQuery {
 }
 
 impl FlashQuery {
+    /// The flash of a code read from a query string parsed by hand.
+    pub fn from_code(fait: Option<String>) -> Self {
+        Self { fait }
+    }
+
     /// The message of a known code: the link carries a code, never the text, so that
     /// nobody can make Parcours show words of their own.
     pub fn message(&self) -> Option<String> {
@@ -159,6 +173,9 @@ impl FlashQuery {
             }
             "orientation-retiree" => {
                 "Orientation retirée : la structure destinataire est prévenue."
+            }
+            "orientation-envoyee" => {
+                "Orientation envoyée : la structure est prévenue par courriel et vous le serez de sa réponse."
             }
             "orientation-refusee" => {
                 "Orientation refusée : la structure qui l'a envoyée est prévenue."

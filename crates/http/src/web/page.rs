@@ -41,9 +41,11 @@ pub struct Layout {
 
 /// The sections of the navigation, by the path they live under, and whether they
 /// show people's files (coordinators and platform admins see none).
+type Section = (&'static str, &'static str, fn(Role) -> bool);
+
 /// The main navigation: path, label, and which roles see the entry (the pages
 /// themselves check again: the navigation only spares users links they cannot follow).
-const SECTIONS: &[(&str, &str, fn(Role) -> bool)] = &[
+const SECTIONS: &[Section] = &[
     ("/", "Aujourd'hui", |_| true),
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
@@ -299,6 +301,10 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("purpose", "Consentement"),
     ("given", "Réponse"),
     ("q", "Nom ou prénom"),
+    ("partenaire", "Partenaire"),
+    ("need", "Besoin"),
+    ("message", "Message"),
+    ("accord", "Accord de la personne"),
     // Actions collectives
     ("event_kind", "Type d'action"),
     ("title", "Intitulé"),

@@ -20,6 +20,7 @@ use parcours_core::{Error, PageRequest, organisations};
 use parcours_domain::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
 use parcours_domain::labels::Label;
 use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
+use parcours_domain::referrals::ReferralStep;
 use std::collections::HashMap;
 
 /// A form of the page, with what was typed and its errors when it was refused.
@@ -335,7 +336,7 @@ fn build(
         .timeline
         .items
         .iter()
-        .map(|entry| timeline_row(entry, &who))
+        .map(|entry| timeline_row(entry, &who, &dossier.organisations))
         .collect();
     let more_timeline = dossier.timeline.next_cursor.as_deref().map(|c| {
         format!(
@@ -406,7 +407,11 @@ fn build(
     page
 }
 
-fn timeline_row(entry: &Entry, who: &impl Fn(i64) -> String) -> TimelineRow {
+fn timeline_row(
+    entry: &Entry,
+    who: &impl Fn(i64) -> String,
+    organisations: &HashMap<i64, String>,
+) -> TimelineRow {
     let when = fr::date_time(entry.at());
     match entry {
         Entry::Pathway(step) => {
@@ -485,11 +490,41 @@ fn timeline_row(entry: &Entry, who: &impl Fn(i64) -> String) -> TimelineRow {
             ),
             details: vec![format!("enregistré par {}", who(c.recorded_by))],
         },
-        Entry::Referral(r) => TimelineRow {
-            when,
-            what: r.step.label().to_owned(),
-            details: r.reason.iter().map(|x| format!("Motif : {x}")).collect(),
-        },
+        Entry::Referral(r, of) => {
+            let name = |id: i64| {
+                organisations
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "une structure partenaire".into())
+            };
+            let mut details = vec![format!(
+                "de {} vers {}",
+                name(of.from_organisation_id),
+                name(of.to_organisation_id)
+            )];
+            match r.step {
+                ReferralStep::Complete => details.extend(
+                    of.outcome
+                        .map(|outcome| format!("Issue : {}", outcome.label())),
+                ),
+                ReferralStep::Decline => details.extend(
+                    of.decline_reason
+                        .map(|reason| format!("Motif : {}", reason.label())),
+                ),
+                _ => {}
+            }
+            let said = if r.step == ReferralStep::Decline {
+                "Précisions"
+            } else {
+                "Motif"
+            };
+            details.extend(r.reason.iter().map(|x| format!("{said} : {x}")));
+            TimelineRow {
+                when,
+                what: r.step.label().to_owned(),
+                details,
+            }
+        }
         Entry::Attendance(_, event) => TimelineRow {
             when,
             what: format!("Participation : {}", event.title),
