@@ -328,8 +328,32 @@ async fn an_event_from_its_creation_to_its_attendance_sheet() {
     let people = browser.get("/personnes?q=kone").await;
     assert!(people.body.contains("KONÉ Aminata"), "{}", people.body);
     assert!(people.body.contains("<td>Sensibilisation</td>"));
+    // The same phone again: the person already followed is offered first.
+    let twice = [
+        ("_csrf", token.as_str()),
+        ("first_name", "Mina"),
+        ("last_name", "Koné"),
+        ("phone", "0612345678"),
+        ("consent", "oui"),
+    ];
+    let offered = browser.post(&new_path, &twice).await;
+    assert_eq!(offered.status, 200, "{}", offered.body);
+    assert!(
+        offered
+            .body
+            .contains("Cette personne est peut-être déjà suivie")
+    );
+    assert!(offered.body.contains("KONÉ Aminata"));
+    assert!(offered.body.contains("name=\"doublon_vu\" value=\"1\""));
+    assert!(offered.body.contains("Inscrire quand même"));
     let page = browser.get(&format!("/actions/{id}")).await;
     assert!(page.body.contains("2 personnes sur la feuille de présence"));
+    let mut anyway = twice.to_vec();
+    anyway.push(("doublon_vu", "1"));
+    let registered = browser.post(&new_path, &anyway).await;
+    assert_eq!(registered.status, 303, "{}", registered.body);
+    let page = browser.get(&format!("/actions/{id}")).await;
+    assert!(page.body.contains("3 personnes sur la feuille de présence"));
 
     // Each page that showed or changed Benoît's attendance left its audit entry.
     let actions: Vec<String> = audit::for_holder(app.db.conn(), benoit)

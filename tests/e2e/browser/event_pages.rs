@@ -136,5 +136,23 @@ async fn actions_collectives_in_a_browser() {
     assert!(browser.text("main").await.contains("Aminata Koné"));
     browser.check("presences-inscrite").await;
     browser.fits_a_phone("presences-inscrite").await;
+
+    // The same phone again: the person already followed is offered, added in one tap.
+    browser.click("a[href$='/presences/nouvelle']").await;
+    browser.wait_for_text("Lisez-lui ce texte").await;
+    browser.type_into("#champ-first_name", "Mina").await;
+    browser.type_into("#champ-last_name", "Koné").await;
+    browser.type_into("#champ-phone", "0612345678").await;
+    browser.click("input[name=consent]").await;
+    browser.click("main form button[type=submit]").await;
+    browser
+        .wait_for_text("Cette personne est peut-être déjà suivie")
+        .await;
+    browser.check("sur-place-doublon").await;
+    browser.fits_a_phone("sur-place-doublon").await;
+    browser.click("#doublons button[type=submit]").await;
+    browser
+        .wait_for_text("Cette personne figurait déjà sur la feuille de présence.")
+        .await;
     browser.finish().await;
 }

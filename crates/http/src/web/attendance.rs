@@ -205,6 +205,9 @@ struct NewcomerPage {
     organisation: String,
     fields: Fields,
     errors: Errors,
+    /// People the organisation already follows who may be this one, shown before
+    /// registering a second file: adding them is one tap.
+    duplicates: Vec<Found>,
 }
 
 impl NewcomerPage {
@@ -232,6 +235,7 @@ async fn newcomer_page(
         organisation: user.session.organisation_name.clone(),
         fields,
         errors: errors.sorted_by(ORDER),
+        duplicates: Vec::new(),
     })
 }
 
@@ -271,6 +275,40 @@ pub async fn register(
         phone: fields.get("phone"),
         consent: Some(fields.get("consent").as_deref() == Some("oui")),
     };
+    // Someone already followed (same name and birth date, phone or e-mail) is shown
+    // first: add them rather than open a second file — or register anyway.
+    if fields.errors.is_empty() && fields.get("doublon_vu").is_none() {
+        let typed = holders::HolderInput {
+            first_name: input.first_name.clone(),
+            last_name: input.last_name.clone(),
+            email: input.email.clone(),
+            phone: input.phone.clone(),
+            ..holders::HolderInput::default()
+        };
+        let found = match holders::possible_duplicates(&state.core, user.actor(), &typed, now).await
+        {
+            Ok(found) => found,
+            Err(Error::Invalid(_)) => Vec::new(),
+            Err(other) => return Err(other.into()),
+        };
+        if !found.is_empty() {
+            let mut page = newcomer_page(&state, &user, id, fields, Errors::default()).await?;
+            page.duplicates = found
+                .iter()
+                .map(|h| Found {
+                    id: h.id,
+                    name: format!("{} {}", h.last_name.to_uppercase(), h.first_name),
+                    details: [h.phone.as_deref(), h.email.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                    present: false,
+                })
+                .collect();
+            return Ok(html(StatusCode::OK, &page));
+        }
+    }
     let result = if fields.errors.is_empty() {
         events::add_attendee(&state.core, user.actor(), id, input, now).await
     } else {

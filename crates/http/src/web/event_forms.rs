@@ -1,5 +1,5 @@
 //! Recording an awareness event and changing it: what, when, where, with which
-//! partners; and its anonymous head-count on a form of its own. The rules are the use
+//! partners (the head-count has its own form, `headcount.rs`). The rules are the use
 //! case's; its refusals come back next to the fields, what was typed kept.
 
 use super::events::event_href;
@@ -11,7 +11,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use parcours_core::events::{self, EventInput, HeadcountInput};
+use parcours_core::events::{self, EventInput};
 use parcours_core::organisations::{self, ListInput};
 use parcours_core::{Error, PageRequest, Refusal};
 use parcours_domain::events::EventKind;
@@ -235,7 +235,7 @@ pub async fn create(
 
 /// The event if the reader may change it: another organisation's is a 404, one the
 /// organisation only took part in is refused (its organiser changes it).
-async fn changeable(
+pub(super) async fn changeable(
     state: &AppState,
     user: &Signed,
     id: i64,
@@ -322,129 +322,6 @@ pub async fn edit(
                 &recorded,
             )
             .await?;
-            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(other) => Err(other.into()),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "web/headcount.html")]
-struct HeadcountPage {
-    layout: Layout,
-    csrf: String,
-    id: i64,
-    event: String,
-    fields: Fields,
-    errors: Errors,
-}
-
-impl HeadcountPage {
-    fn value(&self, name: &str) -> &str {
-        self.fields.raw(name).unwrap_or_default()
-    }
-}
-
-/// The head-count's fields, in the order of the form, with the use case's names.
-const COUNTS: &[(&str, &str)] = &[
-    ("total", "headcount.total"),
-    ("women", "headcount.women"),
-    ("under_26", "headcount.under_26"),
-    ("qpv_residents", "headcount.qpv_residents"),
-];
-
-fn headcount_page(
-    user: &Signed,
-    event: &parcours_core::records::Event,
-    fields: Fields,
-    errors: Errors,
-) -> HeadcountPage {
-    let order: Vec<&str> = COUNTS.iter().map(|(name, _)| *name).collect();
-    HeadcountPage {
-        layout: user.layout(format!("Comptage : {}", event.title), "/actions"),
-        csrf: user.csrf.clone(),
-        id: event.id,
-        event: event.title.clone(),
-        fields,
-        errors: errors.sorted_by(&order),
-    }
-}
-
-pub async fn headcount_form(
-    State(state): State<AppState>,
-    user: Signed,
-    PageId(id): PageId,
-) -> PageResult {
-    let (event, _) = changeable(&state, &user, id).await?;
-    let counts = HeadcountInput::from(&event);
-    let values = [
-        ("total", counts.total),
-        ("women", counts.women),
-        ("under_26", counts.under_26),
-        ("qpv_residents", counts.qpv_residents),
-    ]
-    .into_iter()
-    .map(|(name, n)| (name.to_owned(), n.to_string()))
-    .collect();
-    let page = headcount_page(&user, &event, Fields::new(values), Errors::default());
-    Ok(html(StatusCode::OK, &page))
-}
-
-pub async fn headcount(
-    State(state): State<AppState>,
-    Now(now): Now,
-    PageId(id): PageId,
-    SignedForm { user, fields }: SignedForm,
-) -> PageResult {
-    let (event, _) = changeable(&state, &user, id).await?;
-    let mut errors = fields.errors.clone();
-    // A blank count is none; anything else must be a whole number.
-    let mut count = |name: &str| match fields.get(name) {
-        None => 0,
-        Some(typed) => typed
-            .replace([' ', '\u{202f}', '\u{a0}'], "")
-            .parse::<i32>()
-            .unwrap_or_else(|_| {
-                if !errors.has(name) {
-                    errors.add(name, "un nombre entier est attendu, par exemple 12");
-                }
-                0
-            }),
-    };
-    let counts = HeadcountInput {
-        total: count("total"),
-        women: count("women"),
-        under_26: count("under_26"),
-        qpv_residents: count("qpv_residents"),
-    };
-    let result = if errors.is_empty() {
-        let edit = |current: EventInput| {
-            Ok(EventInput {
-                headcount: Some(counts),
-                ..current
-            })
-        };
-        events::update(&state.core, user.actor(), id, edit, now)
-            .await
-            .map(|_| ())
-    } else {
-        Err(Error::Invalid(errors.to_validation().unwrap_or_default()))
-    };
-    match result {
-        Ok(()) => Ok(see_other(&event_href(id), Some("comptage"))),
-        Err(Error::Invalid(invalid)) => {
-            let mut errors = Errors::default();
-            for e in invalid.0 {
-                let field = COUNTS
-                    .iter()
-                    .find(|(_, core)| *core == e.field)
-                    .map_or(e.field.as_str(), |(name, _)| name)
-                    .to_owned();
-                if !errors.has(&field) {
-                    errors.add(&field, e.message);
-                }
-            }
-            let page = headcount_page(&user, &event, fields, errors);
             Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),

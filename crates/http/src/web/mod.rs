@@ -7,6 +7,7 @@ mod attendance;
 mod event_forms;
 mod events;
 mod fr;
+mod headcount;
 mod login;
 mod page;
 mod people;
@@ -129,7 +130,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/actions/{id}/comptage",
-            get(event_forms::headcount_form).post(event_forms::headcount),
+            get(headcount::form).post(headcount::submit),
         )
         .route(
             "/actions/{id}/presences",
