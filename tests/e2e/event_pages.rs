@@ -447,6 +447,21 @@ async fn another_organisations_event_is_not_found_and_a_partners_is_read_only() 
             .status,
         200
     );
+
+    // A coordinator sees no named attendance: neither the entry nor the pages.
+    let coordinator = app.user(bge, Role::Coordinator).await;
+    let coordinator_browser = Browser::new(&app);
+    let home = coordinator_browser.sign_in(&coordinator).await;
+    assert!(!home.body.contains("href=\"/actions\""));
+    for path in ["/actions".to_owned(), format!("/actions/{id}/presences")] {
+        let answer = coordinator_browser.get(&path).await;
+        assert!(
+            matches!(answer.status, 403 | 404),
+            "{path}: {}",
+            answer.status
+        );
+        assert!(!answer.body.contains("Forum de la création"), "{path}");
+    }
 }
 
 #[tokio::test]
