@@ -473,7 +473,7 @@ async fn event_forms_without_the_sessions_token_change_nothing() {
         &app,
         &api,
         "/api/v1/events",
-        json!({"kind": "atelier", "title": "Atelier idée", "held_on": "2026-11-10"}),
+        json!({"kind": "atelier", "title": "Atelier idée", "held_on": "2026-11-02"}),
     )
     .await;
     let holder = api_post(
@@ -538,6 +538,10 @@ async fn event_forms_without_the_sessions_token_change_nothing() {
     assert!(page.body.contains("Personne n'est encore inscrit"));
     let list = browser.get("/actions").await;
     assert!(!list.body.contains("Sans jeton"));
+    // Held today: its sheet is one tap from the list.
+    assert!(list.body.contains(&format!(
+        "href=\"/actions/{id}/presences\">Feuille de présence"
+    )));
     assert!(
         !browser
             .get("/personnes?q=jeton")

@@ -87,7 +87,14 @@ async fn actions_collectives_in_a_browser() {
     browser.check("action-modifier").await;
     browser.fits_a_phone("action-modifier").await;
 
-    // The list and the month.
+    // The list and the month, with an event held today: its sheet one tap away.
+    api_post(
+        &app,
+        &api,
+        "/api/v1/events",
+        json!({"kind": "cafe_createurs", "title": "Café des créateurs", "held_on": "2026-11-02"}),
+    )
+    .await;
     browser.goto("/actions").await;
     browser
         .wait_for_text("Bus de la création aux Tilleuls")

@@ -47,12 +47,15 @@ struct Row {
     reached: String,
     /// Run by another organisation, with this one as a partner.
     partner: bool,
+    /// Held today: its attendance sheet is one tap away.
+    today: bool,
 }
 
 impl Row {
-    fn of(summary: &EventSummary, organisation_id: i64) -> Self {
+    fn of(summary: &EventSummary, organisation_id: i64, today: NaiveDate) -> Self {
         let e = &summary.event;
         Self {
+            today: e.held_on == today,
             href: event_href(e.id),
             date: fr::date(e.held_on),
             title: e.title.clone(),
@@ -162,7 +165,10 @@ fn calendar(
             agenda.push(AgendaDay {
                 anchor: day_anchor(day),
                 label: fr::date(day),
-                rows: of_day.iter().map(|s| Row::of(s, organisation_id)).collect(),
+                rows: of_day
+                    .iter()
+                    .map(|s| Row::of(s, organisation_id, today))
+                    .collect(),
             });
         }
         week.push(Day {
@@ -275,7 +281,7 @@ pub async fn list(
             let (coming, truncated) = coming?;
             page.upcoming = coming
                 .iter()
-                .map(|s| Row::of(s, actor.organisation_id))
+                .map(|s| Row::of(s, actor.organisation_id, today))
                 .collect();
             page.upcoming_truncated = truncated;
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
@@ -287,14 +293,14 @@ pub async fn list(
     if cursor.is_none() {
         page.upcoming = coming
             .iter()
-            .map(|s| Row::of(s, actor.organisation_id))
+            .map(|s| Row::of(s, actor.organisation_id, today))
             .collect();
         page.upcoming_truncated = truncated;
     }
     page.past = past
         .items
         .iter()
-        .map(|s| Row::of(s, actor.organisation_id))
+        .map(|s| Row::of(s, actor.organisation_id, today))
         .collect();
     page.next = past
         .next_cursor
@@ -388,4 +394,42 @@ pub async fn detail(
             .collect(),
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn months_are_read_as_typed_or_not_at_all() {
+        assert_eq!(parse_month("2026-12"), Some(day(2026, 12, 1)));
+        assert_eq!(parse_month(" 2026-02 "), Some(day(2026, 2, 1)));
+        for wrong in ["2026-13", "2026-1", "26-12", "décembre", "", "2026-12-01"] {
+            assert_eq!(parse_month(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn a_month_is_whole_weeks_from_monday() {
+        // November 2026 starts on a Sunday and ends on a Monday.
+        let cal = calendar(day(2026, 11, 1), day(2026, 11, 2), &[], 1, false);
+        assert_eq!(cal.month, "novembre 2026");
+        assert_eq!(cal.weeks.len(), 6);
+        assert!(cal.weeks.iter().all(|w| w.len() == 7));
+        assert_eq!(cal.weeks[0][5].number, None);
+        assert_eq!(cal.weeks[0][6].number, Some(1));
+        assert!(cal.weeks[1][0].today);
+        assert_eq!(cal.weeks[5][0].number, Some(30));
+        assert_eq!(cal.weeks[5][1].number, None);
+        assert_eq!(cal.previous, "/actions?mois=2026-10");
+        assert_eq!(cal.next, "/actions?mois=2026-12");
+        assert_eq!(cal.current, None);
+        let later = calendar(day(2027, 1, 1), day(2026, 11, 2), &[], 1, false);
+        assert_eq!(later.previous, "/actions?mois=2026-12");
+        assert_eq!(later.current.as_deref(), Some("/actions?mois=2026-11"));
+    }
 }
