@@ -10,6 +10,7 @@ mod architecture;
 mod binary;
 mod browser;
 mod directory_pages;
+mod event_pages;
 mod events_hosting;
 mod hardening;
 mod holders;

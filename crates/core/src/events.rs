@@ -4,7 +4,7 @@ use crate::access::{audit_in, write_in};
 use crate::holders::{HolderInput, register_in};
 use crate::text::{optional, required, required_text, text};
 use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::Record;
 use parcours_domain::audit::AuditAction;
@@ -83,6 +83,17 @@ impl EventDetail {
     pub fn headcount(&self) -> HeadcountInput {
         HeadcountInput::from(&self.event)
     }
+
+    /// Whether the reader may change the event (see [`may_change`]).
+    pub fn may_change(&self, actor: &Actor) -> bool {
+        may_change(&self.event, actor)
+    }
+}
+
+/// The organisation that ran an event changes it; its partners see it, and record
+/// who came.
+pub fn may_change(event: &Event, actor: &Actor) -> bool {
+    event.organisation_id == actor.organisation_id
 }
 
 async fn detail(
@@ -209,6 +220,64 @@ pub async fn list(
     Ok(Page::of(items, more, |e| (e.event.held_on, e.event.id)))
 }
 
+/// An event as lists and the calendar show it: no names, so nothing to audit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventSummary {
+    pub event: Event,
+    /// Named attendees, all organisations together.
+    pub named_count: i64,
+}
+
+async fn summaries(conn: &impl ConnectionTrait, rows: Vec<Event>) -> Result<Vec<EventSummary>> {
+    let ids: Vec<i64> = rows.iter().map(|e| e.id).collect();
+    let counts = events::named_counts(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|event| EventSummary {
+            named_count: counts.get(&event.id).copied().unwrap_or(0),
+            event,
+        })
+        .collect())
+}
+
+/// The most events a period shows at once (a month's calendar, what is coming up).
+pub const PERIOD_LIMIT: u64 = 200;
+
+/// Events the organisation ran or took part in, held from `from` to `to` (both days
+/// included; open-ended without `to`), in date order: at most [`PERIOD_LIMIT`], and
+/// whether more were held.
+pub async fn between(
+    core: &Core,
+    actor: &Actor,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+) -> Result<(Vec<EventSummary>, bool)> {
+    actor.require_personal_data()?;
+    let conn = core.db.conn();
+    let (rows, more) = events::between(conn, actor.organisation_id, from, to, PERIOD_LIMIT).await?;
+    Ok((summaries(conn, rows).await?, more))
+}
+
+/// Events the organisation ran or took part in before `day`, most recent first, a page
+/// at a time.
+pub async fn before(
+    core: &Core,
+    actor: &Actor,
+    day: NaiveDate,
+    page: &PageRequest,
+) -> Result<Page<EventSummary>> {
+    actor.require_personal_data()?;
+    let mut errors = ValidationErrors::new();
+    let (cursor, limit) = page.parse::<(NaiveDate, i64)>(&mut errors);
+    errors.into_result()?;
+    // Before the day itself: (day, smallest id) leaves out every event held that day.
+    let at = cursor.unwrap_or((day, i64::MIN)).min((day, i64::MIN));
+    let conn = core.db.conn();
+    let (rows, more) = events::list(conn, actor.organisation_id, Some(at), limit).await?;
+    let items = summaries(conn, rows).await?;
+    Ok(Page::of(items, more, |e| (e.event.held_on, e.event.id)))
+}
+
 /// The event, if the actor's organisation ran it or took part.
 async fn visible(conn: &impl ConnectionTrait, actor: &Actor, id: i64) -> Result<Event> {
     actor.require_personal_data()?;
@@ -232,6 +301,15 @@ pub async fn get(core: &Core, actor: &Actor, id: i64, now: DateTime<Utc>) -> Res
     Ok(body)
 }
 
+/// One event and its partners, without its attendance (no names, nothing to audit):
+/// what the forms that change it start from.
+pub async fn outline(core: &Core, actor: &Actor, id: i64) -> Result<(Event, Vec<i64>)> {
+    let conn = core.db.conn();
+    let event = visible(conn, actor, id).await?;
+    let partners = events::partners(conn, event.id).await?;
+    Ok((event, partners))
+}
+
 /// Changes an event of the actor's organisation (a partner sees it, the organiser
 /// changes it): `edit` gets its fields as they stand and returns them changed.
 pub async fn update(
@@ -243,7 +321,7 @@ pub async fn update(
 ) -> Result<EventDetail> {
     let txn = core.db.begin_write().await?;
     let event = visible(&txn, actor, id).await?;
-    if event.organisation_id != actor.organisation_id {
+    if !may_change(&event, actor) {
         return Err(Error::Forbidden(Refusal::OtherOrganisation));
     }
     let current = EventInput {

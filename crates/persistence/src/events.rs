@@ -6,7 +6,7 @@ use crate::unique::Unique;
 use crate::{PersistenceError, Result, keyset};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::events::EventKind;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -180,6 +180,20 @@ pub async fn partners(conn: &impl ConnectionTrait, event_id: i64) -> Result<Vec<
         .collect())
 }
 
+/// Whose events: those the organisation ran or took part in as a partner.
+async fn of_organisation(conn: &impl ConnectionTrait, organisation_id: i64) -> Result<Condition> {
+    let partnered: Vec<i64> = event_partners::Entity::find()
+        .filter(event_partners::Column::OrganisationId.eq(organisation_id))
+        .select_only()
+        .column(event_partners::Column::EventId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(Condition::any()
+        .add(events::Column::OrganisationId.eq(organisation_id))
+        .add(events::Column::Id.is_in(partnered)))
+}
+
 /// Events an organisation ran or took part in, most recent first, a page at a time
 /// before (held_on, id).
 pub async fn list(
@@ -188,18 +202,7 @@ pub async fn list(
     before: Option<(NaiveDate, i64)>,
     limit: u64,
 ) -> Result<(Vec<Event>, bool)> {
-    let partnered: Vec<i64> = event_partners::Entity::find()
-        .filter(event_partners::Column::OrganisationId.eq(organisation_id))
-        .select_only()
-        .column(event_partners::Column::EventId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut select = events::Entity::find().filter(
-        Condition::any()
-            .add(events::Column::OrganisationId.eq(organisation_id))
-            .add(events::Column::Id.is_in(partnered)),
-    );
+    let mut select = events::Entity::find().filter(of_organisation(conn, organisation_id).await?);
     if let Some((held_on, id)) = before {
         select = select.filter(keyset::before(
             events::Column::HeldOn,
@@ -216,6 +219,56 @@ pub async fn list(
             .await?,
     )?;
     Ok(keyset::page(rows, limit))
+}
+
+/// Events an organisation ran or took part in, held from `from` to `to` (both days
+/// included; no end when `to` is none), in date order, at most `limit`, and whether
+/// more were held in the period.
+pub async fn between(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    limit: u64,
+) -> Result<(Vec<Event>, bool)> {
+    let mut select = events::Entity::find()
+        .filter(of_organisation(conn, organisation_id).await?)
+        .filter(events::Column::HeldOn.gte(from));
+    if let Some(to) = to {
+        select = select.filter(events::Column::HeldOn.lte(to));
+    }
+    let rows = records(
+        select
+            .order_by_asc(events::Column::HeldOn)
+            .order_by_asc(events::Column::Id)
+            .limit(limit + 1)
+            .all(conn)
+            .await?,
+    )?;
+    Ok(keyset::page(rows, limit))
+}
+
+/// How many named attendees each of these events has (events without any are absent).
+pub async fn named_counts(
+    conn: &impl ConnectionTrait,
+    event_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    if event_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = event_attendees::Entity::find()
+        .filter(event_attendees::Column::EventId.is_in(event_ids.iter().copied()))
+        .select_only()
+        .column(event_attendees::Column::EventId)
+        .column_as(
+            Expr::col(event_attendees::Column::HolderId).count(),
+            "named",
+        )
+        .group_by(event_attendees::Column::EventId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Records a named attendee; `false` when already recorded.

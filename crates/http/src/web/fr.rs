@@ -41,6 +41,11 @@ pub fn short_date(day: NaiveDate) -> String {
     )
 }
 
+/// « décembre 2026 ».
+pub fn month_year(day: NaiveDate) -> String {
+    format!("{} {}", MONTHS[day.month0() as usize], day.year())
+}
+
 /// The day in Paris of an instant.
 pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Paris).date_naive()

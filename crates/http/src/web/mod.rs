@@ -5,7 +5,11 @@
 mod assets;
 mod demo;
 mod directory;
+mod attendance;
+mod event_forms;
+mod events;
 mod fr;
+mod headcount;
 mod login;
 mod page;
 mod people;
@@ -58,6 +62,18 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/annuaire/services/nouveau"),
     ("get", "/annuaire/services/{id}/modifier"),
     ("post", "/annuaire/services/{id}/modifier"),
+    ("get", "/actions"),
+    ("get", "/actions/nouvelle"),
+    ("post", "/actions/nouvelle"),
+    ("get", "/actions/{id}"),
+    ("get", "/actions/{id}/modifier"),
+    ("post", "/actions/{id}/modifier"),
+    ("get", "/actions/{id}/comptage"),
+    ("post", "/actions/{id}/comptage"),
+    ("get", "/actions/{id}/presences"),
+    ("post", "/actions/{id}/presences"),
+    ("get", "/actions/{id}/presences/nouvelle"),
+    ("post", "/actions/{id}/presences/nouvelle"),
     ("get", "/static/{name}"),
     ("get", "/demo/courriels"),
 ];
@@ -120,6 +136,28 @@ pub fn router() -> Router<AppState> {
             "/annuaire/services/{id}/modifier",
             get(directory::edit_form).post(directory::update),
         )
+        .route("/actions", get(events::list))
+        .route(
+            "/actions/nouvelle",
+            get(event_forms::new_form).post(event_forms::create),
+        )
+        .route("/actions/{id}", get(events::detail))
+        .route(
+            "/actions/{id}/modifier",
+            get(event_forms::edit_form).post(event_forms::edit),
+        )
+        .route(
+            "/actions/{id}/comptage",
+            get(headcount::form).post(headcount::submit),
+        )
+        .route(
+            "/actions/{id}/presences",
+            get(attendance::sheet).post(attendance::add),
+        )
+        .route(
+            "/actions/{id}/presences/nouvelle",
+            get(attendance::newcomer_form).post(attendance::register),
+        )
         .route("/static/{name}", get(assets::serve))
         .route("/demo/courriels", get(demo::mailbox))
         .layer(CompressionLayer::new())
@@ -163,6 +201,14 @@ impl FlashQuery {
             }
             "orientation-refusee" => {
                 "Orientation refusée : la structure qui l'a envoyée est prévenue."
+            }
+            "action-creee" => "Action collective enregistrée.",
+            "action-modifiee" => "Action collective modifiée.",
+            "comptage" => "Comptage enregistré.",
+            "presence" => "Présence enregistrée.",
+            "presence-deja" => "Cette personne figurait déjà sur la feuille de présence.",
+            "presence-inscription" => {
+                "Personne inscrite et ajoutée à la feuille de présence ; son accord pour être suivie est enregistré."
             }
             _ => return None,
         };

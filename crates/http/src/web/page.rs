@@ -51,6 +51,7 @@ const SECTIONS: &[Section] = &[
     ("/", "Aujourd'hui", |_| true),
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
+    ("/actions", "Actions collectives", handles_personal_data),
     ("/annuaire", "Annuaire", |_| true),
 ];
 
@@ -323,6 +324,18 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("financing_max_eur", "Financement maximum"),
     ("places", "Places disponibles"),
     ("contact", "Contact"),
+    // Actions collectives
+    ("event_kind", "Type d'action"),
+    ("title", "Intitulé"),
+    ("held_on", "Date"),
+    ("place", "Lieu"),
+    ("partners", "Structures partenaires"),
+    ("total", "Personnes présentes"),
+    ("women", "Dont femmes"),
+    ("under_26", "Dont moins de 26 ans"),
+    ("qpv_residents", "Dont habitants d'un quartier prioritaire"),
+    ("consent", "Accord de la personne"),
+    ("mois", "Mois"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.

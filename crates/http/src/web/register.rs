@@ -133,51 +133,64 @@ async fn qpv_choice(
                 );
                 return Ok((None, None));
             };
-            if let Ok(code) = QpvCode::parse(&typed.to_uppercase()) {
-                return Ok((Some(code.as_str().to_owned()), None));
-            }
-            let found = match qpv::search(&state.core, user.actor(), Some(&typed)).await {
-                Ok(found) => found,
-                Err(Error::Invalid(_)) => {
-                    errors.add("qpv", "100 caractères au plus");
-                    return Ok((None, None));
-                }
-                Err(other) => return Err(other),
-            };
-            match found.as_slice() {
-                [one] => Ok((Some(one.code.clone()), None)),
-                [] => {
-                    errors.add(
-                        "qpv",
-                        format!("aucun quartier prioritaire ne correspond à « {typed} »"),
-                    );
-                    Ok((None, None))
-                }
-                many => {
-                    let list: Vec<String> = many
-                        .iter()
-                        .take(8)
-                        .map(|q| {
-                            let communes: Vec<&str> =
-                                q.communes.iter().map(|(_, name)| name.as_str()).collect();
-                            format!("{} ({}, {})", q.name, q.code, communes.join(", "))
-                        })
-                        .collect();
-                    let more = if many.len() > 8 { " …" } else { "" };
-                    errors.add(
-                        "qpv",
-                        format!(
-                            "plusieurs quartiers correspondent : {}{more}. Saisissez le code du bon quartier.",
-                            list.join(" ; ")
-                        ),
-                    );
-                    Ok((None, None))
-                }
-            }
+            let code = resolve_qpv(state, user, &typed, errors).await?;
+            Ok((code, None))
         }
         Some(_) => {
             errors.add("qpv_status", "choisissez une des réponses proposées");
             Ok((None, None))
+        }
+    }
+}
+
+/// A quartier as typed in a picker: its code, or the start of its name or of its
+/// commune's, resolved on the server. A name that matches none or several quartiers is
+/// an error on the `qpv` field (the several are listed); `None` then.
+pub(super) async fn resolve_qpv(
+    state: &AppState,
+    user: &Signed,
+    typed: &str,
+    errors: &mut Errors,
+) -> Result<Option<String>, Error> {
+    if let Ok(code) = QpvCode::parse(&typed.to_uppercase()) {
+        return Ok(Some(code.as_str().to_owned()));
+    }
+    let found = match qpv::search(&state.core, user.actor(), Some(typed)).await {
+        Ok(found) => found,
+        Err(Error::Invalid(_)) => {
+            errors.add("qpv", "100 caractères au plus");
+            return Ok(None);
+        }
+        Err(other) => return Err(other),
+    };
+    match found.as_slice() {
+        [one] => Ok(Some(one.code.clone())),
+        [] => {
+            errors.add(
+                "qpv",
+                format!("aucun quartier prioritaire ne correspond à « {typed} »"),
+            );
+            Ok(None)
+        }
+        many => {
+            let list: Vec<String> = many
+                .iter()
+                .take(8)
+                .map(|q| {
+                    let communes: Vec<&str> =
+                        q.communes.iter().map(|(_, name)| name.as_str()).collect();
+                    format!("{} ({}, {})", q.name, q.code, communes.join(", "))
+                })
+                .collect();
+            let more = if many.len() > 8 { " …" } else { "" };
+            errors.add(
+                "qpv",
+                format!(
+                    "plusieurs quartiers correspondent : {}{more}. Saisissez le code du bon quartier.",
+                    list.join(" ; ")
+                ),
+            );
+            Ok(None)
         }
     }
 }
