@@ -40,7 +40,8 @@ async fn the_cross_partner_story_in_a_browser() {
     let citeslab = app.adviser().await;
     let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
     let adie_adviser = app.user(adie, Role::Adviser).await;
-    let adie_admin = app.login(&app.user(adie, Role::OrgAdmin).await).await;
+    let adie_admin_user = app.user(adie, Role::OrgAdmin).await;
+    let adie_admin = app.login(&adie_admin_user).await;
     api_post(
         &app,
         &adie_admin,
@@ -184,6 +185,21 @@ async fn the_cross_partner_story_in_a_browser() {
         "{timeline}"
     );
     browser.check("fiche-issue").await;
+
+    // The directory, as the adviser searches it and as the partner's admin edits it.
+    browser.click("nav a[href='/annuaire']").await;
+    browser.wait_for_text("Microcrédit professionnel").await;
+    browser.check("annuaire").await;
+    browser.fits_a_phone("annuaire").await;
+    sign_out_and_in(&browser, &adie_admin_user).await;
+    browser.goto("/annuaire").await;
+    browser.wait_for_text("Les services de votre structure").await;
+    browser.click("main a[href='/annuaire/services/nouveau']").await;
+    browser.wait_for_text("Publier un service").await;
+    browser.click("main form button[type=submit]").await;
+    browser.wait_for_text("Il y a 3 erreurs").await;
+    browser.check("service-erreurs").await;
+    browser.fits_a_phone("service-erreurs").await;
 
     browser.finish().await;
 }
