@@ -12,6 +12,7 @@ mod browser;
 mod events_hosting;
 mod hardening;
 mod holders;
+mod hosting_pages;
 mod migrations;
 mod organisations;
 mod outbox;

@@ -4,6 +4,7 @@
 
 mod assets;
 mod fr;
+mod hosting;
 mod login;
 mod page;
 mod people;
@@ -47,6 +48,18 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/orientations/{id}/retirer"),
     ("get", "/orientations/{id}/refuser"),
     ("post", "/orientations/{id}/refuser"),
+    ("get", "/hebergement"),
+    ("get", "/hebergement/espaces/nouveau"),
+    ("post", "/hebergement/espaces/nouveau"),
+    ("get", "/hebergement/espaces/{id}/unites/nouvelle"),
+    ("post", "/hebergement/espaces/{id}/unites/nouvelle"),
+    ("get", "/hebergement/unites/{id}"),
+    ("get", "/hebergement/conventions/nouvelle"),
+    ("post", "/hebergement/conventions/nouvelle"),
+    ("get", "/hebergement/conventions/{id}/renouveler"),
+    ("post", "/hebergement/conventions/{id}/renouveler"),
+    ("get", "/hebergement/conventions/{id}/terminer"),
+    ("post", "/hebergement/conventions/{id}/terminer"),
     ("get", "/static/{name}"),
 ];
 
@@ -93,6 +106,28 @@ pub fn router() -> Router<AppState> {
             "/orientations/{id}/refuser",
             get(referrals::decline_form).post(referrals::decline),
         )
+        .route("/hebergement", get(hosting::overview))
+        .route(
+            "/hebergement/espaces/nouveau",
+            get(hosting::space_form).post(hosting::space_submit),
+        )
+        .route(
+            "/hebergement/espaces/{id}/unites/nouvelle",
+            get(hosting::unit_form).post(hosting::unit_submit),
+        )
+        .route("/hebergement/unites/{id}", get(hosting::unit_page))
+        .route(
+            "/hebergement/conventions/nouvelle",
+            get(hosting::agreement_form).post(hosting::agreement_submit),
+        )
+        .route(
+            "/hebergement/conventions/{id}/renouveler",
+            get(hosting::renew_form).post(hosting::renew_submit),
+        )
+        .route(
+            "/hebergement/conventions/{id}/terminer",
+            get(hosting::end_form).post(hosting::end_submit),
+        )
         .route("/static/{name}", get(assets::serve))
         .layer(CompressionLayer::new())
 }
@@ -126,6 +161,11 @@ impl FlashQuery {
             "orientation-refusee" => {
                 "Orientation refusée : la structure qui l'a envoyée est prévenue."
             }
+            "espace-cree" => "Espace enregistré. Ajoutez-lui ses unités.",
+            "unite-creee" => "Unité ajoutée.",
+            "convention-creee" => "Convention d'hébergement enregistrée.",
+            "convention-renouvelee" => "Convention renouvelée.",
+            "convention-terminee" => "Convention terminée : l'unité est libre à sa date de fin.",
             _ => return None,
         };
         Some(text.to_owned())

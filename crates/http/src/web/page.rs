@@ -39,14 +39,18 @@ pub struct Layout {
     pub flash: Option<String>,
 }
 
+/// A navigation entry: path, label, and whether a role sees it.
+type Section = (&'static str, &'static str, fn(Role) -> bool);
+
 /// The sections of the navigation, by the path they live under, and whether they
 /// show people's files (coordinators and platform admins see none).
 /// The main navigation: path, label, and which roles see the entry (the pages
 /// themselves check again: the navigation only spares users links they cannot follow).
-const SECTIONS: &[(&str, &str, fn(Role) -> bool)] = &[
+const SECTIONS: &[Section] = &[
     ("/", "Aujourd'hui", |_| true),
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
+    ("/hebergement", "Hébergement", handles_personal_data),
 ];
 
 impl Layout {
@@ -298,6 +302,17 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("purpose", "Consentement"),
     ("given", "Réponse"),
     ("q", "Nom ou prénom"),
+    ("organisation", "Structure"),
+    ("space_name", "Nom de l'espace"),
+    ("unit_kind", "Type d'unité"),
+    ("unit_label", "Nom de l'unité"),
+    ("area_m2", "Surface"),
+    ("monthly_rent_eur", "Loyer mensuel"),
+    ("holder_id", "Personne hébergée"),
+    ("unit_id", "Unité"),
+    ("start_date", "Début de la convention"),
+    ("planned_end", "Fin prévue"),
+    ("actual_end", "Date de fin"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.
