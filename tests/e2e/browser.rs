@@ -10,6 +10,8 @@
 //! them the tests say why and pass, unless `PARCOURS_BROWSER_TESTS=1` (as in CI), when
 //! anything missing is a failure.
 
+mod hosting;
+
 use crate::support::{PASSWORD, TestApp, TestUser};
 use chrono::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -315,38 +315,45 @@ pub async fn unit_submit(
 ) -> PageResult {
     let space = hosting::host_space(&state.core, user.actor(), id).await?;
     let target = Some((space.id, space.name));
-    let mut errors = fields.errors.clone();
-    let area = number(&fields, "area_m2", &mut errors, "un nombre entier de m²");
+    if !fields.errors.is_empty() {
+        let errors = fields.errors.clone().sorted_by(UNIT_ORDER);
+        return space_page(&user, target, Typed { fields, errors });
+    }
+    // Numbers that are none go to the use case out of its range, so that one answer
+    // names every field in error; the message says what was wrong with what was typed.
+    let mut typed = Errors::default();
+    let area = number(&fields, "area_m2", &mut typed, "un nombre entier de m²");
     let rent = number(
         &fields,
         "monthly_rent_eur",
-        &mut errors,
+        &mut typed,
         "un nombre entier d'euros",
     );
     if fields.get("monthly_rent_eur").is_none() {
-        errors.add(
+        typed.add(
             "monthly_rent_eur",
             "obligatoire (0 si l'unité est gratuite)",
         );
     }
-    if !errors.is_empty() {
-        let errors = errors.sorted_by(UNIT_ORDER);
-        return space_page(&user, target, Typed { fields, errors });
-    }
     let input = UnitInput {
         kind: fields.get("unit_kind").unwrap_or_default(),
         label: fields.get("unit_label").unwrap_or_default(),
-        area_m2: area,
-        monthly_rent_eur: rent.unwrap_or_default(),
+        area_m2: if typed.has("area_m2") { Some(0) } else { area },
+        monthly_rent_eur: rent.unwrap_or(-1),
     };
     match hosting::create_unit(&state.core, user.actor(), id, input, now).await {
         Ok(unit) => Ok(see_other(&unit_href(unit.id), Some("unite-creee"))),
         Err(Error::Invalid(errors)) => {
-            let errors = renamed(
+            let mut errors = renamed(
                 errors,
                 &[("kind", "unit_kind"), ("label", "unit_label")],
                 UNIT_ORDER,
             );
+            for item in &mut errors.items {
+                if let Some(message) = typed.get(&item.0) {
+                    item.1 = message.to_owned();
+                }
+            }
             space_page(&user, target, Typed { fields, errors })
         }
         Err(other) => Err(hidden(other)),
