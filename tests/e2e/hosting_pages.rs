@@ -9,6 +9,7 @@ use crate::support::{TestApp, TestUser};
 use chrono::{TimeZone, Utc};
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::users::Role;
+use parcours_persistence::audit;
 use serde_json::{Value, json};
 
 /// The id in the first link of the page that starts with `prefix` and a number.
@@ -453,6 +454,19 @@ async fn a_caq_hosts_renews_and_ends_on_its_pages() {
         )
         .await;
     assert_eq!(second.status, 303, "{}", second.body);
+
+    // Each page that named Awa, and each change, left its audit entry.
+    let actions: Vec<String> = audit::for_holder(app.db.conn(), awa)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in ["hosting.create", "hosting.renew", "hosting.end"] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+    let reads = actions.iter().filter(|a| *a == "hosting.read").count();
+    assert!(reads >= 8, "{reads} hosting reads audited");
 }
 
 #[tokio::test]
