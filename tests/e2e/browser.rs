@@ -12,6 +12,7 @@
 
 mod event_pages;
 mod story;
+mod hosting;
 
 use crate::support::{PASSWORD, TestApp, TestUser};
 use chrono::Duration;

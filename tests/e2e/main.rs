@@ -14,6 +14,7 @@ mod event_pages;
 mod events_hosting;
 mod hardening;
 mod holders;
+mod hosting_pages;
 mod migrations;
 mod organisations;
 mod outbox;

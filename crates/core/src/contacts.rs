@@ -205,7 +205,7 @@ pub struct FollowUps {
 }
 
 /// How far ahead a host is told of agreements ending.
-const ENDING_WITHIN: Duration = Duration::days(60);
+pub(crate) const ENDING_WITHIN: Duration = Duration::days(60);
 
 /// The actor's next actions due today or overdue, oldest first, on people their
 /// organisation still follows.

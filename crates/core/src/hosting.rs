@@ -18,6 +18,9 @@ use parcours_persistence::organisations::Organisation;
 use parcours_persistence::{ConnectionTrait, commit, organisations, projects};
 use serde::Deserialize;
 
+mod views;
+pub use views::*;
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

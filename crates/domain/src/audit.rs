@@ -27,6 +27,7 @@ string_enum! {
         HostingCreate => "hosting.create",
         HostingRead => "hosting.read",
         HostingEnd => "hosting.end",
+        HostingRenew => "hosting.renew",
         EventAttendeeAdd => "event.attendee.add",
         EventAttendeeRead => "event.attendee.read",
     }

@@ -77,6 +77,58 @@ pub fn check_term(
     Ok(())
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RenewalError {
+    #[error("cette structure ne propose pas d'hébergement")]
+    NotAHost,
+    #[error("la nouvelle fin doit suivre la fin prévue actuelle")]
+    NotLater,
+    #[error(
+        "durée trop longue : {max_months} mois au plus, renouvellements compris, pour ce type de structure"
+    )]
+    TooLong { max_months: u32 },
+}
+
+/// A running agreement renewed to `new_end` under the host's rule: within the term
+/// already granted it is a prolongation and the count of renewals stays; beyond it, it
+/// takes one more renewal, if the rule leaves one. Returns the count after it.
+pub fn renew(
+    kind: OrganisationKind,
+    start: NaiveDate,
+    planned_end: NaiveDate,
+    renewals: u32,
+    new_end: NaiveDate,
+) -> Result<u32, RenewalError> {
+    let (months, max_renewals) = term_rule(kind).ok_or(RenewalError::NotAHost)?;
+    if new_end <= planned_end {
+        return Err(RenewalError::NotLater);
+    }
+    if check_term(kind, start, new_end, renewals).is_ok() {
+        return Ok(renewals);
+    }
+    if renewals < max_renewals && check_term(kind, start, new_end, renewals + 1).is_ok() {
+        return Ok(renewals + 1);
+    }
+    Err(RenewalError::TooLong {
+        max_months: months * (1 + max_renewals),
+    })
+}
+
+/// The end a renewal proposes: one more term of the host's length after the planned
+/// end, within the longest the rule allows; `None` when the rule grants no more.
+pub fn renewal_end(
+    kind: OrganisationKind,
+    start: NaiveDate,
+    planned_end: NaiveDate,
+) -> Option<NaiveDate> {
+    let (months, max_renewals) = term_rule(kind)?;
+    let longest = start.checked_add_months(Months::new(months * (1 + max_renewals)))?;
+    let next = planned_end
+        .checked_add_months(Months::new(months))?
+        .min(longest);
+    (next > planned_end).then_some(next)
+}
+
 /// Days of `[from, to)` during which `[start, end)` occupies a unit.
 pub fn occupied_days(start: NaiveDate, end: NaiveDate, from: NaiveDate, to: NaiveDate) -> i64 {
     let (a, b) = (start.max(from), end.min(to));
@@ -146,6 +198,52 @@ mod tests {
         assert_eq!(
             check_term(Caq, d("2026-01-01"), d("2026-01-01"), 0),
             Err(TermError::EndBeforeStart)
+        );
+    }
+
+    #[test]
+    fn renewals_follow_the_hosts_rule() {
+        use OrganisationKind::*;
+        // Boutique à l'essai: 6 months, renewable once.
+        let (start, end) = (d("2026-01-01"), d("2026-07-01"));
+        assert_eq!(
+            renewal_end(BoutiqueALEssai, start, end),
+            Some(d("2027-01-01"))
+        );
+        assert_eq!(
+            renew(BoutiqueALEssai, start, end, 0, d("2027-01-01")),
+            Ok(1)
+        );
+        assert_eq!(
+            renew(BoutiqueALEssai, start, d("2027-01-01"), 1, d("2027-02-01")),
+            Err(RenewalError::TooLong { max_months: 12 })
+        );
+        assert_eq!(renewal_end(BoutiqueALEssai, start, d("2027-01-01")), None);
+        // A CAQ grants 24 months, no renewal: a shorter term may be prolonged up to it.
+        let short = d("2027-01-01");
+        assert_eq!(renewal_end(Caq, start, short), Some(d("2028-01-01")));
+        assert_eq!(renew(Caq, start, short, 0, d("2028-01-01")), Ok(0));
+        assert_eq!(
+            renew(Caq, start, short, 0, d("2028-01-02")),
+            Err(RenewalError::TooLong { max_months: 24 })
+        );
+        assert_eq!(
+            renew(Caq, start, short, 0, short),
+            Err(RenewalError::NotLater)
+        );
+        // Couveuse: 12 months, renewable twice.
+        assert_eq!(
+            renew(Couveuse, start, d("2027-01-01"), 0, d("2028-01-01")),
+            Ok(1)
+        );
+        assert_eq!(
+            renew(Couveuse, start, d("2028-01-01"), 1, d("2029-01-01")),
+            Ok(2)
+        );
+        assert_eq!(renewal_end(Couveuse, start, d("2029-01-01")), None);
+        assert_eq!(
+            renew(Adie, start, end, 0, short),
+            Err(RenewalError::NotAHost)
         );
     }
 

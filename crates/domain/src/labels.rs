@@ -4,7 +4,7 @@
 use crate::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
 use crate::events::EventKind;
 use crate::holders::{EducationLevel, Gender, QpvStatus, Situation};
-use crate::hosting::EndReason;
+use crate::hosting::{EndReason, UnitKind};
 use crate::organisations::OrganisationKind;
 use crate::pathway::{Outcome, PathwayEventKind, Stage};
 use crate::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
@@ -168,6 +168,13 @@ labels! {
         Temoignages => "Témoignages",
         MiniEntreprise => "Mini-entreprise",
         Autre => "Autre action",
+    }
+    UnitKind {
+        Bureau => "Bureau",
+        Atelier => "Atelier",
+        Boutique => "Boutique",
+        PosteCoworking => "Poste de coworking",
+        Domiciliation => "Domiciliation",
     }
     EndReason {
         InstalleLocauxPropres => "Installé dans ses propres locaux",

@@ -252,6 +252,28 @@ pub async fn end_agreement(
     get_agreement(conn, id).await
 }
 
+/// Moves the planned end of a running agreement, with its count of renewals;
+/// `Constraint(HostingOverlap)` when the unit is booked meanwhile, `None` when it had
+/// already ended.
+pub async fn renew_agreement(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    planned_end: NaiveDate,
+    renewals: i32,
+) -> Result<Option<Agreement>> {
+    let updated = hosting_agreements::Entity::update_many()
+        .col_expr(hosting_agreements::Column::PlannedEnd, planned_end.into())
+        .col_expr(hosting_agreements::Column::Renewals, renewals.into())
+        .filter(hosting_agreements::Column::Id.eq(id))
+        .filter(hosting_agreements::Column::ActualEnd.is_null())
+        .exec(conn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    get_agreement(conn, id).await
+}
+
 /// A host's agreements, newest first, a page at a time before `before_id`.
 pub async fn list_agreements(
     conn: &impl ConnectionTrait,
@@ -307,6 +329,18 @@ pub async fn ending_by(
             .filter(hosting_agreements::Column::ActualEnd.is_null())
             .filter(hosting_agreements::Column::PlannedEnd.lte(until))
             .order_by_asc(hosting_agreements::Column::PlannedEnd)
+            .limit(500)
+            .all(conn)
+            .await?,
+    )
+}
+
+/// The agreements of one unit, latest start first.
+pub async fn of_unit(conn: &impl ConnectionTrait, unit_id: i64) -> Result<Vec<Agreement>> {
+    agreement_records(
+        hosting_agreements::Entity::find()
+            .filter(hosting_agreements::Column::UnitId.eq(unit_id))
+            .order_by_desc(hosting_agreements::Column::StartDate)
             .limit(500)
             .all(conn)
             .await?,

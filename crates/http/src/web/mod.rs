@@ -10,6 +10,7 @@ mod event_forms;
 mod events;
 mod fr;
 mod headcount;
+mod hosting;
 mod login;
 mod page;
 mod people;
@@ -74,6 +75,18 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/actions/{id}/presences"),
     ("get", "/actions/{id}/presences/nouvelle"),
     ("post", "/actions/{id}/presences/nouvelle"),
+    ("get", "/hebergement"),
+    ("get", "/hebergement/espaces/nouveau"),
+    ("post", "/hebergement/espaces/nouveau"),
+    ("get", "/hebergement/espaces/{id}/unites/nouvelle"),
+    ("post", "/hebergement/espaces/{id}/unites/nouvelle"),
+    ("get", "/hebergement/unites/{id}"),
+    ("get", "/hebergement/conventions/nouvelle"),
+    ("post", "/hebergement/conventions/nouvelle"),
+    ("get", "/hebergement/conventions/{id}/renouveler"),
+    ("post", "/hebergement/conventions/{id}/renouveler"),
+    ("get", "/hebergement/conventions/{id}/terminer"),
+    ("post", "/hebergement/conventions/{id}/terminer"),
     ("get", "/static/{name}"),
     ("get", "/demo/courriels"),
 ];
@@ -158,6 +171,28 @@ pub fn router() -> Router<AppState> {
             "/actions/{id}/presences/nouvelle",
             get(attendance::newcomer_form).post(attendance::register),
         )
+        .route("/hebergement", get(hosting::overview))
+        .route(
+            "/hebergement/espaces/nouveau",
+            get(hosting::space_form).post(hosting::space_submit),
+        )
+        .route(
+            "/hebergement/espaces/{id}/unites/nouvelle",
+            get(hosting::unit_form).post(hosting::unit_submit),
+        )
+        .route("/hebergement/unites/{id}", get(hosting::unit_page))
+        .route(
+            "/hebergement/conventions/nouvelle",
+            get(hosting::agreement_form).post(hosting::agreement_submit),
+        )
+        .route(
+            "/hebergement/conventions/{id}/renouveler",
+            get(hosting::renew_form).post(hosting::renew_submit),
+        )
+        .route(
+            "/hebergement/conventions/{id}/terminer",
+            get(hosting::end_form).post(hosting::end_submit),
+        )
         .route("/static/{name}", get(assets::serve))
         .route("/demo/courriels", get(demo::mailbox))
         .layer(CompressionLayer::new())
@@ -210,6 +245,11 @@ impl FlashQuery {
             "presence-inscription" => {
                 "Personne inscrite et ajoutée à la feuille de présence ; son accord pour être suivie est enregistré."
             }
+            "espace-cree" => "Espace enregistré. Ajoutez-lui ses unités.",
+            "unite-creee" => "Unité ajoutée.",
+            "convention-creee" => "Convention d'hébergement enregistrée.",
+            "convention-renouvelee" => "Convention renouvelée.",
+            "convention-terminee" => "Convention terminée : l'unité est libre à sa date de fin.",
             _ => return None,
         };
         Some(text.to_owned())

@@ -52,6 +52,7 @@ const SECTIONS: &[Section] = &[
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
     ("/actions", "Actions collectives", handles_personal_data),
+    ("/hebergement", "Hébergement", handles_personal_data),
     ("/annuaire", "Annuaire", |_| true),
 ];
 
@@ -336,6 +337,17 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("qpv_residents", "Dont habitants d'un quartier prioritaire"),
     ("consent", "Accord de la personne"),
     ("mois", "Mois"),
+    ("organisation", "Structure"),
+    ("space_name", "Nom de l'espace"),
+    ("unit_kind", "Type d'unité"),
+    ("unit_label", "Nom de l'unité"),
+    ("area_m2", "Surface"),
+    ("monthly_rent_eur", "Loyer mensuel"),
+    ("holder_id", "Personne hébergée"),
+    ("unit_id", "Unité"),
+    ("start_date", "Début de la convention"),
+    ("planned_end", "Fin prévue"),
+    ("actual_end", "Date de fin"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.

@@ -118,6 +118,8 @@ struct PersonPage {
     reopen: Typed,
     reopen_open: bool,
     consent_errors: Errors,
+    /// « Héberger cette personne », for an organisation with units to host in.
+    host_href: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -169,9 +171,10 @@ async fn render(
         cursor: cursor.filter(|c| !c.is_empty()),
         limit: None,
     };
-    let (dossier, colleagues) = tokio::join!(
+    let (dossier, colleagues, hosts) = tokio::join!(
         holders::dossier(&state.core, user.actor(), id, &request, now),
         organisations::colleagues(&state.core, user.actor()),
+        parcours_core::hosting::has_units(&state.core, user.actor()),
     );
     let dossier = match dossier {
         Err(Error::Invalid(_)) => return Err(PageError::NotFound),
@@ -187,7 +190,8 @@ async fn render(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = build(user, dossier, &names, refused, flash, now);
+    let mut page = build(user, dossier, &names, refused, flash, now);
+    page.host_href = hosts?.then(|| format!("/hebergement/conventions/nouvelle?personne={id}"));
     Ok(html(status, &page))
 }
 
@@ -383,6 +387,7 @@ fn build(
         reopen: Typed::default(),
         reopen_open: false,
         consent_errors: Errors::default(),
+        host_href: None,
     };
     match refused {
         Refused::None => {}
