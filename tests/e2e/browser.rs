@@ -11,8 +11,8 @@
 //! anything missing is a failure.
 
 mod event_pages;
-mod story;
 mod hosting;
+mod story;
 
 use crate::support::{PASSWORD, TestApp, TestUser};
 use chrono::Duration;

@@ -13,6 +13,7 @@ pub mod events;
 pub mod holders;
 pub mod hosting;
 pub mod labels;
+pub mod numbers;
 pub mod organisations;
 pub mod outbox;
 pub mod pathway;

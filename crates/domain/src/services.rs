@@ -89,7 +89,7 @@ fn eligible(profile: &Profile, offer: &Offer) -> bool {
 }
 
 fn euros(n: i64) -> String {
-    format!("{}\u{a0}€", crate::labels::thousands(n))
+    format!("{}\u{a0}€", crate::numbers::thousands(n))
 }
 
 /// The best reason to suggest `offer`, if any, with its weight.

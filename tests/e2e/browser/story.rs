@@ -193,8 +193,12 @@ async fn the_cross_partner_story_in_a_browser() {
     browser.fits_a_phone("annuaire").await;
     sign_out_and_in(&browser, &adie_admin_user).await;
     browser.goto("/annuaire").await;
-    browser.wait_for_text("Les services de votre structure").await;
-    browser.click("main a[href='/annuaire/services/nouveau']").await;
+    browser
+        .wait_for_text("Les services de votre structure")
+        .await;
+    browser
+        .click("main a[href='/annuaire/services/nouveau']")
+        .await;
     browser.wait_for_text("Publier un service").await;
     browser.click("main form button[type=submit]").await;
     browser.wait_for_text("Il y a 3 erreurs").await;
