@@ -241,6 +241,7 @@ async fn demo_creates_seeds_serves_and_prints_the_logins() {
         let today = signed.text().await.unwrap();
         assert!(today.contains(expected), "{email}: {today}");
     }
+    demo_mail_lands_in_its_folder(&server, &db, &password).await;
     assert_eq!(server.terminate().code(), Some(0));
 
     // Run again: the file is reused, the demo accounts still work.
@@ -263,6 +264,109 @@ async fn demo_creates_seeds_serves_and_prints_the_logins() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
+}
+
+/// Without `mail.smtp_url`, the demonstration sends nothing: a referral's e-mail is
+/// written as an `.eml` file beside the database, and listed on /demo/courriels with its
+/// link to the referral.
+async fn demo_mail_lands_in_its_folder(server: &Running, db: &std::path::Path, password: &str) {
+    let folder = db.with_file_name(format!(
+        "{}-courriels",
+        db.file_stem().unwrap().to_string_lossy()
+    ));
+    assert!(
+        server
+            .printed
+            .iter()
+            .any(|l| l.contains(&format!("Courriels écrits dans {}/", folder.display()))),
+        "{:?}",
+        server.printed
+    );
+    let api = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let url = |path: &str| format!("{}{path}", server.base);
+    let signed = api
+        .post(url("/api/v1/session"))
+        .json(&serde_json::json!({"email": "awa.diallo@citeslab.vds.demo.test", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 200);
+    let organisations: serde_json::Value = api
+        .get(url("/api/v1/organisations?limit=100"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let adie = organisations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "adie")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let holder: serde_json::Value = api
+        .post(url("/api/v1/holders"))
+        .json(&serde_json::json!({"first_name": "Inès", "last_name": "Courriel", "phone": "0611223344"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let holder = holder["id"].as_i64().unwrap();
+    let consent = api
+        .post(url(&format!("/api/v1/holders/{holder}/consents")))
+        .json(&serde_json::json!({"purpose": "partage_partenaires", "given": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), 201);
+    let sent: serde_json::Value = api
+        .post(url("/api/v1/referrals"))
+        .json(&serde_json::json!({"holder_id": holder, "to_organisation_id": adie, "need": "Microcrédit"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = format!("/orientations/{}", sent["id"].as_i64().unwrap());
+    // The worker polls every 5 s.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let page = loop {
+        let page = reqwest::get(url("/demo/courriels"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains(&format!("{link}\"")) && page.contains("écrit dans le dossier") {
+            break page;
+        }
+        assert!(std::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(page.contains("Nouvelle orientation"));
+    let written: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        // Quoted-printable folds long lines with a trailing `=`.
+        .map(|eml| eml.replace("=\r\n", "").replace("=\n", ""))
+        .collect();
+    assert!(
+        written
+            .iter()
+            .any(|eml| eml.contains("Subject:") && eml.contains(&link)),
+        "no .eml with {link} in {}",
+        folder.display()
+    );
+    let _ = std::fs::remove_dir_all(&folder);
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! anything missing is a failure.
 
 mod event_pages;
+mod story;
 
 use crate::support::{PASSWORD, TestApp, TestUser};
 use chrono::Duration;

@@ -9,6 +9,7 @@ mod api_errors;
 mod architecture;
 mod binary;
 mod browser;
+mod directory_pages;
 mod event_pages;
 mod events_hosting;
 mod hardening;

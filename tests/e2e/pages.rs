@@ -1071,6 +1071,37 @@ async fn referrals_are_answered_and_followed_on_their_pages() {
     let inbox = receiver.get("/orientations").await;
     assert!(inbox.body.contains("Orientations reçues"));
     assert!(inbox.body.contains("réponse attendue avant le"));
+    // A second one, sent later: waiting ones list the longest waiting first.
+    let second = api_holder(
+        &app,
+        &api,
+        json!({"first_name": "Binta", "last_name": "Sow", "phone": "0622334455"}),
+    )
+    .await;
+    api.post(app.url(&format!("/api/v1/holders/{second}/consents")))
+        .json(&json!({"purpose": "partage_partenaires", "given": true}))
+        .send()
+        .await
+        .unwrap();
+    let later = api
+        .post(app.url("/api/v1/referrals"))
+        .json(&json!({"holder_id": second, "to_organisation_id": adie, "need": "Local"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(later.status(), 201);
+    let waiting = receiver.get("/orientations?statut=sent").await;
+    assert!(
+        waiting.body.contains("les plus anciennes d&#39;abord")
+            || waiting.body.contains("les plus anciennes d'abord")
+    );
+    let (awa, binta) = (
+        waiting.body.find("Awa Diallo").unwrap(),
+        waiting.body.find("Binta Sow").unwrap(),
+    );
+    assert!(awa < binta, "the longest waiting first");
+    let all = receiver.get("/orientations").await;
+    assert!(all.body.find("Binta Sow").unwrap() < all.body.find("Awa Diallo").unwrap());
     let accepted = receiver
         .post(&format!("{link}/accepter"), &[("_csrf", &page.csrf())])
         .await;

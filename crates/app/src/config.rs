@@ -2,8 +2,8 @@
 //! environment variables `PARCOURS__SECTION__KEY`. Unknown keys are errors, so a typo
 //! does not silently fall back to a default.
 
-use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use figment::{Figment, Provider};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -80,6 +80,9 @@ pub struct MailConfig {
     pub smtp_url: SecretString,
     pub from: String,
     pub timeout_seconds: u64,
+    /// Set by a file or the environment, not the built-in default.
+    #[serde(skip)]
+    pub smtp_url_given: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,10 +138,16 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        let config: Config = figment
-            .merge(env)
+        let figment = figment.merge(env);
+        let mut config: Config = figment
             .extract()
             .map_err(|error| ConfigError(describe(&error)))?;
+        // Whether mail.smtp_url came from the file or the environment rather than the
+        // built-in default: the demonstration then sends over SMTP too.
+        let default_source = Toml::string(DEFAULT_TOML).metadata().name;
+        config.mail.smtp_url_given = figment
+            .find_metadata("mail.smtp_url")
+            .is_some_and(|source| source.name != default_source);
         config.check()?;
         Ok(config)
     }
@@ -303,6 +312,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("session.idle_timeout_minutes"), "{error}");
+    }
+
+    #[test]
+    fn whether_the_smtp_url_was_set_is_known() {
+        let config = Config::load_with_env(None, no_env()).unwrap();
+        assert!(!config.mail.smtp_url_given, "the default is not a choice");
+        // Even set to the default's value: whoever wrote it means it.
+        let file = temp_file("[mail]\nsmtp_url = \"smtp://127.0.0.1:2525\"\n");
+        let config = Config::load_with_env(Some(&file.0), no_env()).unwrap();
+        assert!(config.mail.smtp_url_given);
+        let other = temp_file("[server]\nlisten = \"127.0.0.1:9999\"\n");
+        let config = Config::load_with_env(Some(&other.0), no_env()).unwrap();
+        assert!(!config.mail.smtp_url_given);
     }
 
     #[test]

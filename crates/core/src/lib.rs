@@ -38,7 +38,7 @@ pub use access::Expected;
 pub use actor::Actor;
 pub use clock::Clock;
 pub use error::{Error, Refusal, Result};
-pub use page::{Page, PageRequest, decode_cursor, encode_cursor};
+pub use page::{MAX_LIMIT, Page, PageRequest, decode_cursor, encode_cursor};
 pub use period::PeriodInput;
 pub use settings::Settings;
 
@@ -79,6 +79,12 @@ impl Core {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The folder e-mails are written to instead of being sent: the demonstration's
+    /// mailbox. None when mail goes out over SMTP.
+    pub fn mail_folder(&self) -> Option<&std::path::Path> {
+        self.mailer.folder()
     }
 
     /// Whether the database answers (the readiness probe).

@@ -154,6 +154,15 @@ async fn release(
     Ok(())
 }
 
+/// The newest messages of the outbox, for the demonstration's mailbox only: a real
+/// deployment's messages are not shown on any page.
+pub async fn demo_mailbox(core: &Core, limit: u64) -> Result<Vec<outbox::OutboxMessage>> {
+    if core.mail_folder().is_none() {
+        return Err(crate::Error::NotFound);
+    }
+    Ok(outbox::newest(core.db.conn(), limit).await?)
+}
+
 /// Counts of the outbox, and the latest messages given up.
 pub async fn status(core: &Core) -> Result<(outbox::Status, Vec<outbox::OutboxMessage>)> {
     Ok(outbox::status(core.db.conn()).await?)

@@ -70,6 +70,11 @@ impl From<&Service> for ServiceInput {
     }
 }
 
+/// Checks a service as typed, without saving it: a form shows every error at once.
+pub fn check(input: &ServiceInput) -> Result<()> {
+    validate(input).map(|_| ())
+}
+
 fn validate(input: &ServiceInput) -> Result<ServiceFields> {
     let mut errors = ValidationErrors::new();
     let name = required_text(
@@ -158,6 +163,14 @@ pub struct ListInput {
     pub stage: Option<String>,
     /// Words in the name, description or sectors.
     pub q: Option<String>,
+    /// A need the service offers (`financement`, `local`…).
+    pub need: Option<String>,
+    /// A public the service is open to (`femmes`, `moins_de_26`…); services for all
+    /// count.
+    pub public: Option<String>,
+    /// Only the actor's organisation's services, paused ones included (its admins
+    /// manage them).
+    pub mine: bool,
     pub page: PageRequest,
 }
 
@@ -165,6 +178,8 @@ pub struct ListInput {
 pub async fn list(core: &Core, actor: &Actor, input: &ListInput) -> Result<Page<Listed>> {
     let mut errors = ValidationErrors::new();
     let stage: Option<Stage> = word(&mut errors, "stage", input.stage.as_deref());
+    let need: Option<Need> = word(&mut errors, "need", input.need.as_deref());
+    let public: Option<Public> = word(&mut errors, "public", input.public.as_deref());
     let q = optional(&mut errors, "q", input.q.as_deref(), check_search).flatten();
     let (after_id, limit) = input.page.parse(&mut errors);
     errors.into_result()?;
@@ -172,6 +187,10 @@ pub async fn list(core: &Core, actor: &Actor, input: &ListInput) -> Result<Page<
         territory_id: Some(actor.territory_id),
         stage,
         q: q.map(|q| q.to_lowercase()),
+        need,
+        public,
+        organisation_id: input.mine.then_some(actor.organisation_id),
+        with_inactive: input.mine,
         after_id,
         limit,
     };
@@ -194,6 +213,19 @@ pub async fn create(
         .await?
         .ok_or(Error::NotFound)?;
     commit(txn).await?;
+    Ok((service, organisation))
+}
+
+/// A service of the admin's own organisation, to edit it; another's is not found.
+pub async fn get_own(core: &Core, actor: &Actor, id: i64) -> Result<Listed> {
+    actor.require_org_admin()?;
+    let service = services::get(core.db.conn(), id)
+        .await?
+        .filter(|s| s.organisation_id == actor.organisation_id)
+        .ok_or(Error::NotFound)?;
+    let organisation = organisations::get(core.db.conn(), actor.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok((service, organisation))
 }
 

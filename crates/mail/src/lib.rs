@@ -1,14 +1,16 @@
 //! Parcours e-mail: building messages (French text with an HTML alternative) and
-//! delivering them over SMTP with lettre.
+//! delivering them over SMTP with lettre — or, for the demonstration, writing them as
+//! `.eml` files in a folder.
 
 pub mod referrals;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use parcours_domain::outbox::Failure;
 use secrecy::{ExposeSecret, SecretString};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -34,6 +36,8 @@ pub enum MailError {
     From(String),
     #[error("message impossible à envoyer : {0}")]
     Message(&'static str),
+    #[error("dossier des courriels {0} : écriture impossible")]
+    Folder(String),
     #[error("{0}")]
     Smtp(SmtpFailure),
 }
@@ -49,6 +53,8 @@ impl MailError {
             // message would get through: the trouble is the server's side, not the
             // message's.
             Self::Url(_) | Self::From(_) => Failure::Outage,
+            // A full disk or a folder made read-only: retried like an outage.
+            Self::Folder(_) => Failure::Outage,
         }
     }
 }
@@ -129,11 +135,21 @@ pub struct OutgoingMail {
 
 #[derive(Clone)]
 pub struct Mailer {
-    /// Shared by the mailer's clones, replaced after a timeout (see [`Mailer::send`]).
-    transport: Arc<RwLock<AsyncSmtpTransport<Tokio1Executor>>>,
-    smtp_url: SecretString,
+    transport: Transport,
     timeout: Duration,
     from: Mailbox,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Smtp {
+        /// Shared by the mailer's clones, replaced after a timeout (see
+        /// [`Mailer::send`]).
+        pool: Arc<RwLock<AsyncSmtpTransport<Tokio1Executor>>>,
+        url: SecretString,
+    },
+    /// Each message an `.eml` file in the folder: nothing leaves the machine.
+    Folder(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
 impl Mailer {
@@ -144,11 +160,37 @@ impl Mailer {
             .parse::<Mailbox>()
             .map_err(|e| MailError::From(e.to_string()))?;
         Ok(Self {
-            transport: Arc::new(RwLock::new(transport)),
-            smtp_url: settings.smtp_url.clone(),
+            transport: Transport::Smtp {
+                pool: Arc::new(RwLock::new(transport)),
+                url: settings.smtp_url.clone(),
+            },
             timeout: settings.timeout,
             from,
         })
+    }
+
+    /// A mailer that writes each message as an `.eml` file in `folder` (created if
+    /// need be) instead of sending it: for the demonstration, where no SMTP server
+    /// listens and nobody should receive anything.
+    pub fn to_folder(folder: &Path, from: &str) -> Result<Self, MailError> {
+        std::fs::create_dir_all(folder)
+            .map_err(|_| MailError::Folder(folder.display().to_string()))?;
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|e| MailError::From(e.to_string()))?;
+        Ok(Self {
+            transport: Transport::Folder(AsyncFileTransport::new(folder), folder.to_owned()),
+            timeout: Duration::from_secs(10),
+            from,
+        })
+    }
+
+    /// The folder the messages are written to, for a mailer made by [`Mailer::to_folder`].
+    pub fn folder(&self) -> Option<&Path> {
+        match &self.transport {
+            Transport::Folder(_, folder) => Some(folder),
+            Transport::Smtp { .. } => None,
+        }
     }
 
     pub fn from_address(&self) -> &Mailbox {
@@ -184,17 +226,23 @@ impl Mailer {
                 mail.html.clone(),
             ))
             .map_err(|_| MailError::Message("message mal formé"))?;
-        let transport = self
-            .transport
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let (pool, url) = match &self.transport {
+            Transport::Smtp { pool, url } => (pool, url),
+            Transport::Folder(files, folder) => {
+                return files
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|_| MailError::Folder(folder.display().to_string()));
+            }
+        };
+        let transport = pool.read().unwrap_or_else(|e| e.into_inner()).clone();
         match tokio::time::timeout(self.timeout, transport.send(message)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(error)) => Err(MailError::Smtp(SmtpFailure::of(&error))),
             Err(_) => {
-                if let Ok(fresh) = smtp_transport(&self.smtp_url, self.timeout) {
-                    *self.transport.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+                if let Ok(fresh) = smtp_transport(url, self.timeout) {
+                    *pool.write().unwrap_or_else(|e| e.into_inner()) = fresh;
                 }
                 Err(MailError::Smtp(SmtpFailure::Timeout))
             }
@@ -328,5 +376,38 @@ mod tests {
         .to_string();
         assert!(error.starts_with("mail.smtp_url"));
         assert!(!error.contains("hunter2"));
+    }
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_demonstration_writes_eml_files_and_sends_nothing() {
+        let folder = std::env::temp_dir().join(format!("parcours-mails-{}", std::process::id()));
+        let mailer =
+            Mailer::to_folder(&folder, "Parcours <ne-pas-repondre@parcours.test>").unwrap();
+        assert_eq!(mailer.folder(), Some(folder.as_path()));
+        mailer
+            .send(&OutgoingMail {
+                to: "conseil@adie.test".into(),
+                subject: "Nouvelle orientation".into(),
+                text: "Ouvrir : http://127.0.0.1:8080/orientations/1".into(),
+                html: "<p>Ouvrir</p>".into(),
+                message_id: "<orientation-1@parcours.test>".into(),
+            })
+            .await
+            .unwrap();
+        let files: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].extension().unwrap(), "eml");
+        let eml = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(eml.contains("To: conseil@adie.test"), "{eml}");
+        assert!(eml.contains("Subject: Nouvelle orientation"), "{eml}");
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 }

@@ -245,6 +245,15 @@ pub async fn status(conn: &impl ConnectionTrait) -> Result<(Status, Vec<OutboxMe
     ))
 }
 
+/// The newest messages first, at most `limit`.
+pub async fn newest(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<OutboxMessage>> {
+    Ok(outbox::Entity::find()
+        .order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 /// Every message, oldest first (tests and the status command's detail).
 pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<OutboxMessage>> {
     Ok(outbox::Entity::find()

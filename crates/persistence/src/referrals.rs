@@ -328,13 +328,15 @@ pub async fn live_of_holder(conn: &impl ConnectionTrait, holder_id: i64) -> Resu
 /// Received by the organisation (`Inbox`) or sent by it (`Outbox`).
 pub use parcours_domain::referrals::ReferralBox as Box;
 
-/// An organisation's referrals, newest first, a page at a time before `before_id`.
+/// An organisation's referrals, newest first (a page at a time before `cursor_id`) or,
+/// with `oldest_first`, oldest first (after `cursor_id`). Ids follow the order of sending.
 pub async fn list(
     conn: &impl ConnectionTrait,
     organisation_id: i64,
     which: Box,
     status: Option<ReferralStatus>,
-    before_id: Option<i64>,
+    cursor_id: Option<i64>,
+    oldest_first: bool,
     limit: u64,
 ) -> Result<(Vec<Referral>, bool)> {
     let mut select = referrals::Entity::find().filter(match which {
@@ -344,12 +346,19 @@ pub async fn list(
     if let Some(status) = status {
         select = select.filter(referrals::Column::Status.eq(status.as_str()));
     }
-    if let Some(before) = before_id {
-        select = select.filter(referrals::Column::Id.lt(before));
-    }
+    select = match (cursor_id, oldest_first) {
+        (None, _) => select,
+        (Some(after), true) => select.filter(referrals::Column::Id.gt(after)),
+        (Some(before), false) => select.filter(referrals::Column::Id.lt(before)),
+    };
+    let order = if oldest_first {
+        sea_orm::Order::Asc
+    } else {
+        sea_orm::Order::Desc
+    };
     let rows = records(
         select
-            .order_by_desc(referrals::Column::Id)
+            .order_by(referrals::Column::Id, order)
             .limit(limit + 1)
             .all(conn)
             .await?,

@@ -144,6 +144,14 @@ pub struct ServiceQuery {
     pub stage: Option<Stage>,
     /// Lower-cased words looked for in the name, description and sectors.
     pub q: Option<String>,
+    /// Services offering this need.
+    pub need: Option<Need>,
+    /// Services open to this public (a service for all counts).
+    pub public: Option<Public>,
+    /// Only this organisation's services.
+    pub organisation_id: Option<i64>,
+    /// Paused services too (an organisation's admins see theirs).
+    pub with_inactive: bool,
     pub after_id: Option<i64>,
     pub limit: u64,
 }
@@ -154,7 +162,32 @@ pub async fn list(
     conn: &impl ConnectionTrait,
     query: &ServiceQuery,
 ) -> Result<(Vec<(Service, Organisation)>, bool)> {
-    let mut select = services::Entity::find().filter(services::Column::Active.eq(true));
+    let mut select = services::Entity::find();
+    if !query.with_inactive {
+        select = select.filter(services::Column::Active.eq(true));
+    }
+    if let Some(organisation_id) = query.organisation_id {
+        select = select.filter(services::Column::OrganisationId.eq(organisation_id));
+    }
+    // Words are stored comma-joined: a word matches between commas.
+    // `||` concatenates on both engines; the word is bound.
+    let has_word = |column: services::Column, word: &str| {
+        use sea_orm::sea_query::{BinOper, Expr, ExprTrait};
+        Expr::val(",")
+            .binary(BinOper::Custom("||"), Expr::col((services::Entity, column)))
+            .binary(BinOper::Custom("||"), Expr::val(","))
+            .like(format!("%,{word},%"))
+    };
+    if let Some(need) = query.need {
+        select = select.filter(has_word(services::Column::Needs, need.as_str()));
+    }
+    if let Some(public) = query.public {
+        select = select.filter(
+            Condition::any()
+                .add(has_word(services::Column::Publics, public.as_str()))
+                .add(has_word(services::Column::Publics, Public::Tous.as_str())),
+        );
+    }
     if let Some(stage) = &query.stage {
         select = select.filter(services::Column::Stage.eq(stage.as_str()));
     }

@@ -1,16 +1,19 @@
 //! Serving: `serve` with the configuration, `demo` on a local SQLite file with demo data.
 
-use super::wiring::{apply_migrations, connect, connect_url, core, require_current_schema};
+use super::wiring::{
+    apply_migrations, connect, connect_url, core, core_with, require_current_schema,
+};
 use crate::cli::{DemoArgs, ServeArgs};
 use crate::config::Config;
 use anyhow::Context;
 use chrono::Utc;
-use parcours_core::{Clock, outbox, passwords, referrals, sessions};
+use parcours_core::{Clock, Core, outbox, passwords, referrals, sessions};
 use parcours_http::{AppState, HttpSettings};
+use parcours_mail::Mailer;
 use parcours_persistence::{Db, commit, demo, organisations, seeds};
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The password `parcours demo` gives every demo account. Demo data only, on loopback.
@@ -35,11 +38,21 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     require_current_schema(&db).await?;
     let listen = args.listen.unwrap_or(config.server.listen);
     let drain = Duration::from_secs(config.server.drain_seconds);
-    run_server(&config, db, listen, config.server.secure, drain).await
+    let core = core(&config, db.clone())?;
+    run_server(&config, core, db, listen, config.server.secure, drain).await
 }
 
 pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    let mails = mail_folder(&args.db);
     if args.reset {
+        match std::fs::remove_dir_all(&mails) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("{} : suppression impossible", mails.display()));
+            }
+        }
         for suffix in ["", "-wal", "-shm"] {
             let path = format!("{}{suffix}", args.db.display());
             match std::fs::remove_file(&path) {
@@ -81,12 +94,34 @@ pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         println!("  {}  {}  {}", user.email, user.role, user.organisation);
     }
     println!("mot de passe : {DEMO_PASSWORD}\n");
+    // A newcomer has no SMTP server: unless one is configured, e-mails go to a folder.
+    let core = if config.mail.smtp_url_given {
+        println!("Courriels envoyés par SMTP (mail.smtp_url).");
+        core(&config, db.clone())?
+    } else {
+        let mailer = Mailer::to_folder(&mails, &config.mail.from)?;
+        println!(
+            "Courriels écrits dans {}/ (fichiers .eml, aucun envoi) ; à lire aussi sur la page /demo/courriels.",
+            mails.display()
+        );
+        core_with(&config, db.clone(), mailer)
+    };
     // On this machine, with no load balancer to warn: no drain.
-    run_server(&config, db, args.listen, false, Duration::ZERO).await
+    run_server(&config, core, db, args.listen, false, Duration::ZERO).await
 }
 
 fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Where the demonstration writes its e-mails: beside its database,
+/// `parcours-demo.sqlite` → `parcours-demo-courriels/`.
+fn mail_folder(db: &Path) -> PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "parcours-demo".into());
+    db.with_file_name(format!("{stem}-courriels"))
 }
 
 fn http_settings(config: &Config, secure: bool) -> HttpSettings {
@@ -99,12 +134,8 @@ fn http_settings(config: &Config, secure: bool) -> HttpSettings {
     }
 }
 
-fn state(config: &Config, db: Db, secure: bool) -> anyhow::Result<AppState> {
-    Ok(AppState::new(
-        core(config, db)?,
-        http_settings(config, secure),
-        Clock::system(),
-    ))
+fn state(config: &Config, core: Core, secure: bool) -> AppState {
+    AppState::new(core, http_settings(config, secure), Clock::system())
 }
 
 /// Serves until SIGTERM or Ctrl-C. Then: the outbox worker is told to stop (it finishes
@@ -114,12 +145,13 @@ fn state(config: &Config, db: Db, secure: bool) -> anyhow::Result<AppState> {
 /// worker — get the grace period to finish. The database is closed last.
 async fn run_server(
     config: &Config,
+    core: Core,
     db: Db,
     listen: SocketAddr,
     secure: bool,
     drain: Duration,
 ) -> anyhow::Result<()> {
-    let state = state(config, db.clone(), secure)?;
+    let state = state(config, core, secure);
     let app = parcours_http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await

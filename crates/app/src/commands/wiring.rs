@@ -98,7 +98,13 @@ pub(super) fn core(config: &Config, db: Db) -> anyhow::Result<Core> {
         from: config.mail.from.clone(),
         timeout: Duration::from_secs(config.mail.timeout_seconds),
     })?;
-    Ok(Core::new(db, core_settings(config), mailer))
+    Ok(core_with(config, db, mailer))
+}
+
+/// The use cases on `db` with a mailer of the caller's choosing (the demonstration
+/// writes its e-mails to a folder).
+pub(super) fn core_with(config: &Config, db: Db, mailer: Mailer) -> Core {
+    Core::new(db, core_settings(config), mailer)
 }
 
 /// The use cases on the configured database, once its schema is current.

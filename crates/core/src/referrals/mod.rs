@@ -209,10 +209,12 @@ pub struct ListInput {
     /// `inbox` (received, the default) or `outbox` (sent).
     pub which: Option<String>,
     pub status: Option<String>,
+    /// Oldest first (those waiting longest), instead of newest first.
+    pub oldest_first: bool,
     pub page: PageRequest,
 }
 
-/// The organisation's received or sent referrals, newest first.
+/// The organisation's received or sent referrals, newest first or oldest first.
 pub async fn list(
     core: &Core,
     actor: &Actor,
@@ -225,7 +227,7 @@ pub async fn list(
         crate::text::word(&mut errors, "box", input.which.as_deref()).unwrap_or(Mailbox::Inbox);
     let status: Option<ReferralStatus> =
         crate::text::word(&mut errors, "status", input.status.as_deref());
-    let (before, limit) = input.page.parse::<i64>(&mut errors);
+    let (cursor, limit) = input.page.parse::<i64>(&mut errors);
     errors.into_result()?;
     let txn = core.db.begin_write().await?;
     // Referrals past their delay are expired before the list is read, so that a filter
@@ -234,8 +236,16 @@ pub async fn list(
     for stale in referrals::sent_before(&txn, actor.organisation_id, which, deadline).await? {
         settle_expiry(&txn, core, stale, now).await?;
     }
-    let (rows, more) =
-        referrals::list(&txn, actor.organisation_id, which, status, before, limit).await?;
+    let (rows, more) = referrals::list(
+        &txn,
+        actor.organisation_id,
+        which,
+        status,
+        cursor,
+        input.oldest_first,
+        limit,
+    )
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for referral in rows {
         items.push(detail(&txn, core, actor, referral, false, now).await?);

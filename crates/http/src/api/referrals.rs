@@ -202,6 +202,7 @@ async fn list_referrals(
             cursor: filters.cursor,
             limit: filters.limit,
         },
+        oldest_first: false,
     };
     Ok(Json(
         referrals::list(&state.core, user.actor(), &input, now)

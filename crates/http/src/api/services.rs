@@ -106,6 +106,7 @@ async fn list_services(
             cursor: filters.cursor,
             limit: filters.limit,
         },
+        ..ListInput::default()
     };
     Ok(Json(
         services::list(&state.core, user.actor(), &input)

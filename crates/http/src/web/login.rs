@@ -34,12 +34,13 @@ pub struct LoginQuery {
     sortie: Option<String>,
 }
 
-pub async fn form(Query(query): Query<LoginQuery>) -> Response {
+pub async fn form(State(state): State<AppState>, Query(query): Query<LoginQuery>) -> Response {
     let next = safe_next(query.suite.as_deref().unwrap_or("/")).to_owned();
     html(
         StatusCode::OK,
         &LoginPage {
-            layout: Layout::new("Se connecter", None, ""),
+            layout: Layout::new("Se connecter", None, "")
+                .with_demo_mails(state.core.mail_folder().is_some()),
             next,
             email: String::new(),
             errors: Errors::default(),

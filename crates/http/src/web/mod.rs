@@ -3,6 +3,8 @@
 //! small script served by the binary only enhances them.
 
 mod assets;
+mod demo;
+mod directory;
 mod attendance;
 mod event_forms;
 mod events;
@@ -55,6 +57,11 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/orientations/{id}/retirer"),
     ("get", "/orientations/{id}/refuser"),
     ("post", "/orientations/{id}/refuser"),
+    ("get", "/annuaire"),
+    ("get", "/annuaire/services/nouveau"),
+    ("post", "/annuaire/services/nouveau"),
+    ("get", "/annuaire/services/{id}/modifier"),
+    ("post", "/annuaire/services/{id}/modifier"),
     ("get", "/actions"),
     ("get", "/actions/nouvelle"),
     ("post", "/actions/nouvelle"),
@@ -68,6 +75,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("get", "/actions/{id}/presences/nouvelle"),
     ("post", "/actions/{id}/presences/nouvelle"),
     ("get", "/static/{name}"),
+    ("get", "/demo/courriels"),
 ];
 
 /// Pages anyone may open.
@@ -75,6 +83,7 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("get", "/connexion"),
     ("post", "/connexion"),
     ("get", "/static/{name}"),
+    ("get", "/demo/courriels"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -118,6 +127,15 @@ pub fn router() -> Router<AppState> {
             "/orientations/{id}/refuser",
             get(referrals::decline_form).post(referrals::decline),
         )
+        .route("/annuaire", get(directory::page))
+        .route(
+            "/annuaire/services/nouveau",
+            get(directory::new_form).post(directory::create),
+        )
+        .route(
+            "/annuaire/services/{id}/modifier",
+            get(directory::edit_form).post(directory::update),
+        )
         .route("/actions", get(events::list))
         .route(
             "/actions/nouvelle",
@@ -141,6 +159,7 @@ pub fn router() -> Router<AppState> {
             get(attendance::newcomer_form).post(attendance::register),
         )
         .route("/static/{name}", get(assets::serve))
+        .route("/demo/courriels", get(demo::mailbox))
         .layer(CompressionLayer::new())
 }
 
@@ -175,6 +194,8 @@ impl FlashQuery {
             "orientation-retiree" => {
                 "Orientation retirée : la structure destinataire est prévenue."
             }
+            "service-publie" => "Service publié dans l'annuaire.",
+            "service-modifie" => "Service modifié.",
             "orientation-envoyee" => {
                 "Orientation envoyée : la structure est prévenue par courriel et vous le serez de sa réponse."
             }

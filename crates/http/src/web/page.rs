@@ -37,6 +37,8 @@ pub struct Layout {
     pub js: String,
     /// A message carried over a redirect (« Contact enregistré. »).
     pub flash: Option<String>,
+    /// The demonstration writes its e-mails to a folder: the footer links to them.
+    pub demo_mails: bool,
 }
 
 /// The sections of the navigation, by the path they live under, and whether they
@@ -50,6 +52,7 @@ const SECTIONS: &[Section] = &[
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
     ("/actions", "Actions collectives", handles_personal_data),
+    ("/annuaire", "Annuaire", |_| true),
 ];
 
 impl Layout {
@@ -74,7 +77,14 @@ impl Layout {
             css: assets::url(&assets::CSS),
             js: assets::url(&assets::JS),
             flash: None,
+            demo_mails: false,
         }
+    }
+
+    /// Links to the demonstration's mailbox when there is one.
+    pub fn with_demo_mails(mut self, shown: bool) -> Self {
+        self.demo_mails = shown;
+        self
     }
 
     pub fn with_flash(mut self, flash: Option<String>) -> Self {
@@ -305,6 +315,15 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("need", "Besoin"),
     ("message", "Message"),
     ("accord", "Accord de la personne"),
+    ("name", "Nom"),
+    ("description", "Description"),
+    ("needs", "Besoins couverts"),
+    ("publics", "Publics"),
+    ("sectors", "Secteurs"),
+    ("financing_min_eur", "Financement minimum"),
+    ("financing_max_eur", "Financement maximum"),
+    ("places", "Places disponibles"),
+    ("contact", "Contact"),
     // Actions collectives
     ("event_kind", "Type d'action"),
     ("title", "Intitulé"),

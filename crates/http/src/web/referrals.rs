@@ -171,6 +171,8 @@ struct ListPage {
     statuses: Vec<StatusChoice>,
     rows: Vec<Row>,
     next: Option<String>,
+    /// Waiting ones, the longest waiting first.
+    oldest_first: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -195,12 +197,15 @@ pub async fn list(
         .as_deref()
         .filter(|s| ReferralStatus::ALL.iter().any(|r| r.as_str() == *s))
         .map(str::to_owned);
+    let waiting = status.as_deref() == Some(ReferralStatus::Sent.as_str());
     let listed = referrals::list(
         &state.core,
         user.actor(),
         &referrals::ListInput {
             which: Some(if received { "inbox" } else { "outbox" }.into()),
             status: status.clone(),
+            // Waiting ones: the one waiting longest first, as it expires first.
+            oldest_first: waiting,
             page: parcours_core::PageRequest {
                 cursor: query.cursor.clone().filter(|c| !c.is_empty()),
                 limit: None,
@@ -255,6 +260,7 @@ pub async fn list(
         "Orientations envoyées"
     };
     let page = ListPage {
+        oldest_first: waiting,
         layout: user
             .layout(title, "/orientations")
             .with_flash(query.flash.message()),

@@ -18,6 +18,8 @@ pub struct Signed {
     /// The token every form of this session carries.
     pub csrf: String,
     token: String,
+    /// The demonstration's mailbox exists: pages link to it.
+    demo_mails: bool,
 }
 
 impl Signed {
@@ -37,6 +39,7 @@ impl Signed {
             }),
             section,
         )
+        .with_demo_mails(self.demo_mails)
     }
 }
 
@@ -92,6 +95,7 @@ impl FromRequestParts<AppState> for Signed {
             csrf: sessions::form_token(&token),
             session,
             token,
+            demo_mails: state.core.mail_folder().is_some(),
         })
     }
 }

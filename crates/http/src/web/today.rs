@@ -126,6 +126,8 @@ pub async fn page(
         &referrals::ListInput {
             which: Some("inbox".into()),
             status: Some(ReferralStatus::Sent.as_str().into()),
+            // The one waiting longest is the first to answer.
+            oldest_first: true,
             page: PageRequest::default(),
         },
         now,
