@@ -67,8 +67,12 @@ async fn the_cross_partner_story_in_a_browser() {
     browser.sign_in(&citeslab).await;
 
     // At the bus stop: registered on the spot from the attendance sheet.
-    browser.goto(&format!("/actions/{event}/presences/nouvelle")).await;
-    browser.wait_for_text("Inscrire une personne sur place").await;
+    browser
+        .goto(&format!("/actions/{event}/presences/nouvelle"))
+        .await;
+    browser
+        .wait_for_text("Inscrire une personne sur place")
+        .await;
     browser.type_into("#champ-first_name", "Fatou").await;
     browser.type_into("#champ-last_name", "Camara").await;
     browser.type_into("#champ-phone", "06 98 76 54 32").await;
@@ -90,7 +94,9 @@ async fn the_cross_partner_story_in_a_browser() {
 
     // The file: the agreement to be shared, read and recorded; then the referral.
     browser.goto(&file).await;
-    browser.wait_for_text("Participation : Bus de la création").await;
+    browser
+        .wait_for_text("Participation : Bus de la création")
+        .await;
     browser.click(&format!("a[href='{file}/orienter']")).await;
     browser
         .wait_for_text("pas encore donné son accord pour être orientée")
@@ -98,9 +104,15 @@ async fn the_cross_partner_story_in_a_browser() {
     browser.check("orienter-accord").await;
     browser.fits_a_phone("orienter-accord").await;
     browser.click("input[name=accord]").await;
-    browser.click("form[action$='/orienter/accord'] button").await;
-    browser.wait_for_text("Suggestions pour cette personne").await;
-    browser.click("input[name=besoins][value=financement]").await;
+    browser
+        .click("form[action$='/orienter/accord'] button")
+        .await;
+    browser
+        .wait_for_text("Suggestions pour cette personne")
+        .await;
+    browser
+        .click("input[name=besoins][value=financement]")
+        .await;
     browser.click("form.needs button").await;
     browser
         .wait_for_text("Microcrédit professionnel — ADIE Test")
@@ -108,7 +120,9 @@ async fn the_cross_partner_story_in_a_browser() {
     browser.check("orienter").await;
     browser.fits_a_phone("orienter").await;
     browser
-        .click(&format!("#suggestions ~ ul input[name=partenaire][value^='{adie}:']"))
+        .click(&format!(
+            "#suggestions ~ ul input[name=partenaire][value^='{adie}:']"
+        ))
         .await;
     browser
         .type_into("#champ-need", "Un microcrédit pour son food truck")
@@ -130,7 +144,9 @@ async fn the_cross_partner_story_in_a_browser() {
     browser.wait_for_text("Vous êtes déconnecté").await;
     browser.goto(&link).await;
     browser.sign_in(&adie_adviser).await;
-    browser.wait_for_text("Un microcrédit pour son food truck").await;
+    browser
+        .wait_for_text("Un microcrédit pour son food truck")
+        .await;
     browser.check("orientation-recue").await;
     browser.fits_a_phone("orientation-recue").await;
     browser
@@ -164,7 +180,10 @@ async fn the_cross_partner_story_in_a_browser() {
     browser.goto(&file).await;
     browser.wait_for_text("Issue : Financé").await;
     let timeline = browser.text("ol.timeline").await;
-    assert!(timeline.contains("de CitésLab Test vers ADIE Test"), "{timeline}");
+    assert!(
+        timeline.contains("de CitésLab Test vers ADIE Test"),
+        "{timeline}"
+    );
     browser.check("fiche-issue").await;
 
     browser.finish().await;

@@ -3,9 +3,9 @@
 //! small script served by the binary only enhances them.
 
 mod assets;
+mod attendance;
 mod demo;
 mod directory;
-mod attendance;
 mod event_forms;
 mod events;
 mod fr;
