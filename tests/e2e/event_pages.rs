@@ -550,3 +550,57 @@ async fn event_forms_without_the_sessions_token_change_nothing() {
             .contains("JETON")
     );
 }
+
+#[tokio::test]
+async fn past_events_come_twenty_at_a_time_most_recent_first() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let api = app.login(&adviser).await;
+    // 25 events in October, one on each day; one coming up.
+    for day in 1..=25 {
+        api_post(
+            &app,
+            &api,
+            "/api/v1/events",
+            json!({"kind": "atelier", "title": format!("Atelier n° {day}"), "held_on": format!("2026-10-{day:02}")}),
+        )
+        .await;
+    }
+    api_post(
+        &app,
+        &api,
+        "/api/v1/events",
+        json!({"kind": "forum", "title": "Forum à venir", "held_on": "2026-11-02"}),
+    )
+    .await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let first = browser.get("/actions").await;
+    assert_eq!(first.status, 200);
+    assert!(first.body.contains("Forum à venir"));
+    assert!(first.body.contains("Atelier n° 25<"));
+    assert!(first.body.contains("Atelier n° 6<"));
+    assert!(!first.body.contains("Atelier n° 5<"));
+    let start = first.body.find("Atelier n° 25<").unwrap();
+    assert!(
+        start < first.body.find("Atelier n° 24<").unwrap(),
+        "most recent first"
+    );
+    let marker = "href=\"/actions?cursor=";
+    let at = first.body.find(marker).expect("a link to older events") + "href=\"".len();
+    let next = &first.body[at..at + first.body[at..].find('"').unwrap()];
+    let older = browser.get(next).await;
+    assert_eq!(older.status, 200);
+    assert!(older.body.contains("Atelier n° 5<"));
+    assert!(older.body.contains("Atelier n° 1<"));
+    assert!(!older.body.contains("Atelier n° 6<"));
+    assert!(
+        !older.body.contains("Forum à venir"),
+        "only the past, further on"
+    );
+    assert!(older.body.contains("Retour au début"));
+    assert!(!older.body.contains(marker));
+    let broken = browser.get("/actions?cursor=%25%25").await;
+    assert_eq!(broken.status, 422);
+    assert!(broken.body.contains("reprenez la liste depuis le début"));
+}

@@ -231,7 +231,10 @@ pub async fn list(
         upcoming_truncated: false,
         past: Vec::new(),
         next: None,
-        first: query.cursor.is_some(),
+        first: query
+            .cursor
+            .as_deref()
+            .is_some_and(|c| !c.trim().is_empty()),
     };
     if let Some(raw) = query.mois.as_deref() {
         let first = match parse_month(raw) {
