@@ -53,6 +53,39 @@ async fn the_cross_partner_story_in_a_browser() {
         }),
     )
     .await;
+    // The CAQ: a centre with one office, and someone it already follows.
+    let caq = app
+        .organisation("Centre d'affaires Test", OrganisationKind::Caq)
+        .await;
+    let caq_adviser = app.user(caq, Role::OrgAdmin).await;
+    let caq_api = app.login(&caq_adviser).await;
+    let space = api_post(
+        &app,
+        &caq_api,
+        "/api/v1/spaces",
+        json!({"name": "Centre des Tilleuls", "address": "3 rue des Lilas, Villetest"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let unit = api_post(
+        &app,
+        &caq_api,
+        &format!("/api/v1/spaces/{space}/units"),
+        json!({"kind": "bureau", "label": "Bureau 1", "area_m2": 14, "monthly_rent_eur": 180}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let moussa = api_post(
+        &app,
+        &caq_api,
+        "/api/v1/holders",
+        json!({"first_name": "Moussa", "last_name": "Traoré"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
     let api = app.login(&citeslab).await;
     let event: Value = api_post(
         &app,
@@ -185,6 +218,68 @@ async fn the_cross_partner_story_in_a_browser() {
         "{timeline}"
     );
     browser.check("fiche-issue").await;
+
+    // Her business needs an office: referred to the CAQ, which accepts and hosts her.
+    browser.goto(&format!("{file}/orienter")).await;
+    browser
+        .wait_for_text("Tous les partenaires du territoire")
+        .await;
+    browser
+        .click(&format!("input[name=partenaire][value='{caq}']"))
+        .await;
+    browser
+        .type_into("#champ-need", "Un bureau pour démarrer son activité")
+        .await;
+    browser
+        .click("form[action$='/orienter'][method=post] button[type=submit]")
+        .await;
+    browser.wait_for_text("Orientation envoyée").await;
+    app.deliver_mail().await;
+    let mail = app.smtp.received().await.into_iter().last().unwrap();
+    let caq_link = referral_path(&mail.data);
+    assert_ne!(caq_link, link);
+    sign_out_and_in(&browser, &caq_adviser).await;
+    browser.goto(&caq_link).await;
+    browser.wait_for_text("Un bureau pour démarrer").await;
+    browser
+        .click("form[action$='/accepter'] button[type=submit]")
+        .await;
+    browser.wait_for_text("Fiche en lecture seule").await;
+    browser
+        .click("main a[href^='/hebergement/conventions/nouvelle']")
+        .await;
+    browser.wait_for_text("Fatou Camara").await;
+    browser
+        .js(
+            "document.querySelector('#champ-unit_id').value = arguments[0];",
+            vec![json!(unit.to_string())],
+        )
+        .await;
+    browser.set_date("#champ-start_date", "2026-11-16").await;
+    browser.set_date("#champ-planned_end", "2027-05-15").await;
+    browser.click("main form button[type=submit]").await;
+    browser
+        .wait_for_text("Convention d'hébergement enregistrée.")
+        .await;
+    browser.check("hebergee").await;
+
+    // The same office on the same dates for someone else: refused on the page.
+    browser
+        .goto(&format!(
+            "/hebergement/conventions/nouvelle?personne={moussa}&unite={unit}"
+        ))
+        .await;
+    browser.wait_for_text("Moussa Traoré").await;
+    browser.set_date("#champ-start_date", "2026-11-16").await;
+    browser.set_date("#champ-planned_end", "2027-05-15").await;
+    browser.click("main form button[type=submit]").await;
+    browser
+        .wait_for_text("l'unité est déjà occupée sur une partie de cette période")
+        .await;
+    browser.check("convention-refusee").await;
+    browser.goto(&format!("/hebergement/unites/{unit}")).await;
+    browser.wait_for_text("Fatou Camara").await;
+    assert!(!browser.text("main").await.contains("Moussa"));
 
     // The directory, as the adviser searches it and as the partner's admin edits it.
     browser.click("nav a[href='/annuaire']").await;
