@@ -5,6 +5,7 @@ use crate::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
 use crate::events::EventKind;
 use crate::holders::{EducationLevel, Gender, QpvStatus, Situation};
 use crate::hosting::EndReason;
+use crate::organisations::OrganisationKind;
 use crate::pathway::{Outcome, PathwayEventKind, Stage};
 use crate::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
 use crate::users::Role;
@@ -178,6 +179,27 @@ labels! {
         OrgAdmin => "Administrateur de la structure",
         Coordinator => "Coordination du territoire",
         Admin => "Administration de la plateforme",
+    }
+    OrganisationKind {
+        Citeslab => "CitésLab",
+        Adie => "Adie",
+        Bge => "BGE",
+        FranceActive => "France Active",
+        Initiative => "Initiative France",
+        ReseauEntreprendre => "Réseau Entreprendre",
+        Cae => "Coopérative d'activité et d'emploi",
+        Couveuse => "Couveuse d'entreprises",
+        Incubateur => "Incubateur",
+        Pepiniere => "Pépinière d'entreprises",
+        Caq => "Centre d'affaires de quartier",
+        BoutiqueALEssai => "Boutique à l'essai",
+        Cci => "Chambre de commerce et d'industrie",
+        Cma => "Chambre de métiers et de l'artisanat",
+        MissionLocale => "Mission locale",
+        FranceTravail => "France Travail",
+        Collectivite => "Collectivité",
+        Association => "Association",
+        Autre => "Autre",
     }
 }
 

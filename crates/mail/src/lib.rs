@@ -1,6 +1,7 @@
 //! Parcours e-mail: building messages (French text with an HTML alternative) and
 //! delivering them over SMTP with lettre.
 
+pub mod accounts;
 pub mod referrals;
 #[cfg(feature = "testing")]
 pub mod testing;
