@@ -43,10 +43,15 @@ pub struct Layout {
 /// show people's files (coordinators and platform admins see none).
 /// The main navigation: path, label, and which roles see the entry (the pages
 /// themselves check again: the navigation only spares users links they cannot follow).
-const SECTIONS: &[(&str, &str, fn(Role) -> bool)] = &[
+/// Whether a role sees a navigation entry.
+type ShownTo = fn(Role) -> bool;
+
+const SECTIONS: &[(&str, &str, ShownTo)] = &[
     ("/", "Aujourd'hui", |_| true),
     ("/personnes", "Personnes", handles_personal_data),
     ("/orientations", "Orientations", handles_personal_data),
+    ("/equipe", "Équipe", |r| r == Role::OrgAdmin),
+    ("/admin", "Administration", |r| r == Role::Admin),
 ];
 
 impl Layout {
@@ -298,6 +303,15 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("purpose", "Consentement"),
     ("given", "Réponse"),
     ("q", "Nom ou prénom"),
+    // Accounts and administration.
+    ("name", "Nom"),
+    ("role", "Rôle"),
+    ("organisation_kind", "Type de structure"),
+    ("territory", "Territoire"),
+    ("notification_email", "Adresse des notifications"),
+    ("code", "Code"),
+    ("communes", "Communes"),
+    ("file", "Fichier"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.
