@@ -16,7 +16,7 @@ const NEW_PASSWORD: &str = "une nouvelle phrase de passe";
 
 /// The link to `path` (`/invitation`, `/reinitialisation`) in the last mail sent to
 /// `to`, as the mail's reader would click it: quoted-printable soft breaks undone.
-async fn link_in_mail(app: &TestApp, to: &str, path: &str) -> String {
+pub(crate) async fn link_in_mail(app: &TestApp, to: &str, path: &str) -> String {
     let mails = app.smtp.received().await;
     let mail = mails
         .iter()
@@ -119,7 +119,7 @@ async fn an_invitation_is_completed_from_the_email_alone() {
             .contains("Invitation envoyée : le lien est valable 72 heures.")
     );
     assert!(team.body.contains("Inès Nouvelle"));
-    assert!(team.body.contains("Invitation envoyée, valable jusqu"));
+    assert!(team.body.contains("Invitation envoyée (valable jusqu"));
     // Pending: nothing signs in yet, not even an empty password.
     assert_eq!(api_login_status(&app, email, PASSWORD).await, 401);
 
@@ -156,7 +156,7 @@ async fn an_invitation_is_completed_from_the_email_alone() {
     assert_eq!(api_login_status(&app, email, NEW_PASSWORD).await, 200);
     let team = admin.get("/equipe").await;
     assert!(team.body.contains("Actif"));
-    assert!(!team.body.contains("Invitation envoyée, valable"));
+    assert!(!team.body.contains("Invitation envoyée (valable"));
 }
 
 #[tokio::test]

@@ -79,7 +79,10 @@ pub async fn page(
                 Status::Invited {
                     expires_at: Some(at),
                 } if at > now => (
-                    format!("Invitation envoyée, valable jusqu'au {}", fr::date_time(at)),
+                    format!(
+                        "Invitation envoyée (valable jusqu'au {})",
+                        fr::date_time(at)
+                    ),
                     "invitation",
                 ),
                 Status::Invited { .. } => {
