@@ -10,7 +10,9 @@ use crate::support::{PASSWORD, TestApp, TestUser};
 use chrono::Duration;
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::users::Role;
+use parcours_persistence::entities::{account_tokens, outbox};
 use reqwest::redirect::Policy;
+use sea_orm::EntityTrait;
 
 const NEW_PASSWORD: &str = "une nouvelle phrase de passe";
 
@@ -127,6 +129,19 @@ async fn an_invitation_is_completed_from_the_email_alone() {
     let link = link_in_mail(&app, email, "/invitation").await;
     let mail = app.smtp.received().await.pop().unwrap();
     assert!(mail.data.contains("Invitation"), "{}", mail.data);
+    // The database keeps the token's hash only, and forgets the mail's bodies once sent.
+    let token = link.rsplit('/').next().unwrap();
+    let conn = app.db.conn();
+    let links = account_tokens::Entity::find().all(conn).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_ne!(links[0].token_hash, token);
+    let stored = outbox::Entity::find().all(conn).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|m| !m.text_body.contains(token) && !m.html_body.contains(token)),
+        "the link is not kept in the outbox"
+    );
 
     // The person, in a browser of their own, with nothing but the link.
     let person = Browser::new(&app);

@@ -109,6 +109,10 @@ async fn try_one(
     let error = match result {
         Ok(()) => {
             outbox::mark_sent(core.db.conn(), message.id, message.attempts + 1, now).await?;
+            if message.kind.starts_with("account.") {
+                // An invitation or a reset carries a live link: not kept once sent.
+                outbox::erase_bodies(core.db.conn(), message.id).await?;
+            }
             report.sent += 1;
             return Ok(Outcome::Done);
         }
