@@ -246,9 +246,8 @@ pub async fn complete(
         .filter(|u| u.disabled_at.is_none())
         .ok_or(Error::NotFound)?;
     let email = Email::parse(&user.email).map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
-    // Ends every session too.
+    // Ends every session and link of the account.
     let user = users::set_password(&txn, &email, &hash, now).await?;
-    account_tokens::delete_for_user(&txn, user.id).await?;
     users::record_login(&txn, user.id, now).await?;
     let token = sessions::open_in(&txn, core, user.id, now).await?;
     commit(txn).await?;

@@ -182,8 +182,8 @@ pub async fn disable(core: &Core, actor: &Actor, user_id: i64, now: DateTime<Utc
         ));
     }
     let txn = core.db.begin_write().await?;
+    // Ends its sessions and links too.
     let user = users::disable(&txn, &email_of(&user)?, now).await?;
-    account_tokens::delete_for_user(&txn, user.id).await?;
     commit(txn).await?;
     tracing::info!(
         actor_id = actor.user_id,

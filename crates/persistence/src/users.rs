@@ -198,7 +198,8 @@ async fn editable(conn: &impl ConnectionTrait, email: &Email) -> Result<users::A
         .into())
 }
 
-/// Disables an account and ends its sessions at once. Returns the account.
+/// Disables an account and ends its sessions and e-mailed links at once. Returns the
+/// account.
 pub async fn disable(
     conn: &impl ConnectionTrait,
     email: &Email,
@@ -209,6 +210,7 @@ pub async fn disable(
     active.updated_at = Set(now);
     let user: User = active.update(conn).await?.try_into()?;
     sessions::delete_for_user(conn, user.id).await?;
+    crate::account_tokens::delete_for_user(conn, user.id).await?;
     Ok(user)
 }
 
@@ -226,7 +228,7 @@ pub async fn enable(
     active.update(conn).await?.try_into()
 }
 
-/// Replaces the password hash and ends every session of the account.
+/// Replaces the password hash and ends every session and e-mailed link of the account.
 pub async fn set_password(
     conn: &impl ConnectionTrait,
     email: &Email,
@@ -241,6 +243,7 @@ pub async fn set_password(
     active.updated_at = Set(now);
     let user: User = active.update(conn).await?.try_into()?;
     sessions::delete_for_user(conn, user.id).await?;
+    crate::account_tokens::delete_for_user(conn, user.id).await?;
     Ok(user)
 }
 
