@@ -674,3 +674,30 @@ async fn platform_admins_run_organisations_territories_and_the_qpv_list() {
     let (status, _) = uploader.upload("faux", good).await;
     assert_eq!(status, 403, "the form's token is checked");
 }
+
+/// Reset requests from one address are limited like sign-ins: past the limit, the
+/// page says to wait, and nothing is looked up or sent.
+#[tokio::test]
+async fn reset_requests_are_limited_per_client_address() {
+    let mut settings = crate::support::test_settings();
+    settings.core.login_per_address_per_minute = 2;
+    let app = TestApp::start_with(settings).await;
+    let adviser = app.adviser().await;
+    let visitor = Browser::new(&app);
+    for _ in 0..2 {
+        let answer = visitor
+            .post(
+                "/mot-de-passe-oublie",
+                &[("email", "personne@inconnu.test")],
+            )
+            .await;
+        assert_eq!(answer.status, 200);
+    }
+    let refused = visitor
+        .post("/mot-de-passe-oublie", &[("email", &adviser.email)])
+        .await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.body.contains("Trop de demandes depuis ce poste"));
+    app.deliver_mail().await;
+    assert_eq!(mails_to(&app, &adviser.email).await, 0);
+}

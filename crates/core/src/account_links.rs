@@ -116,10 +116,14 @@ pub(crate) async fn issue(
     Ok(expires_at)
 }
 
-/// Asks for a password reset link. The answer is the same whether the address has an
-/// account or not, is disabled, or still awaits its invitation: only an active account
-/// gets mail. Past the per-address limit, requests are refused before anything is
-/// looked up.
+/// The least time a reset request takes to answer: whether a mail was queued (a few
+/// writes) or not (one read), the answer comes after the same delay.
+const RESET_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Asks for a password reset link. The answer is the same, in the same time, whether
+/// the address has an account or not, is disabled, or still awaits its invitation:
+/// only an active account gets mail. Past the per-address limit, requests are refused
+/// before anything is looked up.
 pub async fn request_reset(
     core: &Core,
     email: &str,
@@ -128,8 +132,15 @@ pub async fn request_reset(
 ) -> Result<()> {
     let email = Email::parse(email).map_err(|e| Error::invalid("email", e.to_string()))?;
     core.reset_gate.admit(client)?;
+    let started = tokio::time::Instant::now();
+    let result = reset_if_active(core, &email, now).await;
+    tokio::time::sleep_until(started + RESET_ANSWER_FLOOR).await;
+    result
+}
+
+async fn reset_if_active(core: &Core, email: &Email, now: DateTime<Utc>) -> Result<()> {
     let txn = core.db.begin_write().await?;
-    let Some(user) = users::find_by_email(&txn, &email).await? else {
+    let Some(user) = users::find_by_email(&txn, email).await? else {
         return Ok(());
     };
     if user.disabled_at.is_some() || !user.has_password() {
