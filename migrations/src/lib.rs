@@ -11,6 +11,7 @@ mod m20261123_000005_reports;
 mod m20261201_000006_one_live_referral;
 mod m20261201_000007_outbox_tries;
 mod m20261201_000008_holder_duplicates;
+mod m20261201_000009_account_tokens;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_one_live_referral::Migration),
             Box::new(m20261201_000007_outbox_tries::Migration),
             Box::new(m20261201_000008_holder_duplicates::Migration),
+            Box::new(m20261201_000009_account_tokens::Migration),
         ]
     }
 }

@@ -928,3 +928,5 @@ async fn refused_forms_in_a_browser() {
     browser.check("introuvable").await;
     browser.finish().await;
 }
+
+mod accounts;

@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod account_pages;
 mod api_errors;
 mod architecture;
 mod binary;

@@ -17,7 +17,9 @@ mod period;
 mod settings;
 mod text;
 
+pub mod account_links;
 pub mod accounts;
+pub mod admin;
 pub mod consents;
 pub mod contacts;
 pub mod events;
@@ -32,6 +34,7 @@ pub mod referrals;
 pub mod reports;
 pub mod services;
 pub mod sessions;
+pub mod team;
 pub mod timeline;
 
 pub use access::Expected;
@@ -58,6 +61,8 @@ pub struct Core {
     audit: Trail,
     hashers: passwords::Hashers,
     login_gate: Arc<sessions::LoginGate>,
+    /// Password-reset requests per client address, by the same rule as logins.
+    reset_gate: Arc<sessions::LoginGate>,
     mailer: Mailer,
 }
 
@@ -70,6 +75,9 @@ impl Core {
             db,
             hashers: passwords::Hashers::start(cores),
             login_gate: Arc::new(sessions::LoginGate::new(
+                settings.login_per_address_per_minute,
+            )),
+            reset_gate: Arc::new(sessions::LoginGate::new(
                 settings.login_per_address_per_minute,
             )),
             settings: Arc::new(settings),

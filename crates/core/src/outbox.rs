@@ -109,6 +109,12 @@ async fn try_one(
     let error = match result {
         Ok(()) => {
             outbox::mark_sent(core.db.conn(), message.id, message.attempts + 1, now).await?;
+            // An invitation or a reset carries a live link: not kept once sent — except
+            // in the demonstration, whose mailbox page shows it (its .eml file holds it
+            // anyway, on the machine that runs the demo).
+            if message.kind.starts_with("account.") && core.mail_folder().is_none() {
+                outbox::erase_bodies(core.db.conn(), message.id).await?;
+            }
             report.sent += 1;
             return Ok(Outcome::Done);
         }

@@ -43,7 +43,7 @@ pub struct Opened {
 parcours_domain::redacted_debug!(Opened { me });
 
 /// A fresh 256-bit session token.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -94,7 +94,7 @@ impl LoginGate {
     }
 
     /// Lets one attempt from `address` through, or says how long to wait.
-    fn admit(&self, address: Option<IpAddr>) -> Result<()> {
+    pub(crate) fn admit(&self, address: Option<IpAddr>) -> Result<()> {
         let (Some(limiter), Some(address)) = (&self.limiter, address) else {
             return Ok(());
         };
@@ -204,6 +204,7 @@ pub async fn login(
     }
     let txn = core.db.begin_write().await?;
     users::clear_failed_logins(&txn, user.id, now, lock).await?;
+    users::record_login(&txn, user.id, now).await?;
     if let Some(old) = replaced {
         sessions::delete(&txn, &token_hash(old)).await?;
     }
@@ -214,7 +215,7 @@ pub async fn login(
 }
 
 /// A new session for `user_id` in `txn`; returns its token.
-async fn open_in(
+pub(crate) async fn open_in(
     txn: &parcours_persistence::DatabaseTransaction,
     core: &Core,
     user_id: i64,
@@ -226,7 +227,7 @@ async fn open_in(
     Ok(token)
 }
 
-async fn opened(core: &Core, user: User, token: String) -> Result<Opened> {
+pub(crate) async fn opened(core: &Core, user: User, token: String) -> Result<Opened> {
     let organisation = organisations::get(core.db.conn(), user.organisation_id)
         .await?
         .ok_or(Error::NotFound)?;

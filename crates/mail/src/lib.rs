@@ -2,6 +2,7 @@
 //! delivering them over SMTP with lettre — or, for the demonstration, writing them as
 //! `.eml` files in a folder.
 
+pub mod accounts;
 pub mod referrals;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -19,7 +19,7 @@ pub struct ReferralMail<'a> {
     pub to_organisation: &'a str,
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -1,6 +1,7 @@
 //! Parcours persistence: sea-orm entities, repositories and transactions, on SQLite (the
 //! embedded default) and PostgreSQL (production).
 
+pub mod account_tokens;
 pub mod audit;
 pub mod consents;
 pub mod contacts;

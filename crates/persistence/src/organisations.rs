@@ -231,3 +231,63 @@ pub async fn territory_of(
             .collect::<Result<_>>()?,
     }))
 }
+
+/// Creates an organisation; `Conflict` (`OrganisationName`) when the name is taken.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    input: &OrganisationInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    use sea_orm::ActiveModelTrait;
+    Ok(organisations::ActiveModel {
+        name: Set(input.name.to_owned()),
+        kind: Set(input.kind.as_str().to_owned()),
+        territory_id: Set(input.territory_id),
+        notification_email: Set(input.notification_email.map(str::to_owned)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?
+    .id)
+}
+
+/// Changes an organisation's name, kind, territory and notification address.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    input: &OrganisationInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let changed = organisations::Entity::update_many()
+        .col_expr(organisations::Column::Name, input.name.into())
+        .col_expr(organisations::Column::Kind, input.kind.as_str().into())
+        .col_expr(
+            organisations::Column::TerritoryId,
+            input.territory_id.into(),
+        )
+        .col_expr(
+            organisations::Column::NotificationEmail,
+            input.notification_email.map(str::to_owned).into(),
+        )
+        .col_expr(organisations::Column::UpdatedAt, now.into())
+        .filter(organisations::Column::Id.eq(id))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if changed == 0 {
+        return Err(PersistenceError::NotFound);
+    }
+    Ok(())
+}
+
+/// Every organisation, by name (the platform's administration; a few hundred at most).
+pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<Organisation>> {
+    let models = organisations::Entity::find()
+        .order_by_asc(organisations::Column::Name)
+        .order_by_asc(organisations::Column::Id)
+        .all(conn)
+        .await?;
+    with_territories(conn, models).await
+}

@@ -261,3 +261,16 @@ pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<OutboxMessage>> {
         .all(conn)
         .await?)
 }
+
+/// Replaces a sent message's bodies with a note: what they held (a single-use link)
+/// must not outlive its sending in the database.
+pub async fn erase_bodies(conn: &impl ConnectionTrait, id: i64) -> Result<()> {
+    const NOTE: &str = "(contenu effacé après envoi : il portait un lien à usage unique)";
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::TextBody, NOTE.into())
+        .col_expr(outbox::Column::HtmlBody, NOTE.into())
+        .filter(outbox::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

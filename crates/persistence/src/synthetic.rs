@@ -257,6 +257,7 @@ async fn layout(
                 password_changed_at: Set(now),
                 created_at: Set(now),
                 updated_at: Set(now),
+                last_login_at: Set(None),
             });
         }
         for month in 0..MONTHS {

@@ -68,3 +68,20 @@ pub async fn find_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Opt
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Territory>> {
     Ok(territories::Entity::find_by_id(id).unique(conn).await?)
 }
+
+/// Every territory, by name, with how many communes it has.
+pub async fn all(conn: &impl ConnectionTrait) -> Result<Vec<(Territory, u64)>> {
+    use sea_orm::QueryOrder;
+    let rows = territories::Entity::find()
+        .order_by_asc(territories::Column::Name)
+        .all(conn)
+        .await?;
+    let communes = territory_communes::Entity::find().all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|t| {
+            let count = communes.iter().filter(|c| c.territory_id == t.id).count() as u64;
+            (t, count)
+        })
+        .collect())
+}

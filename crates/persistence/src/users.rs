@@ -22,6 +22,8 @@ pub struct User {
     pub locked_until: Option<DateTime<Utc>>,
     pub disabled_at: Option<DateTime<Utc>>,
     pub password_changed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
 }
 
 /// Ids only: the address, the name and the hash stay out of logs.
@@ -50,6 +52,8 @@ impl TryFrom<users::Model> for User {
             locked_until: m.locked_until,
             disabled_at: m.disabled_at,
             password_changed_at: m.password_changed_at,
+            created_at: m.created_at,
+            last_login_at: m.last_login_at,
         })
     }
 }
@@ -80,6 +84,7 @@ pub async fn create(
         password_changed_at: Set(now),
         created_at: Set(now),
         updated_at: Set(now),
+        last_login_at: Set(None),
         ..Default::default()
     }
     .insert(conn)
@@ -193,7 +198,8 @@ async fn editable(conn: &impl ConnectionTrait, email: &Email) -> Result<users::A
         .into())
 }
 
-/// Disables an account and ends its sessions at once. Returns the account.
+/// Disables an account and ends its sessions and e-mailed links at once. Returns the
+/// account.
 pub async fn disable(
     conn: &impl ConnectionTrait,
     email: &Email,
@@ -204,6 +210,7 @@ pub async fn disable(
     active.updated_at = Set(now);
     let user: User = active.update(conn).await?.try_into()?;
     sessions::delete_for_user(conn, user.id).await?;
+    crate::account_tokens::delete_for_user(conn, user.id).await?;
     Ok(user)
 }
 
@@ -221,7 +228,7 @@ pub async fn enable(
     active.update(conn).await?.try_into()
 }
 
-/// Replaces the password hash and ends every session of the account.
+/// Replaces the password hash and ends every session and e-mailed link of the account.
 pub async fn set_password(
     conn: &impl ConnectionTrait,
     email: &Email,
@@ -236,5 +243,44 @@ pub async fn set_password(
     active.updated_at = Set(now);
     let user: User = active.update(conn).await?.try_into()?;
     sessions::delete_for_user(conn, user.id).await?;
+    crate::account_tokens::delete_for_user(conn, user.id).await?;
     Ok(user)
+}
+
+/// The password hash of an account whose person has not chosen a password yet (an
+/// invitation waits): no password matches it.
+pub const NO_PASSWORD_YET: &str = "!invitation-en-attente";
+
+impl User {
+    /// Whether a password was ever chosen: an invited account is closed until then.
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.starts_with('!')
+    }
+}
+
+/// Every account of an organisation, disabled and invited ones included, by name.
+pub async fn all_of_organisation(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<Vec<User>> {
+    use sea_orm::QueryOrder;
+    users::Entity::find()
+        .filter(users::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(users::Column::DisplayName)
+        .order_by_asc(users::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
+/// Notes a successful sign-in.
+pub async fn record_login(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<()> {
+    users::Entity::update_many()
+        .col_expr(users::Column::LastLoginAt, Some(now).into())
+        .filter(users::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

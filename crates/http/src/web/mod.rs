@@ -2,6 +2,8 @@
 //! cases. Every page works without JavaScript (links and forms, POST then 303); a
 //! small script served by the binary only enhances them.
 
+mod accounts;
+mod admin;
 mod assets;
 mod attendance;
 mod demo;
@@ -19,6 +21,7 @@ mod refer;
 mod referrals;
 mod register;
 mod session;
+mod team;
 mod today;
 
 use crate::state::AppState;
@@ -89,6 +92,29 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/hebergement/conventions/{id}/terminer"),
     ("get", "/static/{name}"),
     ("get", "/demo/courriels"),
+    // Accounts run by organisations: links sent by e-mail, the team, administration.
+    ("get", "/mot-de-passe-oublie"),
+    ("post", "/mot-de-passe-oublie"),
+    ("get", "/reinitialisation/{token}"),
+    ("post", "/reinitialisation/{token}"),
+    ("get", "/invitation/{token}"),
+    ("post", "/invitation/{token}"),
+    ("get", "/equipe"),
+    ("get", "/equipe/inviter"),
+    ("post", "/equipe/inviter"),
+    ("post", "/equipe/comptes/{id}/desactiver"),
+    ("post", "/equipe/comptes/{id}/reactiver"),
+    ("post", "/equipe/comptes/{id}/relancer"),
+    ("get", "/admin"),
+    ("get", "/admin/organisations"),
+    ("get", "/admin/organisations/nouvelle"),
+    ("post", "/admin/organisations/nouvelle"),
+    ("get", "/admin/organisations/{id}"),
+    ("post", "/admin/organisations/{id}"),
+    ("get", "/admin/territoires"),
+    ("post", "/admin/territoires"),
+    ("get", "/admin/qpv"),
+    ("post", "/admin/qpv"),
 ];
 
 /// Pages anyone may open.
@@ -97,6 +123,12 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("post", "/connexion"),
     ("get", "/static/{name}"),
     ("get", "/demo/courriels"),
+    ("get", "/mot-de-passe-oublie"),
+    ("post", "/mot-de-passe-oublie"),
+    ("get", "/reinitialisation/{token}"),
+    ("post", "/reinitialisation/{token}"),
+    ("get", "/invitation/{token}"),
+    ("post", "/invitation/{token}"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -195,6 +227,48 @@ pub fn router() -> Router<AppState> {
         )
         .route("/static/{name}", get(assets::serve))
         .route("/demo/courriels", get(demo::mailbox))
+        // Accounts run by organisations.
+        .route(
+            "/mot-de-passe-oublie",
+            get(accounts::forgot_form).post(accounts::forgot_submit),
+        )
+        .route(
+            "/reinitialisation/{token}",
+            get(accounts::reset_form).post(accounts::reset_submit),
+        )
+        .route(
+            "/invitation/{token}",
+            get(accounts::invitation_form).post(accounts::invitation_submit),
+        )
+        .route("/equipe", get(team::page))
+        .route(
+            "/equipe/inviter",
+            get(team::invite_form).post(team::invite_submit),
+        )
+        .route("/equipe/comptes/{id}/desactiver", post(team::disable))
+        .route("/equipe/comptes/{id}/reactiver", post(team::enable))
+        .route("/equipe/comptes/{id}/relancer", post(team::resend))
+        .route("/admin", get(admin::index))
+        .route("/admin/organisations", get(admin::organisations))
+        .route(
+            "/admin/organisations/nouvelle",
+            get(admin::organisation_new).post(admin::organisation_create),
+        )
+        .route(
+            "/admin/organisations/{id}",
+            get(admin::organisation_edit).post(admin::organisation_update),
+        )
+        .route(
+            "/admin/territoires",
+            get(admin::territories).post(admin::territory_create),
+        )
+        .route(
+            "/admin/qpv",
+            get(admin::qpv_form).post(admin::qpv_import).layer(
+                // The national list is a few hundred kilobytes; room to spare.
+                axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024),
+            ),
+        )
         .layer(CompressionLayer::new())
 }
 
@@ -250,6 +324,20 @@ impl FlashQuery {
             "convention-creee" => "Convention d'hébergement enregistrée.",
             "convention-renouvelee" => "Convention renouvelée.",
             "convention-terminee" => "Convention terminée : l'unité est libre à sa date de fin.",
+            // Accounts run by organisations.
+            "compte-active" => "Votre compte est activé : bienvenue dans Parcours.",
+            "mot-de-passe-reinitialise" => {
+                "Nouveau mot de passe enregistré. Vos autres sessions sont fermées."
+            }
+            "invitation-envoyee" => "Invitation envoyée : le lien est valable 72 heures.",
+            "invitation-renvoyee" => {
+                "Nouvelle invitation envoyée ; le lien précédent ne fonctionne plus."
+            }
+            "compte-desactive" => "Compte désactivé : ses sessions sont fermées.",
+            "compte-reactive" => "Compte réactivé.",
+            "structure-creee" => "Structure créée.",
+            "structure-modifiee" => "Structure modifiée.",
+            "territoire-enregistre" => "Territoire enregistré.",
             _ => return None,
         };
         Some(text.to_owned())

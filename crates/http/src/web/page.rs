@@ -41,8 +41,7 @@ pub struct Layout {
     pub demo_mails: bool,
 }
 
-/// The sections of the navigation, by the path they live under, and whether they
-/// show people's files (coordinators and platform admins see none).
+/// A navigation entry: path, label, and whether a role sees it.
 type Section = (&'static str, &'static str, fn(Role) -> bool);
 
 /// The main navigation: path, label, and which roles see the entry (the pages
@@ -54,6 +53,8 @@ const SECTIONS: &[Section] = &[
     ("/actions", "Actions collectives", handles_personal_data),
     ("/hebergement", "Hébergement", handles_personal_data),
     ("/annuaire", "Annuaire", |_| true),
+    ("/equipe", "Équipe", |r| r == Role::OrgAdmin),
+    ("/admin", "Administration", |r| r == Role::Admin),
 ];
 
 impl Layout {
@@ -348,6 +349,14 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("start_date", "Début de la convention"),
     ("planned_end", "Fin prévue"),
     ("actual_end", "Date de fin"),
+    // Accounts and administration.
+    ("role", "Rôle"),
+    ("organisation_kind", "Type de structure"),
+    ("territory", "Territoire"),
+    ("notification_email", "Adresse des notifications"),
+    ("code", "Code"),
+    ("communes", "Communes"),
+    ("file", "Fichier"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.

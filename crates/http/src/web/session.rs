@@ -27,6 +27,11 @@ impl Signed {
         &self.session.actor
     }
 
+    /// Whether `sent` is this session's form token (a form read by hand: an upload).
+    pub fn form_token_matches(&self, sent: &str) -> bool {
+        sessions::form_token_matches(&self.token, sent)
+    }
+
     /// The frame of a page for this user.
     pub fn layout(&self, title: impl Into<String>, section: &str) -> Layout {
         Layout::new(

@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table, kept apart from the hand-written queries.
 
+pub mod account_tokens;
 pub mod audit_entries;
 pub mod consents;
 pub mod contacts;

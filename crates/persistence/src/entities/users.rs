@@ -16,6 +16,7 @@ pub struct Model {
     pub password_changed_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
 }
 
 /// Ids only: the address, the name and the hash stay out of logs.
