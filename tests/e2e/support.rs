@@ -161,6 +161,9 @@ pub struct Settings {
     /// How long a request waits for a connection or for SQLite's write lock; the
     /// default (seconds) when none.
     pub db_wait: Option<Duration>,
+    /// Write e-mails as `.eml` files there, as the demonstration does, instead of
+    /// sending them to the SMTP listener.
+    pub mail_folder: Option<std::path::PathBuf>,
 }
 
 /// Plain http on loopback (no `Secure` cookies), default rules.
@@ -176,6 +179,7 @@ pub fn test_settings() -> Settings {
             ..parcours_core::Settings::default()
         },
         db_wait: None,
+        mail_folder: None,
     }
 }
 
@@ -184,7 +188,7 @@ impl TestApp {
         Self::start_with(test_settings()).await
     }
 
-    pub async fn start_with(settings: Settings) -> Self {
+    pub async fn start_with(mut settings: Settings) -> Self {
         let test_db = TestDb::new().await;
         let db = test_db.migrated().await;
         let db = match settings.db_wait {
@@ -200,19 +204,25 @@ impl TestApp {
                 .unwrap()
             }
         };
+        // Bound first, so that links in e-mails lead to this very server.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        settings.core.public_url = base.clone();
         let clock = Clock::manual(t0());
         let smtp = SmtpSink::start().await;
-        let mailer = Mailer::new(&MailSettings {
-            smtp_url: smtp.url().into(),
-            from: "Parcours <ne-pas-repondre@parcours.test>".into(),
-            timeout: Duration::from_secs(5),
-        })
-        .unwrap();
+        let from = "Parcours <ne-pas-repondre@parcours.test>";
+        let mailer = match &settings.mail_folder {
+            Some(folder) => Mailer::to_folder(folder, from).unwrap(),
+            None => Mailer::new(&MailSettings {
+                smtp_url: smtp.url().into(),
+                from: from.into(),
+                timeout: Duration::from_secs(5),
+            })
+            .unwrap(),
+        };
         let core = Core::new(db.clone(), settings.core, mailer);
         let state = AppState::new(core, settings.http, clock.clone());
         let app = parcours_http::router(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
             axum::serve(
                 listener,

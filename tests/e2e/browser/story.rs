@@ -302,3 +302,67 @@ async fn the_cross_partner_story_in_a_browser() {
 
     browser.finish().await;
 }
+
+/// The demonstration's mailbox: e-mails written to a folder, listed with their links,
+/// the link followed to the referral; checked by axe like every page.
+#[tokio::test]
+async fn the_demo_mailbox_in_a_browser() {
+    let Some(tools) = tools() else { return };
+    let folder = std::env::temp_dir().join(format!(
+        "parcours-courriels-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    let app = TestApp::start_with(crate::support::Settings {
+        mail_folder: Some(folder.clone()),
+        ..crate::support::test_settings()
+    })
+    .await;
+    let citeslab = app.adviser().await;
+    let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let adie_adviser = app.user(adie, Role::Adviser).await;
+    let api = app.login(&citeslab).await;
+    let holder = api_post(
+        &app,
+        &api,
+        "/api/v1/holders",
+        json!({"first_name": "Awa", "last_name": "Diallo", "phone": "0612345678"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    api_post(
+        &app,
+        &api,
+        &format!("/api/v1/holders/{holder}/consents"),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    api_post(
+        &app,
+        &api,
+        "/api/v1/referrals",
+        json!({"holder_id": holder, "to_organisation_id": adie, "need": "Microcrédit"}),
+    )
+    .await;
+    app.deliver_mail().await;
+    assert!(
+        app.smtp.received().await.is_empty(),
+        "nothing sent over SMTP"
+    );
+    let written = std::fs::read_dir(&folder).unwrap().count();
+    assert_eq!(written, 1, "one .eml in {}", folder.display());
+
+    let mut browser = Browser::open(&app, tools, "demo-courriels").await;
+    browser.goto("/connexion").await;
+    browser.click("footer a[href='/demo/courriels']").await;
+    browser.wait_for_text("Courriels de la démonstration").await;
+    browser.wait_for_text("Nouvelle orientation").await;
+    browser.check("courriels").await;
+    browser.fits_a_phone("courriels").await;
+    browser.click(".mail-text a[href*='/orientations/']").await;
+    browser.sign_in(&adie_adviser).await;
+    browser.wait_for_text("En attente de réponse").await;
+    browser.finish().await;
+    let _ = std::fs::remove_dir_all(&folder);
+}
