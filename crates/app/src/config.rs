@@ -37,6 +37,9 @@ pub struct ServerConfig {
     pub drain_seconds: u64,
     pub shutdown_grace_seconds: u64,
     pub public_url: String,
+    /// Set by a file or the environment, not the built-in default.
+    #[serde(skip)]
+    pub public_url_given: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
@@ -142,12 +145,16 @@ impl Config {
         let mut config: Config = figment
             .extract()
             .map_err(|error| ConfigError(describe(&error)))?;
-        // Whether mail.smtp_url came from the file or the environment rather than the
-        // built-in default: the demonstration then sends over SMTP too.
+        // Whether a key came from the file or the environment rather than the built-in
+        // default: the demonstration then sends over SMTP, or links to that address.
         let default_source = Toml::string(DEFAULT_TOML).metadata().name;
-        config.mail.smtp_url_given = figment
-            .find_metadata("mail.smtp_url")
-            .is_some_and(|source| source.name != default_source);
+        let given = |key: &str| {
+            figment
+                .find_metadata(key)
+                .is_some_and(|source| source.name != default_source)
+        };
+        config.mail.smtp_url_given = given("mail.smtp_url");
+        config.server.public_url_given = given("server.public_url");
         config.check()?;
         Ok(config)
     }

@@ -36,13 +36,19 @@ pub async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         apply_migrations(&db).await?;
     }
     require_current_schema(&db).await?;
-    let listen = args.listen.unwrap_or(config.server.listen);
+    let listener = bind(args.listen.unwrap_or(config.server.listen)).await?;
     let drain = Duration::from_secs(config.server.drain_seconds);
     let core = core(&config, db.clone())?;
-    run_server(&config, core, db, listen, config.server.secure, drain).await
+    run_server(&config, core, db, listener, config.server.secure, drain).await
 }
 
-pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("écoute impossible sur {listen}"))
+}
+
+pub async fn demo(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let mails = mail_folder(&args.db);
     if args.reset {
         match std::fs::remove_dir_all(&mails) {
@@ -94,6 +100,12 @@ pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         println!("  {}  {}  {}", user.email, user.role, user.organisation);
     }
     println!("mot de passe : {DEMO_PASSWORD}\n");
+    // Links in e-mails lead to this demo, whatever port it got, unless an address is
+    // configured.
+    let listener = bind(args.listen).await?;
+    if !config.server.public_url_given {
+        config.server.public_url = format!("http://{}", listener.local_addr()?);
+    }
     // A newcomer has no SMTP server: unless one is configured, e-mails go to a folder.
     let core = if config.mail.smtp_url_given {
         println!("Courriels envoyés par SMTP (mail.smtp_url).");
@@ -107,7 +119,7 @@ pub async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         core_with(&config, db.clone(), mailer)
     };
     // On this machine, with no load balancer to warn: no drain.
-    run_server(&config, core, db, args.listen, false, Duration::ZERO).await
+    run_server(&config, core, db, listener, false, Duration::ZERO).await
 }
 
 fn sqlite_url(path: &Path) -> String {
@@ -147,15 +159,12 @@ async fn run_server(
     config: &Config,
     core: Core,
     db: Db,
-    listen: SocketAddr,
+    listener: tokio::net::TcpListener,
     secure: bool,
     drain: Duration,
 ) -> anyhow::Result<()> {
     let state = state(config, core, secure);
     let app = parcours_http::router(state.clone());
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("écoute impossible sur {listen}"))?;
     let address = listener.local_addr()?;
     let mut signals = ShutdownSignals::listen();
     println!("Se connecter dans un navigateur : http://{address}/connexion");
