@@ -269,7 +269,27 @@ pub fn router() -> Router<AppState> {
                 axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024),
             ),
         )
+        // A page that fails answers a page, not the API's JSON problem.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
         .layer(CompressionLayer::new())
+}
+
+/// The error page for a handler that panicked (logged by the page error, without the
+/// panic's text, which may quote data).
+fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    PageError::Internal(anyhow::anyhow!("page handler panicked")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_page_that_panics_answers_an_html_error_page() {
+        let response = super::panic_page(Box::new("boom"));
+        assert_eq!(response.status(), 500);
+        let kind = response.headers()["content-type"].to_str().unwrap();
+        assert!(kind.starts_with("text/html"), "{kind}");
+    }
 }
 
 /// The message a redirect carries to the page it lands on (`?fait=…`).
