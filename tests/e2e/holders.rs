@@ -1048,3 +1048,38 @@ async fn closing_a_pathway_leaves_no_follow_up_pending() {
         .unwrap();
     assert_eq!(due["items"].as_array().unwrap().len(), 0);
 }
+
+/// Days are Paris days: at 00:30 in Paris (23:30 UTC the day before), a business created
+/// « today » is not in the future.
+#[tokio::test]
+async fn today_is_a_day_in_paris_not_in_utc() {
+    use chrono::TimeZone;
+    let app = TestApp::start().await;
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 1, 23, 30, 0)
+            .unwrap(),
+    );
+    let client = app.login(&app.adviser().await).await;
+    let created = post(
+        &app,
+        &client,
+        "/api/v1/holders",
+        json!({"first_name": "Nadia", "last_name": "Benali", "stage": "accompagnement"}),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let tomorrow = post(&app, &client, &format!("/api/v1/holders/{id}/close"), json!({
+        "outcome": "entreprise_creee", "siret": "12002701600019", "created_on": "2026-12-03", "legal_form": "ei"
+    }))
+    .await;
+    assert_eq!(tomorrow.status(), 422, "the day after Paris's today");
+    let closed = post(&app, &client, &format!("/api/v1/holders/{id}/close"), json!({
+        "outcome": "entreprise_creee", "siret": "12002701600019", "created_on": "2026-12-02", "legal_form": "ei"
+    }))
+    .await;
+    assert_eq!(closed.status(), 200, "2 December in Paris already");
+}

@@ -104,7 +104,9 @@ fn validate(actor: &Actor, input: &ContactInput, now: DateTime<Utc>) -> Result<N
             "précisez l'échéance de l'action suivante",
         ),
         (None, Some(_)) => errors.add("next_action", "précisez l'action attendue à cette échéance"),
-        (Some(_), Some(due)) if occurred_at.is_some_and(|at| due < at.date_naive()) => {
+        (Some(_), Some(due))
+            if occurred_at.is_some_and(|at| due < parcours_domain::calendar::paris_day(at)) =>
+        {
             errors.add("next_action_due", "l'échéance précède le contact")
         }
         _ => {}
@@ -219,7 +221,7 @@ pub async fn follow_ups(
     let mut errors = ValidationErrors::new();
     let (after, limit) = page.parse::<(NaiveDate, i64)>(&mut errors);
     errors.into_result()?;
-    let today = now.date_naive();
+    let today = parcours_domain::calendar::paris_day(now);
     let txn = core.db.begin_read().await?;
     let first_page = after.is_none();
     let (items, more) = contacts::follow_ups(&txn, actor.user_id, today, after, limit).await?;

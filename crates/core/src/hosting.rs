@@ -218,7 +218,7 @@ pub async fn occupancy(
     input: &PeriodInput,
     now: DateTime<Utc>,
 ) -> Result<Occupancy> {
-    let today = now.date_naive();
+    let today = parcours_domain::calendar::paris_day(now);
     let month_start = today.with_day(1).unwrap_or(today);
     let next_month = month_start
         .checked_add_months(Months::new(1))
@@ -458,7 +458,7 @@ pub async fn end_agreement(
         str::parse::<EndReason>,
     );
     let end = match input.actual_end.as_deref() {
-        None => Some(now.date_naive()),
+        None => Some(parcours_domain::calendar::paris_day(now)),
         Some(raw) => errors.check("actual_end", parse_date(raw)),
     };
     if end.is_some_and(|e| e <= agreement.start_date) {

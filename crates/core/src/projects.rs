@@ -126,7 +126,7 @@ pub async fn create(
         AuditAction::ProjectCreate,
         now,
         async |txn, _, change: Change| {
-            let fields = validate(&input, now.date_naive())?;
+            let fields = validate(&input, parcours_domain::calendar::paris_day(now))?;
             Ok(projects::create(txn, &change, fields, now).await?)
         },
     )
@@ -160,7 +160,10 @@ pub async fn update(
                 .filter(|p| p.holder_id == change.holder_id())
                 .ok_or(Error::NotFound)?;
             // What was sent is checked first: a bad field is a 422 whatever the version.
-            let fields = validate(&edit(ProjectInput::from(&project))?, now.date_naive())?;
+            let fields = validate(
+                &edit(ProjectInput::from(&project))?,
+                parcours_domain::calendar::paris_day(now),
+            )?;
             let version = expected.check(project.version)?;
             projects::update(txn, &change, project.id, version, fields, now)
                 .await?

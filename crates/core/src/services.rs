@@ -340,7 +340,7 @@ pub(crate) fn rank(
     needs: Vec<Need>,
     now: DateTime<Utc>,
 ) -> Vec<Suggestion> {
-    let today = now.date_naive();
+    let today = parcours_domain::calendar::paris_day(now);
     let age = holder.birth_date.map(|b| {
         today.year() - b.year() - i32::from((today.month(), today.day()) < (b.month(), b.day()))
     });

@@ -8,6 +8,7 @@ pub mod string_enum;
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod contacts;
 pub mod events;
 pub mod holders;

@@ -99,7 +99,7 @@ pub(crate) async fn validate(
     input: &HolderInput,
     now: DateTime<Utc>,
 ) -> Result<HolderFields> {
-    let today = now.date_naive();
+    let today = parcours_domain::calendar::paris_day(now);
     let mut errors = ValidationErrors::new();
     let first_name = errors.check(
         "first_name",

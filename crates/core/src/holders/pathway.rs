@@ -168,7 +168,7 @@ async fn check_close(
             "created_on",
             input.created_on.as_deref(),
             missing,
-            |v| past_date(v, now.date_naive()),
+            |v| past_date(v, parcours_domain::calendar::paris_day(now)),
         );
         let legal_form = required_or(
             &mut errors,

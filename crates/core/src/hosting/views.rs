@@ -79,7 +79,7 @@ async fn people(
 /// the agreements ending soon; the territory's hosting places when it has none.
 pub async fn overview(core: &Core, actor: &Actor, now: DateTime<Utc>) -> Result<Overview> {
     actor.require_personal_data()?;
-    let today = now.date_naive();
+    let today = parcours_domain::calendar::paris_day(now);
     let txn = core.db.begin_write().await?;
     let host = organisations::get(&txn, actor.organisation_id)
         .await?
@@ -242,7 +242,7 @@ pub async fn unit_calendar(
     first_month: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<UnitCalendar> {
-    let today = now.date_naive();
+    let today = parcours_domain::calendar::paris_day(now);
     let start = match first_month.filter(|m| !m.is_empty()) {
         None => today.with_day(1).unwrap_or(today),
         Some(raw) => NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")

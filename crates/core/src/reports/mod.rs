@@ -119,7 +119,11 @@ pub(crate) async fn scope(
         return Err(Error::Forbidden(Refusal::Role));
     }
     let mut errors = ValidationErrors::new();
-    let (from, to) = period(&mut errors, &filters.period, quarter_of(now.date_naive()));
+    let (from, to) = period(
+        &mut errors,
+        &filters.period,
+        quarter_of(parcours_domain::calendar::paris_day(now)),
+    );
     let qpv = optional(&mut errors, "qpv", filters.qpv.as_deref(), QpvCode::parse);
     let gender: Option<Gender> = word(&mut errors, "gender", filters.gender.as_deref());
     let situation: Option<Situation> = word(&mut errors, "situation", filters.situation.as_deref());

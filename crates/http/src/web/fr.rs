@@ -48,7 +48,7 @@ pub fn month_year(day: NaiveDate) -> String {
 
 /// The day in Paris of an instant.
 pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&Paris).date_naive()
+    parcours_domain::calendar::paris_day(at)
 }
 
 /// « lundi 1 décembre 2026, 14 h 30 », in Paris time.
