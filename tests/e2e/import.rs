@@ -78,8 +78,8 @@ async fn org() -> Org {
 }
 
 /// A spreadsheet as advisers keep them: a title above the header, trailing empty
-/// columns, an unknown column, every kind of bad cell, a person already followed and a
-/// blank line.
+/// columns, an unknown column, every kind of bad cell, a person already followed and
+/// blank lines (lines keep their number in the file).
 const MESSY: &str = "\u{feff}Suivi des porteurs 2024;;;\r\n\
 ;;;\r\n\
 Nom;Prénom;Date de naissance;Sexe;Tél.;Courriel;CP;Code INSEE;QPV;Situation;Niveau de formation;Date d'entrée;Étape;Référent;Pointure;Observations;;\r\n\
@@ -88,6 +88,7 @@ BENALI;Karim;12-03-94;M;612345679;;;;QN00101A;demandeur d'emploi;CAP;2024-02-01;
 Martin;Zoé;31/02/1990;Madame;;;;;;;;;;;;;;\r\n\
 Petit;Luc;01/01/1980;H;12 34;;;;;;;;;;;;;\r\n\
 Roux;Inès;;F;;;;;;retraitée;;;;;;;;\r\n\
+\r\n\
 ;Sans Nom;;;;;;;;;;;;;;;;\r\n\
 Suivie;Déjà;;;06 11 22 33 44;;;;;;;;;;;;;\r\n\
 ;;;;;;;;;;;;;;;;;\r\n";
@@ -200,9 +201,9 @@ async fn a_messy_file_gives_the_exact_report_and_a_dry_run_writes_nothing() {
             ImportOutcome::Refused,
             "Situation : situation inconnue « retraitée » (attendu : Demandeur ou demandeuse d'emploi, Bénéficiaire du RSA, Bénéficiaire de l'ASS, Jeune sans emploi, Salarié ou salariée, Étudiant ou étudiante, Autre)".to_owned(),
         ),
-        (9, ImportOutcome::Refused, "Nom : obligatoire".to_owned()),
+        (10, ImportOutcome::Refused, "Nom : obligatoire".to_owned()),
         (
-            10,
+            11,
             ImportOutcome::PossibleDuplicate,
             format!(
                 "doublon possible : même téléphone que la personne n° {} déjà suivie ; rien n'a été créé, vérifiez sa fiche",

@@ -43,10 +43,24 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Line>, csv::Error> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut lines = Vec::new();
+    // Counted from the record's first byte: the csv crate's own count skips blank lines.
+    let (mut counted_to, mut line) = (0, 1);
     for record in reader.records() {
         let record = record?;
+        let mut start = record.position().map_or(counted_to, |p| {
+            usize::try_from(p.byte()).unwrap_or(counted_to)
+        });
+        // The position may be that of the blank lines skipped before the record.
+        while text.as_bytes().get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        line += text.as_bytes()[counted_to..start.max(counted_to)]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        counted_to = start.max(counted_to);
         lines.push(Line {
-            line: record.position().map_or(0, |p| p.line()),
+            line,
             cells: record.iter().map(str::to_owned).collect(),
         });
     }

@@ -56,7 +56,8 @@ pub fn date(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
 }
 
 /// An Excel serial date (what a date cell becomes when a sheet is saved without its
-/// format): a whole number of days, from 1 (1900) to 2958465 (9999).
+/// format): a whole number of days, from 10000 (1927-05-18, older than anyone followed)
+/// to 2958465 (9999), so that a bare year (`1990`) is not taken for a day of 1905.
 fn excel_serial(text: &str) -> Option<NaiveDate> {
     let whole = text
         .strip_suffix(".0")
@@ -66,7 +67,7 @@ fn excel_serial(text: &str) -> Option<NaiveDate> {
         return None;
     }
     let days: i64 = whole.parse().ok()?;
-    if !(1..=2_958_465).contains(&days) {
+    if !(10_000..=2_958_465).contains(&days) {
         return None;
     }
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(Duration::days(days))
