@@ -339,6 +339,27 @@ async fn windows_1252_and_commas_keep_the_accents() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_line_with_a_name_only_is_not_created_twice() {
+    let org = org().await;
+    let file = "Prénom;Nom;Étape\nPaul;Durand;Information\n";
+    let first = run(&org, file.as_bytes(), ImportOptions::default()).await;
+    assert_eq!(first.created, 1);
+    let again = run(
+        &org,
+        "NOM;PRENOM\nDURAND;paul\n".as_bytes(),
+        ImportOptions::default(),
+    )
+    .await;
+    assert_eq!((again.created, again.possible_duplicates), (0, 1));
+    assert!(
+        again.details[0].reasons[0].starts_with("doublon possible : même nom que la personne n° "),
+        "{:?}",
+        again.details[0].reasons
+    );
+    assert_eq!(people(&org).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_file_without_a_header_is_refused_whole() {
     let org = org().await;
     let error = holders::import(

@@ -565,6 +565,27 @@ pub async fn possible_duplicates(
     )
 }
 
+/// An organisation's holders with exactly this name (accents and case aside): when a
+/// line gives nothing else, the name is all there is to recognise someone by.
+pub async fn same_name(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    last_name: &str,
+    first_name: &str,
+    limit: u64,
+) -> Result<Vec<Holder>> {
+    let (sort_key, _) = keys_of(last_name, first_name);
+    records(
+        holders::Entity::find()
+            .filter(holders::Column::ReferentOrganisationId.eq(organisation_id))
+            .filter(holders::Column::SortKey.eq(sort_key))
+            .order_by_asc(holders::Column::Id)
+            .limit(limit)
+            .all(conn)
+            .await?,
+    )
+}
+
 /// How many holders the filters of `query` match, whatever the page.
 pub async fn count(conn: &impl ConnectionTrait, query: &HolderQuery) -> Result<u64> {
     use sea_orm::PaginatorTrait;

@@ -263,6 +263,30 @@ async fn import_line(
             vec![duplicate_reason(&fields, existing)],
         ));
     }
+    // A line with a name only escapes the rules above (they need a birth date, a phone
+    // or an e-mail): the same name is then enough to hold it back, or importing the
+    // file again would create everyone twice.
+    if fields.birth_date.is_none()
+        && fields.phone.is_none()
+        && fields.email.is_none()
+        && let Some(existing) = holders::same_name(
+            txn,
+            actor.organisation_id,
+            &fields.last_name,
+            &fields.first_name,
+            1,
+        )
+        .await?
+        .first()
+    {
+        return Ok((
+            Outcome::PossibleDuplicate,
+            vec![format!(
+                "doublon possible : même nom que la personne n° {} déjà suivie, et ni date de naissance, ni téléphone, ni e-mail pour les distinguer ; rien n'a été créé, vérifiez sa fiche",
+                existing.id
+            )],
+        ));
+    }
     let new = NewHolder {
         organisation_id: actor.organisation_id,
         user_id: actor.user_id,
