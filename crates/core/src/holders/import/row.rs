@@ -32,20 +32,21 @@ fn words(name: &str) -> Vec<String> {
 
 impl Lookup {
     pub fn new(users: &[User], quartiers: Vec<(String, String)>) -> Self {
+        let advisers = users
+            .iter()
+            .filter(|u| u.disabled_at.is_none() && matches!(u.role, Role::Adviser | Role::OrgAdmin))
+            .map(|u| (u.id, u.display_name.as_str(), u.email.as_str()));
+        Self::of(advisers, quartiers)
+    }
+
+    /// From the active advisers' (id, name, e-mail) and the quartiers' (code, name).
+    fn of<'a>(
+        advisers: impl Iterator<Item = (i64, &'a str, &'a str)>,
+        quartiers: Vec<(String, String)>,
+    ) -> Self {
         Self {
-            referents: users
-                .iter()
-                .filter(|u| {
-                    u.disabled_at.is_none() && matches!(u.role, Role::Adviser | Role::OrgAdmin)
-                })
-                .map(|u| {
-                    (
-                        u.id,
-                        key(&u.display_name),
-                        words(&u.display_name),
-                        u.email.to_lowercase(),
-                    )
-                })
+            referents: advisers
+                .map(|(id, name, email)| (id, key(name), words(name), email.to_lowercase()))
                 .collect(),
             quartiers: quartiers
                 .into_iter()
@@ -234,4 +235,74 @@ pub fn column_of(field: &str) -> Option<Column> {
         "referent_user_id" | "referent_organisation_id" => Column::Referent,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup() -> Lookup {
+        Lookup::of(
+            [
+                (1, "Léa Martin", "lea.martin@exemple.test"),
+                (2, "Karim Benali", "k.benali@exemple.test"),
+                (3, "Karim Benali", "karim.b@exemple.test"),
+            ]
+            .into_iter(),
+            vec![
+                ("QN00101A".into(), "Les Tilleuls".into()),
+                ("QN00201A".into(), "Centre-ville".into()),
+                ("QN00301A".into(), "Centre ville".into()),
+            ],
+        )
+    }
+
+    #[test]
+    fn referents_by_name_in_either_order_or_by_email() {
+        let lookup = lookup();
+        for typed in [
+            "Léa Martin",
+            "MARTIN Léa",
+            "lea martin",
+            "Lea.Martin@Exemple.test ",
+        ] {
+            assert_eq!(lookup.referent(typed), Ok(1), "{typed}");
+        }
+        assert_eq!(lookup.referent("karim.b@exemple.test"), Ok(3));
+        assert!(
+            lookup
+                .referent("Karim Benali")
+                .unwrap_err()
+                .contains("plusieurs conseillers")
+        );
+        assert!(
+            lookup
+                .referent("Paul")
+                .unwrap_err()
+                .contains("n'est pas un conseiller actif")
+        );
+    }
+
+    #[test]
+    fn quartiers_by_code_name_or_yes_and_no() {
+        let lookup = lookup();
+        let code = |c: &str| Ok((Some(c.to_owned()), None));
+        assert_eq!(lookup.quartier("QN00101A"), code("QN00101A"));
+        assert_eq!(lookup.quartier(" qn00101a "), code("QN00101A"));
+        assert_eq!(lookup.quartier("les tilleuls"), code("QN00101A"));
+        assert_eq!(lookup.quartier("Oui"), Ok((None, Some(QpvStatus::InQpv))));
+        assert_eq!(
+            lookup.quartier("non"),
+            Ok((None, Some(QpvStatus::NotInQpv)))
+        );
+        assert_eq!(lookup.quartier("?"), Ok((None, Some(QpvStatus::Unknown))));
+        let twice = lookup.quartier("Centre-Ville").unwrap_err();
+        assert!(twice.contains("QN00201A, QN00301A"), "{twice}");
+        assert!(
+            lookup
+                .quartier("Là-bas")
+                .unwrap_err()
+                .contains("référentiel QPV")
+        );
+    }
 }
