@@ -360,6 +360,23 @@ async fn a_line_with_a_name_only_is_not_created_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn excel_serial_dates_are_read_and_an_implausible_one_is_explained() {
+    let org = org().await;
+    let file = "Nom;Prénom;Date de naissance\nAubert;Bérénice;34405\nCaron;Denis;44000\n";
+    let report = run(&org, file.as_bytes(), SKIP).await;
+    assert_eq!((report.created, report.refused), (1, 1));
+    assert_eq!(
+        report.details[0].reasons,
+        [
+            "Date de naissance : « 44000 » (lu comme le 18/06/2020) : date de naissance peu plausible : 6 ans (15 à 99 ans attendus)"
+        ]
+    );
+    let found = people(&org).await;
+    let berenice = found.iter().find(|h| h.first_name == "Bérénice").unwrap();
+    assert_eq!(berenice.birth_date, NaiveDate::from_ymd_opt(1994, 3, 12));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_file_without_a_header_is_refused_whole() {
     let org = org().await;
     let error = holders::import(

@@ -242,8 +242,17 @@ async fn import_line(
                     .map(|c| c.trim())
                     .filter(|c| !c.is_empty() && !error.message.contains(*c));
                 let name = column.map_or(error.field.clone(), title);
+                // A date typed otherwise (`44000`, `01/02/27`) is shown as it was read.
+                let read_as = (column == Some(Column::BirthDate))
+                    .then_some(read.input.birth_date.as_deref())
+                    .flatten()
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map(|d| d.format("%d/%m/%Y").to_string())
+                    .filter(|d| typed != Some(d.as_str()))
+                    .map(|d| format!(" (lu comme le {d})"))
+                    .unwrap_or_default();
                 reasons.push(match typed {
-                    Some(typed) => format!("{name} : « {typed} » : {}", error.message),
+                    Some(typed) => format!("{name} : « {typed} »{read_as} : {}", error.message),
                     None => format!("{name} : {}", error.message),
                 });
             }
