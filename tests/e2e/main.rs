@@ -16,6 +16,7 @@ mod events_hosting;
 mod hardening;
 mod holders;
 mod hosting_pages;
+mod import;
 mod migrations;
 mod organisations;
 mod outbox;

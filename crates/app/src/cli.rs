@@ -35,6 +35,9 @@ pub enum Command {
     /// Gère les comptes utilisateurs
     #[command(subcommand)]
     User(UserCommand),
+    /// Porteurs de projet d'une structure
+    #[command(subcommand)]
+    Holders(HoldersCommand),
     /// Référentiel des quartiers prioritaires (QPV)
     #[command(subcommand)]
     Qpv(QpvCommand),
@@ -149,6 +152,31 @@ pub struct UserEmailArgs {
     /// Adresse e-mail du compte
     #[arg(long, value_name = "EMAIL")]
     pub email: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HoldersCommand {
+    /// Importe les porteurs d'un tableur (CSV, séparateur ; ou ,, UTF-8 ou Windows-1252) ; tout ou rien par défaut, sans jamais recréer une personne déjà suivie
+    Import(HoldersImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HoldersImportArgs {
+    /// Fichier CSV enregistré depuis le tableur (en-tête dans les 10 premières lignes)
+    #[arg(value_name = "FICHIER")]
+    pub file: PathBuf,
+    /// Structure qui suit ces personnes : son nom exact ou son identifiant
+    #[arg(long, value_name = "STRUCTURE")]
+    pub org: String,
+    /// Vérifie et rend compte sans rien enregistrer
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Enregistre les lignes valides même si d'autres sont refusées (sinon rien n'est enregistré)
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Écrit les lignes refusées et les doublons possibles, avec leur raison, dans ce fichier CSV (ouvrable dans Excel)
+    #[arg(long, value_name = "FICHIER")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

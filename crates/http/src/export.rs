@@ -36,32 +36,33 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// A CSV download named `parcours-{name}.csv`: UTF-8 with BOM, `;`-separated, CRLF —
-/// what French Excel and LibreOffice open as is. Every text cell (headers included) is
-/// neutralised.
-pub fn csv_response(name: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> ApiResult<Response> {
+/// A CSV file as French Excel and LibreOffice open it as is: UTF-8 with BOM,
+/// `;`-separated, CRLF. Every text cell (headers included) is neutralised.
+pub fn csv_bytes(headers: &[impl AsRef<str>], rows: &[Vec<Cell>]) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    writer
-        .write_record(headers.iter().map(|h| neutralise(h).into_owned()))
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    writer.write_record(headers.iter().map(|h| neutralise(h.as_ref()).into_owned()))?;
     for row in rows {
         let cells = row.iter().map(|cell| match cell {
             Cell::Text(text) => neutralise(text),
             Cell::Figure(figure) => Cow::Borrowed(figure.as_str()),
         });
-        writer
-            .write_record(cells.map(Cow::into_owned))
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        writer.write_record(cells.map(Cow::into_owned))?;
     }
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(
         writer
             .into_inner()
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("csv: {e}")))?,
+            .map_err(|e| anyhow::anyhow!("csv: {e}"))?,
     );
+    Ok(body)
+}
+
+/// A CSV download named `parcours-{name}.csv`, written by [`csv_bytes`].
+pub fn csv_response(name: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> ApiResult<Response> {
+    let body = csv_bytes(headers, &rows).map_err(ApiError::Internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -210,10 +210,43 @@ pub async fn create(
     source_event_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Holder> {
+    let new = NewHolder {
+        organisation_id,
+        user_id,
+        entered_at: now,
+        source_event_id,
+    };
+    create_entered(conn, &new, fields, entry, now).await
+}
+
+/// Who registers a holder, for whom, and when the person entered the pathway (earlier
+/// than the registration when a file kept elsewhere is brought in).
+#[derive(Clone, Copy, Debug)]
+pub struct NewHolder {
+    pub organisation_id: i64,
+    pub user_id: i64,
+    pub entered_at: DateTime<Utc>,
+    pub source_event_id: Option<i64>,
+}
+
+/// [`create`], the entry into the pathway dated `new.entered_at`.
+pub async fn create_entered(
+    conn: &impl ConnectionTrait,
+    new: &NewHolder,
+    fields: HolderFields,
+    entry: &PathwayEvent,
+    now: DateTime<Utc>,
+) -> Result<Holder> {
+    let NewHolder {
+        organisation_id,
+        user_id,
+        entered_at,
+        source_event_id,
+    } = *new;
     let mut active = holders::ActiveModel {
         referent_organisation_id: Set(organisation_id),
         stage: Set(entry.to.as_str().to_owned()),
-        stage_entered_at: Set(now),
+        stage_entered_at: Set(entered_at),
         outcome: Set(None),
         closed_at: Set(None),
         version: Set(1),
@@ -228,7 +261,7 @@ pub async fn create(
     let holder = get(conn, result.last_insert_id)
         .await?
         .ok_or(crate::PersistenceError::NotFound)?;
-    record_event(conn, &holder, user_id, entry, None, now).await?;
+    record_event(conn, &holder, user_id, entry, None, entered_at).await?;
     Ok(holder)
 }
 
@@ -525,6 +558,27 @@ pub async fn possible_duplicates(
             .filter(holders::Column::ReferentOrganisationId.eq(organisation_id))
             .filter(any)
             .order_by_asc(holders::Column::SortKey)
+            .order_by_asc(holders::Column::Id)
+            .limit(limit)
+            .all(conn)
+            .await?,
+    )
+}
+
+/// An organisation's holders with exactly this name (accents and case aside): when a
+/// line gives nothing else, the name is all there is to recognise someone by.
+pub async fn same_name(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    last_name: &str,
+    first_name: &str,
+    limit: u64,
+) -> Result<Vec<Holder>> {
+    let (sort_key, _) = keys_of(last_name, first_name);
+    records(
+        holders::Entity::find()
+            .filter(holders::Column::ReferentOrganisationId.eq(organisation_id))
+            .filter(holders::Column::SortKey.eq(sort_key))
             .order_by_asc(holders::Column::Id)
             .limit(limit)
             .all(conn)

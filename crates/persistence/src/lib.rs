@@ -25,6 +25,7 @@ pub mod services;
 pub mod sessions;
 mod sql;
 pub mod synthetic;
+pub mod table;
 pub mod territories;
 pub mod timeline;
 mod unique;

@@ -1,12 +1,15 @@
 //! What each command does.
 
 mod admin;
+mod holders;
 mod jobs;
 mod serve;
 mod users;
 mod wiring;
 
-use crate::cli::{Cli, Command, JobsCommand, OutboxCommand, QpvCommand, UserCommand};
+use crate::cli::{
+    Cli, Command, HoldersCommand, JobsCommand, OutboxCommand, QpvCommand, UserCommand,
+};
 use crate::config::Config;
 use crate::telemetry;
 use std::process::ExitCode;
@@ -54,6 +57,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             Command::User(UserCommand::Password(args)) => {
                 users::user_password(&config, &args.email).await
+            }
+            Command::Holders(HoldersCommand::Import(args)) => {
+                holders::holders_import(&config, args).await
             }
             Command::Qpv(QpvCommand::Import(args)) => admin::qpv_import(&config, &args.file).await,
             Command::Outbox(OutboxCommand::Run) => jobs::outbox_run(&config).await,

@@ -1,9 +1,13 @@
 //! Holders: registering, reading, editing (based on the version read), listing, and
 //! moving along the pathway — move, close, reopen.
 
+mod import;
 mod intake;
 mod pathway;
 
+pub use import::{
+    ImportOptions, ImportReport, Outcome as ImportOutcome, ReportLine, acting_for, import,
+};
 pub use intake::HolderInput;
 pub use pathway::{CloseInput, ReopenInput, StageInput, close, move_stage, reopen};
 
@@ -47,18 +51,28 @@ pub(crate) async fn register_in(
     source_event_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(Holder, Change, Record)> {
+    let new = holders::NewHolder {
+        organisation_id: actor.organisation_id,
+        user_id: actor.user_id,
+        entered_at: now,
+        source_event_id,
+    };
+    register_entered_in(txn, actor, fields, stage, &new, now).await
+}
+
+/// [`register_in`], the entry into the pathway dated `new.entered_at`: a file brought
+/// in from a spreadsheet keeps the day the person actually came.
+pub(crate) async fn register_entered_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    fields: HolderFields,
+    stage: Stage,
+    new: &holders::NewHolder,
+    now: DateTime<Utc>,
+) -> Result<(Holder, Change, Record)> {
     actor.require_personal_data()?;
     let (_, entry) = Pathway::start(stage);
-    let holder = holders::create(
-        txn,
-        actor.organisation_id,
-        actor.user_id,
-        fields,
-        &entry,
-        source_event_id,
-        now,
-    )
-    .await?;
+    let holder = holders::create_entered(txn, new, fields, &entry, now).await?;
     audit::record(
         txn,
         &actor.audit(),

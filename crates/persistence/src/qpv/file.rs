@@ -10,6 +10,7 @@
 //!   Windows-1252 (Latin-1) when the file is not valid UTF-8.
 
 use super::QpvRecord;
+use crate::table::{decode, delimiter_of};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
@@ -74,12 +75,7 @@ pub fn parse(mut reader: impl Read) -> Result<Vec<QpvRecord>, QpvFileError> {
     reader.read_to_end(&mut bytes)?;
     // CRLF as LF: the csv crate counts a CRLF record's line one short.
     let text = decode(&bytes).replace("\r\n", "\n");
-    let header_line = text.lines().next().unwrap_or_default();
-    let delimiter = if !header_line.contains(';') && header_line.contains(',') {
-        b','
-    } else {
-        b';'
-    };
+    let delimiter = delimiter_of(text.lines().take(1));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -277,34 +273,6 @@ fn is_insee_code(code: &str) -> bool {
                 && code[2..].chars().all(|c| c.is_ascii_digit()))
 }
 
-/// The file's text: UTF-8 (its BOM dropped) when it is valid UTF-8, else Windows-1252,
-/// which is what a French spreadsheet saves as "CSV" and covers Latin-1's letters.
-fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => bytes.iter().map(|b| windows_1252(*b)).collect(),
-    }
-}
-
-/// One Windows-1252 byte: 0x80–0x9F hold typographic signs (€, ’, œ, Œ…), every other
-/// byte is the Unicode code point of the same value (as in Latin-1). The five bytes
-/// Windows leaves unassigned map to the control characters of the same value, as the
-/// WHATWG encoding standard does.
-fn windows_1252(byte: u8) -> char {
-    const HIGH: [char; 32] = [
-        '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}',
-        '\u{2021}', '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}',
-        '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
-        '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}',
-        '\u{178}',
-    ];
-    match byte {
-        0x80..=0x9F => HIGH[usize::from(byte - 0x80)],
-        _ => char::from(byte),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,14 +376,6 @@ mod tests {
         assert_eq!(
             missing,
             "colonne « insee_com » absente de l'en-tête (colonnes lues : code_qp, lib_qp)"
-        );
-    }
-
-    #[test]
-    fn windows_1252_has_the_typographic_signs() {
-        assert_eq!(
-            [0x80, 0x92, 0x9C, 0xE9, 0x41].map(windows_1252),
-            ['€', '’', 'œ', 'é', 'A']
         );
     }
 }

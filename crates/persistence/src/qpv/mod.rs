@@ -154,3 +154,16 @@ pub async fn count_in_commune(conn: &impl ConnectionTrait, commune_insee: &str) 
         .count(conn)
         .await?)
 }
+
+/// Every quartier's (code, name): an import recognises a quartier written by its name.
+pub async fn names(conn: &impl ConnectionTrait) -> Result<Vec<(String, String)>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(qpv::Entity::find()
+        .select_only()
+        .column(qpv::Column::Code)
+        .column(qpv::Column::Name)
+        .order_by_asc(qpv::Column::Code)
+        .into_tuple::<(String, String)>()
+        .all(conn)
+        .await?)
+}

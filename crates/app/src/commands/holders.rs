@@ -1,0 +1,141 @@
+//! An organisation's caseload brought in from its spreadsheet, at a terminal: the
+//! import use case on the file's lines, its report on standard output, and the refused
+//! lines (with the possible duplicates) in a CSV file that opens in French Excel.
+
+use super::wiring::ready_core;
+use crate::cli::HoldersImportArgs;
+use crate::config::Config;
+use anyhow::{Context, anyhow, bail};
+use chrono::Utc;
+use parcours_core::Error;
+use parcours_core::holders::{self, ImportOptions, ImportOutcome, ImportReport};
+use parcours_http::export::{Cell, csv_bytes};
+use parcours_persistence::table;
+
+/// The lines shown at the terminal; the report file has them all.
+const SHOWN: usize = 20;
+
+pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("{} illisible", args.file.display()))?;
+    let lines = table::read_csv(&bytes)
+        .map_err(|e| anyhow!("{} : fichier CSV illisible : {e}", args.file.display()))?;
+    let core = ready_core(config).await?;
+    let actor = holders::acting_for(&core, &args.org)
+        .await
+        .map_err(|e| refused(e, "--org"))?;
+    let options = ImportOptions {
+        dry_run: args.dry_run,
+        skip_invalid: args.skip_invalid,
+    };
+    let report = holders::import(&core, &actor, &lines, options, Utc::now())
+        .await
+        .map_err(|e| refused(e, &args.file.display().to_string()))?;
+    print_report(&report, options);
+    if let Some(path) = &args.report {
+        std::fs::write(path, report_csv(&report)?)
+            .with_context(|| format!("{} : écriture impossible", path.display()))?;
+        println!(
+            "Rapport des lignes refusées et des doublons possibles : {}",
+            path.display()
+        );
+    }
+    if !options.dry_run && !report.written {
+        bail!(
+            "rien n'a été enregistré : {} ligne(s) refusée(s). Corrigez-les, ou relancez avec --skip-invalid pour enregistrer les lignes valides.",
+            report.refused
+        );
+    }
+    Ok(())
+}
+
+/// A use case's refusal, each field named as the operator knows it.
+fn refused(error: Error, file: &str) -> anyhow::Error {
+    match error {
+        Error::Invalid(errors) => anyhow!(
+            "{}",
+            errors
+                .0
+                .iter()
+                .map(|e| match e.field.as_str() {
+                    "organisation" => format!("--org : {}", e.message),
+                    _ => format!("{file} : {}", e.message),
+                })
+                .collect::<Vec<_>>()
+                .join(" ; ")
+        ),
+        other => anyhow!("{other}"),
+    }
+}
+
+fn print_report(report: &ImportReport, options: ImportOptions) {
+    println!("Lignes de personnes lues : {}.", report.lines);
+    println!("Colonnes lues : {}.", report.columns.join(", "));
+    if !report.unknown_columns.is_empty() {
+        println!(
+            "Colonnes inconnues, non importées : {}.",
+            report.unknown_columns.join(", ")
+        );
+    }
+    if !report.set_aside_columns.is_empty() {
+        println!(
+            "Colonnes reconnues mais pas encore importées par cette version : {}.",
+            report.set_aside_columns.join(", ")
+        );
+    }
+    for detail in report.details.iter().take(SHOWN) {
+        println!("Ligne {} : {}", detail.line, detail.reasons.join(" ; "));
+    }
+    if report.details.len() > SHOWN {
+        println!(
+            "… et {} autre(s) ligne(s) : voir le rapport (--report).",
+            report.details.len() - SHOWN
+        );
+    }
+    let counts = format!(
+        "doublons possibles (non créés) : {} ; refusées : {}.",
+        report.possible_duplicates, report.refused
+    );
+    if report.written {
+        println!("Créées : {} ; {counts}", report.created);
+    } else {
+        println!("À créer : {} ; {counts}", report.created);
+        if options.dry_run {
+            println!("Vérification seule (--dry-run) : rien n'a été enregistré.");
+        }
+    }
+}
+
+/// The refused lines and possible duplicates: their cells as in the file, then the
+/// line, what became of it and why.
+fn report_csv(report: &ImportReport) -> anyhow::Result<Vec<u8>> {
+    let width = report
+        .details
+        .iter()
+        .map(|d| d.cells.len())
+        .chain([report.header.len()])
+        .max()
+        .unwrap_or(0);
+    let mut headers: Vec<String> = (0..width)
+        .map(|i| report.header.get(i).cloned().unwrap_or_default())
+        .collect();
+    headers.extend(["Ligne du fichier", "Résultat", "Raison"].map(str::to_owned));
+    let rows: Vec<Vec<Cell>> = report
+        .details
+        .iter()
+        .map(|detail| {
+            let mut row: Vec<Cell> = (0..width)
+                .map(|i| Cell::text(detail.cells.get(i).cloned().unwrap_or_default()))
+                .collect();
+            row.push(Cell::Figure(detail.line.to_string()));
+            row.push(Cell::text(match detail.outcome {
+                ImportOutcome::Refused => "refusée",
+                ImportOutcome::PossibleDuplicate => "doublon possible",
+                ImportOutcome::Created => "créée",
+            }));
+            row.push(Cell::text(detail.reasons.join(" ; ")));
+            row
+        })
+        .collect();
+    csv_bytes(&headers, &rows)
+}

@@ -1,0 +1,379 @@
+//! Bringing an organisation's caseload in from its spreadsheets: each line goes through
+//! the intake rules of the registration form; a person the organisation already follows
+//! (by its duplicate rules) is reported, never created again nor merged; a dry run
+//! writes nothing, and a real one writes everything or nothing unless told to keep the
+//! valid lines.
+
+mod columns;
+mod row;
+mod values;
+
+use self::columns::{Column, Header, find_header};
+use self::row::{Lookup, column_of};
+use super::{register_entered_in, validate};
+use crate::{Actor, Error, Result};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use parcours_persistence::holders::{self, Holder, HolderFields, NewHolder};
+use parcours_persistence::table::Line;
+use parcours_persistence::{DatabaseTransaction, commit, qpv, users};
+
+/// How to run an import.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Check and report only: nothing is written.
+    pub dry_run: bool,
+    /// Write the valid lines even when others are refused (else nothing is written).
+    pub skip_invalid: bool,
+}
+
+/// What became of a line that was not simply created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    /// Someone the organisation already follows may be this person: not created.
+    PossibleDuplicate,
+    Refused,
+}
+
+/// A line of the file with what became of it, and why, in French.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReportLine {
+    /// The line in the file (the first is 1).
+    pub line: u64,
+    pub cells: Vec<String>,
+    pub outcome: Outcome,
+    pub reasons: Vec<String>,
+}
+
+// The cells are personal data: only the line and the outcome reach a log.
+impl std::fmt::Debug for ReportLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportLine")
+            .field("line", &self.line)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an import did, or would do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportReport {
+    /// The header line's cells, as written.
+    pub header: Vec<String>,
+    /// Titles of the columns that were read.
+    pub columns: Vec<String>,
+    /// Titles nobody recognised (their cells are not imported).
+    pub unknown_columns: Vec<String>,
+    /// Titles recognised but not imported by this version (project, notes…).
+    pub set_aside_columns: Vec<String>,
+    /// Lines of people read (blank lines not counted).
+    pub lines: usize,
+    pub created: usize,
+    pub possible_duplicates: usize,
+    pub refused: usize,
+    /// The possible duplicates and the refused lines, in file order.
+    pub details: Vec<ReportLine>,
+    /// Whether anything was written: false for a dry run, and for an all-or-nothing
+    /// run with a refused line.
+    pub written: bool,
+}
+
+/// Imports the people of a table (a CSV file's lines) into the actor's organisation.
+/// A file that cannot be read as a caseload (no header, no name column) is refused
+/// under the field `fichier`.
+pub async fn import(
+    core: &crate::Core,
+    actor: &Actor,
+    lines: &[Line],
+    options: ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<ImportReport> {
+    actor.require_personal_data()?;
+    let header = header(lines)?;
+    let header_cells = lines[header.index].cells.clone();
+    let data: Vec<&Line> = lines[header.index + 1..]
+        .iter()
+        .filter(|l| l.cells.iter().any(|c| !c.trim().is_empty()))
+        .collect();
+    let mut report = ImportReport {
+        columns: header
+            .columns
+            .iter()
+            .filter(|(_, c, _)| c.imported())
+            .map(|(.., t)| t.clone())
+            .collect(),
+        set_aside_columns: header
+            .columns
+            .iter()
+            .filter(|(_, c, _)| !c.imported())
+            .map(|(.., t)| t.clone())
+            .collect(),
+        unknown_columns: header.unknown.clone(),
+        header: header_cells,
+        lines: data.len(),
+        created: 0,
+        possible_duplicates: 0,
+        refused: 0,
+        details: Vec::new(),
+        written: false,
+    };
+    report
+        .unknown_columns
+        .extend(untitled_columns(&header, &report.header, &data));
+    let txn = core.db.begin_write().await?;
+    let lookup = Lookup::new(
+        &users::all_of_organisation(&txn, actor.organisation_id).await?,
+        match header.cell(Column::Qpv) {
+            Some(_) => qpv::names(&txn).await?,
+            None => Vec::new(),
+        },
+    );
+    let today = now.date_naive();
+    for line in data {
+        let (outcome, reasons) =
+            import_line(&txn, actor, &header, line, &lookup, today, now).await?;
+        match outcome {
+            Outcome::Created => report.created += 1,
+            Outcome::PossibleDuplicate => report.possible_duplicates += 1,
+            Outcome::Refused => report.refused += 1,
+        }
+        if outcome != Outcome::Created {
+            report.details.push(ReportLine {
+                line: line.line,
+                cells: line.cells.clone(),
+                outcome,
+                reasons,
+            });
+        }
+    }
+    report.written = !options.dry_run && (report.refused == 0 || options.skip_invalid);
+    if report.written {
+        commit(txn).await?;
+    } else {
+        txn.rollback()
+            .await
+            .map_err(parcours_persistence::PersistenceError::from)?;
+    }
+    tracing::info!(
+        organisation_id = actor.organisation_id,
+        user_id = actor.user_id,
+        lines = report.lines,
+        created = report.created,
+        possible_duplicates = report.possible_duplicates,
+        refused = report.refused,
+        dry_run = options.dry_run,
+        written = report.written,
+        "holders import"
+    );
+    Ok(report)
+}
+
+fn header(lines: &[Line]) -> Result<Header> {
+    let cells: Vec<Vec<String>> = lines.iter().map(|l| l.cells.clone()).collect();
+    let header = find_header(&cells).ok_or_else(|| {
+        Error::invalid(
+            "fichier",
+            format!(
+                "en-tête introuvable : aucune des {} premières lignes ne nomme au moins deux colonnes connues (Nom, Prénom, Date de naissance, Téléphone, Mail…)",
+                columns::HEADER_SEARCH
+            ),
+        )
+    })?;
+    for required in [Column::LastName, Column::FirstName] {
+        if header.cell(required).is_none() {
+            return Err(Error::invalid(
+                "fichier",
+                format!(
+                    "colonne « {} » absente de l'en-tête (ligne {})",
+                    required.label(),
+                    lines[header.index].line
+                ),
+            ));
+        }
+    }
+    Ok(header)
+}
+
+/// Columns without a title that hold something: listed so that nothing is dropped
+/// unseen (empty ones, often left at the right of a sheet, are ignored).
+fn untitled_columns(header: &Header, titles: &[String], data: &[&Line]) -> Vec<String> {
+    let width = data.iter().map(|l| l.cells.len()).max().unwrap_or(0);
+    (0..width)
+        .filter(|i| titles.get(*i).is_none_or(|t| t.trim().is_empty()))
+        .filter(|i| header.columns.iter().all(|(c, ..)| c != i))
+        .filter(|i| {
+            data.iter()
+                .any(|l| l.cells.get(*i).is_some_and(|c| !c.trim().is_empty()))
+        })
+        .map(|i| format!("colonne n° {} sans titre", i + 1))
+        .collect()
+}
+
+/// One line: read, checked by the intake rules, compared with the organisation's
+/// people, and created when it is new and valid.
+async fn import_line(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    header: &Header,
+    line: &Line,
+    lookup: &Lookup,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(Outcome, Vec<String>)> {
+    let read = row::read(header, &line.cells, lookup, today);
+    let title = |column: Column| header.title(column).unwrap_or(column.label()).to_owned();
+    let mut reasons: Vec<String> = read
+        .refusals
+        .iter()
+        .map(|(column, reason)| format!("{} : {reason}", title(*column)))
+        .collect();
+    let fields = match validate(txn, actor, &read.input, now).await {
+        Ok(fields) => Some(fields),
+        Err(Error::Invalid(errors)) => {
+            for error in errors.0 {
+                let column = column_of(&error.field);
+                // A cell already refused while being read is said once.
+                if column.is_some_and(|c| read.refusals.iter().any(|(r, _)| *r == c)) {
+                    continue;
+                }
+                let typed = column
+                    .and_then(|c| header.cell(c))
+                    .and_then(|i| line.cells.get(i))
+                    .map(|c| c.trim())
+                    .filter(|c| !c.is_empty() && !error.message.contains(*c));
+                let name = column.map_or(error.field.clone(), title);
+                // A date typed otherwise (`44000`, `01/02/27`) is shown as it was read.
+                let read_as = (column == Some(Column::BirthDate))
+                    .then_some(read.input.birth_date.as_deref())
+                    .flatten()
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map(|d| d.format("%d/%m/%Y").to_string())
+                    .filter(|d| typed != Some(d.as_str()))
+                    .map(|d| format!(" (lu comme le {d})"))
+                    .unwrap_or_default();
+                reasons.push(match typed {
+                    Some(typed) => format!("{name} : « {typed} »{read_as} : {}", error.message),
+                    None => format!("{name} : {}", error.message),
+                });
+            }
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let Some(fields) = fields.filter(|_| reasons.is_empty()) else {
+        return Ok((Outcome::Refused, reasons));
+    };
+    if let Some(existing) = holders::possible_duplicates(txn, actor.organisation_id, &fields, 1)
+        .await?
+        .first()
+    {
+        return Ok((
+            Outcome::PossibleDuplicate,
+            vec![duplicate_reason(&fields, existing)],
+        ));
+    }
+    // A line with a name only escapes the rules above (they need a birth date, a phone
+    // or an e-mail): the same name is then enough to hold it back, or importing the
+    // file again would create everyone twice.
+    if fields.birth_date.is_none()
+        && fields.phone.is_none()
+        && fields.email.is_none()
+        && let Some(existing) = holders::same_name(
+            txn,
+            actor.organisation_id,
+            &fields.last_name,
+            &fields.first_name,
+            1,
+        )
+        .await?
+        .first()
+    {
+        return Ok((
+            Outcome::PossibleDuplicate,
+            vec![format!(
+                "doublon possible : même nom que la personne n° {} déjà suivie, et ni date de naissance, ni téléphone, ni e-mail pour les distinguer ; rien n'a été créé, vérifiez sa fiche",
+                existing.id
+            )],
+        ));
+    }
+    let new = NewHolder {
+        organisation_id: actor.organisation_id,
+        user_id: actor.user_id,
+        entered_at: read
+            .entered_on
+            .map_or(now, |day| day.and_time(NaiveTime::MIN).and_utc()),
+        source_event_id: None,
+    };
+    register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
+    Ok((Outcome::Created, Vec::new()))
+}
+
+/// Which of the organisation's duplicate rules matched, and with whom (by file number).
+fn duplicate_reason(fields: &HolderFields, existing: &Holder) -> String {
+    let mut same = Vec::new();
+    if fields.birth_date.is_some()
+        && existing.birth_date == fields.birth_date
+        && existing.sort_key == holders::keys_of(&fields.last_name, &fields.first_name).0
+    {
+        same.push("nom et date de naissance");
+    }
+    if fields.phone.is_some() && existing.phone == fields.phone {
+        same.push("téléphone");
+    }
+    if fields.email.is_some() && existing.email == fields.email {
+        same.push("e-mail");
+    }
+    format!(
+        "doublon possible : même {} que la personne n° {} déjà suivie ; rien n'a été créé, vérifiez sa fiche",
+        same.join(", "),
+        existing.id
+    )
+}
+
+/// Who an operator's import acts as for `organisation` (its name or id): the
+/// organisation's first active administrator, or else its first active adviser — the
+/// files are created in their name, and they are the referent when a line names none.
+pub async fn acting_for(core: &crate::Core, organisation: &str) -> Result<Actor> {
+    use parcours_domain::users::Role;
+    use parcours_persistence::organisations;
+    let conn = core.db.conn();
+    let organisation_id = match organisation.trim().parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => organisations::find_id_by_name(conn, organisation.trim()).await?,
+    };
+    let found = match organisation_id {
+        Some(id) => organisations::get(conn, id).await?,
+        None => None,
+    };
+    let Some(found) = found else {
+        return Err(Error::invalid(
+            "organisation",
+            format!("structure « {organisation} » inconnue"),
+        ));
+    };
+    let members = users::all_of_organisation(conn, found.id).await?;
+    let active = |role: Role| {
+        members
+            .iter()
+            .filter(|u| u.disabled_at.is_none() && u.role == role)
+            .min_by_key(|u| u.id)
+    };
+    let user = active(Role::OrgAdmin)
+        .or_else(|| active(Role::Adviser))
+        .ok_or_else(|| {
+            Error::invalid(
+                "organisation",
+                format!(
+                    "la structure « {} » n'a aucun compte actif de conseiller ou d'administrateur : créez-en un d'abord",
+                    found.name
+                ),
+            )
+        })?;
+    Ok(Actor {
+        user_id: user.id,
+        organisation_id: found.id,
+        territory_id: found.territory.id,
+        role: user.role,
+        request_id: None,
+    })
+}

@@ -1,0 +1,529 @@
+//! Bringing an organisation's caseload in from its spreadsheet: the messy file as it
+//! really is, the exact report, a dry run and an all-or-nothing run that write nothing,
+//! a second import that creates nobody twice, Windows-1252 and both separators; and the
+//! `parcours holders import` command on the real binary.
+
+use crate::binary::parcours;
+use crate::support::{TestApp, TestDb, TestUser, password_hash, t0};
+use chrono::NaiveDate;
+use parcours_core::holders::{self, HolderInput, ImportOptions, ImportOutcome, ImportReport};
+use parcours_domain::holders::{EducationLevel, Gender, Situation};
+use parcours_domain::organisations::OrganisationKind;
+use parcours_domain::pathway::Stage;
+use parcours_domain::users::{DisplayName, Email, Role};
+use parcours_persistence::holders::{Holder, HolderQuery};
+use parcours_persistence::table::read_csv;
+use parcours_persistence::{
+    ConnectionTrait, Db, Statement, organisations, qpv, territories, users,
+};
+
+/// An organisation with its adviser Léa Martin, the quartier « Les Tilleuls » in the
+/// reference list, and one person already followed (phone 06 11 22 33 44).
+struct Org {
+    app: TestApp,
+    admin: TestUser,
+    lea: i64,
+    existing: i64,
+}
+
+async fn org() -> Org {
+    let app = TestApp::start().await;
+    let admin = app.adviser().await;
+    let lea = users::create(
+        app.db.conn(),
+        &users::NewUser {
+            organisation_id: admin.organisation_id,
+            email: &Email::parse("lea.martin@citeslab.test").unwrap(),
+            display_name: &DisplayName::parse("Léa Martin").unwrap(),
+            role: Role::Adviser,
+            password_hash: password_hash(),
+        },
+        t0(),
+    )
+    .await
+    .unwrap()
+    .id;
+    qpv::upsert_all(
+        app.db.conn(),
+        &[qpv::QpvRecord {
+            code: "QN00101A".into(),
+            name: "Les Tilleuls".into(),
+            communes: vec![("00101".into(), "Villetest".into())],
+        }],
+        t0(),
+    )
+    .await
+    .unwrap();
+    let existing = holders::register(
+        &app.state.core,
+        &admin.actor(),
+        HolderInput {
+            first_name: Some("Déjà".into()),
+            last_name: Some("Suivie".into()),
+            phone: Some("06 11 22 33 44".into()),
+            ..Default::default()
+        },
+        t0(),
+    )
+    .await
+    .unwrap()
+    .holder
+    .id;
+    Org {
+        app,
+        admin,
+        lea,
+        existing,
+    }
+}
+
+/// A spreadsheet as advisers keep them: a title above the header, trailing empty
+/// columns, an unknown column, every kind of bad cell, a person already followed and
+/// blank lines (lines keep their number in the file).
+const MESSY: &str = "\u{feff}Suivi des porteurs 2024;;;\r\n\
+;;;\r\n\
+Nom;Prénom;Date de naissance;Sexe;Tél.;Courriel;CP;Code INSEE;QPV;Situation;Niveau de formation;Date d'entrée;Étape;Référent;Pointure;Observations;;\r\n\
+Dupont;Ana;12/03/1994;F;06 12 34 56 78;ana@exemple.test;60100;00101;Les Tilleuls;RSA;bac+2;15/01/2024;Accompagnement;Léa Martin;38;vue au forum;;\r\n\
+BENALI;Karim;12-03-94;M;612345679;;;;QN00101A;demandeur d'emploi;CAP;2024-02-01;information;lea.martin@citeslab.test;;;;\r\n\
+Martin;Zoé;31/02/1990;Madame;;;;;;;;;;;;;;\r\n\
+Petit;Luc;01/01/1980;H;12 34;;;;;;;;;;;;;\r\n\
+Roux;Inès;;F;;;;;;retraitée;;;;;;;;\r\n\
+\r\n\
+;Sans Nom;;;;;;;;;;;;;;;;\r\n\
+Suivie;Déjà;;;06 11 22 33 44;;;;;;;;;;;;;\r\n\
+;;;;;;;;;;;;;;;;;\r\n";
+
+async fn run(org: &Org, file: &[u8], options: ImportOptions) -> ImportReport {
+    holders::import(
+        &org.app.state.core,
+        &org.admin.actor(),
+        &read_csv(file).unwrap(),
+        options,
+        t0(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_string(
+            db.backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+async fn counts(db: &Db) -> [i64; 3] {
+    [
+        count(db, "holders").await,
+        count(db, "pathway_events").await,
+        count(db, "audit_entries").await,
+    ]
+}
+
+async fn people(org: &Org) -> Vec<Holder> {
+    parcours_persistence::holders::list(
+        org.app.db.conn(),
+        &HolderQuery {
+            organisation_id: org.admin.organisation_id,
+            q: None,
+            stage: None,
+            qpv_code: None,
+            referent_user_id: None,
+            no_contact_since: None,
+            after: None,
+            limit: 100,
+        },
+    )
+    .await
+    .unwrap()
+    .0
+}
+
+fn reasons(report: &ImportReport) -> Vec<(u64, ImportOutcome, String)> {
+    report
+        .details
+        .iter()
+        .map(|d| (d.line, d.outcome, d.reasons.join(" | ")))
+        .collect()
+}
+
+const SKIP: ImportOptions = ImportOptions {
+    dry_run: false,
+    skip_invalid: true,
+};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_messy_file_gives_the_exact_report_and_a_dry_run_writes_nothing() {
+    let org = org().await;
+    let before = counts(&org.app.db).await;
+    let dry = run(
+        &org,
+        MESSY.as_bytes(),
+        ImportOptions {
+            dry_run: true,
+            skip_invalid: true,
+        },
+    )
+    .await;
+    assert_eq!(
+        counts(&org.app.db).await,
+        before,
+        "a dry run writes nothing"
+    );
+    assert!(!dry.written);
+    assert_eq!(
+        (dry.lines, dry.created, dry.possible_duplicates, dry.refused),
+        (7, 2, 1, 4)
+    );
+    assert_eq!(dry.unknown_columns, ["Pointure"]);
+    assert_eq!(dry.set_aside_columns, ["Observations"]);
+    let phone = "numéro de téléphone invalide : 10 chiffres commençant par 0 (01 23 45 67 89) ou +33 suivi de 9 chiffres";
+    let expected = vec![
+        (
+            6,
+            ImportOutcome::Refused,
+            "Date de naissance : « 31/02/1990 » n'est pas une date (attendu : JJ/MM/AAAA)"
+                .to_owned(),
+        ),
+        (
+            7,
+            ImportOutcome::Refused,
+            format!("Tél. : « 12 34 » : {phone}"),
+        ),
+        (
+            8,
+            ImportOutcome::Refused,
+            "Situation : situation inconnue « retraitée » (attendu : Demandeur ou demandeuse d'emploi, Bénéficiaire du RSA, Bénéficiaire de l'ASS, Jeune sans emploi, Salarié ou salariée, Étudiant ou étudiante, Autre)".to_owned(),
+        ),
+        (10, ImportOutcome::Refused, "Nom : obligatoire".to_owned()),
+        (
+            11,
+            ImportOutcome::PossibleDuplicate,
+            format!(
+                "doublon possible : même téléphone que la personne n° {} déjà suivie ; rien n'a été créé, vérifiez sa fiche",
+                org.existing
+            ),
+        ),
+    ];
+    assert_eq!(reasons(&dry), expected);
+    assert_eq!(dry.details[0].cells[..2], ["Martin", "Zoé"]);
+
+    // The same file for real, keeping the valid lines: the dry run said exactly this.
+    let real = run(&org, MESSY.as_bytes(), SKIP).await;
+    assert!(real.written);
+    assert_eq!(
+        (real.created, real.possible_duplicates, real.refused),
+        (2, 1, 4)
+    );
+    assert_eq!(reasons(&real), expected);
+    let found = people(&org).await;
+    assert_eq!(found.len(), 3);
+    let ana = found.iter().find(|h| h.first_name == "Ana").unwrap();
+    assert_eq!(ana.birth_date, NaiveDate::from_ymd_opt(1994, 3, 12));
+    assert_eq!(ana.gender, Some(Gender::Femme));
+    assert_eq!(ana.phone.as_deref(), Some("+33612345678"));
+    assert_eq!(ana.email.as_deref(), Some("ana@exemple.test"));
+    assert_eq!(ana.qpv_code.as_deref(), Some("QN00101A"));
+    assert_eq!(ana.situation, Some(Situation::Rsa));
+    assert_eq!(ana.education_level, Some(EducationLevel::Niveau5));
+    assert_eq!(ana.stage, Stage::Accompagnement);
+    assert_eq!(ana.referent_user_id, Some(org.lea));
+    assert_eq!(
+        ana.stage_entered_at.date_naive(),
+        NaiveDate::from_ymd_opt(2024, 1, 15).unwrap()
+    );
+    let karim = found.iter().find(|h| h.first_name == "Karim").unwrap();
+    assert_eq!(karim.last_name, "BENALI");
+    assert_eq!(karim.birth_date, NaiveDate::from_ymd_opt(1994, 3, 12));
+    assert_eq!(karim.gender, Some(Gender::Homme));
+    assert_eq!(karim.phone.as_deref(), Some("+33612345679"));
+    assert_eq!(karim.situation, Some(Situation::DemandeurEmploi));
+    assert_eq!(karim.education_level, Some(EducationLevel::Niveau3));
+    assert_eq!(karim.referent_user_id, Some(org.lea));
+    assert_eq!(karim.stage, Stage::Information);
+
+    // The pathway starts at the entry date: its first step is dated the day she came.
+    let steps = parcours_core::holders::dossier(
+        &org.app.state.core,
+        &org.admin.actor(),
+        ana.id,
+        &Default::default(),
+        t0(),
+    )
+    .await
+    .unwrap()
+    .steps;
+    assert_eq!(steps.len(), 1);
+    assert_eq!(
+        steps[0].occurred_at.date_naive(),
+        NaiveDate::from_ymd_opt(2024, 1, 15).unwrap()
+    );
+
+    // Imported again: nobody is created twice.
+    let after_first = counts(&org.app.db).await;
+    let again = run(&org, MESSY.as_bytes(), SKIP).await;
+    assert_eq!(
+        (again.created, again.possible_duplicates, again.refused),
+        (0, 3, 4)
+    );
+    assert_eq!(count(&org.app.db, "holders").await, after_first[0]);
+    let duplicate = &again.details[0];
+    assert_eq!(duplicate.line, 4);
+    assert_eq!(duplicate.outcome, ImportOutcome::PossibleDuplicate);
+    assert!(
+        duplicate.reasons[0].contains(&format!(
+            "même nom et date de naissance, téléphone, e-mail que la personne n° {}",
+            ana.id
+        )),
+        "{:?}",
+        duplicate.reasons
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_all_or_nothing_run_with_one_bad_line_writes_nothing() {
+    let org = org().await;
+    let before = counts(&org.app.db).await;
+    let file = "Nom;Prénom;Date de naissance\n\
+                Durand;Paul;01/02/1985\n\
+                Lefèvre;Anne;45/02/1985\n\
+                Moreau;Jeanne;1985-02-01\n";
+    let report = run(&org, file.as_bytes(), ImportOptions::default()).await;
+    assert!(!report.written);
+    assert_eq!((report.created, report.refused), (2, 1));
+    assert_eq!(report.details[0].line, 3);
+    assert_eq!(counts(&org.app.db).await, before, "nothing was written");
+
+    let fixed = file.replace("45/02/1985", "15/02/1985");
+    let report = run(&org, fixed.as_bytes(), ImportOptions::default()).await;
+    assert!(report.written);
+    assert_eq!(report.created, 3);
+    assert_eq!(count(&org.app.db, "holders").await, before[0] + 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn windows_1252_and_commas_keep_the_accents() {
+    let org = org().await;
+    let text = "Nom,Prénom,Mail,Sexe\r\nDurand,Benoît,benoit@exemple.test,Monsieur\r\nMoreau,Hélène,helene@exemple.test,Mme\r\n";
+    // Windows-1252 for these letters is their Latin-1 byte.
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+    let report = run(&org, &bytes, ImportOptions::default()).await;
+    assert_eq!(
+        (report.created, report.refused),
+        (2, 0),
+        "{:?}",
+        reasons(&report)
+    );
+    let mut names: Vec<String> = people(&org).await.iter().map(Holder::full_name).collect();
+    names.sort();
+    assert_eq!(names, ["Benoît Durand", "Déjà Suivie", "Hélène Moreau"]);
+
+    // The same people in UTF-8 with semicolons: already there.
+    let report = run(
+        &org,
+        text.replace(',', ";").as_bytes(),
+        ImportOptions::default(),
+    )
+    .await;
+    assert_eq!((report.created, report.possible_duplicates), (0, 2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_with_a_name_only_is_not_created_twice() {
+    let org = org().await;
+    let file = "Prénom;Nom;Étape\nPaul;Durand;Information\n";
+    let first = run(&org, file.as_bytes(), ImportOptions::default()).await;
+    assert_eq!(first.created, 1);
+    let again = run(
+        &org,
+        "NOM;PRENOM\nDURAND;paul\n".as_bytes(),
+        ImportOptions::default(),
+    )
+    .await;
+    assert_eq!((again.created, again.possible_duplicates), (0, 1));
+    assert!(
+        again.details[0].reasons[0].starts_with("doublon possible : même nom que la personne n° "),
+        "{:?}",
+        again.details[0].reasons
+    );
+    assert_eq!(people(&org).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn excel_serial_dates_are_read_and_an_implausible_one_is_explained() {
+    let org = org().await;
+    let file = "Nom;Prénom;Date de naissance\nAubert;Bérénice;34405\nCaron;Denis;44000\n";
+    let report = run(&org, file.as_bytes(), SKIP).await;
+    assert_eq!((report.created, report.refused), (1, 1));
+    assert_eq!(
+        report.details[0].reasons,
+        [
+            "Date de naissance : « 44000 » (lu comme le 18/06/2020) : date de naissance peu plausible : 6 ans (15 à 99 ans attendus)"
+        ]
+    );
+    let found = people(&org).await;
+    let berenice = found.iter().find(|h| h.first_name == "Bérénice").unwrap();
+    assert_eq!(berenice.birth_date, NaiveDate::from_ymd_opt(1994, 3, 12));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_without_a_header_is_refused_whole() {
+    let org = org().await;
+    let error = holders::import(
+        &org.app.state.core,
+        &org.admin.actor(),
+        &read_csv("Dupont;Ana\nMartin;Léo\n".as_bytes()).unwrap(),
+        ImportOptions::default(),
+        t0(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        format!("{error:?}").contains("en-tête introuvable"),
+        "{error:?}"
+    );
+}
+
+fn temp_file(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!(
+        "parcours-import-{}-{nanos}-{name}",
+        std::process::id()
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_imports_a_file_and_writes_the_report() {
+    let db = TestDb::new().await;
+    let conn = db.migrated().await;
+    let territory_id = territories::upsert(
+        conn.conn(),
+        &territories::TerritoryInput {
+            code: "T-CLI",
+            name: "Territoire",
+            communes: vec![],
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let org_id = organisations::upsert(
+        conn.conn(),
+        &organisations::OrganisationInput {
+            name: "BGE Import",
+            kind: OrganisationKind::Bge,
+            territory_id,
+            notification_email: None,
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    users::create(
+        conn.conn(),
+        &users::NewUser {
+            organisation_id: org_id,
+            email: &Email::parse("admin@bge.test").unwrap(),
+            display_name: &DisplayName::parse("Admin BGE").unwrap(),
+            role: Role::OrgAdmin,
+            password_hash: password_hash(),
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let file = temp_file("porteurs.csv");
+    let report = temp_file("rapport.csv");
+    std::fs::write(
+        &file,
+        "Nom;Prénom;Téléphone\nDurand;Paul;06 12 34 56 78\nLefèvre;Anne;=1+1\n",
+    )
+    .unwrap();
+    let import = |extra: &[&str]| {
+        parcours()
+            .env("PARCOURS__DATABASE__URL", &db.url)
+            .args([
+                "holders",
+                "import",
+                file.to_str().unwrap(),
+                "--org",
+                "BGE Import",
+            ])
+            .args(extra)
+            .args(["--report", report.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let holders_now = || async { count(&conn, "holders").await };
+
+    let dry = import(&["--dry-run"]);
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        out.contains("À créer : 1 ; doublons possibles (non créés) : 0 ; refusées : 1."),
+        "{out}"
+    );
+    assert!(out.contains("rien n'a été enregistré"), "{out}");
+    assert_eq!(holders_now().await, 0);
+    let written = std::fs::read(&report).unwrap();
+    let text = String::from_utf8(written).unwrap();
+    assert!(text.starts_with("\u{feff}Nom;Prénom;Téléphone;Ligne du fichier;Résultat;Raison\r\n"));
+    // The typed formula is written as text, never as a formula.
+    assert!(
+        text.contains(
+            "Lefèvre;Anne;'=1+1;3;refusée;Téléphone : « =1+1 » : numéro de téléphone invalide"
+        ),
+        "{text}"
+    );
+
+    let all_or_nothing = import(&[]);
+    assert_eq!(all_or_nothing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&all_or_nothing.stderr).contains("--skip-invalid"));
+    assert_eq!(holders_now().await, 0);
+
+    let skip = import(&["--skip-invalid"]);
+    assert!(
+        skip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&skip.stderr)
+    );
+    assert!(String::from_utf8_lossy(&skip.stdout).contains("Créées : 1 ;"));
+    assert_eq!(holders_now().await, 1);
+
+    let unknown = parcours()
+        .env("PARCOURS__DATABASE__URL", &db.url)
+        .args([
+            "holders",
+            "import",
+            file.to_str().unwrap(),
+            "--org",
+            "Inconnue",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("--org : structure « Inconnue » inconnue")
+    );
+    for path in [file, report] {
+        let _ = std::fs::remove_file(path);
+    }
+}
