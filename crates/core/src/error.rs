@@ -76,7 +76,9 @@ impl From<PersistenceError> for Error {
         match error {
             PersistenceError::NotFound => Self::NotFound,
             PersistenceError::Constraint(constraint) => constraint_error(constraint),
-            unavailable @ PersistenceError::Unavailable(_) => Self::Unavailable(unavailable),
+            unavailable @ (PersistenceError::Unavailable(_) | PersistenceError::Retry(_)) => {
+                Self::Unavailable(unavailable)
+            }
             other @ (PersistenceError::Corrupt { .. } | PersistenceError::Other(_)) => {
                 Self::Internal(other.into())
             }

@@ -316,6 +316,24 @@ pub async fn create_agreement(
     input: AgreementInput,
     now: DateTime<Utc>,
 ) -> Result<AgreementDetail> {
+    // Two agreements on the same unit inserted at the same instant can each wait for
+    // the other on PostgreSQL's exclusion constraint; the engine breaks the deadlock by
+    // aborting one, which, tried again, meets the winner's agreement: a clear overlap.
+    for _ in 0..2 {
+        match create_agreement_once(core, actor, input.clone(), now).await {
+            Err(Error::Unavailable(parcours_persistence::PersistenceError::Retry(_))) => {}
+            other => return other,
+        }
+    }
+    create_agreement_once(core, actor, input, now).await
+}
+
+async fn create_agreement_once(
+    core: &Core,
+    actor: &Actor,
+    input: AgreementInput,
+    now: DateTime<Utc>,
+) -> Result<AgreementDetail> {
     actor.require_personal_data()?;
     let txn = core.db.begin_write().await?;
     let unit = hosting::get_unit(&txn, input.unit_id)

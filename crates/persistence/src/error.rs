@@ -22,6 +22,11 @@ pub enum PersistenceError {
     /// done, and the same request may succeed in a moment.
     #[error("database unavailable: {0}")]
     Unavailable(DbErr),
+    /// PostgreSQL chose this transaction to break a deadlock (two inserts of an
+    /// exclusion constraint each waiting for the other, for instance) or could not
+    /// serialise it: nothing was done, and the whole transaction may be tried again.
+    #[error("transaction to try again: {0}")]
+    Retry(DbErr),
     #[error(transparent)]
     Other(DbErr),
 }
@@ -56,6 +61,13 @@ fn is_unavailable(error: &DbErr) -> bool {
         }),
         _ => false,
     }
+}
+
+/// A deadlock broken (SQLSTATE 40P01) or a serialisation failure (40001), by the
+/// engine's words.
+fn is_retry(error: &DbErr) -> bool {
+    let text = error.to_string();
+    text.contains("deadlock detected") || text.contains("could not serialize access")
 }
 
 /// The constraints a change can run into, by what they protect.
@@ -148,6 +160,7 @@ impl From<DbErr> for PersistenceError {
                 Self::Constraint(foreign_key(&text))
             }
             _ if matches!(error, DbErr::RecordNotFound(_)) => Self::NotFound,
+            _ if is_retry(&error) => Self::Retry(error),
             _ if is_unavailable(&error) => Self::Unavailable(error),
             _ => Self::Other(error),
         }
@@ -157,6 +170,20 @@ impl From<DbErr> for PersistenceError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_deadlock_is_to_try_again() {
+        let deadlock = DbErr::Custom("error returned from database: deadlock detected".into());
+        assert!(matches!(
+            PersistenceError::from(deadlock),
+            PersistenceError::Retry(_)
+        ));
+        let other = DbErr::Custom("syntax error".into());
+        assert!(matches!(
+            PersistenceError::from(other),
+            PersistenceError::Other(_)
+        ));
+    }
 
     #[test]
     fn constraints_are_known_by_either_engines_words() {
