@@ -170,7 +170,10 @@ async fn an_invitation_is_completed_from_the_email_alone() {
     assert!(again.body.contains("Lien inutilisable"));
     assert_eq!(api_login_status(&app, email, NEW_PASSWORD).await, 200);
     let team = admin.get("/equipe").await;
-    assert!(team.body.contains("Actif"));
+    // Inès's own row, not the admin's, says she is active.
+    let row = &team.body[team.body.find("Inès Nouvelle").expect("her row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("Actif"), "{row}");
     assert!(!team.body.contains("Invitation envoyée (valable"));
 }
 

@@ -117,7 +117,7 @@ async fn an_event_from_its_creation_to_its_attendance_sheet() {
         "Action collective enregistrée.",
         "<h1>Bus de la création aux Tilleuls</h1>",
         "jeudi 5 novembre 2026",
-        "Bus de la création",
+        "<dt>Type</dt><dd>Bus de la création</dd>",
         "ADIE Test",
         "CitésLab Test",
         "Modifier l'action",

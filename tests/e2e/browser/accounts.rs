@@ -28,6 +28,12 @@ async fn account_pages_in_a_browser() {
     // Signed out: the forgotten password, and a link that does not work.
     browser.goto("/connexion").await;
     browser.click("a[href='/mot-de-passe-oublie']").await;
+    browser
+        .wait_for(
+            "location.pathname === '/mot-de-passe-oublie'",
+            "the reset form",
+        )
+        .await;
     browser.wait_for_text("Mot de passe oublié").await;
     browser.check("mot-de-passe-oublie").await;
     browser.fits_a_phone("mot-de-passe-oublie").await;

@@ -28,6 +28,9 @@ async fn actions_collectives_in_a_browser() {
     browser.sign_in(&adviser).await;
 
     browser.click("nav a[href='/actions']").await;
+    browser
+        .wait_for("location.pathname === '/actions'", "the actions list")
+        .await;
     browser.wait_for_text("Aucune action prévue").await;
     browser.check("actions-vide").await;
     browser.fits_a_phone("actions-vide").await;
@@ -69,7 +72,12 @@ async fn actions_collectives_in_a_browser() {
 
     // The head-count, refused then saved.
     browser.click("a[href$='/comptage']").await;
-    browser.wait_for_text("Compter le public").await;
+    browser
+        .wait_for(
+            "document.querySelector('#champ-total')",
+            "the head-count form",
+        )
+        .await;
     browser.check("comptage").await;
     browser.type_into("#champ-total", "30").await;
     browser.type_into("#champ-women", "40").await;

@@ -248,6 +248,12 @@ async fn the_cross_partner_story_in_a_browser() {
     browser
         .click("main a[href^='/hebergement/conventions/nouvelle']")
         .await;
+    browser
+        .wait_for(
+            "document.querySelector('#champ-unit_id')",
+            "the agreement form",
+        )
+        .await;
     browser.wait_for_text("Fatou Camara").await;
     browser
         .js(
@@ -294,7 +300,9 @@ async fn the_cross_partner_story_in_a_browser() {
     browser
         .click("main a[href='/annuaire/services/nouveau']")
         .await;
-    browser.wait_for_text("Publier un service").await;
+    browser
+        .wait_for("document.querySelector('#champ-name')", "the service form")
+        .await;
     browser.click("main form button[type=submit]").await;
     browser.wait_for_text("Il y a 3 erreurs").await;
     browser.check("service-erreurs").await;
