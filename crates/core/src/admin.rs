@@ -11,7 +11,9 @@ use parcours_persistence::organisations::{self, Organisation, OrganisationInput}
 use parcours_persistence::territories::{self, Territory, TerritoryInput};
 use parcours_persistence::{commit, qpv};
 
-fn require_admin(actor: &Actor) -> Result<()> {
+/// Platform administration is for platform admins: the one home of that rule, for the
+/// use cases below and the pages that only show a menu.
+pub fn require_admin(actor: &Actor) -> Result<()> {
     if actor.role == Role::Admin {
         Ok(())
     } else {

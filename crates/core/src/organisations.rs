@@ -39,6 +39,15 @@ pub async fn get(core: &Core, _actor: &Actor, id: i64) -> Result<Organisation> {
         .ok_or(Error::NotFound)
 }
 
+/// The names of organisations, by id, in one query; unknown ids are left out.
+pub async fn names(
+    core: &Core,
+    _actor: &Actor,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(organisations::names(core.db.conn(), ids).await?)
+}
+
 /// The enabled accounts of the actor's own organisation, by name: who may be a
 /// référent adviser, or a filter of the caseload.
 pub async fn colleagues(

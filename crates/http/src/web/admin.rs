@@ -23,9 +23,7 @@ struct IndexPage {
 }
 
 pub async fn index(user: Signed) -> PageResult {
-    if user.actor().role != parcours_domain::users::Role::Admin {
-        return Err(Error::Forbidden(parcours_core::Refusal::Role).into());
-    }
+    parcours_core::admin::require_admin(user.actor())?;
     Ok(html(
         StatusCode::OK,
         &IndexPage {
@@ -199,7 +197,7 @@ pub async fn organisation_edit(
     PageId(id): PageId,
     user: Signed,
 ) -> PageResult {
-    admin::organisations(&state.core, user.actor()).await?;
+    admin::require_admin(user.actor())?;
     let organisation = parcours_core::organisations::get(&state.core, user.actor(), id).await?;
     let form = OrganisationForm {
         name: organisation.name,
@@ -363,8 +361,8 @@ fn qpv_page(user: &Signed, mut errors: Errors, report: Option<admin::ImportRepor
     ))
 }
 
-pub async fn qpv_form(State(state): State<AppState>, user: Signed) -> PageResult {
-    admin::territories(&state.core, user.actor()).await?;
+pub async fn qpv_form(user: Signed) -> PageResult {
+    admin::require_admin(user.actor())?;
     qpv_page(&user, Errors::default(), None)
 }
 
@@ -380,7 +378,7 @@ pub async fn qpv_import(
         &mut parts, &state,
     )
     .await?;
-    admin::territories(&state.core, user.actor()).await?;
+    admin::require_admin(user.actor())?;
     let request = Request::from_parts(parts, body);
     let mut multipart = Multipart::from_request(request, &state)
         .await

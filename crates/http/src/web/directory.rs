@@ -338,16 +338,8 @@ pub async fn edit_form(
 
 /// The service as typed; a number that is not one is an error on its field.
 fn input(fields: &Fields, errors: &mut Errors) -> ServiceInput {
-    let mut number = |name: &str| -> Option<i64> {
-        let raw = fields.get(name)?.replace([' ', '\u{202f}', '\u{a0}'], "");
-        match raw.parse() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                errors.add(name, "un nombre entier, sans décimales");
-                None
-            }
-        }
-    };
+    let mut number =
+        |name: &str| fields.number::<i64>(name, errors, "un nombre entier, sans décimales");
     let financing_min_eur = number("financing_min_eur");
     let financing_max_eur = number("financing_max_eur");
     let places = number("places").and_then(|n| i32::try_from(n).ok());

@@ -96,17 +96,23 @@ async fn partner_choices(
             label: o.name,
         })
         .collect();
-    for id in recorded {
-        if choices.iter().all(|c| c.value != id.to_string()) {
-            let names = super::events::organisation_names(state, user, &[*id]).await?;
-            if let Some(name) = names.into_iter().next() {
-                choices.push(Choice {
-                    checked: chosen.contains(&id.to_string()),
-                    value: id.to_string(),
-                    label: name,
-                });
-            }
-        }
+    // Partners recorded earlier but no longer listed keep their box, in one read.
+    let missing: Vec<i64> = recorded
+        .iter()
+        .copied()
+        .filter(|id| choices.iter().all(|c| c.value != id.to_string()))
+        .collect();
+    let mut names =
+        parcours_core::organisations::names(&state.core, user.actor(), &missing).await?;
+    for id in &missing {
+        let Some(name) = names.remove(id) else {
+            continue;
+        };
+        choices.push(Choice {
+            checked: chosen.contains(&id.to_string()),
+            value: id.to_string(),
+            label: name,
+        });
     }
     Ok(choices)
 }

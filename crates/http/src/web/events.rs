@@ -344,15 +344,8 @@ pub(super) async fn organisation_names(
     user: &Signed,
     ids: &[i64],
 ) -> Result<Vec<String>, Error> {
-    let mut names = Vec::with_capacity(ids.len());
-    for id in ids {
-        match organisations::get(&state.core, user.actor(), *id).await {
-            Ok(o) => names.push(o.name),
-            Err(Error::NotFound) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(names)
+    let mut by_id = organisations::names(&state.core, user.actor(), ids).await?;
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// One event: what, when, where, with whom, how many people were reached, and the

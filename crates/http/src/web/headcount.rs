@@ -81,17 +81,15 @@ pub async fn submit(
     let (event, _) = changeable(&state, &user, id).await?;
     let mut errors = fields.errors.clone();
     // A blank count is none; anything else must be a whole number.
-    let mut count = |name: &str| match fields.get(name) {
-        None => 0,
-        Some(typed) => typed
-            .replace([' ', '\u{202f}', '\u{a0}'], "")
-            .parse::<i32>()
-            .unwrap_or_else(|_| {
-                if !errors.has(name) {
-                    errors.add(name, "un nombre entier est attendu, par exemple 12");
-                }
-                0
-            }),
+    // A blank box counts as 0.
+    let mut count = |name: &str| {
+        fields
+            .number::<i32>(
+                name,
+                &mut errors,
+                "un nombre entier est attendu, par exemple 12",
+            )
+            .unwrap_or(0)
     };
     let counts = HeadcountInput {
         total: count("total"),

@@ -373,20 +373,3 @@ pub async fn unit_page(
     };
     Ok(html(StatusCode::OK, &page))
 }
-
-/// A whole number typed on a form, or an error on its field.
-fn number<T: std::str::FromStr>(
-    fields: &Fields,
-    name: &str,
-    errors: &mut Errors,
-    message: &str,
-) -> Option<T> {
-    let raw = fields.get(name)?;
-    match raw.replace([' ', '\u{202f}', '\u{a0}'], "").parse() {
-        Ok(n) => Some(n),
-        Err(_) => {
-            errors.add(name, message);
-            None
-        }
-    }
-}

@@ -372,6 +372,20 @@ impl Errors {
         }
     }
 
+    /// A use case's refusal as the form shows it: its field errors, or a conflict as the
+    /// error of `conflict_field`; any other error is not the form's to show.
+    pub fn of_refusal(error: Error, conflict_field: &str) -> Result<Self, Error> {
+        match error {
+            Error::Invalid(errors) => Ok(Self::from_validation(errors)),
+            Error::Conflict(message) => {
+                let mut errors = Self::default();
+                errors.add(conflict_field, message);
+                Ok(errors)
+            }
+            other => Err(other),
+        }
+    }
+
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.items.push((field.to_owned(), message.into()));
     }
@@ -475,6 +489,26 @@ impl Fields {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// A whole number as typed (spaces between thousands allowed); none when blank. One
+    /// that is not a number adds `message` to `errors` under its field, once.
+    pub fn number<T: std::str::FromStr>(
+        &self,
+        name: &str,
+        errors: &mut Errors,
+        message: &str,
+    ) -> Option<T> {
+        let raw = self.get(name)?;
+        match raw.replace([' ', '\u{202f}', '\u{a0}'], "").parse() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                if !errors.has(name) {
+                    errors.add(name, message);
+                }
+                None
+            }
+        }
     }
 
     /// Every value of a repeated field (checkboxes).

@@ -259,26 +259,17 @@ pub async fn submit(
         }
         Err(error) => error,
     };
-    typed.errors = match result {
-        Error::Invalid(errors) => {
-            let mut shown = Errors::default();
-            for (field, message) in Errors::from_validation(errors).items {
-                match field.as_str() {
-                    "to_organisation_id" | "service_id" => shown.add("partenaire", message),
-                    // Consent withdrawn in the meantime: the page says so above the form.
-                    "holder_id" => {}
-                    _ => shown.add(&field, message),
-                }
-            }
-            shown.sorted_by(ORDER)
+    // The use case names the partner by its ids: on this page it is one choice.
+    let mut shown = Errors::default();
+    for (field, message) in Errors::of_refusal(result, "partenaire")?.items {
+        match field.as_str() {
+            "to_organisation_id" | "service_id" => shown.add("partenaire", message),
+            // Consent withdrawn in the meantime: the page says so above the form.
+            "holder_id" => {}
+            _ => shown.add(&field, message),
         }
-        Error::Conflict(message) => {
-            let mut shown = Errors::default();
-            shown.add("partenaire", message);
-            shown
-        }
-        other => return Err(other.into()),
-    };
+    }
+    typed.errors = shown.sorted_by(ORDER);
     refused(&state, &user, id, typed, now).await
 }
 

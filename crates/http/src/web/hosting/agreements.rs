@@ -179,12 +179,7 @@ pub async fn agreement_submit(
     if unit_id.is_none() {
         errors.add("unit_id", "choisissez une unité");
     }
-    let rent = number(
-        &fields,
-        "monthly_rent_eur",
-        &mut errors,
-        "un nombre entier d'euros",
-    );
+    let rent = fields.number("monthly_rent_eur", &mut errors, "un nombre entier d'euros");
     if !errors.is_empty() {
         let errors = errors.sorted_by(AGREEMENT_ORDER);
         let query = AgreementQuery {
@@ -313,13 +308,7 @@ pub async fn renew_submit(
                 Some("convention-renouvelee"),
             ));
         }
-        Err(Error::Invalid(errors)) => Errors::from_validation(errors),
-        Err(Error::Conflict(message)) => {
-            let mut errors = Errors::default();
-            errors.add("planned_end", message);
-            errors
-        }
-        Err(other) => return Err(other.into()),
+        Err(refusal) => Errors::of_refusal(refusal, "planned_end")?,
     };
     renew_page(&state, &user, id, Typed { fields, errors }).await
 }
@@ -386,15 +375,9 @@ pub async fn end_submit(
                 Some("convention-terminee"),
             ));
         }
-        Err(Error::Invalid(errors)) => {
-            Errors::from_validation(errors).sorted_by(&["reason", "actual_end"])
+        Err(refusal) => {
+            Errors::of_refusal(refusal, "actual_end")?.sorted_by(&["reason", "actual_end"])
         }
-        Err(Error::Conflict(message)) => {
-            let mut errors = Errors::default();
-            errors.add("actual_end", message);
-            errors
-        }
-        Err(other) => return Err(other.into()),
     };
     end_page(&state, &user, id, Typed { fields, errors }).await
 }

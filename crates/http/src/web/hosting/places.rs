@@ -95,13 +95,8 @@ pub async fn unit_submit(
     // Numbers that are none go to the use case out of its range, so that one answer
     // names every field in error; the message says what was wrong with what was typed.
     let mut typed = Errors::default();
-    let area = number(&fields, "area_m2", &mut typed, "un nombre entier de m²");
-    let rent = number(
-        &fields,
-        "monthly_rent_eur",
-        &mut typed,
-        "un nombre entier d'euros",
-    );
+    let area = fields.number("area_m2", &mut typed, "un nombre entier de m²");
+    let rent = fields.number("monthly_rent_eur", &mut typed, "un nombre entier d'euros");
     if fields.get("monthly_rent_eur").is_none() {
         typed.add(
             "monthly_rent_eur",
