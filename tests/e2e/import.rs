@@ -12,7 +12,7 @@ use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::pathway::Stage;
 use parcours_domain::users::{DisplayName, Email, Role};
 use parcours_persistence::holders::{Holder, HolderQuery};
-use parcours_persistence::table::read_csv;
+use parcours_persistence::table::{read_any, read_csv};
 use parcours_persistence::{
     ConnectionTrait, Db, Statement, organisations, qpv, territories, users,
 };
@@ -336,6 +336,109 @@ async fn windows_1252_and_commas_keep_the_accents() {
     )
     .await;
     assert_eq!((report.created, report.possible_duplicates), (0, 2));
+}
+
+/// A workbook as advisers keep them: a title above the header, a date cell formatted
+/// as a date, a phone and a postal code stored as numbers (the phone lost its zero), and
+/// an archive sheet after the first one.
+fn workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let day = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Suivi 2024").unwrap();
+    sheet.write_string(0, 0, "Porteurs suivis en 2024").unwrap();
+    for (column, title) in [
+        "Nom",
+        "Prénom",
+        "Date de naissance",
+        "Portable",
+        "CP",
+        "Étape",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sheet.write_string(2, column as u16, title).unwrap();
+    }
+    sheet.write_string(3, 0, "Lefèvre").unwrap();
+    sheet.write_string(3, 1, "Anaïs").unwrap();
+    sheet
+        .write_datetime_with_format(3, 2, ExcelDateTime::from_ymd(1994, 3, 12).unwrap(), &day)
+        .unwrap();
+    sheet.write_number(3, 3, 612_345_678.0).unwrap();
+    sheet.write_number(3, 4, 60100.0).unwrap();
+    sheet.write_string(3, 5, "Accompagnement").unwrap();
+    sheet.write_string(5, 0, "Garnier").unwrap();
+    sheet.write_string(5, 1, "Noé").unwrap();
+    sheet.write_string(5, 2, "01/02/1988").unwrap();
+    let archive = book.add_worksheet();
+    archive.set_name("Archives").unwrap();
+    archive.write_string(0, 0, "Nom").unwrap();
+    archive.write_string(0, 1, "Prénom").unwrap();
+    archive.write_string(1, 0, "Ancien").unwrap();
+    archive.write_string(1, 1, "Porteur").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workbook_is_read_from_its_first_sheet_or_a_named_one() {
+    let org = org().await;
+    let bytes = workbook();
+    let lines = read_any(&bytes, None).unwrap();
+    assert_eq!(
+        lines[2].line, 3,
+        "lines numbered as the spreadsheet shows them"
+    );
+    assert_eq!(
+        lines[3].cells,
+        [
+            "Lefèvre",
+            "Anaïs",
+            "1994-03-12",
+            "612345678",
+            "60100",
+            "Accompagnement"
+        ]
+    );
+    let report = holders::import(
+        &org.app.state.core,
+        &org.admin.actor(),
+        &lines,
+        ImportOptions::default(),
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.created, report.refused),
+        (2, 0),
+        "{:?}",
+        reasons(&report)
+    );
+    let found = people(&org).await;
+    let anais = found.iter().find(|h| h.first_name == "Anaïs").unwrap();
+    assert_eq!(anais.birth_date, NaiveDate::from_ymd_opt(1994, 3, 12));
+    assert_eq!(anais.phone.as_deref(), Some("+33612345678"));
+    assert_eq!(anais.postal_code.as_deref(), Some("60100"));
+    assert_eq!(anais.stage, Stage::Accompagnement);
+
+    let archive = read_any(&bytes, Some(" archives ")).unwrap();
+    assert_eq!(archive[1].cells, ["Ancien", "Porteur"]);
+    assert_eq!(
+        read_any(&bytes, Some("2023")).unwrap_err(),
+        "pas de feuille « 2023 » dans le classeur (feuilles : Suivi 2024, Archives)"
+    );
+    assert!(
+        read_any(b"Nom;Pr\xc3\xa9nom\n", Some("Suivi"))
+            .unwrap_err()
+            .contains("ce fichier est du texte (CSV)")
+    );
+    assert!(
+        read_any(b"PK\x03\x04 not really a zip", None)
+            .unwrap_err()
+            .starts_with("classeur illisible")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

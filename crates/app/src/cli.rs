@@ -162,12 +162,15 @@ pub enum HoldersCommand {
 
 #[derive(Debug, Args)]
 pub struct HoldersImportArgs {
-    /// Fichier CSV enregistré depuis le tableur (en-tête dans les 10 premières lignes)
+    /// Classeur (.xlsx, .xls, .ods) ou fichier CSV enregistré depuis le tableur (en-tête dans les 10 premières lignes)
     #[arg(value_name = "FICHIER")]
     pub file: PathBuf,
     /// Structure qui suit ces personnes : son nom exact ou son identifiant
     #[arg(long, value_name = "STRUCTURE")]
     pub org: String,
+    /// Feuille du classeur à lire (par défaut la première)
+    #[arg(long, value_name = "FEUILLE")]
+    pub sheet: Option<String>,
     /// Vérifie et rend compte sans rien enregistrer
     #[arg(long)]
     pub dry_run: bool,

@@ -1,7 +1,11 @@
-//! Tables as spreadsheets save them to CSV, read the same way for every import (the QPV
-//! reference list, an organisation's caseload): UTF-8 with or without BOM, or
-//! Windows-1252 (what French Excel writes as "CSV") when the bytes are not UTF-8; `;` or
-//! `,` between columns; CRLF or LF.
+//! Tables as organisations keep them, read the same way for every import (the QPV
+//! reference list, an organisation's caseload): a workbook (`.xlsx`, `.xls`, `.ods`; its
+//! first sheet or a named one), or a CSV file as spreadsheets save it — UTF-8 with or
+//! without BOM, or Windows-1252 (what French Excel writes as "CSV") when the bytes are not
+//! UTF-8; `;` or `,` between columns; CRLF or LF.
+
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use std::io::Cursor;
 
 /// One line of a table, with its line number in the file (the first is 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,7 +20,10 @@ pub fn decode(bytes: &[u8]) -> String {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
-        Err(_) => bytes.iter().map(|b| windows_1252(*b)).collect(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     }
 }
 
@@ -67,21 +74,87 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Line>, csv::Error> {
     Ok(lines)
 }
 
-/// One Windows-1252 byte: 0x80–0x9F hold typographic signs (€, ’, œ, Œ…), every other
-/// byte is the Unicode code point of the same value (as in Latin-1). The five bytes
-/// Windows leaves unassigned map to the control characters of the same value, as the
-/// WHATWG encoding standard does.
-fn windows_1252(byte: u8) -> char {
-    const HIGH: [char; 32] = [
-        '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}',
-        '\u{2021}', '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}',
-        '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
-        '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}',
-        '\u{178}',
-    ];
-    match byte {
-        0x80..=0x9F => HIGH[usize::from(byte - 0x80)],
-        _ => char::from(byte),
+/// Whether the bytes are a workbook rather than text: a ZIP container (`.xlsx`, `.ods`)
+/// or an OLE one (`.xls`).
+pub fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+}
+
+/// The sheets of a workbook, in order.
+pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| format!("classeur illisible ({e})"))?;
+    Ok(workbook.sheet_names())
+}
+
+/// Every line of a workbook's sheet (`sheet`, or else the first), numbered as the
+/// spreadsheet shows them; a date cell reads `AAAA-MM-JJ`, a whole number without
+/// decimals, a formula its last computed value.
+pub fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>, String> {
+    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| format!("classeur illisible ({e})"))?;
+    let names = workbook.sheet_names();
+    let name = match sheet.map(str::trim) {
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.trim().to_lowercase() == wanted.to_lowercase())
+            .ok_or_else(|| {
+                format!(
+                    "pas de feuille « {wanted} » dans le classeur (feuilles : {})",
+                    names.join(", ")
+                )
+            })?,
+        None => names
+            .first()
+            .ok_or_else(|| "le classeur n'a aucune feuille".to_owned())?,
+    }
+    .clone();
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|e| format!("feuille « {name} » illisible ({e})"))?;
+    let Some((first_row, first_column)) = range.start() else {
+        return Ok(Vec::new());
+    };
+    // Cells left of the used range are empty: kept so that columns keep their place.
+    let pad = first_column as usize;
+    Ok(range
+        .rows()
+        .zip(u64::from(first_row) + 1..)
+        .map(|(row, line)| Line {
+            line,
+            cells: std::iter::repeat_n(String::new(), pad)
+                .chain(row.iter().map(cell_text))
+                .collect(),
+        })
+        .collect())
+}
+
+/// A cell as the person who typed it would read it.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+        Data::Int(n) => n.to_string(),
+        // 612345678.0 is a phone that lost its zero, 75001.0 a postal code.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "oui" } else { "non" }.to_owned(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(at) if d.is_datetime() => at.date().format("%Y-%m-%d").to_string(),
+            _ => d.as_f64().to_string(),
+        },
+    }
+}
+
+/// A table file, whichever it is: a workbook's sheet, or else CSV text. The error is
+/// French, for whoever sent the file.
+pub fn read_any(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>, String> {
+    if is_workbook(bytes) {
+        read_workbook(bytes, sheet)
+    } else if sheet.is_some() {
+        Err("une feuille n'est à choisir que dans un classeur (.xlsx, .xls, .ods) : ce fichier est du texte (CSV)".to_owned())
+    } else {
+        read_csv(bytes).map_err(|e| format!("fichier CSV illisible ({e})"))
     }
 }
 
@@ -91,10 +164,7 @@ mod tests {
 
     #[test]
     fn windows_1252_has_the_typographic_signs() {
-        assert_eq!(
-            [0x80, 0x92, 0x9C, 0xE9, 0x41].map(windows_1252),
-            ['€', '’', 'œ', 'é', 'A']
-        );
+        assert_eq!(decode(b"\x80 \x92 \x9C \xE9 A"), "€ ’ œ é A");
     }
 
     #[test]

@@ -18,8 +18,8 @@ const SHOWN: usize = 20;
 pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("{} illisible", args.file.display()))?;
-    let lines = table::read_csv(&bytes)
-        .map_err(|e| anyhow!("{} : fichier CSV illisible : {e}", args.file.display()))?;
+    let lines = table::read_any(&bytes, args.sheet.as_deref())
+        .map_err(|e| anyhow!("{} : {e}", args.file.display()))?;
     let core = ready_core(config).await?;
     let actor = holders::acting_for(&core, &args.org)
         .await
