@@ -11,7 +11,6 @@ use chrono::Duration;
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::users::Role;
 use parcours_persistence::entities::{account_tokens, outbox};
-use reqwest::redirect::Policy;
 use sea_orm::EntityTrait;
 
 const NEW_PASSWORD: &str = "une nouvelle phrase de passe";
@@ -474,54 +473,6 @@ async fn an_org_admin_runs_their_own_organisation_only() {
     assert_eq!(browser.get("/admin/organisations").await.status, 403);
 }
 
-/// A browser with scripts off that can also send a file.
-struct Uploader {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Uploader {
-    async fn signed_in(app: &TestApp, user: &TestUser) -> Self {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
-        let answer = client
-            .post(app.url("/connexion"))
-            .form(&[("email", user.email.as_str()), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 303);
-        Self {
-            client,
-            base: app.url(""),
-        }
-    }
-
-    async fn upload(&self, csrf: &str, file: &str) -> (u16, String) {
-        let boundary = "----parcours-test-boundary";
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"qpv.csv\"\r\n\
-             Content-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
-        );
-        let response = self
-            .client
-            .post(format!("{}/admin/qpv", self.base))
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    }
-}
-
 #[tokio::test]
 async fn platform_admins_run_organisations_territories_and_the_qpv_list() {
     let app = TestApp::start().await;
@@ -646,23 +597,24 @@ async fn platform_admins_run_organisations_territories_and_the_qpv_list() {
     assert!(list.body.contains("Plaine Commune"));
 
     // The QPV list: a file with an error writes nothing; a good one is imported.
-    let uploader = Uploader::signed_in(&app, &platform).await;
-    let csrf = {
-        let page = uploader
-            .client
-            .get(app.url("/admin/qpv"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let marker = "name=\"_csrf\" value=\"";
-        let start = page.find(marker).unwrap() + marker.len();
-        page[start..start + page[start..].find('"').unwrap()].to_owned()
+    let csrf = admin.get("/admin/qpv").await.csrf();
+    let upload = |csrf: &str, file: &'static str| {
+        let admin = &admin;
+        let csrf = csrf.to_owned();
+        async move {
+            let answer = admin
+                .upload(
+                    "/admin/qpv",
+                    &[("_csrf", &csrf)],
+                    "qpv.csv",
+                    file.as_bytes(),
+                )
+                .await;
+            (answer.status, answer.body)
+        }
     };
     let broken = "code_qp;lib_qp;insee_com;lib_com\nQN00101A;Les Tilleuls;00101;Villetest\nXX1;Le Moulin;00101;Villetest\n";
-    let (status, body) = uploader.upload(&csrf, broken).await;
+    let (status, body) = upload(&csrf, broken).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("ligne 3"), "{body}");
     assert!(
@@ -672,7 +624,7 @@ async fn platform_admins_run_organisations_territories_and_the_qpv_list() {
         "nothing written"
     );
     let good = "code_qp;lib_qp;insee_com;lib_com\nQN00101A;Les Tilleuls;00101;Villetest\nQN00101B;Le Moulin;00101;Villetest\n";
-    let (status, body) = uploader.upload(&csrf, good).await;
+    let (status, body) = upload(&csrf, good).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("2 quartier(s) créé(s)"), "{body}");
     assert!(
@@ -680,7 +632,7 @@ async fn platform_admins_run_organisations_territories_and_the_qpv_list() {
             .await
             .unwrap()
     );
-    let (status, _) = uploader.upload("faux", good).await;
+    let (status, _) = upload("faux", good).await;
     assert_eq!(status, 403, "the form's token is checked");
 }
 

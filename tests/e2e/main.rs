@@ -17,6 +17,7 @@ mod hardening;
 mod holders;
 mod hosting_pages;
 mod import;
+mod import_pages;
 mod migrations;
 mod organisations;
 mod outbox;

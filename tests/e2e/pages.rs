@@ -105,6 +105,48 @@ impl Browser {
         .await
     }
 
+    /// Sends a form with a file (`multipart/form-data`), its fields first (the session's
+    /// token among them), then the file in the part named `file`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        file: &[u8],
+    ) -> Answer {
+        let boundary = "----parcours-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .bytes(),
+            );
+        }
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        Self::answer(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     /// Signs in through the form; returns the page it lands on.
     pub async fn sign_in(&self, user: &TestUser) -> Answer {
         let answer = self

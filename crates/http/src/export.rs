@@ -76,6 +76,42 @@ pub fn csv_response(name: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> ApiRe
         .into_response())
 }
 
+/// An import's report as the organisation opens it in Excel: each refused line and
+/// possible duplicate with its cells as in the file, then its line, what became of it
+/// and why. The terminal's `--report` and the page's download are this file.
+pub fn import_report_csv(report: &parcours_core::holders::ImportReport) -> anyhow::Result<Vec<u8>> {
+    use parcours_core::holders::ImportOutcome;
+    let width = report
+        .details
+        .iter()
+        .map(|d| d.cells.len())
+        .chain([report.header.len()])
+        .max()
+        .unwrap_or(0);
+    let mut headers: Vec<String> = (0..width)
+        .map(|i| report.header.get(i).cloned().unwrap_or_default())
+        .collect();
+    headers.extend(["Ligne du fichier", "Résultat", "Raison"].map(str::to_owned));
+    let rows: Vec<Vec<Cell>> = report
+        .details
+        .iter()
+        .map(|detail| {
+            let mut row: Vec<Cell> = (0..width)
+                .map(|i| Cell::text(detail.cells.get(i).cloned().unwrap_or_default()))
+                .collect();
+            row.push(Cell::Figure(detail.line.to_string()));
+            row.push(Cell::text(match detail.outcome {
+                ImportOutcome::Refused => "refusée",
+                ImportOutcome::PossibleDuplicate => "doublon possible",
+                ImportOutcome::Created => "créée",
+            }));
+            row.push(Cell::text(detail.reasons.join(" ; ")));
+            row
+        })
+        .collect();
+    csv_bytes(&headers, &rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

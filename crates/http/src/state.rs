@@ -48,6 +48,8 @@ pub struct AppState {
     pub core: Core,
     pub settings: Arc<HttpSettings>,
     pub clock: Clock,
+    /// Spreadsheets checked on the import page, waiting to be imported or importing.
+    pub(crate) imports: crate::web::import_jobs::Imports,
     /// Set when shutdown begins: `/readyz` then answers 503.
     draining: Arc<AtomicBool>,
 }
@@ -58,6 +60,7 @@ impl AppState {
             core,
             settings: Arc::new(settings),
             clock,
+            imports: Default::default(),
             draining: Arc::new(AtomicBool::new(false)),
         }
     }

@@ -80,38 +80,47 @@ pub fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
 }
 
-/// The sheets of a workbook, in order.
-pub fn sheet_names(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| format!("classeur illisible ({e})"))?;
-    Ok(workbook.sheet_names())
+/// Why a table file could not be read, in French: the file itself, or the sheet asked
+/// for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableError {
+    File(String),
+    Sheet(String),
+}
+
+impl std::fmt::Display for TableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableError::File(why) | TableError::Sheet(why) => f.write_str(why),
+        }
+    }
 }
 
 /// Every line of a workbook's sheet (`sheet`, or else the first), numbered as the
 /// spreadsheet shows them; a date cell reads `AAAA-MM-JJ`, a whole number without
 /// decimals, a formula its last computed value.
-pub fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>, String> {
+pub fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>, TableError> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| format!("classeur illisible ({e})"))?;
+        .map_err(|e| TableError::File(format!("classeur illisible ({e})")))?;
     let names = workbook.sheet_names();
     let name = match sheet.map(str::trim) {
         Some(wanted) => names
             .iter()
             .find(|n| n.trim().to_lowercase() == wanted.to_lowercase())
             .ok_or_else(|| {
-                format!(
+                TableError::Sheet(format!(
                     "pas de feuille « {wanted} » dans le classeur (feuilles : {})",
                     names.join(", ")
-                )
+                ))
             })?,
         None => names
             .first()
-            .ok_or_else(|| "le classeur n'a aucune feuille".to_owned())?,
+            .ok_or_else(|| TableError::File("le classeur n'a aucune feuille".to_owned()))?,
     }
     .clone();
     let range = workbook
         .worksheet_range(&name)
-        .map_err(|e| format!("feuille « {name} » illisible ({e})"))?;
+        .map_err(|e| TableError::File(format!("feuille « {name} » illisible ({e})")))?;
     let Some((first_row, first_column)) = range.start() else {
         return Ok(Vec::new());
     };
@@ -148,13 +157,14 @@ fn cell_text(cell: &Data) -> String {
 
 /// A table file, whichever it is: a workbook's sheet, or else CSV text. The error is
 /// French, for whoever sent the file.
-pub fn read_any(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>, String> {
+pub fn read_any(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>, TableError> {
+    let sheet = sheet.map(str::trim).filter(|s| !s.is_empty());
     if is_workbook(bytes) {
         read_workbook(bytes, sheet)
     } else if sheet.is_some() {
-        Err("une feuille n'est à choisir que dans un classeur (.xlsx, .xls, .ods) : ce fichier est du texte (CSV)".to_owned())
+        Err(TableError::Sheet("une feuille n'est à choisir que dans un classeur (.xlsx, .xls, .ods) : ce fichier est du texte (CSV)".to_owned()))
     } else {
-        read_csv(bytes).map_err(|e| format!("fichier CSV illisible ({e})"))
+        read_csv(bytes).map_err(|e| TableError::File(format!("fichier CSV illisible ({e})")))
     }
 }
 

@@ -8,9 +8,8 @@ use crate::config::Config;
 use anyhow::{Context, anyhow, bail};
 use chrono::Utc;
 use parcours_core::Error;
-use parcours_core::holders::{self, ImportOptions, ImportOutcome, ImportReport};
-use parcours_http::export::{Cell, csv_bytes};
-use parcours_persistence::table;
+use parcours_core::holders::{self, ImportOptions, ImportReport};
+use parcours_http::export::import_report_csv;
 
 /// The lines shown at the terminal; the report file has them all.
 const SHOWN: usize = 20;
@@ -18,8 +17,12 @@ const SHOWN: usize = 20;
 pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("{} illisible", args.file.display()))?;
-    let lines = table::read_any(&bytes, args.sheet.as_deref())
-        .map_err(|e| anyhow!("{} : {e}", args.file.display()))?;
+    let lines = holders::read_table(&bytes, args.sheet.as_deref()).map_err(|e| match e {
+        Error::Invalid(errors) if errors.0.iter().any(|e| e.field == "feuille") => {
+            refused(Error::Invalid(errors), "--sheet")
+        }
+        other => refused(other, &args.file.display().to_string()),
+    })?;
     let core = ready_core(config).await?;
     let actor = holders::acting_for(&core, &args.org)
         .await
@@ -28,12 +31,24 @@ pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow:
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,
     };
-    let report = holders::import(&core, &actor, &lines, options, Utc::now())
-        .await
-        .map_err(|e| refused(e, &args.file.display().to_string()))?;
+    let file = args.file.display().to_string();
+    let total = holders::line_count(&lines).map_err(|e| refused(e, &file))?;
+    // Drawn on stderr only when it is a terminal: a script's output stays clean.
+    let bar = indicatif::ProgressBar::new(total as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{wide_bar} {pos}/{len} lignes ({per_sec}, reste {eta})",
+        )
+        .context("progress bar template")?,
+    );
+    let report = holders::import_with_progress(&core, &actor, &lines, options, Utc::now(), &|n| {
+        bar.set_position(n as u64)
+    })
+    .await
+    .map_err(|e| refused(e, &file))?;
+    bar.finish_and_clear();
     print_report(&report, options);
     if let Some(path) = &args.report {
-        std::fs::write(path, report_csv(&report)?)
+        std::fs::write(path, import_report_csv(&report)?)
             .with_context(|| format!("{} : écriture impossible", path.display()))?;
         println!(
             "Rapport des lignes refusées et des doublons possibles : {}",
@@ -104,38 +119,4 @@ fn print_report(report: &ImportReport, options: ImportOptions) {
             println!("Vérification seule (--dry-run) : rien n'a été enregistré.");
         }
     }
-}
-
-/// The refused lines and possible duplicates: their cells as in the file, then the
-/// line, what became of it and why.
-fn report_csv(report: &ImportReport) -> anyhow::Result<Vec<u8>> {
-    let width = report
-        .details
-        .iter()
-        .map(|d| d.cells.len())
-        .chain([report.header.len()])
-        .max()
-        .unwrap_or(0);
-    let mut headers: Vec<String> = (0..width)
-        .map(|i| report.header.get(i).cloned().unwrap_or_default())
-        .collect();
-    headers.extend(["Ligne du fichier", "Résultat", "Raison"].map(str::to_owned));
-    let rows: Vec<Vec<Cell>> = report
-        .details
-        .iter()
-        .map(|detail| {
-            let mut row: Vec<Cell> = (0..width)
-                .map(|i| Cell::text(detail.cells.get(i).cloned().unwrap_or_default()))
-                .collect();
-            row.push(Cell::Figure(detail.line.to_string()));
-            row.push(Cell::text(match detail.outcome {
-                ImportOutcome::Refused => "refusée",
-                ImportOutcome::PossibleDuplicate => "doublon possible",
-                ImportOutcome::Created => "créée",
-            }));
-            row.push(Cell::text(detail.reasons.join(" ; ")));
-            row
-        })
-        .collect();
-    csv_bytes(&headers, &rows)
 }

@@ -6,7 +6,8 @@ mod intake;
 mod pathway;
 
 pub use import::{
-    ImportOptions, ImportReport, Outcome as ImportOutcome, ReportLine, acting_for, import,
+    ImportOptions, ImportReport, Line as TableLine, Outcome as ImportOutcome, ReadColumn,
+    ReportLine, acting_for, import, import_with_progress, line_count, may_import, read_table,
 };
 pub use intake::HolderInput;
 pub use pathway::{CloseInput, ReopenInput, StageInput, close, move_stage, reopen};

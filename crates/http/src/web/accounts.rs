@@ -135,11 +135,7 @@ fn dead(purpose: Purpose, expired: bool) -> Response {
 
 fn form(purpose: Purpose, token: &str, account: LinkAccount, errors: Errors) -> Response {
     let (title, path) = titles(purpose);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     html(
         status,
         &LinkPasswordPage {

@@ -2,12 +2,12 @@
 //! their accounts), territories, and the QPV list uploaded as the ANCT publishes it.
 
 use super::FlashQuery;
-use super::page::{Errors, Layout, PageError, PageResult, html, see_other};
-use super::session::{CSRF_FIELD, PageId, Signed, SignedForm};
+use super::page::{Errors, Layout, PageResult, html, see_other};
+use super::session::{PageId, Signed, SignedForm, SignedUpload};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use parcours_core::Error;
 use parcours_core::admin::{self, OrganisationForm, TerritoryForm};
@@ -125,11 +125,7 @@ async fn organisation_page(
             selected: form.kind == k.as_str(),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let title = if id.is_some() {
         "Modifier la structure"
     } else {
@@ -269,11 +265,7 @@ async fn territories_page(
             communes,
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     Ok(html(
         status,
         &TerritoriesPage {
@@ -344,11 +336,7 @@ const SHOWN_ERRORS: usize = 50;
 fn qpv_page(user: &Signed, mut errors: Errors, report: Option<admin::ImportReport>) -> PageResult {
     let more_errors = errors.items.len().saturating_sub(SHOWN_ERRORS);
     errors.items.truncate(SHOWN_ERRORS);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     Ok(html(
         status,
         &QpvPage {
@@ -371,60 +359,17 @@ pub async fn qpv_form(user: Signed) -> PageResult {
 pub async fn qpv_import(
     State(state): State<AppState>,
     Now(now): Now,
-    request: Request,
+    mut upload: SignedUpload,
 ) -> PageResult {
-    let (mut parts, body) = request.into_parts();
-    let user = <Signed as axum::extract::FromRequestParts<AppState>>::from_request_parts(
-        &mut parts, &state,
-    )
-    .await?;
-    admin::require_admin(user.actor())?;
-    let request = Request::from_parts(parts, body);
-    let mut multipart = Multipart::from_request(request, &state)
-        .await
-        .map_err(|_| PageError::FormRefused)?;
-    let mut csrf_ok = false;
-    let mut file: Option<Vec<u8>> = None;
-    let mut too_large = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                too_large = true;
-                break;
-            }
-        };
-        let name = field.name().map(str::to_owned);
-        match name.as_deref() {
-            Some(CSRF_FIELD) => {
-                let sent = field.text().await.unwrap_or_default();
-                csrf_ok = user.form_token_matches(&sent);
-            }
-            Some("file") if csrf_ok => match field.bytes().await {
-                Ok(bytes) => file = Some(bytes.to_vec()),
-                Err(_) => too_large = true,
-            },
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        tracing::warn!(
-            user_id = user.actor().user_id,
-            "upload refused: missing or foreign token"
-        );
-        return Err(PageError::FormRefused);
-    }
+    admin::require_admin(upload.user.actor())?;
     let mut errors = Errors::default();
-    if too_large {
-        errors.add(
-            "file",
-            "le fichier n'a pas pu être reçu en entier (trop volumineux ?)",
-        );
-        return qpv_page(&user, errors, None);
-    }
-    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        errors.add("file", "choisissez le fichier CSV publié par l'ANCT");
+    let file = upload.take_file(
+        &mut errors,
+        "file",
+        "choisissez le fichier CSV publié par l'ANCT",
+    );
+    let user = upload.user;
+    let Some(bytes) = file else {
         return qpv_page(&user, errors, None);
     };
     match admin::import_qpv(&state.core, user.actor(), &bytes, now).await {

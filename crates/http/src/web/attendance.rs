@@ -154,11 +154,7 @@ pub async fn sheet(
 ) -> PageResult {
     let mut page = sheet_page(&state, &user, id, query.q, Errors::default(), now).await?;
     page.layout = page.layout.with_flash(query.flash.message());
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = page.errors.status();
     Ok(html(status, &page))
 }
 

@@ -257,11 +257,7 @@ pub async fn list(
             actor.organisation_id,
             truncated,
         ));
-        let status = if page.errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
+        let status = page.errors.status();
         return Ok(html(status, &page));
     }
     let cursor = query

@@ -40,11 +40,7 @@ impl Typed {
     }
 
     fn status(&self) -> StatusCode {
-        if self.errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        self.errors.status()
     }
 }
 

@@ -13,6 +13,8 @@ mod events;
 mod fr;
 mod headcount;
 mod hosting;
+mod import;
+pub(crate) mod import_jobs;
 mod login;
 mod page;
 mod people;
@@ -42,6 +44,11 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/mot-de-passe"),
     ("get", "/personnes"),
     ("get", "/personnes/nouvelle"),
+    ("get", "/personnes/importer"),
+    ("post", "/personnes/importer"),
+    ("get", "/personnes/importer/{token}"),
+    ("post", "/personnes/importer/{token}"),
+    ("get", "/personnes/importer/{token}/rapport.csv"),
     ("post", "/personnes/nouvelle"),
     ("get", "/personnes/{id}"),
     ("get", "/personnes/{id}/modifier"),
@@ -144,6 +151,21 @@ pub fn router() -> Router<AppState> {
         .route(
             "/personnes/nouvelle",
             get(register::form).post(register::submit),
+        )
+        .route(
+            "/personnes/importer",
+            get(import::form).post(import::check).layer(
+                // A caseload of tens of thousands of lines, as a workbook or as CSV.
+                axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024),
+            ),
+        )
+        .route(
+            "/personnes/importer/{token}",
+            get(import::show).post(import::run),
+        )
+        .route(
+            "/personnes/importer/{token}/rapport.csv",
+            get(import::report),
         )
         .route("/personnes/{id}", get(person::page))
         .route(

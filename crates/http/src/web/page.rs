@@ -399,6 +399,15 @@ impl Errors {
         (!errors.is_empty()).then_some(errors)
     }
 
+    /// A page's status: 422 when it shows errors, else 200.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -56,6 +56,8 @@ struct PeoplePage {
     stages: Vec<Choice>,
     referents: Vec<Choice>,
     rows: Vec<Row>,
+    /// The organisation's admins bring spreadsheets in.
+    can_import: bool,
     count: String,
     quiet: bool,
     filtered: bool,
@@ -99,6 +101,7 @@ pub async fn page(
             .layout("Personnes", "/personnes")
             .with_flash(query.flash.message()),
         errors: Errors::default(),
+        can_import: parcours_core::holders::may_import(user.actor()).is_ok(),
         q: query.q.clone().unwrap_or_default(),
         qpv: query.qpv.clone().unwrap_or_default(),
         stages: Stage::ALL

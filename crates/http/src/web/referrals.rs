@@ -78,11 +78,7 @@ async fn decline_page(
     let now = state.clock.now();
     let detail = referrals::get(&state.core, user.actor(), id, now).await?;
     let name = shared_name(&detail);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     Ok(html(
         status,
         &DeclinePage {
@@ -334,11 +330,7 @@ async fn detail_page(state: &AppState, user: &Signed, id: i64, errors: Errors) -
     let receiving = r.to_organisation.id == ours;
     let sending = r.from_organisation.id == ours;
     let holder = r.holder.as_ref();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let page = DetailPage {
         layout: user.layout(format!("Orientation n° {}", r.id), "/orientations"),
         csrf: user.csrf.clone(),

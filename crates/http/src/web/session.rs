@@ -144,6 +144,106 @@ impl FromRequest<AppState> for SignedForm {
     }
 }
 
+/// A form with a file (`enctype="multipart/form-data"`) posted by the signed-in user:
+/// the token must come before the file, which is not kept otherwise. The file is the
+/// part named `file`; the other parts are text fields.
+pub struct SignedUpload {
+    pub user: Signed,
+    pub fields: Fields,
+    /// The file's bytes, when one was chosen (an empty part is none).
+    pub file: Option<Vec<u8>>,
+    /// The file's name as the browser sent it.
+    pub file_name: Option<String>,
+    /// The body could not be read whole: beyond the route's limit, or cut off.
+    pub too_large: bool,
+}
+
+impl FromRequest<AppState> for SignedUpload {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let user = Signed::from_request_parts(&mut parts, state).await?;
+        let request = Request::from_parts(parts, body);
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|_| PageError::FormRefused)?;
+        let (mut csrf_ok, mut too_large) = (false, false);
+        let (mut file, mut file_name, mut pairs) = (None, None, Vec::new());
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(_) => {
+                    too_large = true;
+                    break;
+                }
+            };
+            let name = field.name().map(str::to_owned);
+            match name.as_deref() {
+                Some(CSRF_FIELD) => {
+                    let sent = field.text().await.unwrap_or_default();
+                    csrf_ok = user.form_token_matches(&sent);
+                }
+                Some("file") if csrf_ok => {
+                    file_name = field.file_name().map(str::to_owned);
+                    match field.bytes().await {
+                        Ok(bytes) if !bytes.is_empty() => file = Some(bytes.to_vec()),
+                        Ok(_) => {}
+                        Err(_) => too_large = true,
+                    }
+                }
+                Some(other) if csrf_ok => {
+                    let other = other.to_owned();
+                    match field.text().await {
+                        Ok(value) => pairs.push((other, value)),
+                        Err(_) => too_large = true,
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !csrf_ok {
+            tracing::warn!(
+                user_id = user.actor().user_id,
+                "upload refused: missing or foreign token"
+            );
+            return Err(PageError::FormRefused);
+        }
+        Ok(Self {
+            user,
+            fields: Fields::new(pairs),
+            file,
+            file_name,
+            too_large,
+        })
+    }
+}
+
+impl SignedUpload {
+    /// The file sent, or why there is none, said on `field`: the body was cut off
+    /// (beyond the route's limit), or no file was chosen (`missing`).
+    pub fn take_file(
+        &mut self,
+        errors: &mut super::page::Errors,
+        field: &str,
+        missing: &str,
+    ) -> Option<Vec<u8>> {
+        if self.too_large {
+            errors.add(
+                field,
+                "le fichier n'a pas pu être reçu en entier : il dépasse la taille permise",
+            );
+            return None;
+        }
+        let file = self.file.take();
+        if file.is_none() {
+            errors.add(field, missing);
+        }
+        file
+    }
+}
+
 /// A form posted without a session (signing in). Cross-site posts are refused before
 /// it, by the same rule as every unsafe request.
 pub struct PublicForm(pub Fields);

@@ -167,11 +167,7 @@ async fn invite_page(
             selected: typed.role == role.as_str(),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let section = if organisation_id == user.actor().organisation_id {
         "/equipe"
     } else {

@@ -14,8 +14,25 @@ use super::{register_entered_in, validate};
 use crate::{Actor, Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use parcours_persistence::holders::{self, Holder, HolderFields, NewHolder};
-use parcours_persistence::table::Line;
 use parcours_persistence::{DatabaseTransaction, commit, qpv, users};
+
+pub use parcours_persistence::table::Line;
+
+/// A spreadsheet's lines: a workbook's sheet (the first unless `sheet` names one), or a
+/// CSV file's. What cannot be read is refused under `fichier`, a missing sheet under
+/// `feuille`.
+pub fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>> {
+    use parcours_persistence::table::{TableError, read_any};
+    read_any(bytes, sheet).map_err(|e| match e {
+        TableError::File(why) => Error::invalid("fichier", why),
+        TableError::Sheet(why) => Error::invalid("feuille", why),
+    })
+}
+
+/// Who may bring a caseload in from a page: the organisation's admins.
+pub fn may_import(actor: &Actor) -> Result<()> {
+    actor.require_org_admin()
+}
 
 /// How to run an import.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,11 +72,28 @@ impl std::fmt::Debug for ReportLine {
     }
 }
 
+/// A recognised column of the file: where it is, and what it was read as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadColumn {
+    /// The cell's index in a line (the first is 0).
+    pub index: usize,
+    /// Its title as written.
+    pub title: String,
+    /// What Parcours reads it as (« Téléphone »).
+    pub field: &'static str,
+    /// Whether this version imports it.
+    pub imported: bool,
+}
+
 /// What an import did, or would do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportReport {
+    /// The header's line in the file (the first is 1).
+    pub header_line: u64,
     /// The header line's cells, as written.
     pub header: Vec<String>,
+    /// The recognised columns, in file order.
+    pub read_columns: Vec<ReadColumn>,
     /// Titles of the columns that were read.
     pub columns: Vec<String>,
     /// Titles nobody recognised (their cells are not imported).
@@ -78,7 +112,7 @@ pub struct ImportReport {
     pub written: bool,
 }
 
-/// Imports the people of a table (a CSV file's lines) into the actor's organisation.
+/// Imports the people of a table (a spreadsheet's lines) into the actor's organisation.
 /// A file that cannot be read as a caseload (no header, no name column) is refused
 /// under the field `fichier`.
 pub async fn import(
@@ -88,14 +122,51 @@ pub async fn import(
     options: ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<ImportReport> {
+    import_with_progress(core, actor, lines, options, now, &|_| {}).await
+}
+
+/// The lines of people a table holds under its header (blank lines not counted), or
+/// the refusal of a file that is no caseload: what a progress bar counts up to.
+pub fn line_count(lines: &[Line]) -> Result<usize> {
+    let header = header(lines)?;
+    Ok(people_lines(lines, &header).len())
+}
+
+fn people_lines<'a>(lines: &'a [Line], header: &Header) -> Vec<&'a Line> {
+    lines[header.index + 1..]
+        .iter()
+        .filter(|l| l.cells.iter().any(|c| !c.trim().is_empty()))
+        .collect()
+}
+
+/// [`import`], telling `progress` how many lines of people were gone through after
+/// each one (for a progress bar: the count of [`line_count`]).
+pub async fn import_with_progress(
+    core: &crate::Core,
+    actor: &Actor,
+    lines: &[Line],
+    options: ImportOptions,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> Result<ImportReport> {
     actor.require_personal_data()?;
     let header = header(lines)?;
     let header_cells = lines[header.index].cells.clone();
-    let data: Vec<&Line> = lines[header.index + 1..]
+    let data = people_lines(lines, &header);
+    let mut read_columns: Vec<ReadColumn> = header
+        .columns
         .iter()
-        .filter(|l| l.cells.iter().any(|c| !c.trim().is_empty()))
+        .map(|(index, column, title)| ReadColumn {
+            index: *index,
+            title: title.clone(),
+            field: column.label(),
+            imported: column.imported(),
+        })
         .collect();
+    read_columns.sort_by_key(|c| c.index);
     let mut report = ImportReport {
+        header_line: lines[header.index].line,
+        read_columns,
         columns: header
             .columns
             .iter()
@@ -129,7 +200,8 @@ pub async fn import(
         },
     );
     let today = now.date_naive();
-    for line in data {
+    for (done, line) in data.into_iter().enumerate() {
+        progress(done);
         let (outcome, reasons) =
             import_line(&txn, actor, &header, line, &lookup, today, now).await?;
         match outcome {
@@ -146,6 +218,7 @@ pub async fn import(
             });
         }
     }
+    progress(report.lines);
     report.written = !options.dry_run && (report.refused == 0 || options.skip_invalid);
     if report.written {
         commit(txn).await?;
