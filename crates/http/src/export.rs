@@ -104,6 +104,7 @@ pub fn import_report_csv(report: &parcours_core::holders::ImportReport) -> anyho
                 ImportOutcome::Refused => "refusée",
                 ImportOutcome::PossibleDuplicate => "doublon possible",
                 ImportOutcome::Created => "créée",
+                ImportOutcome::Unchanged => "déjà suivie, inchangée",
             }));
             row.push(Cell::text(detail.reasons.join(" ; ")));
             row

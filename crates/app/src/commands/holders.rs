@@ -108,8 +108,8 @@ fn print_report(report: &ImportReport, options: ImportOptions) {
         );
     }
     let counts = format!(
-        "doublons possibles (non créés) : {} ; refusées : {}.",
-        report.possible_duplicates, report.refused
+        "déjà suivies, inchangées : {} ; doublons possibles (non créés) : {} ; refusées : {}.",
+        report.unchanged, report.possible_duplicates, report.refused
     );
     if report.written {
         println!("Créées : {} ; {counts}", report.created);

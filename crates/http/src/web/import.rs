@@ -143,6 +143,7 @@ struct JobPage {
     set_aside: String,
     lines: String,
     created: String,
+    unchanged: String,
     duplicates: String,
     refused: String,
     any_refused: bool,
@@ -176,6 +177,7 @@ fn job_page(
         set_aside: String::new(),
         lines: String::new(),
         created: String::new(),
+        unchanged: String::new(),
         duplicates: String::new(),
         refused: String::new(),
         any_refused: false,
@@ -272,6 +274,7 @@ fn fill(page: &mut JobPage, report: &ImportReport, lines: &[TableLine]) {
     page.set_aside = report.set_aside_columns.join(", ");
     page.lines = count(report.lines);
     page.created = count(report.created);
+    page.unchanged = count(report.unchanged);
     page.duplicates = count(report.possible_duplicates);
     page.refused = count(report.refused);
     page.any_refused = report.refused > 0;
@@ -286,6 +289,7 @@ fn fill(page: &mut JobPage, report: &ImportReport, lines: &[TableLine]) {
                 ImportOutcome::Refused => "Refusée",
                 ImportOutcome::PossibleDuplicate => "Doublon possible",
                 ImportOutcome::Created => "Créée",
+                ImportOutcome::Unchanged => "Déjà suivie, inchangée",
             },
             reasons: d.reasons.join(" ; "),
         })

@@ -47,6 +47,8 @@ pub struct ImportOptions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Created,
+    /// The person is already followed, and the line says nothing the file does not.
+    Unchanged,
     /// Someone the organisation already follows may be this person: not created.
     PossibleDuplicate,
     Refused,
@@ -103,6 +105,8 @@ pub struct ImportReport {
     /// Lines of people read (blank lines not counted).
     pub lines: usize,
     pub created: usize,
+    /// Already followed, every value of the line already on the file.
+    pub unchanged: usize,
     pub possible_duplicates: usize,
     pub refused: usize,
     /// The possible duplicates and the refused lines, in file order.
@@ -183,6 +187,7 @@ pub async fn import_with_progress(
         header: header_cells,
         lines: data.len(),
         created: 0,
+        unchanged: 0,
         possible_duplicates: 0,
         refused: 0,
         details: Vec::new(),
@@ -206,10 +211,11 @@ pub async fn import_with_progress(
             import_line(&txn, actor, &header, line, &lookup, today, now).await?;
         match outcome {
             Outcome::Created => report.created += 1,
+            Outcome::Unchanged => report.unchanged += 1,
             Outcome::PossibleDuplicate => report.possible_duplicates += 1,
             Outcome::Refused => report.refused += 1,
         }
-        if outcome != Outcome::Created {
+        if matches!(outcome, Outcome::PossibleDuplicate | Outcome::Refused) {
             report.details.push(ReportLine {
                 line: line.line,
                 cells: line.cells.clone(),
@@ -232,6 +238,7 @@ pub async fn import_with_progress(
         user_id = actor.user_id,
         lines = report.lines,
         created = report.created,
+        unchanged = report.unchanged,
         possible_duplicates = report.possible_duplicates,
         refused = report.refused,
         dry_run = options.dry_run,
@@ -336,10 +343,14 @@ async fn import_line(
     let Some(fields) = fields.filter(|_| reasons.is_empty()) else {
         return Ok((Outcome::Refused, reasons));
     };
-    if let Some(existing) = holders::possible_duplicates(txn, actor.organisation_id, &fields, 1)
-        .await?
-        .first()
+    let candidates = holders::possible_duplicates(txn, actor.organisation_id, &fields, 5).await?;
+    if candidates
+        .iter()
+        .any(|existing| already_there(&fields, &read.input, existing))
     {
+        return Ok((Outcome::Unchanged, Vec::new()));
+    }
+    if let Some(existing) = candidates.first() {
         return Ok((
             Outcome::PossibleDuplicate,
             vec![duplicate_reason(&fields, existing)],
@@ -379,6 +390,29 @@ async fn import_line(
     };
     register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
     Ok((Outcome::Created, Vec::new()))
+}
+
+/// Whether `existing` is the line's person with nothing new: the same name, and every
+/// value the line gives already on the file (what the line leaves blank is no change).
+/// Anything else is for an adviser to look at, never merged blindly.
+fn already_there(fields: &HolderFields, typed: &super::HolderInput, existing: &Holder) -> bool {
+    fn same<T: PartialEq>(line: &Option<T>, file: &Option<T>) -> bool {
+        line.is_none() || line == file
+    }
+    existing.sort_key == holders::keys_of(&fields.last_name, &fields.first_name).0
+        && same(&fields.birth_date, &existing.birth_date)
+        && same(&fields.gender, &existing.gender)
+        && same(&fields.email, &existing.email)
+        && same(&fields.phone, &existing.phone)
+        && same(&fields.address, &existing.address)
+        && same(&fields.postal_code, &existing.postal_code)
+        && same(&fields.commune_insee, &existing.commune_insee)
+        && same(&fields.qpv_code, &existing.qpv_code)
+        && (typed.qpv_status.is_none() || fields.qpv_status == existing.qpv_status)
+        && same(&fields.situation, &existing.situation)
+        && same(&fields.education_level, &existing.education_level)
+        && (typed.referent_user_id.is_none()
+            || fields.referent_user_id == existing.referent_user_id)
 }
 
 /// Which of the organisation's duplicate rules matched, and with whom (by file number).
