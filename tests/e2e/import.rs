@@ -682,3 +682,100 @@ async fn the_command_imports_a_file_and_writes_the_report() {
         let _ = std::fs::remove_file(path);
     }
 }
+
+/// Project columns: an idea becomes the person's project; a SIRET with its creation
+/// date closes the pathway as a business created, dated the day it was — so that the
+/// funders' figures count it in its own period, not on the day of the import.
+#[tokio::test(flavor = "multi_thread")]
+async fn projects_and_businesses_created_are_brought_in() {
+    use parcours_domain::contacts::LegalForm;
+    use parcours_domain::pathway::Outcome;
+    let org = org().await;
+    let file = "Nom;Prénom;Date de naissance;Date d'entrée;Étape;Idée de projet;Secteur;Forme juridique;SIRET;Date de création\n\
+Amrani;Samir;01/01/1990;10/01/2023;Accompagnement;Food-truck de cuisine libanaise;Restauration;auto-entrepreneur;;\n\
+Bernard;Lina;02/02/1992;01/03/2022;Accompagnement;Atelier de couture;Artisanat;SAS;732 829 320 00074;15/09/2023\n\
+Colin;Théo;03/03/1993;;;;;SARL;;01/02/2024\n\
+Diallo;Awa;04/04/1994;01/06/2024;;Salon de coiffure;;SASU;73282932000074;01/01/2024\n\
+Petit;Jules;05/05/1995;;;;;SA;;\n";
+    let report = run(&org, file.as_bytes(), SKIP).await;
+    assert_eq!(
+        reasons(&report),
+        [
+            (
+                4,
+                ImportOutcome::Refused,
+                "SIRET : obligatoire pour une entreprise créée (la ligne donne un SIRET ou une date de création)".to_owned()
+            ),
+            (
+                5,
+                ImportOutcome::Refused,
+                "Date de création : l'entreprise est créée avant la date d'entrée dans le parcours".to_owned()
+            ),
+            (
+                6,
+                ImportOutcome::Refused,
+                "Forme juridique : forme juridique inconnue « SA » (attendu par exemple : micro-entreprise, EI, EURL, SARL, SASU, SAS, SCOP, SCIC, association)".to_owned()
+            ),
+        ]
+    );
+    assert_eq!((report.created, report.refused), (2, 3));
+    assert!(report.set_aside_columns.is_empty());
+
+    let found = people(&org).await;
+    let conn = org.app.db.conn();
+    let samir = found.iter().find(|h| h.first_name == "Samir").unwrap();
+    assert_eq!((samir.stage, samir.outcome), (Stage::Accompagnement, None));
+    let projects = parcours_persistence::projects::for_holder(conn, samir.id)
+        .await
+        .unwrap();
+    assert_eq!(projects.len(), 1);
+    assert_eq!(projects[0].idea, "Food-truck de cuisine libanaise");
+    assert_eq!(projects[0].sector.as_deref(), Some("Restauration"));
+    assert_eq!(
+        (projects[0].planned_legal_form, projects[0].micro_entreprise),
+        (Some(LegalForm::Ei), true)
+    );
+    assert_eq!(projects[0].siret, None);
+
+    let lina = found.iter().find(|h| h.first_name == "Lina").unwrap();
+    assert_eq!(lina.outcome, Some(Outcome::EntrepriseCreee));
+    assert_eq!(
+        lina.closed_at.map(|at| at.date_naive()),
+        NaiveDate::from_ymd_opt(2023, 9, 15)
+    );
+    let projects = parcours_persistence::projects::for_holder(conn, lina.id)
+        .await
+        .unwrap();
+    assert_eq!(projects[0].siret.as_deref(), Some("73282932000074"));
+    assert_eq!(projects[0].created_on, NaiveDate::from_ymd_opt(2023, 9, 15));
+    assert_eq!(projects[0].legal_form, Some(LegalForm::Sas));
+    let steps = parcours_core::holders::dossier(
+        &org.app.state.core,
+        &org.admin.actor(),
+        lina.id,
+        &Default::default(),
+        t0(),
+    )
+    .await
+    .unwrap()
+    .steps;
+    let dates: Vec<_> = steps.iter().map(|s| s.occurred_at.date_naive()).collect();
+    assert_eq!(
+        dates,
+        [
+            NaiveDate::from_ymd_opt(2022, 3, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2023, 9, 15).unwrap()
+        ]
+    );
+
+    // The same file again: nothing new, and no second project.
+    let again = run(&org, file.as_bytes(), SKIP).await;
+    assert_eq!((again.created, again.unchanged), (0, 2));
+    assert_eq!(
+        parcours_persistence::projects::for_holder(conn, lina.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

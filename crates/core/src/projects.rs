@@ -57,7 +57,7 @@ impl From<&Project> for ProjectInput {
     }
 }
 
-fn validate(input: &ProjectInput, today: NaiveDate) -> Result<ProjectFields> {
+pub(crate) fn validate(input: &ProjectInput, today: NaiveDate) -> Result<ProjectFields> {
     let mut errors = ValidationErrors::new();
     let idea = required_text(
         &mut errors,

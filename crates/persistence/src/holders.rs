@@ -355,6 +355,26 @@ pub async fn apply_event(
     siret: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<Holder>> {
+    apply_event_at(conn, authority, holder, user_id, event, siret, now, now).await
+}
+
+/// [`apply_event`] for a step that happened at `occurred_at`, before `now` (a business
+/// created years ago, brought in from a spreadsheet): the step and the stage or the
+/// closing are dated when they happened, the record's change now.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "apply_event's arguments and the time the step happened"
+)]
+pub async fn apply_event_at(
+    conn: &impl ConnectionTrait,
+    authority: Authority<'_>,
+    holder: &Holder,
+    user_id: i64,
+    event: &PathwayEvent,
+    siret: Option<&str>,
+    occurred_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<Holder>> {
     if authority.holder_id() != holder.id {
         return Err(crate::PersistenceError::NotFound);
     }
@@ -369,13 +389,13 @@ pub async fn apply_event(
     update = match event.kind {
         PathwayEventKind::Entry | PathwayEventKind::Move => update
             .col_expr(holders::Column::Stage, event.to.as_str().into())
-            .col_expr(holders::Column::StageEnteredAt, now.into()),
+            .col_expr(holders::Column::StageEnteredAt, occurred_at.into()),
         PathwayEventKind::Close => update
             .col_expr(
                 holders::Column::Outcome,
                 event.outcome.map(|o| o.as_str().to_owned()).into(),
             )
-            .col_expr(holders::Column::ClosedAt, Some(now).into()),
+            .col_expr(holders::Column::ClosedAt, Some(occurred_at).into()),
         PathwayEventKind::Reopen => update
             .col_expr(holders::Column::Outcome, Option::<String>::None.into())
             .col_expr(
@@ -386,7 +406,7 @@ pub async fn apply_event(
     if update.exec(conn).await?.rows_affected == 0 {
         return Ok(None);
     }
-    record_event(conn, holder, user_id, event, siret, now).await?;
+    record_event(conn, holder, user_id, event, siret, occurred_at).await?;
     get(conn, holder.id).await
 }
 

@@ -236,16 +236,7 @@ impl Column {
     /// What this version keeps: the others are recognised (so not listed as unknown)
     /// but said to be left aside.
     pub fn imported(self) -> bool {
-        !matches!(
-            self,
-            Column::Commune
-                | Column::ProjectIdea
-                | Column::Sector
-                | Column::LegalForm
-                | Column::Siret
-                | Column::CreationDate
-                | Column::Notes
-        )
+        !matches!(self, Column::Commune | Column::Notes)
     }
 }
 

@@ -13,8 +13,9 @@ use self::row::{Lookup, column_of};
 use super::{register_entered_in, validate};
 use crate::{Actor, Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use parcours_domain::audit::AuditAction;
 use parcours_persistence::holders::{self, Holder, HolderFields, NewHolder};
-use parcours_persistence::{DatabaseTransaction, commit, qpv, users};
+use parcours_persistence::{DatabaseTransaction, audit, commit, qpv, users};
 
 pub use parcours_persistence::table::Line;
 
@@ -307,39 +308,82 @@ async fn import_line(
         .iter()
         .map(|(column, reason)| format!("{} : {reason}", title(*column)))
         .collect();
+    let explain = |errors: parcours_domain::ValidationErrors, reasons: &mut Vec<String>| {
+        for error in errors.0 {
+            let column = column_of(&error.field);
+            // A cell already refused while being read is said once.
+            if column.is_some_and(|c| read.refusals.iter().any(|(r, _)| *r == c)) {
+                continue;
+            }
+            let typed = column
+                .and_then(|c| header.cell(c))
+                .and_then(|i| line.cells.get(i))
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty() && !error.message.contains(*c));
+            let name = column.map_or(error.field.clone(), title);
+            // A date typed otherwise (`44000`, `01/02/27`) is shown as it was read.
+            let read_as = (column == Some(Column::BirthDate))
+                .then_some(read.input.birth_date.as_deref())
+                .flatten()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .filter(|d| typed != Some(d.as_str()))
+                .map(|d| format!(" (lu comme le {d})"))
+                .unwrap_or_default();
+            reasons.push(match typed {
+                Some(typed) => format!("{name} : « {typed} »{read_as} : {}", error.message),
+                None => format!("{name} : {}", error.message),
+            });
+        }
+    };
     let fields = match validate(txn, actor, &read.input, now).await {
         Ok(fields) => Some(fields),
         Err(Error::Invalid(errors)) => {
-            for error in errors.0 {
-                let column = column_of(&error.field);
-                // A cell already refused while being read is said once.
-                if column.is_some_and(|c| read.refusals.iter().any(|(r, _)| *r == c)) {
-                    continue;
-                }
-                let typed = column
-                    .and_then(|c| header.cell(c))
-                    .and_then(|i| line.cells.get(i))
-                    .map(|c| c.trim())
-                    .filter(|c| !c.is_empty() && !error.message.contains(*c));
-                let name = column.map_or(error.field.clone(), title);
-                // A date typed otherwise (`44000`, `01/02/27`) is shown as it was read.
-                let read_as = (column == Some(Column::BirthDate))
-                    .then_some(read.input.birth_date.as_deref())
-                    .flatten()
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .map(|d| d.format("%d/%m/%Y").to_string())
-                    .filter(|d| typed != Some(d.as_str()))
-                    .map(|d| format!(" (lu comme le {d})"))
-                    .unwrap_or_default();
-                reasons.push(match typed {
-                    Some(typed) => format!("{name} : « {typed} »{read_as} : {}", error.message),
-                    None => format!("{name} : {}", error.message),
-                });
-            }
+            explain(errors, &mut reasons);
             None
         }
         Err(other) => return Err(other),
     };
+    let project = match &read.project {
+        Some(input) => match crate::projects::validate(input, today) {
+            Ok(project) => Some(project),
+            Err(Error::Invalid(errors)) => {
+                explain(errors, &mut reasons);
+                None
+            }
+            Err(other) => return Err(other),
+        },
+        None => None,
+    };
+    // A SIRET or a creation date says the business exists: the pathway is closed with
+    // it, which takes the three of them.
+    let creation = read
+        .project
+        .as_ref()
+        .filter(|p| p.siret.is_some() || p.created_on.is_some());
+    if let Some(created) = creation {
+        for (column, given) in [
+            (Column::Siret, created.siret.is_some()),
+            (Column::CreationDate, created.created_on.is_some()),
+            (Column::LegalForm, created.legal_form.is_some()),
+        ] {
+            if !given && !read.refusals.iter().any(|(r, _)| *r == column) {
+                reasons.push(format!(
+                    "{} : obligatoire pour une entreprise créée (la ligne donne un SIRET ou une date de création)",
+                    title(column)
+                ));
+            }
+        }
+    }
+    let created_on = project.as_ref().and_then(|p| p.created_on);
+    if let (Some(created_on), Some(entered_on)) = (created_on, read.entered_on)
+        && created_on < entered_on
+    {
+        reasons.push(format!(
+            "{} : l'entreprise est créée avant la date d'entrée dans le parcours",
+            title(Column::CreationDate)
+        ));
+    }
     let Some(fields) = fields.filter(|_| reasons.is_empty()) else {
         return Ok((Outcome::Refused, reasons));
     };
@@ -380,15 +424,56 @@ async fn import_line(
             )],
         ));
     }
+    let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
     let new = NewHolder {
         organisation_id: actor.organisation_id,
         user_id: actor.user_id,
-        entered_at: read
-            .entered_on
-            .map_or(now, |day| day.and_time(NaiveTime::MIN).and_utc()),
+        // Without an entry date, someone whose business exists came at the latest
+        // when it was created.
+        entered_at: read.entered_on.or(created_on).map_or(now, midnight),
         source_event_id: None,
     };
-    register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
+    let (holder, change, _) =
+        register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
+    let Some(project) = project else {
+        return Ok((Outcome::Created, Vec::new()));
+    };
+    let siret = project.siret.clone();
+    parcours_persistence::projects::create(txn, &change, project, now).await?;
+    audit::record(
+        txn,
+        &actor.audit(),
+        AuditAction::ProjectCreate,
+        holder.id,
+        now,
+    )
+    .await?;
+    if let (Some(siret), Some(created_on)) = (siret, created_on) {
+        let (_, event) = holder
+            .pathway()
+            .close(parcours_domain::pathway::Outcome::EntrepriseCreee, None)
+            .map_err(|e| Error::invalid("outcome", e.to_string()))?;
+        holders::apply_event_at(
+            txn,
+            holders::Authority::Referent(&change),
+            &holder,
+            actor.user_id,
+            &event,
+            Some(&siret),
+            midnight(created_on),
+            now,
+        )
+        .await?
+        .ok_or_else(|| Error::Conflict("la fiche a changé entre-temps".into()))?;
+        audit::record(
+            txn,
+            &actor.audit(),
+            AuditAction::HolderClose,
+            holder.id,
+            now,
+        )
+        .await?;
+    }
     Ok((Outcome::Created, Vec::new()))
 }
 

@@ -5,7 +5,9 @@
 use super::columns::{Column, Header, key};
 use super::values;
 use crate::holders::HolderInput;
+use crate::projects::ProjectInput;
 use chrono::NaiveDate;
+use parcours_domain::contacts::LegalForm;
 use parcours_domain::holders::{QpvCode, QpvStatus};
 use parcours_domain::pathway::Stage;
 use parcours_domain::users::Role;
@@ -113,6 +115,8 @@ impl Lookup {
 /// before the intake rules (`(column, reason)`).
 pub struct ReadLine {
     pub input: HolderInput,
+    /// The project the line describes, if any of its columns is filled.
+    pub project: Option<ProjectInput>,
     pub stage: Stage,
     pub entered_on: Option<NaiveDate>,
     pub refusals: Vec<(Column, String)>,
@@ -163,6 +167,16 @@ pub fn read(header: &Header, cells: &[String], lookup: &Lookup, today: NaiveDate
     let referent = read(Column::Referent, &|raw| {
         lookup.referent(raw).map(|id| id.to_string())
     });
+    let created_on = read(Column::CreationDate, &|raw| {
+        values::date(raw, today).map(|d| d.format("%Y-%m-%d").to_string())
+    });
+    let legal_form = cell(Column::LegalForm).and_then(|raw| match values::legal_form(raw) {
+        Ok(form) => Some(form),
+        Err(reason) => {
+            refusals.push((Column::LegalForm, reason));
+            None
+        }
+    });
     let mut qpv_code = None;
     let mut qpv_status = None;
     if let Some(raw) = cell(Column::Qpv) {
@@ -175,6 +189,13 @@ pub fn read(header: &Header, cells: &[String], lookup: &Lookup, today: NaiveDate
         }
     }
     let text = |column: Column| cell(column).map(str::to_owned);
+    let project = project(
+        text(Column::ProjectIdea),
+        text(Column::Sector),
+        legal_form,
+        text(Column::Siret),
+        created_on,
+    );
     let input = HolderInput {
         first_name: text(Column::FirstName),
         last_name: text(Column::LastName),
@@ -209,12 +230,50 @@ pub fn read(header: &Header, cells: &[String], lookup: &Lookup, today: NaiveDate
     }
     ReadLine {
         input,
+        project,
         stage: stage
             .and_then(|s| s.parse().ok())
             .unwrap_or(Stage::Information),
         entered_on,
         refusals,
     }
+}
+
+/// What a project needs from a line: the idea (or else the sector, or a word saying it
+/// was not given), the sector, the legal form — planned, or the business's once a SIRET
+/// or a creation date says it exists — and the SIRET and creation date.
+fn project(
+    idea: Option<String>,
+    sector: Option<String>,
+    legal_form: Option<(LegalForm, bool)>,
+    siret: Option<String>,
+    created_on: Option<String>,
+) -> Option<ProjectInput> {
+    if idea.is_none()
+        && sector.is_none()
+        && legal_form.is_none()
+        && siret.is_none()
+        && created_on.is_none()
+    {
+        return None;
+    }
+    let created = siret.is_some() || created_on.is_some();
+    let micro = legal_form.is_some_and(|(_, micro)| micro);
+    let form = legal_form.map(|(form, _)| form.as_str().to_owned());
+    Some(ProjectInput {
+        idea: Some(
+            idea.or_else(|| sector.clone())
+                .unwrap_or_else(|| "Idée non renseignée dans le tableur importé".to_owned()),
+        ),
+        sector,
+        planned_legal_form: if created { None } else { form.clone() },
+        micro_entreprise: Some(micro),
+        collective: None,
+        financing_need_eur: None,
+        siret,
+        created_on,
+        legal_form: if created { form } else { None },
+    })
 }
 
 /// The column an intake rule's field comes from.
@@ -233,6 +292,11 @@ pub fn column_of(field: &str) -> Option<Column> {
         "situation" => Column::Situation,
         "education_level" => Column::EducationLevel,
         "referent_user_id" | "referent_organisation_id" => Column::Referent,
+        "idea" => Column::ProjectIdea,
+        "sector" => Column::Sector,
+        "planned_legal_form" | "legal_form" | "micro_entreprise" => Column::LegalForm,
+        "siret" => Column::Siret,
+        "created_on" => Column::CreationDate,
         _ => return None,
     })
 }

@@ -5,6 +5,7 @@
 
 use super::columns::key;
 use chrono::{Datelike, Duration, NaiveDate};
+use parcours_domain::contacts::LegalForm;
 use parcours_domain::holders::{EducationLevel, Gender, Situation};
 use parcours_domain::labels::Label;
 use parcours_domain::pathway::Stage;
@@ -275,6 +276,51 @@ pub fn stage(raw: &str) -> Result<Stage, String> {
     })
 }
 
+/// A legal form as people write it (« SAS », « S.A.R.L. », « auto-entrepreneur »…), and
+/// whether it is the micro-entreprise regime (an EI under it).
+pub fn legal_form(raw: &str) -> Result<(LegalForm, bool), String> {
+    use LegalForm::*;
+    let micro = matches!(
+        key(raw).as_str(),
+        "micro"
+            | "microentreprise"
+            | "microentrepreneur"
+            | "autoentrepreneur"
+            | "autoentreprise"
+            | "ae"
+            | "me"
+            | "eimicro"
+            | "microei"
+    );
+    if micro {
+        return Ok((Ei, true));
+    }
+    from_words(
+        raw,
+        LegalForm::ALL,
+        LegalForm::as_str,
+        Label::label,
+        &[
+            ("entrepriseindividuelle", Ei),
+            ("eirl", Ei),
+            ("entreprisenom", Ei),
+            ("asso", Association),
+            ("loi1901", Association),
+            ("associationloi1901", Association),
+            ("sapo", Sas),
+            ("sasunipersonnelle", Sasu),
+            ("cooperative", Scop),
+        ],
+    )
+    .map(|form| (form, false))
+    .ok_or_else(|| {
+        format!(
+            "forme juridique inconnue « {} » (attendu par exemple : micro-entreprise, EI, EURL, SARL, SASU, SAS, SCOP, SCIC, association)",
+            raw.trim()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +331,27 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn legal_forms_as_people_write_them() {
+        use LegalForm::*;
+        for (typed, form) in [
+            ("SAS", (Sas, false)),
+            ("S.A.R.L.", (Sarl, false)),
+            ("sasu", (Sasu, false)),
+            ("Auto-entrepreneur", (Ei, true)),
+            ("micro entreprise", (Ei, true)),
+            ("Entreprise individuelle", (Ei, false)),
+            ("Association loi 1901", (Association, false)),
+        ] {
+            assert_eq!(legal_form(typed), Ok(form), "{typed}");
+        }
+        assert!(
+            legal_form("SA")
+                .unwrap_err()
+                .contains("forme juridique inconnue « SA »")
+        );
     }
 
     #[test]
