@@ -44,6 +44,13 @@ struct Args {
     /// print the engine's plan for it.
     #[arg(long)]
     plans: bool,
+    /// Lines of the spreadsheet imported with `parcours holders import` (0: none), on a
+    /// fresh database next to as many holders written by the synthetic generator.
+    #[arg(long, default_value_t = 100_000)]
+    import_lines: u64,
+    /// Only the import measurement (its own section in `--out`).
+    #[arg(long)]
+    import_only: bool,
 }
 
 const PASSWORD: &str = "mot de passe du banc d'essai";
@@ -67,9 +74,19 @@ async fn main() -> Result<()> {
             plans(&large).await?;
             continue;
         }
-        let small = Run::prepare(&args, engine, admin_url.as_deref(), args.small).await?;
-        let large = Run::prepare(&args, engine, admin_url.as_deref(), args.holders).await?;
-        sections.push(measure(&args, engine, &small, &large).await?);
+        let import = match args.import_lines {
+            0 => None,
+            lines => Some(measure_import(&args, engine, admin_url.as_deref(), lines).await?),
+        };
+        if args.import_only {
+            sections.push(Section::import_only(engine, import));
+        } else {
+            let small = Run::prepare(&args, engine, admin_url.as_deref(), args.small).await?;
+            let large = Run::prepare(&args, engine, admin_url.as_deref(), args.holders).await?;
+            let mut section = measure(&args, engine, &small, &large).await?;
+            section.import = import;
+            sections.push(section);
+        }
         // Written after each engine, so a long run keeps what it measured.
         if let Some(parent) = args.out.parent() {
             std::fs::create_dir_all(parent)?;
@@ -119,33 +136,7 @@ impl Run {
         admin_url: Option<&str>,
         size: u64,
     ) -> Result<Self> {
-        let url = match admin_url {
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                args.dir.join(format!("bench-{size}.sqlite")).display()
-            ),
-            Some(admin) => {
-                let name = format!("parcours_bench_{size}");
-                let admin_db = Db::connect(&DbSettings::new(admin.to_owned())).await?;
-                use parcours_persistence::ConnectionTrait;
-                let exists = admin_db
-                    .conn()
-                    .query_one_raw(parcours_persistence::Statement::from_string(
-                        parcours_persistence::DbBackend::Postgres,
-                        format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"),
-                    ))
-                    .await?
-                    .is_some();
-                if !exists {
-                    admin_db
-                        .conn()
-                        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                        .await?;
-                }
-                let base = admin.split('?').next().unwrap_or(admin);
-                format!("{}/{name}", base.rsplit_once('/').map_or(base, |(b, _)| b))
-            }
-        };
+        let url = database_url(args, admin_url, &size.to_string(), false).await?;
         let mut settings = DbSettings::new(url.clone());
         settings.max_connections = 8;
         let db = Db::connect(&settings).await?;
@@ -263,6 +254,183 @@ impl Run {
         }
         Ok(email)
     }
+}
+
+/// The URL of the bench's database `name` (a SQLite file in `--dir`, or a database of
+/// the PostgreSQL server), created when missing; emptied first when `fresh`.
+async fn database_url(
+    args: &Args,
+    admin_url: Option<&str>,
+    name: &str,
+    fresh: bool,
+) -> Result<String> {
+    Ok(match admin_url {
+        None => {
+            let file = args.dir.join(format!("bench-{name}.sqlite"));
+            if fresh {
+                for suffix in ["", "-wal", "-shm"] {
+                    let path = format!("{}{suffix}", file.display());
+                    if std::path::Path::new(&path).exists() {
+                        std::fs::remove_file(&path)?;
+                    }
+                }
+            }
+            format!("sqlite://{}?mode=rwc", file.display())
+        }
+        Some(admin) => {
+            let name = format!("parcours_bench_{name}");
+            let admin_db = Db::connect(&DbSettings::new(admin.to_owned())).await?;
+            use parcours_persistence::ConnectionTrait;
+            if fresh {
+                admin_db
+                    .conn()
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .await?;
+            }
+            let exists = admin_db
+                .conn()
+                .query_one_raw(parcours_persistence::Statement::from_string(
+                    parcours_persistence::DbBackend::Postgres,
+                    format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"),
+                ))
+                .await?
+                .is_some();
+            if !exists {
+                admin_db
+                    .conn()
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+            }
+            admin_db.close().await?;
+            let base = admin.split('?').next().unwrap_or(admin);
+            format!("{}/{name}", base.rsplit_once('/').map_or(base, |(b, _)| b))
+        }
+    })
+}
+
+/// What importing a spreadsheet costs, next to what the synthetic generator takes to
+/// write as many holders (with their pathways, contacts, referrals…) on the same
+/// machine in the same run.
+struct ImportStats {
+    lines: u64,
+    import: Duration,
+    created: u64,
+    generated: u64,
+    generation: Duration,
+}
+
+/// Times the synthetic generator writing `lines` holders on a fresh database, then
+/// `parcours holders import` bringing a spreadsheet of `lines` people into one of its
+/// organisations (whose caseload the duplicate rules then search).
+async fn measure_import(
+    args: &Args,
+    engine: &str,
+    admin_url: Option<&str>,
+    lines: u64,
+) -> Result<ImportStats> {
+    let url = database_url(args, admin_url, "import", true).await?;
+    let db = Db::connect(&DbSettings::new(url.clone())).await?;
+    schema::migrate(&db).await?;
+    eprintln!("import on {engine}: generating {lines} holders…");
+    let started = Instant::now();
+    synthetic::generate(&db, lines, 2026, Utc::now(), &mut |_, _| {}).await?;
+    let generation = started.elapsed();
+    let generated = count(&db, "SELECT COUNT(*) AS n FROM holders").await? as u64;
+    let organisation = count(&db, "SELECT MIN(id) AS n FROM organisations").await?;
+    let run = Run {
+        size: 0,
+        url: url.clone(),
+        db,
+        territories: Vec::new(),
+        busiest_org: organisation,
+    };
+    run.account(organisation, parcours_domain::users::Role::OrgAdmin)
+        .await?;
+    run.db.close().await?;
+    let file = args.dir.join(format!("import-{lines}.csv"));
+    std::fs::write(&file, caseload(lines))?;
+    eprintln!("import on {engine}: importing {lines} lines…");
+    let exe = std::env::current_exe()?.with_file_name("parcours");
+    let started = Instant::now();
+    let output = Command::new(&exe)
+        .args(["holders", "import"])
+        .arg(&file)
+        .args(["--org", &organisation.to_string(), "--skip-invalid"])
+        .env("PARCOURS__DATABASE__URL", &url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .with_context(|| {
+            format!(
+                "{} (build it: cargo build --release -p parcours)",
+                exe.display()
+            )
+        })?;
+    let import = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "the import failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let created = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Créées : "))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .with_context(|| format!("no count of created lines in: {stdout}"))?;
+    std::fs::remove_file(&file).ok();
+    Ok(ImportStats {
+        lines,
+        import,
+        created,
+        generated,
+        generation,
+    })
+}
+
+/// A caseload as an organisation keeps it: French headers, dates and phones as people
+/// type them, words for situations and levels; every line a different person.
+fn caseload(lines: u64) -> String {
+    const FIRST: [&str; 20] = [
+        "Amina", "Karim", "Léa", "Mamadou", "Inès", "Yanis", "Sofia", "Moussa", "Chloé", "Bilal",
+        "Fatou", "Lucas", "Sarah", "Nabil", "Awa", "Hugo", "Lina", "Samir", "Jade", "Omar",
+    ];
+    const LAST: [&str; 25] = [
+        "Benali", "Diallo", "Martin", "Nguyen", "Traoré", "Bernard", "Haddad", "Petit", "Camara",
+        "Moreau", "Mansouri", "Garcia", "Diop", "Laurent", "Bouzid", "Roux", "Keita", "Fontaine",
+        "Cissé", "Lefèvre", "Amrani", "Girard", "Sylla", "Mercier", "Benhamou",
+    ];
+    const SITUATIONS: [&str; 4] = ["RSA", "demandeur d'emploi", "salarié", "étudiant"];
+    const LEVELS: [&str; 4] = ["CAP", "bac", "bac+2", "licence"];
+    const STAGES: [&str; 3] = ["Information", "Accompagnement", "Sensibilisation"];
+    let mut out = String::from(
+        "Nom;Prénom;Date de naissance;Sexe;Tél.;Mail;CP;Situation;Niveau de formation;Date d'entrée;Étape\r\n",
+    );
+    for i in 0..lines {
+        let first = FIRST[(i % 20) as usize];
+        let last = LAST[((i / 20) % 25) as usize];
+        // 500 names, each born on a different day: (name, birth date) is one person.
+        let born = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap()
+            + Days::days((i / 500) as i64 % 15_000);
+        use std::fmt::Write as _;
+        let _ = write!(
+            out,
+            "{last};{first};{};{};06 {:02} {:02} {:02} {:02};p{i}@exemple.test;60100;{};{};{:02}/{:02}/2025;{}\r\n",
+            born.format("%d/%m/%Y"),
+            if i % 2 == 0 { "F" } else { "H" },
+            (i / 1_000_000) % 100,
+            (i / 10_000) % 100,
+            (i / 100) % 100,
+            i % 100,
+            SITUATIONS[(i % 4) as usize],
+            LEVELS[(i % 4) as usize],
+            1 + i % 28,
+            1 + i % 12,
+            STAGES[(i % 3) as usize],
+        );
+    }
+    out
 }
 
 async fn count(db: &Db, sql: &str) -> Result<i64> {
@@ -499,6 +667,28 @@ struct Section {
     /// Resident memory (MiB) of a fresh server: idle, after 60 logins at once, after 40
     /// more one by one.
     login_memory: Option<(f64, f64, f64)>,
+    import: Option<ImportStats>,
+}
+
+impl Section {
+    /// A section with the import measurement only (`--import-only`).
+    fn import_only(engine: &str, import: Option<ImportStats>) -> Self {
+        Self {
+            engine: engine.to_owned(),
+            engine_details: String::new(),
+            small: 0,
+            large: 0,
+            contacts: 0,
+            reports: Vec::new(),
+            lists: Vec::new(),
+            pages: Vec::new(),
+            weights: Vec::new(),
+            load: [LoadStats::default(); 3],
+            peak_rss_mib: None,
+            login_memory: None,
+            import,
+        }
+    }
 }
 
 /// A storm of logins against a fresh server, each for its own account (parallel logins
@@ -842,6 +1032,7 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
         load: load_stats,
         peak_rss_mib: peak,
         login_memory: logins,
+        import: None,
     })
 }
 
@@ -1008,6 +1199,11 @@ fn render(args: &Args, sections: &[Section]) -> Result<String> {
 "
     )?;
     for s in sections {
+        if s.large == 0 {
+            writeln!(out, "## {} — import d'un tableur\n", s.engine)?;
+            render_import(&mut out, s)?;
+            continue;
+        }
         writeln!(
             out,
             "## {} — {} porteurs, {} contacts (référence : {} porteurs)
@@ -1159,7 +1355,38 @@ Mémoire résidente maximale du serveur : {}.
                 verdict((after - idle) / 19.0 <= 4.0)
             )?;
         }
+        render_import(&mut out, s)?;
     }
     out.push_str(NOTES);
     Ok(out)
+}
+
+/// The import's line rate against the synthetic generator's holder rate.
+fn render_import(out: &mut String, s: &Section) -> Result<()> {
+    use std::fmt::Write as _;
+    let Some(i) = &s.import else {
+        return Ok(());
+    };
+    let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-6);
+    let (imported, generated) = (rate(i.lines, i.import), rate(i.generated, i.generation));
+    let ratio = imported / generated.max(1e-6);
+    writeln!(
+        out,
+        "### 4. Import d'un tableur : lignes importées par seconde / porteurs écrits par seconde par le générateur synthétique (cible ≥ 0,5)
+
+`parcours holders import` d'un CSV de {} lignes (en-têtes français, dates JJ/MM/AAAA, téléphones avec espaces, situations en mots ; chaque ligne une personne différente ; {} créées) dans une structure d'une base neuve où le générateur vient d'écrire {} porteurs, avec leurs parcours, contacts et orientations. L'import lit le fichier, passe chaque ligne par les règles du formulaire d'inscription et les doublons de la structure, puis écrit tout en une transaction ; le temps est celui de la commande entière.
+
+| mesure | import | générateur | rapport | cible |
+|---|---:|---:|---:|---|
+| porteurs par seconde | {imported:.0} | {generated:.0} | {ratio:.2} | {} |
+| durée (s) | {:.1} | {:.1} | | |
+",
+        i.lines,
+        i.created,
+        i.generated,
+        verdict(ratio >= 0.5),
+        i.import.as_secs_f64(),
+        i.generation.as_secs_f64()
+    )?;
+    Ok(())
 }
