@@ -6,7 +6,9 @@
 use crate::binary::parcours;
 use crate::support::{TestApp, TestDb, TestUser, password_hash, t0};
 use chrono::NaiveDate;
-use parcours_core::holders::{self, HolderInput, ImportOptions, ImportOutcome, ImportReport};
+use parcours_core::holders::{
+    self, HolderInput, ImportMapping, ImportOptions, ImportOutcome, ImportReport,
+};
 use parcours_domain::holders::{EducationLevel, Gender, Situation};
 use parcours_domain::organisations::OrganisationKind;
 use parcours_domain::pathway::Stage;
@@ -156,6 +158,7 @@ fn reasons(report: &ImportReport) -> Vec<(u64, ImportOutcome, String)> {
 const SKIP: ImportOptions = ImportOptions {
     dry_run: false,
     skip_invalid: true,
+    mapping: ImportMapping::NONE,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -168,6 +171,7 @@ async fn a_messy_file_gives_the_exact_report_and_a_dry_run_writes_nothing() {
         ImportOptions {
             dry_run: true,
             skip_invalid: true,
+            ..ImportOptions::default()
         },
     )
     .await;
@@ -777,5 +781,62 @@ Petit;Jules;05/05/1995;;;;;SA;;\n";
             .unwrap()
             .len(),
         1
+    );
+}
+
+/// An organisation whose titles are its own says what each column holds; a column it
+/// leaves aside is not listed as unknown; a mapping line that names nothing known is
+/// refused with its line.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mapping_file_says_what_the_organisations_own_titles_hold() {
+    let org = org().await;
+    let mapping = holders::read_mapping(
+        &read_csv(
+            "Colonne du fichier;Champ Parcours\nPrénom usuel;Prénom\nTel perso;Téléphone\nPointure;ignorer\n"
+                .as_bytes(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let file = "Nom de famille;Prénom usuel;Tel perso;Pointure\nDurand;Paul;0612345678;42\n";
+    let options = ImportOptions { mapping, ..SKIP };
+    let report = holders::import(
+        &org.app.state.core,
+        &org.admin.actor(),
+        &read_csv(file.as_bytes()).unwrap(),
+        options,
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.created, report.refused),
+        (1, 0),
+        "{:?}",
+        reasons(&report)
+    );
+    assert_eq!(
+        report.columns,
+        ["Nom de famille", "Prénom usuel", "Tel perso"]
+    );
+    assert!(
+        report.unknown_columns.is_empty(),
+        "{:?}",
+        report.unknown_columns
+    );
+    let paul = people(&org)
+        .await
+        .into_iter()
+        .find(|h| h.first_name == "Paul")
+        .unwrap();
+    assert_eq!(paul.phone.as_deref(), Some("+33612345678"));
+
+    let bad = holders::read_mapping(
+        &read_csv("Prénom usuel;Prénom\nTel perso;Fax\n".as_bytes()).unwrap(),
+    )
+    .unwrap_err();
+    assert!(
+        format!("{bad:?}").contains("ligne 2 : « Fax » n'est pas une colonne connue"),
+        "{bad:?}"
     );
 }

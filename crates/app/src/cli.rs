@@ -171,6 +171,9 @@ pub struct HoldersImportArgs {
     /// Feuille du classeur à lire (par défaut la première)
     #[arg(long, value_name = "FEUILLE")]
     pub sheet: Option<String>,
+    /// Fichier de correspondance (CSV ou classeur) : une ligne par colonne, son titre dans le fichier puis ce qu'elle contient (« Téléphone », « Observations »…) ou « ignorer »
+    #[arg(long, value_name = "FICHIER")]
+    pub mapping: Option<PathBuf>,
     /// Vérifie et rend compte sans rien enregistrer
     #[arg(long)]
     pub dry_run: bool,

@@ -27,12 +27,23 @@ pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow:
     let actor = holders::acting_for(&core, &args.org)
         .await
         .map_err(|e| refused(e, "--org"))?;
+    let mapping = match &args.mapping {
+        None => holders::ImportMapping::NONE,
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("{} illisible", path.display()))?;
+            holders::read_table(&bytes, None)
+                .and_then(|lines| holders::read_mapping(&lines))
+                .map_err(|e| refused(e, &format!("--mapping {}", path.display())))?
+        }
+    };
     let options = ImportOptions {
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,
+        mapping,
     };
     let file = args.file.display().to_string();
-    let total = holders::line_count(&lines).map_err(|e| refused(e, &file))?;
+    let total = holders::line_count(&lines, &options.mapping).map_err(|e| refused(e, &file))?;
     // Drawn on stderr only when it is a terminal: a script's output stays clean.
     let bar = indicatif::ProgressBar::new(total as u64).with_style(
         indicatif::ProgressStyle::with_template(
@@ -40,13 +51,14 @@ pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow:
         )
         .context("progress bar template")?,
     );
-    let report = holders::import_with_progress(&core, &actor, &lines, options, Utc::now(), &|n| {
-        bar.set_position(n as u64)
-    })
-    .await
-    .map_err(|e| refused(e, &file))?;
+    let report =
+        holders::import_with_progress(&core, &actor, &lines, options.clone(), Utc::now(), &|n| {
+            bar.set_position(n as u64)
+        })
+        .await
+        .map_err(|e| refused(e, &file))?;
     bar.finish_and_clear();
-    print_report(&report, options);
+    print_report(&report, &options);
     if let Some(path) = &args.report {
         std::fs::write(path, import_report_csv(&report)?)
             .with_context(|| format!("{} : écriture impossible", path.display()))?;
@@ -83,7 +95,7 @@ fn refused(error: Error, file: &str) -> anyhow::Error {
     }
 }
 
-fn print_report(report: &ImportReport, options: ImportOptions) {
+fn print_report(report: &ImportReport, options: &ImportOptions) {
     println!("Lignes de personnes lues : {}.", report.lines);
     println!("Colonnes lues : {}.", report.columns.join(", "));
     if !report.unknown_columns.is_empty() {

@@ -6,8 +6,9 @@ mod intake;
 mod pathway;
 
 pub use import::{
-    ImportOptions, ImportReport, Line as TableLine, Outcome as ImportOutcome, ReadColumn,
-    ReportLine, acting_for, import, import_with_progress, line_count, may_import, read_table,
+    ImportOptions, ImportReport, Line as TableLine, Mapping as ImportMapping,
+    Outcome as ImportOutcome, ReadColumn, ReportLine, acting_for, import, import_with_progress,
+    line_count, may_import, read_mapping, read_table,
 };
 pub use intake::HolderInput;
 pub use pathway::{CloseInput, ReopenInput, StageInput, close, move_stage, reopen};

@@ -86,6 +86,7 @@ pub async fn check(
             ImportOptions {
                 dry_run: true,
                 skip_invalid: true,
+                ..ImportOptions::default()
             },
             now,
         )
@@ -364,6 +365,7 @@ pub async fn run(
     let options = ImportOptions {
         dry_run: false,
         skip_invalid,
+        ..ImportOptions::default()
     };
     let job_token = token.clone();
     tokio::spawn(async move {

@@ -267,23 +267,83 @@ impl Header {
     }
 }
 
+/// What the columns of a file hold, said by the organisation when their titles are its
+/// own (« Tel perso », « Remarques ») : each title as a [`key`], and the column it is —
+/// or none, to leave it aside knowingly.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mapping(Vec<(String, Option<Column>)>);
+
+/// The word that leaves a column aside in a mapping.
+const IGNORE: &[&str] = &["ignorer", "ignoree", "aucun", "rien", "-"];
+
+impl Mapping {
+    /// No mapping: titles are recognised as usual.
+    pub const NONE: Mapping = Mapping(Vec::new());
+
+    /// From a table of two columns: the title in the file, then what it holds — a title
+    /// Parcours recognises (« Téléphone », « Observations ») or « ignorer ». A first line
+    /// that is not a pair (« Colonne du fichier ; Champ ») is a header. Each line that
+    /// cannot be read is a French reason with its line number.
+    pub fn from_table(lines: &[(u64, Vec<String>)]) -> Result<Self, Vec<String>> {
+        let (mut pairs, mut errors) = (Vec::new(), Vec::new());
+        for (position, (line, cells)) in lines.iter().enumerate() {
+            let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
+            let (title, field) = (cell(0), cell(1));
+            if title.is_empty() && field.is_empty() {
+                continue;
+            }
+            let column = if IGNORE.contains(&key(field).as_str()) || field == "-" {
+                Some(None)
+            } else {
+                recognise(field).map(Some)
+            };
+            match column {
+                Some(_) if title.is_empty() => {
+                    errors.push(format!("ligne {line} : titre de colonne manquant"));
+                }
+                Some(column) => pairs.push((key(title), column)),
+                None if position == 0 => {}
+                None => errors.push(format!(
+                    "ligne {line} : « {field} » n'est pas une colonne connue (par exemple Nom, Prénom, Date de naissance, Téléphone, Mail, Observations, ou « ignorer »)"
+                )),
+            }
+        }
+        if pairs.is_empty() && errors.is_empty() {
+            errors.push(
+                "aucune correspondance : une ligne par colonne, son titre dans le fichier puis ce qu'elle contient".to_owned(),
+            );
+        }
+        if errors.is_empty() {
+            Ok(Self(pairs))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// What the mapping says of `title`: a column, none (left aside), or nothing said.
+    fn get(&self, title: &str) -> Option<Option<Column>> {
+        let wanted = key(title);
+        self.0.iter().find(|(k, _)| *k == wanted).map(|(_, c)| *c)
+    }
+}
+
 /// The lines the header is looked for in.
 pub const HEADER_SEARCH: usize = 10;
 
 /// The header: the first of the first ten lines where two titles at least are
 /// recognised.
-pub fn find_header(lines: &[Vec<String>]) -> Option<Header> {
+pub fn find_header(lines: &[Vec<String>], mapping: &Mapping) -> Option<Header> {
     lines
         .iter()
         .take(HEADER_SEARCH)
         .enumerate()
         .find_map(|(index, cells)| {
-            let header = read_header(index, cells);
+            let header = read_header(index, cells, mapping);
             (header.columns.len() >= 2).then_some(header)
         })
 }
 
-fn read_header(index: usize, cells: &[String]) -> Header {
+fn read_header(index: usize, cells: &[String], mapping: &Mapping) -> Header {
     let mut header = Header {
         index,
         columns: Vec::new(),
@@ -294,7 +354,12 @@ fn read_header(index: usize, cells: &[String]) -> Header {
         if title.is_empty() {
             continue;
         }
-        match recognise(title) {
+        let column = match mapping.get(title) {
+            Some(None) => continue,
+            Some(Some(column)) => Some(column),
+            None => recognise(title),
+        };
+        match column {
             Some(column) if header.cell(column).is_none() => {
                 header.columns.push((i, column, title.to_owned()));
             }
@@ -364,7 +429,7 @@ mod tests {
             line(&["Nom", "Prénom", "Pointure", "", "Nom", ""]),
             line(&["Dupont", "Ana", "38"]),
         ];
-        let header = find_header(&lines).unwrap();
+        let header = find_header(&lines, &Mapping::NONE).unwrap();
         assert_eq!(header.index, 2);
         assert_eq!(header.cell(Column::FirstName), Some(1));
         assert_eq!(header.title(Column::LastName), Some("Nom"));
@@ -375,6 +440,6 @@ mod tests {
     fn no_header_in_the_first_ten_lines() {
         let mut lines = vec![line(&["bla"]); 10];
         lines.push(line(&["Nom", "Prénom"]));
-        assert_eq!(find_header(&lines), None);
+        assert_eq!(find_header(&lines, &Mapping::NONE), None);
     }
 }

@@ -8,6 +8,7 @@ mod columns;
 mod row;
 mod values;
 
+pub use self::columns::Mapping;
 use self::columns::{Column, Header, find_header};
 use self::row::{Lookup, column_of};
 use super::{register_entered_in, validate};
@@ -36,12 +37,27 @@ pub fn may_import(actor: &Actor) -> Result<()> {
 }
 
 /// How to run an import.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportOptions {
     /// Check and report only: nothing is written.
     pub dry_run: bool,
     /// Write the valid lines even when others are refused (else nothing is written).
     pub skip_invalid: bool,
+    /// What the file's columns hold, when the organisation says so.
+    pub mapping: Mapping,
+}
+
+/// A mapping file's lines ([`read_table`]) as a [`Mapping`]; its faults are refused
+/// under `correspondance`, each with its line.
+pub fn read_mapping(lines: &[Line]) -> Result<Mapping> {
+    let pairs: Vec<(u64, Vec<String>)> = lines.iter().map(|l| (l.line, l.cells.clone())).collect();
+    Mapping::from_table(&pairs).map_err(|reasons| {
+        let mut errors = parcours_domain::ValidationErrors::new();
+        for reason in reasons {
+            errors.add("correspondance", reason);
+        }
+        Error::Invalid(errors)
+    })
 }
 
 /// What became of a line that was not simply created.
@@ -132,8 +148,8 @@ pub async fn import(
 
 /// The lines of people a table holds under its header (blank lines not counted), or
 /// the refusal of a file that is no caseload: what a progress bar counts up to.
-pub fn line_count(lines: &[Line]) -> Result<usize> {
-    let header = header(lines)?;
+pub fn line_count(lines: &[Line], mapping: &Mapping) -> Result<usize> {
+    let header = header(lines, mapping)?;
     Ok(people_lines(lines, &header).len())
 }
 
@@ -155,7 +171,7 @@ pub async fn import_with_progress(
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<ImportReport> {
     actor.require_personal_data()?;
-    let header = header(lines)?;
+    let header = header(lines, &options.mapping)?;
     let header_cells = lines[header.index].cells.clone();
     let data = people_lines(lines, &header);
     let mut read_columns: Vec<ReadColumn> = header
@@ -249,9 +265,9 @@ pub async fn import_with_progress(
     Ok(report)
 }
 
-fn header(lines: &[Line]) -> Result<Header> {
+fn header(lines: &[Line], mapping: &Mapping) -> Result<Header> {
     let cells: Vec<Vec<String>> = lines.iter().map(|l| l.cells.clone()).collect();
-    let header = find_header(&cells).ok_or_else(|| {
+    let header = find_header(&cells, mapping).ok_or_else(|| {
         Error::invalid(
             "fichier",
             format!(
