@@ -603,7 +603,7 @@ async fn the_command_imports_a_file_and_writes_the_report() {
         String::from_utf8_lossy(&dry.stderr)
     );
     assert!(
-        out.contains("À créer : 1 ; déjà suivies, inchangées : 0 ; doublons possibles (non créés) : 0 ; refusées : 1."),
+        out.contains("À créer : 1 ; mises à jour : 0 ; déjà suivies, inchangées : 0 ; doublons possibles (non créés) : 0 ; refusées : 1."),
         "{out}"
     );
     assert!(out.contains("rien n'a été enregistré"), "{out}");
@@ -635,7 +635,7 @@ async fn the_command_imports_a_file_and_writes_the_report() {
     let again = import(&["--skip-invalid"]);
     assert!(
         String::from_utf8_lossy(&again.stdout)
-            .contains("Créées : 0 ; déjà suivies, inchangées : 1 ;")
+            .contains("Créées : 0 ; mises à jour : 0 ; déjà suivies, inchangées : 1 ;")
     );
     assert_eq!(holders_now().await, 1);
 
@@ -839,4 +839,81 @@ async fn a_mapping_file_says_what_the_organisations_own_titles_hold() {
         format!("{bad:?}").contains("ligne 2 : « Fax » n'est pas une colonne connue"),
         "{bad:?}"
     );
+}
+
+/// A « N° dossier » column from the former tool: the newer export of the same file
+/// updates the people it finds by their reference, leaves alone those it does not
+/// change, and adds the new ones.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reference_column_updates_the_files_it_finds_again() {
+    let org = org().await;
+    let first = "N° dossier;Nom;Prénom;Tél.;Situation\n\
+A-001;Durand;Paul;06 12 34 56 78;RSA\n\
+A-002;Moreau;Hélène;;\n";
+    let report = run(&org, first.as_bytes(), SKIP).await;
+    assert_eq!(report.created, 2, "{:?}", reasons(&report));
+    assert_eq!(
+        report.columns[0], "N° dossier",
+        "{:?}",
+        report.unknown_columns
+    );
+    let conn = org.app.db.conn();
+    let paul = parcours_persistence::holders::find_by_external_ref(
+        conn,
+        org.admin.organisation_id,
+        "A-001",
+    )
+    .await
+    .unwrap()
+    .expect("the reference is kept");
+    let audits_before = count(&org.app.db, "audit_entries").await;
+
+    let newer = "N° dossier;Nom;Prénom;Tél.;Situation\n\
+A-001;Durand;Paul;06 99 88 77 66;salarié\n\
+A-002;Moreau;Hélène;;\n\
+A-003;Petit;Luc;;\n";
+    let dry = run(
+        &org,
+        newer.as_bytes(),
+        ImportOptions {
+            dry_run: true,
+            ..SKIP
+        },
+    )
+    .await;
+    assert_eq!((dry.created, dry.updated, dry.unchanged), (1, 1, 1));
+    let again = parcours_persistence::holders::get(conn, paul.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.phone, paul.phone, "a dry run changes nothing");
+
+    let report = run(&org, newer.as_bytes(), SKIP).await;
+    assert_eq!(
+        (
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.possible_duplicates
+        ),
+        (1, 1, 1, 0)
+    );
+    let updated = parcours_persistence::holders::get(conn, paul.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.phone.as_deref(), Some("+33699887766"));
+    assert_eq!(updated.situation, Some(Situation::Salarie));
+    assert_eq!(updated.version, paul.version + 1);
+    assert_eq!(
+        people(&org).await.len(),
+        4,
+        "Déjà Suivie, Paul, Hélène, Luc"
+    );
+    // The update and the creation are audited.
+    assert!(count(&org.app.db, "audit_entries").await >= audits_before + 2);
+
+    // The newer file once more: nothing left to do.
+    let last = run(&org, newer.as_bytes(), SKIP).await;
+    assert_eq!((last.created, last.updated, last.unchanged), (0, 0, 3));
 }

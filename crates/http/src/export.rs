@@ -105,6 +105,7 @@ pub fn import_report_csv(report: &parcours_core::holders::ImportReport) -> anyho
                 ImportOutcome::PossibleDuplicate => "doublon possible",
                 ImportOutcome::Created => "créée",
                 ImportOutcome::Unchanged => "déjà suivie, inchangée",
+                ImportOutcome::Updated => "mise à jour",
             }));
             row.push(Cell::text(detail.reasons.join(" ; ")));
             row

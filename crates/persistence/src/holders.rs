@@ -585,6 +585,36 @@ pub async fn possible_duplicates(
     )
 }
 
+/// The organisation's holder with this reference from its former tool, if any.
+pub async fn find_by_external_ref(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    reference: &str,
+) -> Result<Option<Holder>> {
+    holders::Entity::find()
+        .filter(holders::Column::ReferentOrganisationId.eq(organisation_id))
+        .filter(holders::Column::ExternalRef.eq(reference))
+        .one(conn)
+        .await?
+        .map(Holder::try_from)
+        .transpose()
+}
+
+/// Records the file's reference in the organisation's former tool (an import's
+/// « N° dossier »), by which a later import finds it again.
+pub async fn set_external_ref(
+    conn: &impl ConnectionTrait,
+    change: &Change,
+    reference: &str,
+) -> Result<()> {
+    holders::Entity::update_many()
+        .col_expr(holders::Column::ExternalRef, reference.into())
+        .filter(holders::Column::Id.eq(change.holder_id()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// An organisation's holders with exactly this name (accents and case aside): when a
 /// line gives nothing else, the name is all there is to recognise someone by.
 pub async fn same_name(

@@ -120,8 +120,8 @@ fn print_report(report: &ImportReport, options: &ImportOptions) {
         );
     }
     let counts = format!(
-        "déjà suivies, inchangées : {} ; doublons possibles (non créés) : {} ; refusées : {}.",
-        report.unchanged, report.possible_duplicates, report.refused
+        "mises à jour : {} ; déjà suivies, inchangées : {} ; doublons possibles (non créés) : {} ; refusées : {}.",
+        report.updated, report.unchanged, report.possible_duplicates, report.refused
     );
     if report.written {
         println!("Créées : {} ; {counts}", report.created);

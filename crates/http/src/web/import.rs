@@ -145,6 +145,7 @@ struct JobPage {
     lines: String,
     created: String,
     unchanged: String,
+    updated: String,
     duplicates: String,
     refused: String,
     any_refused: bool,
@@ -179,6 +180,7 @@ fn job_page(
         lines: String::new(),
         created: String::new(),
         unchanged: String::new(),
+        updated: String::new(),
         duplicates: String::new(),
         refused: String::new(),
         any_refused: false,
@@ -276,6 +278,7 @@ fn fill(page: &mut JobPage, report: &ImportReport, lines: &[TableLine]) {
     page.lines = count(report.lines);
     page.created = count(report.created);
     page.unchanged = count(report.unchanged);
+    page.updated = count(report.updated);
     page.duplicates = count(report.possible_duplicates);
     page.refused = count(report.refused);
     page.any_refused = report.refused > 0;
@@ -291,6 +294,7 @@ fn fill(page: &mut JobPage, report: &ImportReport, lines: &[TableLine]) {
                 ImportOutcome::PossibleDuplicate => "Doublon possible",
                 ImportOutcome::Created => "Créée",
                 ImportOutcome::Unchanged => "Déjà suivie, inchangée",
+                ImportOutcome::Updated => "Mise à jour",
             },
             reasons: d.reasons.join(" ; "),
         })

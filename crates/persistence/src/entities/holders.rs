@@ -33,6 +33,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The awareness event where the person was first met, if any.
     pub source_event_id: Option<i64>,
+    /// The person's reference in the organisation's former tool (an import's « N° dossier »).
+    pub external_ref: Option<String>,
 }
 
 /// Ids and stage only: a holder's identity never reaches logs.

@@ -29,6 +29,8 @@ pub enum Column {
     Siret,
     CreationDate,
     Notes,
+    /// The person's reference in the organisation's former tool.
+    Reference,
 }
 
 /// Each column's titles, as [`key`]s.
@@ -184,6 +186,22 @@ const TITLES: &[(Column, &[&str])] = &[
             "notes",
         ],
     ),
+    (
+        Column::Reference,
+        &[
+            "reference",
+            "ref",
+            "refdossier",
+            "referencedossier",
+            "ndossier",
+            "nodossier",
+            "numerodossier",
+            "numerodedossier",
+            "iddossier",
+            "identifiant",
+            "id",
+        ],
+    ),
 ];
 
 /// A title or a word as compared: lower case, accents removed, letters and digits only
@@ -230,6 +248,7 @@ impl Column {
             Column::Siret => "SIRET",
             Column::CreationDate => "Date de création",
             Column::Notes => "Observations",
+            Column::Reference => "N° dossier",
         }
     }
 

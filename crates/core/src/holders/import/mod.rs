@@ -66,6 +66,9 @@ pub enum Outcome {
     Created,
     /// The person is already followed, and the line says nothing the file does not.
     Unchanged,
+    /// Found by the reference of the organisation's former tool, and changed as the
+    /// line says.
+    Updated,
     /// Someone the organisation already follows may be this person: not created.
     PossibleDuplicate,
     Refused,
@@ -124,6 +127,8 @@ pub struct ImportReport {
     pub created: usize,
     /// Already followed, every value of the line already on the file.
     pub unchanged: usize,
+    /// Found by their reference and changed as the line says.
+    pub updated: usize,
     pub possible_duplicates: usize,
     pub refused: usize,
     /// The possible duplicates and the refused lines, in file order.
@@ -205,6 +210,7 @@ pub async fn import_with_progress(
         lines: data.len(),
         created: 0,
         unchanged: 0,
+        updated: 0,
         possible_duplicates: 0,
         refused: 0,
         details: Vec::new(),
@@ -225,10 +231,11 @@ pub async fn import_with_progress(
     for (done, line) in data.into_iter().enumerate() {
         progress(done);
         let (outcome, reasons) =
-            import_line(&txn, actor, &header, line, &lookup, today, now).await?;
+            import_line(&txn, core, actor, &header, line, &lookup, today, now).await?;
         match outcome {
             Outcome::Created => report.created += 1,
             Outcome::Unchanged => report.unchanged += 1,
+            Outcome::Updated => report.updated += 1,
             Outcome::PossibleDuplicate => report.possible_duplicates += 1,
             Outcome::Refused => report.refused += 1,
         }
@@ -256,6 +263,7 @@ pub async fn import_with_progress(
         lines = report.lines,
         created = report.created,
         unchanged = report.unchanged,
+        updated = report.updated,
         possible_duplicates = report.possible_duplicates,
         refused = report.refused,
         dry_run = options.dry_run,
@@ -308,8 +316,10 @@ fn untitled_columns(header: &Header, titles: &[String], data: &[&Line]) -> Vec<S
 
 /// One line: read, checked by the intake rules, compared with the organisation's
 /// people, and created when it is new and valid.
+#[expect(clippy::too_many_arguments, reason = "a line and what it is read with")]
 async fn import_line(
     txn: &DatabaseTransaction,
+    core: &crate::Core,
     actor: &Actor,
     header: &Header,
     line: &Line,
@@ -403,6 +413,38 @@ async fn import_line(
     let Some(fields) = fields.filter(|_| reasons.is_empty()) else {
         return Ok((Outcome::Refused, reasons));
     };
+    // The former tool's reference finds the file itself: the line then updates it.
+    if let Some(reference) = &read.reference
+        && let Some(existing) =
+            holders::find_by_external_ref(txn, actor.organisation_id, reference).await?
+    {
+        if already_there(&fields, &read.input, &existing) {
+            return Ok((Outcome::Unchanged, Vec::new()));
+        }
+        let merged = match validate(txn, actor, &over(&existing, &read.input), now).await {
+            Ok(merged) => merged,
+            Err(Error::Invalid(errors)) => {
+                explain(errors, &mut reasons);
+                return Ok((Outcome::Refused, reasons));
+            }
+            Err(other) => return Err(other),
+        };
+        crate::access::write_in(
+            txn,
+            core,
+            actor,
+            existing.id,
+            AuditAction::HolderUpdate,
+            now,
+            async |txn, holder, change: parcours_domain::access::Change| {
+                holders::update(txn, &change, holder.version, merged, now)
+                    .await?
+                    .ok_or(Error::Stale)
+            },
+        )
+        .await?;
+        return Ok((Outcome::Updated, Vec::new()));
+    }
     let candidates = holders::possible_duplicates(txn, actor.organisation_id, &fields, 5).await?;
     if candidates
         .iter()
@@ -451,6 +493,9 @@ async fn import_line(
     };
     let (holder, change, _) =
         register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
+    if let Some(reference) = &read.reference {
+        holders::set_external_ref(txn, &change, reference).await?;
+    }
     let Some(project) = project else {
         return Ok((Outcome::Created, Vec::new()));
     };
@@ -491,6 +536,37 @@ async fn import_line(
         .await?;
     }
     Ok((Outcome::Created, Vec::new()))
+}
+
+/// The file as it stands with the values the line gives over it (a blank cell changes
+/// nothing; a QPV cell replaces both the quartier and the status).
+fn over(existing: &Holder, line: &super::HolderInput) -> super::HolderInput {
+    let mut input = super::HolderInput::from(existing);
+    let take = |from: &Option<String>, to: &mut Option<String>| {
+        if from.is_some() {
+            to.clone_from(from);
+        }
+    };
+    take(&line.first_name, &mut input.first_name);
+    take(&line.last_name, &mut input.last_name);
+    take(&line.birth_date, &mut input.birth_date);
+    take(&line.gender, &mut input.gender);
+    take(&line.email, &mut input.email);
+    take(&line.phone, &mut input.phone);
+    take(&line.address, &mut input.address);
+    take(&line.postal_code, &mut input.postal_code);
+    take(&line.commune_insee, &mut input.commune_insee);
+    take(&line.situation, &mut input.situation);
+    take(&line.education_level, &mut input.education_level);
+    if line.qpv_code.is_some() || line.qpv_status.is_some() {
+        input.qpv_code.clone_from(&line.qpv_code);
+        input.qpv_status.clone_from(&line.qpv_status);
+    }
+    if line.referent_user_id.is_some() {
+        input.referent_user_id = line.referent_user_id;
+    }
+    input.stage = None;
+    input
 }
 
 /// Whether `existing` is the line's person with nothing new: the same name, and every

@@ -117,10 +117,15 @@ pub struct ReadLine {
     pub input: HolderInput,
     /// The project the line describes, if any of its columns is filled.
     pub project: Option<ProjectInput>,
+    /// The person's reference in the organisation's former tool.
+    pub reference: Option<String>,
     pub stage: Stage,
     pub entered_on: Option<NaiveDate>,
     pub refusals: Vec<(Column, String)>,
 }
+
+/// The longest reference from a former tool.
+const REFERENCE_MAX: usize = 100;
 
 /// Reads a line's cells under `header`.
 pub fn read(header: &Header, cells: &[String], lookup: &Lookup, today: NaiveDate) -> ReadLine {
@@ -169,6 +174,17 @@ pub fn read(header: &Header, cells: &[String], lookup: &Lookup, today: NaiveDate
     });
     let created_on = read(Column::CreationDate, &|raw| {
         values::date(raw, today).map(|d| d.format("%Y-%m-%d").to_string())
+    });
+    let reference = cell(Column::Reference).and_then(|raw| {
+        if raw.chars().count() > REFERENCE_MAX {
+            refusals.push((
+                Column::Reference,
+                format!("{REFERENCE_MAX} caractères au plus"),
+            ));
+            None
+        } else {
+            Some(raw.to_owned())
+        }
     });
     let legal_form = cell(Column::LegalForm).and_then(|raw| match values::legal_form(raw) {
         Ok(form) => Some(form),
@@ -231,6 +247,7 @@ pub fn read(header: &Header, cells: &[String], lookup: &Lookup, today: NaiveDate
     ReadLine {
         input,
         project,
+        reference,
         stage: stage
             .and_then(|s| s.parse().ok())
             .unwrap_or(Stage::Information),
