@@ -30,5 +30,7 @@ string_enum! {
         HostingRenew => "hosting.renew",
         EventAttendeeAdd => "event.attendee.add",
         EventAttendeeRead => "event.attendee.read",
+        RetentionKeep => "retention.keep",
+        RetentionDueRead => "retention.due.read",
     }
 }

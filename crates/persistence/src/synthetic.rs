@@ -474,6 +474,7 @@ pub async fn generate(
                 created_at: Set(created),
                 updated_at: Set(last_at),
                 source_event_id: Set(source_event_id),
+                anonymised_at: Set(None),
             });
             if let Some(event_id) = source_event_id {
                 a_rows.push(event_attendees::ActiveModel {

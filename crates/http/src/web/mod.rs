@@ -51,6 +51,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/personnes/{id}/etape"),
     ("post", "/personnes/{id}/cloture"),
     ("post", "/personnes/{id}/reouverture"),
+    ("post", "/personnes/{id}/garder"),
     ("get", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter/accord"),
@@ -158,6 +159,7 @@ pub fn router() -> Router<AppState> {
         .route("/personnes/{id}/etape", post(person::move_stage))
         .route("/personnes/{id}/cloture", post(person::close))
         .route("/personnes/{id}/reouverture", post(person::reopen))
+        .route("/personnes/{id}/garder", post(person::keep))
         .route(
             "/personnes/{id}/orienter",
             get(refer::form).post(refer::submit),
@@ -315,6 +317,9 @@ impl FlashQuery {
             "etape" => "Étape changée.",
             "cloture" => "Parcours clôturé.",
             "reouverture" => "Parcours rouvert.",
+            "garde" => {
+                "Dossier gardé : la raison est datée et compte comme une activité ; il ne sera pas anonymisé avant la fin d'une nouvelle durée de conservation."
+            }
             "mot-de-passe" => "Mot de passe changé. Vos autres sessions sont fermées.",
             "orientation-acceptee" => "Orientation acceptée : la fiche est maintenant consultable.",
             "orientation-terminee" => {

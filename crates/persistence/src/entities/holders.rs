@@ -33,6 +33,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The awareness event where the person was first met, if any.
     pub source_event_id: Option<i64>,
+    /// When the file was anonymised: its identity and free text are gone.
+    pub anonymised_at: Option<DateTimeUtc>,
 }
 
 /// Ids and stage only: a holder's identity never reaches logs.

@@ -1,0 +1,277 @@
+//! Personal data over its whole life: the files soon anonymised (listed for their
+//! référent organisation), « garder » with a dated reason, and the job that anonymises
+//! the files past their retention and deletes audit entries past theirs.
+
+use crate::access::{audit_reads, write_file};
+use crate::{Actor, Core, Error, Result, notify, text};
+use chrono::{DateTime, Utc};
+use parcours_domain::ValidationErrors;
+use parcours_domain::access::Change;
+use parcours_domain::audit::AuditAction;
+use parcours_domain::privacy::KEEP_REASON_MAX;
+use parcours_persistence::holders::{self, Holder};
+use parcours_persistence::privacy::{self, Among, Keep, StaleFile};
+use parcours_persistence::{ConnectionTrait, commit, organisations};
+use serde::Deserialize;
+
+/// A file listed for its référent organisation: no activity for nearly the retention
+/// period.
+#[derive(Clone, Debug)]
+pub struct DueFile {
+    pub holder: Holder,
+    pub last_activity: DateTime<Utc>,
+    /// When it is anonymised unless someone keeps it.
+    pub anonymised_on: DateTime<Utc>,
+}
+
+/// The actor's organisation's files that will be anonymised within the warning
+/// period, the soonest first. Reading their names is audited.
+pub async fn due(core: &Core, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<DueFile>> {
+    actor.require_personal_data()?;
+    let rules = core.settings.retention;
+    let txn = core.db.begin_read().await?;
+    let among = Among {
+        organisation_id: Some(actor.organisation_id),
+        holder_id: None,
+    };
+    let stale = privacy::stale(&txn, among, rules.warned_before(now)).await?;
+    let ids: Vec<i64> = stale.iter().map(|s| s.holder_id).collect();
+    let files = due_files(&txn, core, &ids).await?;
+    commit(txn).await?;
+    audit_reads(core, actor, AuditAction::RetentionDueRead, &ids, now).await?;
+    Ok(files)
+}
+
+async fn due_files(conn: &impl ConnectionTrait, core: &Core, ids: &[i64]) -> Result<Vec<DueFile>> {
+    let rules = core.settings.retention;
+    let last = privacy::last_activity(conn, ids).await?;
+    let mut files: Vec<DueFile> = holders::get_many(conn, ids)
+        .await?
+        .into_iter()
+        .filter_map(|holder| {
+            let last_activity = *last.get(&holder.id)?;
+            Some(DueFile {
+                anonymised_on: rules.anonymised_on(last_activity),
+                last_activity,
+                holder,
+            })
+        })
+        .collect();
+    files.sort_by_key(|f| (f.anonymised_on, f.holder.id));
+    Ok(files)
+}
+
+/// A file due, as the operator's command line lists it: ids and dates, no name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueSummary {
+    pub holder_id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub last_activity: DateTime<Utc>,
+    pub anonymised_on: DateTime<Utc>,
+}
+
+/// Every organisation's files that will be anonymised within the warning period (the
+/// command line's `privacy due`), by organisation then date. No name leaves here.
+pub async fn due_everywhere(core: &Core, now: DateTime<Utc>) -> Result<Vec<DueSummary>> {
+    let rules = core.settings.retention;
+    let txn = core.db.begin_read().await?;
+    let stale = privacy::stale(&txn, Among::default(), rules.warned_before(now)).await?;
+    let ids: Vec<i64> = stale.iter().map(|s| s.holder_id).collect();
+    let last = privacy::last_activity(&txn, &ids).await?;
+    let mut names = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(stale.len());
+    for StaleFile {
+        holder_id,
+        organisation_id,
+    } in stale
+    {
+        let Some(last_activity) = last.get(&holder_id).copied() else {
+            continue;
+        };
+        let organisation_name = match names.get(&organisation_id) {
+            Some(name) => String::clone(name),
+            None => {
+                let name = organisations::get(&txn, organisation_id)
+                    .await?
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                names.insert(organisation_id, name.clone());
+                name
+            }
+        };
+        out.push(DueSummary {
+            holder_id,
+            organisation_id,
+            organisation_name,
+            last_activity,
+            anonymised_on: rules.anonymised_on(last_activity),
+        });
+    }
+    commit(txn).await?;
+    out.sort_by(|a, b| {
+        (&a.organisation_name, a.anonymised_on, a.holder_id).cmp(&(
+            &b.organisation_name,
+            b.anonymised_on,
+            b.holder_id,
+        ))
+    });
+    Ok(out)
+}
+
+/// « Garder » a file: why it is still needed.
+#[derive(Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = KeepRequest))]
+#[serde(deny_unknown_fields)]
+pub struct KeepInput {
+    /// Why the file is still needed for the support (500 characters at most): the
+    /// person's pathway goes on, a step is planned… It counts as activity.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    pub reason: String,
+}
+
+parcours_domain::redacted_debug!(KeepInput {});
+
+/// Keeps a file past its retention date: the reason, dated, counts as activity. Only
+/// the référent organisation keeps a file; an anonymised file has nothing left to keep.
+pub async fn keep(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    input: KeepInput,
+    now: DateTime<Utc>,
+) -> Result<Keep> {
+    let mut errors = ValidationErrors::new();
+    let reason = text::required_text(
+        &mut errors,
+        "reason",
+        Some(input.reason.as_str()),
+        KEEP_REASON_MAX,
+        "obligatoire : dites pourquoi le dossier reste utile à l'accompagnement",
+    );
+    write_file(
+        core,
+        actor,
+        holder_id,
+        AuditAction::RetentionKeep,
+        now,
+        async |txn, holder, change: Change| {
+            if holder.anonymised_at.is_some() {
+                return Err(Error::Conflict(
+                    "ce dossier est anonymisé : il n'y a plus rien à garder".into(),
+                ));
+            }
+            errors.into_result()?;
+            let reason = reason.unwrap_or_default();
+            Ok(privacy::keep(
+                txn,
+                &change,
+                actor.organisation_id,
+                actor.user_id,
+                reason,
+                now,
+            )
+            .await?)
+        },
+    )
+    .await
+}
+
+/// Where a file stands with the retention period, for its référent organisation.
+#[derive(Clone, Debug)]
+pub struct RetentionStatus {
+    pub last_activity: DateTime<Utc>,
+    /// When it is anonymised unless someone keeps it or something happens.
+    pub anonymised_on: DateTime<Utc>,
+    /// Within the warning period: listed on « Aujourd'hui », « garder » offered.
+    pub listed: bool,
+    /// The latest « garder », if any.
+    pub last_keep: Option<Keep>,
+}
+
+/// The file's retention status, read in the caller's snapshot (the file's own read is
+/// audited by the caller). None for an anonymised file.
+pub(crate) async fn status(
+    conn: &impl ConnectionTrait,
+    core: &Core,
+    holder: &Holder,
+    now: DateTime<Utc>,
+) -> Result<Option<RetentionStatus>> {
+    if holder.anonymised_at.is_some() {
+        return Ok(None);
+    }
+    let rules = core.settings.retention;
+    let Some(last_activity) = privacy::last_activity(conn, &[holder.id])
+        .await?
+        .get(&holder.id)
+        .copied()
+    else {
+        return Ok(None);
+    };
+    Ok(Some(RetentionStatus {
+        anonymised_on: rules.anonymised_on(last_activity),
+        listed: last_activity <= rules.warned_before(now),
+        last_keep: privacy::keeps(conn, holder.id).await?.into_iter().next(),
+        last_activity,
+    }))
+}
+
+/// What the retention job did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// Files anonymised.
+    pub anonymised: u64,
+    /// Unsent e-mails about those people, dropped.
+    pub mail_dropped: u64,
+    /// Audit entries past their retention, deleted.
+    pub audit_deleted: u64,
+}
+
+/// The daily job (and `parcours privacy run`): anonymises every file without activity
+/// for the retention period, each in its own transaction, and deletes the audit entries
+/// past theirs.
+pub async fn run(core: &Core, now: DateTime<Utc>) -> Result<RunReport> {
+    let rules = core.settings.retention;
+    let since = rules.due_before(now);
+    let mut report = RunReport::default();
+    let stale = privacy::stale(core.db.conn(), Among::default(), since).await?;
+    for file in stale {
+        let txn = core.db.begin_write().await?;
+        // Locked, then asked again: a « garder » or a contact may have come meanwhile.
+        holders::get_for_update(&txn, file.holder_id).await?;
+        let among = Among {
+            organisation_id: None,
+            holder_id: Some(file.holder_id),
+        };
+        if privacy::stale(&txn, among, since).await?.is_empty() {
+            continue;
+        }
+        report.mail_dropped += anonymise_in(&txn, file.holder_id, now).await?;
+        commit(txn).await?;
+        report.anonymised += 1;
+        tracing::info!(
+            holder_id = file.holder_id,
+            "file anonymised after its retention period"
+        );
+    }
+    let txn = core.db.begin_write().await?;
+    report.audit_deleted = privacy::delete_audit_before(&txn, rules.audit_kept_from(now)).await?;
+    commit(txn).await?;
+    Ok(report)
+}
+
+/// Anonymises a file in the caller's transaction and drops the unsent e-mails about the
+/// person; how many e-mails were dropped.
+pub(crate) async fn anonymise_in(
+    conn: &impl ConnectionTrait,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let referral_ids = privacy::anonymise(conn, holder_id, now).await?;
+    let prefixes: Vec<String> = referral_ids
+        .into_iter()
+        .map(notify::referral_mail_prefix)
+        .collect();
+    Ok(privacy::drop_unsent_mail(conn, &prefixes).await?)
+}

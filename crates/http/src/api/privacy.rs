@@ -1,0 +1,112 @@
+//! Personal data over its whole life: the files soon anonymised, and « garder ».
+
+use crate::auth::CurrentUser;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, Now, PathId};
+use crate::problems::{Conflict, Forbidden, Invalid, NotFound};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use parcours_core::privacy::{self, DueFile, KeepInput};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(retention_due))
+        .routes(routes!(keep))
+}
+
+/// A file of the organisation that will be anonymised unless kept.
+#[derive(Serialize, ToSchema)]
+pub struct DueView {
+    pub holder_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    /// Its last activity: registration, contact, stage change, referral step, event
+    /// attended, hosting, « garder ».
+    pub last_activity: DateTime<Utc>,
+    /// When it is anonymised unless kept.
+    pub anonymised_on: DateTime<Utc>,
+}
+
+impl From<DueFile> for DueView {
+    fn from(d: DueFile) -> Self {
+        Self {
+            holder_id: d.holder.id,
+            first_name: d.holder.first_name,
+            last_name: d.holder.last_name,
+            last_activity: d.last_activity,
+            anonymised_on: d.anonymised_on,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DueList {
+    /// The soonest anonymised first.
+    pub items: Vec<DueView>,
+}
+
+/// The organisation's files with no activity for nearly the retention period
+/// (`privacy.retention_months`): each is anonymised on its date, unless kept. Listed
+/// from `privacy.warning_days` before. Reading the list is audited for each person.
+#[utoipa::path(
+    get, path = "/retention/due", tag = "privacy",
+    responses((status = 200, body = DueList), Forbidden),
+)]
+async fn retention_due(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+) -> ApiResult<Json<DueList>> {
+    let due = privacy::due(&state.core, user.actor(), now).await?;
+    Ok(Json(DueList {
+        items: due.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// A « garder »: why a file is kept past its retention date.
+#[derive(Serialize, ToSchema)]
+pub struct KeepView {
+    pub id: i64,
+    pub holder_id: i64,
+    pub organisation_id: i64,
+    pub user_id: i64,
+    pub reason: String,
+    pub kept_at: DateTime<Utc>,
+}
+
+/// Keeps a file (the référent organisation only): the reason, dated, counts as
+/// activity, so the file is kept a whole retention period more. An anonymised file has
+/// nothing left to keep (409).
+#[utoipa::path(
+    post, path = "/holders/{id}/keep", tag = "privacy",
+    params(("id" = i64, Path)),
+    request_body = KeepInput,
+    responses((status = 201, body = KeepView), Forbidden, NotFound, Conflict, Invalid),
+)]
+async fn keep(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+    PathId(id): PathId,
+    ApiJson(input): ApiJson<KeepInput>,
+) -> ApiResult<(StatusCode, Json<KeepView>)> {
+    let k = privacy::keep(&state.core, user.actor(), id, input, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(KeepView {
+            id: k.id,
+            holder_id: k.holder_id,
+            organisation_id: k.organisation_id,
+            user_id: k.user_id,
+            reason: k.reason,
+            kept_at: k.kept_at,
+        }),
+    ))
+}

@@ -1,0 +1,678 @@
+//! Personal data over its whole life: a file without activity is listed for its
+//! référent organisation, then anonymised; « garder » postpones; the reports stay the
+//! same; nothing identifying is left in any text column of any table.
+
+use crate::support::{TestApp, TestUser, test_settings};
+use chrono::{DateTime, Duration, Months, Utc};
+use parcours_core::privacy::{self, KeepInput};
+use parcours_domain::organisations::OrganisationKind;
+use parcours_domain::users::Role;
+use parcours_persistence::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
+    let response = client.post(url).json(&body).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    response.json().await.unwrap()
+}
+
+async fn get(client: &reqwest::Client, url: String) -> Value {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Masking off: a single person's figures are visible, so a change would show.
+async fn unmasked_app() -> TestApp {
+    let mut settings = test_settings();
+    settings.core.small_count_threshold = 1;
+    TestApp::start_with(settings).await
+}
+
+/// What identifies the person of [`followed_person`], as typed or as stored (the phone
+/// is stored as +33…).
+const TRACES: [&str; 6] = [
+    "Quetzalcoatl",
+    "Zéphyrine",
+    "87654321",
+    "zephyrine.q@exemple.test",
+    "Tilleuls",
+    "1990-05-17",
+];
+
+/// A person followed by the CitésLab with everything a file holds: identity, project,
+/// contact with notes and next action, stage moves with a reason, a referral to the
+/// ADIE declined with a text, a referral to the BGE waiting (its e-mail unsent), an
+/// event attended. Returns the holder's id.
+async fn followed_person(
+    app: &TestApp,
+    cites: &reqwest::Client,
+    adie: &reqwest::Client,
+    bge_org: i64,
+    adie_org: i64,
+) -> i64 {
+    let id = post(
+        cites,
+        app.url("/api/v1/holders"),
+        json!({
+            "first_name": "Zéphyrine", "last_name": "Quetzalcoatl", "gender": "femme",
+            "birth_date": "1990-05-17", "phone": "0687654321", "email": "zephyrine.q@exemple.test",
+            "address": "12 rue des Tilleuls", "postal_code": "75020", "situation": "rsa",
+            "qpv_status": "in_qpv"
+        }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        cites,
+        app.url(&format!("/api/v1/holders/{id}/projects")),
+        json!({
+            "idea": "Traiteur de Zéphyrine Quetzalcoatl", "sector": "restauration"
+        }),
+    )
+    .await;
+    post(
+        cites,
+        app.url(&format!("/api/v1/holders/{id}/contacts")),
+        json!({
+            "kind": "entretien", "topics": ["idee"],
+            "notes": "Zéphyrine Quetzalcoatl joignable au 0687654321",
+            "next_action": "Rappeler Zéphyrine", "next_action_due": "2026-11-20"
+        }),
+    )
+    .await;
+    post(
+        cites,
+        app.url(&format!("/api/v1/holders/{id}/stage")),
+        json!({"to": "accompagnement"}),
+    )
+    .await;
+    post(
+        cites,
+        app.url(&format!("/api/v1/holders/{id}/stage")),
+        json!({
+            "to": "information", "reason": "Zéphyrine Quetzalcoatl revoit son projet"
+        }),
+    )
+    .await;
+    post(
+        cites,
+        app.url(&format!("/api/v1/holders/{id}/consents")),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    let declined = post(
+        cites,
+        app.url("/api/v1/referrals"),
+        json!({
+            "holder_id": id, "to_organisation_id": adie_org,
+            "need": "Microcrédit pour Zéphyrine Quetzalcoatl",
+            "message": "Zéphyrine : 0687654321"
+        }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        adie,
+        app.url(&format!("/api/v1/referrals/{declined}/decline")),
+        json!({
+            "reason": "autre", "text": "Zéphyrine Quetzalcoatl déjà suivie ailleurs"
+        }),
+    )
+    .await;
+    app.deliver_mail().await;
+    post(cites, app.url("/api/v1/referrals"), json!({
+        "holder_id": id, "to_organisation_id": bge_org, "need": "Étude de marché pour Quetzalcoatl"
+    })).await;
+    let event = post(
+        cites,
+        app.url("/api/v1/events"),
+        json!({
+            "kind": "bus", "title": "Bus de l'entrepreneuriat", "held_on": "2026-10-20",
+            "headcount": {"total": 30}
+        }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        cites,
+        app.url(&format!("/api/v1/events/{event}/attendees")),
+        json!({"holder_id": id}),
+    )
+    .await;
+    id
+}
+
+/// How many rows of each text (or date) column of each table hold `needle`, whatever
+/// its case (ASCII letters on SQLite), by `table.column`.
+async fn traces_of(app: &TestApp, needle: &str) -> Vec<(String, i64)> {
+    let conn = app.db.conn();
+    let backend = conn.get_database_backend();
+    let catalog = match backend {
+        DbBackend::Postgres => "SELECT table_name AS t, column_name AS c FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'date') \
+             ORDER BY 1, 2".to_owned(),
+        _ => "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND (p.type LIKE '%CHAR%' OR p.type LIKE '%TEXT%' OR p.type LIKE '%CLOB%' OR p.type = '' \
+             OR p.type LIKE '%DATE%' OR p.type LIKE '%TIME%') ORDER BY 1, 2".to_owned(),
+    };
+    let columns = conn
+        .query_all_raw(Statement::from_string(backend, catalog))
+        .await
+        .unwrap();
+    assert!(columns.len() > 40, "the catalog lists the text columns");
+    let mut found = Vec::new();
+    for row in columns {
+        let table: String = row.try_get("", "t").unwrap();
+        let column: String = row.try_get("", "c").unwrap();
+        // Whatever the case: search keys are stored in lower case.
+        let like = if backend == DbBackend::Postgres {
+            "ILIKE"
+        } else {
+            "LIKE"
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) {like} '%{needle}%'"
+        );
+        let n: i64 = conn
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "n")
+            .unwrap();
+        if n > 0 {
+            found.push((format!("{table}.{column}"), n));
+        }
+    }
+    found
+}
+
+/// Every report of two periods, as the CitésLab sees it, and the ADIE.
+async fn reports(app: &TestApp, users: &[&TestUser]) -> Vec<Value> {
+    let mut all = Vec::new();
+    for user in users {
+        let client = app.login(user).await;
+        for report in ["pipeline", "indicators", "flows", "referrals", "activity"] {
+            for period in [
+                "from=2026-10-01&to=2027-01-01",
+                "from=2026-01-01&to=2028-12-31",
+                "from=2026-10-01&to=2027-01-01&age_band=26_44&gender=femme",
+            ] {
+                all.push(
+                    get(
+                        &client,
+                        app.url(&format!("/api/v1/reports/{report}?{period}")),
+                    )
+                    .await,
+                );
+            }
+        }
+    }
+    all
+}
+
+fn months(n: u32) -> Months {
+    Months::new(n)
+}
+
+async fn audit_entries_before(app: &TestApp, at: DateTime<Utc>) -> i64 {
+    use parcours_persistence::entities::audit_entries;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    audit_entries::Entity::find()
+        .filter(audit_entries::Column::OccurredAt.lt(at))
+        .count(app.db.conn())
+        .await
+        .unwrap() as i64
+}
+
+#[tokio::test]
+async fn a_quiet_file_is_listed_then_anonymised_and_nothing_identifies_the_person() {
+    let app = unmasked_app().await;
+    let cites_user = app.adviser().await;
+    let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let adie_user = app.user(adie_org, Role::Adviser).await;
+    let cites = app.login(&cites_user).await;
+    let adie = app.login(&adie_user).await;
+    let id = followed_person(&app, &cites, &adie, bge_org, adie_org).await;
+    let start = app.clock.now();
+    for trace in TRACES {
+        assert!(
+            !traces_of(&app, trace).await.is_empty(),
+            "{trace} is stored before"
+        );
+    }
+    let core = &app.state.core;
+    let actor = cites_user.actor();
+
+    // 31 days before the retention date: not listed; 29 days before: listed, with its dates.
+    let anonymised_on = start.checked_add_months(months(24)).unwrap();
+    app.clock.set(anonymised_on - Duration::days(31));
+    assert!(
+        privacy::due(core, &actor, app.clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.clock.set(anonymised_on - Duration::days(29));
+    let due = privacy::due(core, &actor, app.clock.now()).await.unwrap();
+    assert_eq!(due.iter().map(|d| d.holder.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(due[0].last_activity.date_naive(), start.date_naive());
+    assert_eq!(
+        due[0].anonymised_on.date_naive(),
+        anonymised_on.date_naive()
+    );
+    // Another organisation's list does not show it.
+    assert!(
+        privacy::due(core, &adie_user.actor(), app.clock.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let everywhere = privacy::due_everywhere(core, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(everywhere.len(), 1);
+    assert_eq!(everywhere[0].organisation_name, "CitésLab Test");
+    // Listed is not yet due; the audit entries of more than a year ago are deleted.
+    let a_year_ago = |app: &TestApp| app.clock.now().checked_sub_months(months(12)).unwrap();
+    let old_audit = audit_entries_before(&app, a_year_ago(&app)).await;
+    assert!(
+        old_audit > 10,
+        "the file's reads and changes of 2026 are in the audit trail"
+    );
+    let report = privacy::run(core, app.clock.now()).await.unwrap();
+    assert_eq!(report.anonymised, 0);
+    assert_eq!(report.audit_deleted as i64, old_audit);
+    assert_eq!(audit_entries_before(&app, a_year_ago(&app)).await, 0);
+
+    // Past the date: anonymised by the job, the reports unchanged.
+    app.clock.set(anonymised_on + Duration::hours(1));
+    let before = reports(&app, &[&cites_user, &adie_user]).await;
+    let report = privacy::run(core, app.clock.now()).await.unwrap();
+    assert_eq!(report.anonymised, 1);
+    assert_eq!(
+        report.mail_dropped, 1,
+        "the BGE's unsent e-mail about the referral"
+    );
+    let after = reports(&app, &[&cites_user, &adie_user]).await;
+    assert_eq!(before, after, "the reports of any period are the same");
+    for trace in TRACES {
+        assert_eq!(
+            traces_of(&app, trace).await,
+            [],
+            "{trace} is left somewhere"
+        );
+    }
+
+    // The file still counts, under no name; a second run does nothing more.
+    let cites = app.login(&cites_user).await;
+    let file = get(&cites, app.url(&format!("/api/v1/holders/{id}"))).await;
+    assert_eq!(file["first_name"], "Personne");
+    assert_eq!(file["birth_date"], "1990-05-01");
+    assert_eq!(file["phone"], Value::Null);
+    assert_eq!(file["stage"], "information");
+    assert_eq!(
+        privacy::run(core, app.clock.now()).await.unwrap(),
+        privacy::RunReport::default()
+    );
+    // Nothing left to keep.
+    let kept = privacy::keep(
+        core,
+        &actor,
+        id,
+        KeepInput {
+            reason: "suivi".into(),
+        },
+        app.clock.now(),
+    )
+    .await;
+    assert!(
+        matches!(kept, Err(parcours_core::Error::Conflict(_))),
+        "{kept:?}"
+    );
+}
+
+#[tokio::test]
+async fn garder_postpones_the_anonymisation_by_a_whole_period() {
+    let app = TestApp::start().await;
+    let cites_user = app.adviser().await;
+    let other_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let other = app.user(other_org, Role::Adviser).await;
+    let cites = app.login(&cites_user).await;
+    let id = post(
+        &cites,
+        app.url("/api/v1/holders"),
+        json!({"first_name": "Awa", "last_name": "Diallo"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let core = &app.state.core;
+    let actor = cites_user.actor();
+    let anonymised_on = app.clock.now().checked_add_months(months(24)).unwrap();
+    app.clock.set(anonymised_on - Duration::days(10));
+    assert_eq!(
+        privacy::due(core, &actor, app.clock.now())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A reason is required, of 500 characters at most; another organisation's file is not found.
+    let keep = |reason: Option<&str>| KeepInput {
+        reason: reason.unwrap_or_default().to_owned(),
+    };
+    let now = app.clock.now();
+    match privacy::keep(core, &actor, id, keep(Some("  ")), now).await {
+        Err(parcours_core::Error::Invalid(errors)) => assert_eq!(
+            errors
+                .0
+                .iter()
+                .map(|e| e.field.as_str())
+                .collect::<Vec<_>>(),
+            ["reason"]
+        ),
+        other => panic!("{other:?}"),
+    }
+    match privacy::keep(core, &actor, id, keep(Some(&"x".repeat(501))), now).await {
+        Err(parcours_core::Error::Invalid(errors)) => assert_eq!(
+            errors
+                .0
+                .iter()
+                .map(|e| e.field.as_str())
+                .collect::<Vec<_>>(),
+            ["reason"]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        privacy::keep(core, &other.actor(), id, keep(Some("suivi")), now).await,
+        Err(parcours_core::Error::NotFound)
+    ));
+    let kept = privacy::keep(
+        core,
+        &actor,
+        id,
+        keep(Some("Création prévue au printemps")),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.kept_at, now);
+    assert!(privacy::due(core, &actor, now).await.unwrap().is_empty());
+
+    // Not anonymised on the old date; listed again a whole period after the « garder ».
+    app.clock.set(anonymised_on + Duration::days(1));
+    assert_eq!(
+        privacy::run(core, app.clock.now())
+            .await
+            .unwrap()
+            .anonymised,
+        0
+    );
+    app.clock
+        .set(now.checked_add_months(months(24)).unwrap() - Duration::days(1));
+    let due = privacy::due(core, &actor, app.clock.now()).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].last_activity, now);
+    app.clock.set(now.checked_add_months(months(24)).unwrap());
+    assert_eq!(
+        privacy::run(core, app.clock.now())
+            .await
+            .unwrap()
+            .anonymised,
+        1
+    );
+}
+
+/// `parcours privacy due` lists by organisation, numbers and dates without a name;
+/// `parcours privacy run` anonymises what is due, and only that.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_line_lists_then_anonymises() {
+    let app = TestApp::start().await;
+    let cites_user = app.adviser().await;
+    // The binary reads the system clock: the files are dated from it.
+    let now = Utc::now();
+    let register = async |at: DateTime<Utc>, first: &str| {
+        app.clock.set(at);
+        let cites = app.login(&cites_user).await;
+        post(
+            &cites,
+            app.url("/api/v1/holders"),
+            json!({"first_name": first, "last_name": "Quetzalcoatl"}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let overdue = register(now.checked_sub_months(months(25)).unwrap(), "Xavière").await;
+    let soon = register(
+        now.checked_sub_months(months(24)).unwrap() + Duration::days(10),
+        "Yolande",
+    )
+    .await;
+    register(now.checked_sub_months(months(6)).unwrap(), "Zoé").await;
+    let command = |what: &str| {
+        let output = crate::binary::parcours()
+            .env("PARCOURS__DATABASE__URL", &app.test_db.url)
+            .args(["privacy", what])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let due = command("due");
+    assert!(due.contains("2 dossier(s)"), "{due}");
+    assert!(due.contains("CitésLab Test"), "{due}");
+    assert!(due.contains(&format!("dossier n° {overdue} :")), "{due}");
+    assert!(due.contains(&format!("dossier n° {soon} :")), "{due}");
+    assert!(
+        !due.contains("Quetzalcoatl") && !due.contains("Xavière"),
+        "no name: {due}"
+    );
+    let run = command("run");
+    assert!(run.starts_with("1 dossier(s) anonymisé(s)"), "{run}");
+    let due = command("due");
+    assert!(
+        due.contains("1 dossier(s)") && due.contains(&format!("dossier n° {soon} :")),
+        "{due}"
+    );
+    assert_eq!(traces_of(&app, "Xavière").await, []);
+    assert_eq!(
+        traces_of(&app, "Yolande").await.len(),
+        3,
+        "first name, two search keys"
+    );
+}
+
+/// The warning list on « Aujourd'hui », « Garder ce dossier » on the file (a reason is
+/// required; the form comes back with it named), the same through the API; another
+/// organisation finds nothing, a coordinator is refused; each « garder » is audited.
+#[tokio::test]
+async fn the_warning_list_and_garder_on_the_pages_and_the_api() {
+    use crate::pages::Browser;
+    let app = TestApp::start().await;
+    let cites_user = app.adviser().await;
+    let other_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let other_user = app.user(other_org, Role::Adviser).await;
+    let coordinator = app.user(other_org, Role::Coordinator).await;
+    let cites = app.login(&cites_user).await;
+    let new = |first: &str| json!({"first_name": first, "last_name": "Diallo"});
+    let awa = post(&cites, app.url("/api/v1/holders"), new("Awa")).await["id"]
+        .as_i64()
+        .unwrap();
+    let binta = post(&cites, app.url("/api/v1/holders"), new("Binta")).await["id"]
+        .as_i64()
+        .unwrap();
+    let start = app.clock.now();
+    app.clock
+        .set(start.checked_add_months(months(24)).unwrap() - Duration::days(10));
+
+    let browser = Browser::new(&app);
+    let today = browser.sign_in(&cites_user).await;
+    assert!(
+        today.body.contains("Dossiers bientôt anonymisés"),
+        "{}",
+        today.body
+    );
+    for id in [awa, binta] {
+        assert!(
+            today
+                .body
+                .contains(&format!("/personnes/{id}#conservation")),
+            "{}",
+            today.body
+        );
+    }
+    let file = browser.get(&format!("/personnes/{awa}")).await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.contains("Garder ce dossier"), "{}", file.body);
+    assert!(file.body.contains("anonymisé le"), "{}", file.body);
+    assert!(
+        file.body
+            .contains("ni santé, ni religion, ni opinions, ni infractions")
+    );
+    let csrf = file.csrf();
+    let refused = browser
+        .post(
+            &format!("/personnes/{awa}/garder"),
+            &[("_csrf", &csrf), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("<details id=\"garder\" open>"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("aria-describedby=\"erreur-reason\""),
+        "{}",
+        refused.body
+    );
+    let kept = browser
+        .post(
+            &format!("/personnes/{awa}/garder"),
+            &[("_csrf", &csrf), ("reason", "Création prévue au printemps")],
+        )
+        .await;
+    assert_eq!(kept.status, 303, "{}", kept.body);
+    assert_eq!(kept.location, format!("/personnes/{awa}?fait=garde"));
+    let file = browser.get(&kept.location).await;
+    assert!(file.body.contains("Dossier gardé"), "{}", file.body);
+    assert!(!file.body.contains("Garder ce dossier"), "no longer listed");
+    let today = browser.get("/").await;
+    assert!(
+        !today
+            .body
+            .contains(&format!("/personnes/{awa}#conservation"))
+    );
+    assert!(
+        today
+            .body
+            .contains(&format!("/personnes/{binta}#conservation"))
+    );
+    // Another organisation's file is a 404 page; its list is empty.
+    let other = Browser::new(&app);
+    let other_today = other.sign_in(&other_user).await;
+    assert!(other_today.body.contains("Aucun dossier sans activité"));
+    let csrf = other_today.csrf();
+    let refused = other
+        .post(
+            &format!("/personnes/{binta}/garder"),
+            &[("_csrf", &csrf), ("reason", "suivi")],
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+
+    // The API: the list, a reason required, another organisation 404, a coordinator 403.
+    let cites = app.login(&cites_user).await;
+    let due = get(&cites, app.url("/api/v1/retention/due")).await;
+    let items = due["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{due}");
+    assert_eq!(items[0]["holder_id"], binta);
+    assert_eq!(items[0]["first_name"], "Binta");
+    let keep = app.url(&format!("/api/v1/holders/{binta}/keep"));
+    let missing = cites.post(&keep).json(&json!({})).send().await.unwrap();
+    assert_eq!(missing.status(), 422);
+    assert_eq!(
+        crate::support::fields(&crate::support::problem(missing).await),
+        ["reason"]
+    );
+    let blank = cites
+        .post(&keep)
+        .json(&json!({"reason": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blank.status(), 422);
+    let other = app.login(&other_user).await;
+    let hidden = other
+        .post(&keep)
+        .json(&json!({"reason": "suivi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), 404);
+    let coordinator = app.login(&coordinator).await;
+    let role = coordinator
+        .post(&keep)
+        .json(&json!({"reason": "suivi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(role.status(), 403);
+    let role = coordinator
+        .get(app.url("/api/v1/retention/due"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(role.status(), 403);
+    let created = cites
+        .post(&keep)
+        .json(&json!({"reason": "Rendez-vous BGE prévu"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["reason"], "Rendez-vous BGE prévu");
+    assert!(
+        get(&cites, app.url("/api/v1/retention/due")).await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Each « garder » and each reading of the list left its entry.
+    for id in [awa, binta] {
+        let trail = parcours_persistence::audit::for_holder(app.db.conn(), id)
+            .await
+            .unwrap();
+        let actions: Vec<String> = trail.into_iter().map(|e| e.action).collect();
+        assert_eq!(
+            actions.iter().filter(|a| *a == "retention.keep").count(),
+            1,
+            "{actions:?}"
+        );
+        assert!(
+            actions.iter().any(|a| a == "retention.due.read"),
+            "{actions:?}"
+        );
+    }
+}
