@@ -1,6 +1,7 @@
-//! Personal data over its whole life: when a file was anonymised, the reasons given to
-//! keep a file past its retention date (each counts as activity), and an index to
-//! delete audit entries past their retention by date.
+//! Personal data over its whole life: when a file was anonymised, when it is to be
+//! (the person withdrew their consent to be followed), who erased it on request and
+//! why; the reasons given to keep a file past its retention date (each counts as
+//! activity); an index to delete audit entries past their retention by date.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -13,6 +14,9 @@ enum Holders {
     Table,
     Id,
     AnonymisedAt,
+    AnonymiseFrom,
+    ErasedBy,
+    ErasureReason,
 }
 
 #[derive(DeriveIden)]
@@ -47,14 +51,23 @@ enum AuditEntries {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Holders::Table)
-                    .add_column(timestamp_with_time_zone_null(Holders::AnonymisedAt))
-                    .to_owned(),
-            )
-            .await?;
+        // One column per statement: SQLite alters a table one change at a time.
+        for column in [
+            timestamp_with_time_zone_null(Holders::AnonymisedAt),
+            timestamp_with_time_zone_null(Holders::AnonymiseFrom),
+            big_integer_null(Holders::ErasedBy),
+            string_len_null(Holders::ErasureReason, 500),
+        ] {
+            let mut column = column;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Holders::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_table(
                 Table::create()
@@ -120,14 +133,21 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(RetentionKeeps::Table).to_owned())
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Holders::Table)
-                    .drop_column(Holders::AnonymisedAt)
-                    .to_owned(),
-            )
-            .await?;
+        for column in [
+            Holders::ErasureReason,
+            Holders::ErasedBy,
+            Holders::AnonymiseFrom,
+            Holders::AnonymisedAt,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Holders::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         Ok(())
     }
 }

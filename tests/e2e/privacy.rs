@@ -676,3 +676,262 @@ async fn the_warning_list_and_garder_on_the_pages_and_the_api() {
         );
     }
 }
+
+/// An org admin erases a file on request: advisers are refused, another organisation
+/// finds nothing, a reason is required; the file is anonymised at once, its live
+/// referrals withdrawn, each receiver told by an e-mail that names no one; the erasure
+/// is audited and cannot be done twice.
+#[tokio::test]
+async fn an_erasure_withdraws_live_referrals_and_the_receivers_mail_names_no_one() {
+    let app = TestApp::start().await;
+    let cites_admin = app.adviser().await;
+    let cites_org = cites_admin.organisation_id;
+    let cites_admin = app.user(cites_org, Role::OrgAdmin).await;
+    let cites_adviser = app.user(cites_org, Role::Adviser).await;
+    let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let bge_admin = app.user(bge_org, Role::OrgAdmin).await;
+    let adie_user = app.user(adie_org, Role::Adviser).await;
+    let cites = app.login(&cites_adviser).await;
+    let adie = app.login(&adie_user).await;
+    let id = followed_person(&app, &cites, &adie, bge_org, adie_org).await;
+    // A third referral, accepted: a live one of each kind.
+    let caq_org = app.organisation("CAQ Test", OrganisationKind::Caq).await;
+    let caq = app.login(&app.user(caq_org, Role::Adviser).await).await;
+    let accepted = post(
+        &cites,
+        app.url("/api/v1/referrals"),
+        json!({"holder_id": id, "to_organisation_id": caq_org, "need": "Bureau"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &caq,
+        app.url(&format!("/api/v1/referrals/{accepted}/accept")),
+        json!({}),
+    )
+    .await;
+    app.deliver_mail().await;
+    let mails_before = app.smtp.received().await.len();
+
+    let erase = app.url(&format!("/api/v1/holders/{id}/erase"));
+    let reason = json!({"reason": "Demande écrite reçue le 2 novembre"});
+    let adviser = cites.post(&erase).json(&reason).send().await.unwrap();
+    assert_eq!(adviser.status(), 403, "advisers do not erase");
+    let other = app.login(&bge_admin).await;
+    assert_eq!(
+        other
+            .post(&erase)
+            .json(&reason)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let admin = app.login(&cites_admin).await;
+    let missing = admin
+        .post(&erase)
+        .json(&json!({"reason": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 422);
+    assert_eq!(
+        crate::support::fields(&crate::support::problem(missing).await),
+        ["reason"]
+    );
+    let done = admin.post(&erase).json(&reason).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["referrals_withdrawn"], 2, "{done}");
+
+    // The CAQ loses the file; both referrals are withdrawn with the erasure's reason.
+    assert_eq!(
+        caq.get(app.url(&format!("/api/v1/holders/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let referral = get(&cites, app.url(&format!("/api/v1/referrals/{accepted}"))).await;
+    assert_eq!(referral["status"], "withdrawn");
+    let last = referral["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["reason"],
+        "données effacées à la demande de la personne"
+    );
+    // Each receiver is told, naming no one.
+    assert_eq!(app.deliver_mail().await.sent, 2);
+    let mails = app.smtp.received().await;
+    let told = &mails[mails_before..];
+    assert_eq!(told.len(), 2);
+    for mail in told {
+        assert_eq!(mail.recipients, ["structure@exemple.test"]);
+        for trace in TRACES {
+            assert!(!mail.data.contains(trace), "{trace} in {}", mail.data);
+        }
+    }
+    for trace in TRACES {
+        assert_eq!(
+            traces_of(&app, trace).await,
+            [],
+            "{trace} is left somewhere"
+        );
+    }
+    let file = get(&admin, app.url(&format!("/api/v1/holders/{id}"))).await;
+    assert_eq!(file["first_name"], "Personne");
+    let again = admin.post(&erase).json(&reason).send().await.unwrap();
+    assert_eq!(again.status(), 409);
+    let trail = parcours_persistence::audit::for_holder(app.db.conn(), id)
+        .await
+        .unwrap();
+    let erasures: Vec<_> = trail
+        .iter()
+        .filter(|e| e.action == "holder.erase")
+        .collect();
+    assert_eq!(erasures.len(), 1);
+    assert_eq!(erasures[0].user_id, cites_admin.id);
+}
+
+/// The same on the pages: a confirmation page of its own for org admins, the reason
+/// named when missing, then the file says it is anonymised.
+#[tokio::test]
+async fn erasing_on_the_pages_asks_for_confirmation_and_a_reason() {
+    use crate::pages::Browser;
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let admin = app.user(adviser.organisation_id, Role::OrgAdmin).await;
+    let api = app.login(&adviser).await;
+    let id = post(
+        &api,
+        app.url("/api/v1/holders"),
+        json!({"first_name": "Awa", "last_name": "Quetzalcoatl"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let by_adviser = Browser::new(&app);
+    by_adviser.sign_in(&adviser).await;
+    let file = by_adviser.get(&format!("/personnes/{id}")).await;
+    assert!(
+        !file.body.contains("/effacer"),
+        "advisers are not offered it"
+    );
+    assert_eq!(
+        by_adviser
+            .get(&format!("/personnes/{id}/effacer"))
+            .await
+            .status,
+        403
+    );
+
+    let browser = Browser::new(&app);
+    browser.sign_in(&admin).await;
+    let file = browser.get(&format!("/personnes/{id}")).await;
+    assert!(file.body.contains(&format!("/personnes/{id}/effacer")));
+    let page = browser.get(&format!("/personnes/{id}/effacer")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("Effacer les données de Awa Quetzalcoatl"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let refused = browser
+        .post(
+            &format!("/personnes/{id}/effacer"),
+            &[("_csrf", &csrf), ("reason", "")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("aria-describedby=\"erreur-reason\""),
+        "{}",
+        refused.body
+    );
+    let done = browser
+        .post(
+            &format!("/personnes/{id}/effacer"),
+            &[("_csrf", &csrf), ("reason", "Demande orale du 2 novembre")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.location, format!("/personnes/{id}?fait=efface"));
+    let file = browser.get(&done.location).await;
+    assert!(
+        file.body.contains("Données effacées") && file.body.contains("Dossier anonymisé le"),
+        "{}",
+        file.body
+    );
+    assert!(!file.body.contains("Quetzalcoatl"));
+    assert_eq!(
+        browser
+            .get(&format!("/personnes/{id}/effacer"))
+            .await
+            .status,
+        404
+    );
+}
+
+/// Withdrawing the consent to be followed closes the pathway and schedules the file's
+/// anonymisation at the next run; giving it again before that calls it off.
+#[tokio::test]
+async fn withdrawing_the_consent_to_be_followed_closes_and_schedules_the_anonymisation() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let api = app.login(&adviser).await;
+    let new = |first: &str| json!({"first_name": first, "last_name": "Quetzalcoatl"});
+    let leaves = post(&api, app.url("/api/v1/holders"), new("Awa")).await["id"]
+        .as_i64()
+        .unwrap();
+    let stays = post(&api, app.url("/api/v1/holders"), new("Binta")).await["id"]
+        .as_i64()
+        .unwrap();
+    for id in [leaves, stays] {
+        let consents = app.url(&format!("/api/v1/holders/{id}/consents"));
+        post(
+            &api,
+            consents.clone(),
+            json!({"purpose": "suivi", "given": true}),
+        )
+        .await;
+        post(&api, app.url(&format!("/api/v1/holders/{id}/contacts")), json!({"kind": "telephone", "next_action": "Rappeler", "next_action_due": "2026-11-03"})).await;
+        post(&api, consents, json!({"purpose": "suivi", "given": false})).await;
+        let file = get(&api, app.url(&format!("/api/v1/holders/{id}"))).await;
+        assert_eq!(file["outcome"], "abandon", "{file}");
+    }
+    app.clock.advance(Duration::days(1));
+    let api = app.login(&adviser).await;
+    let follow_ups = get(&api, app.url("/api/v1/follow-ups")).await;
+    assert!(
+        follow_ups["items"].as_array().unwrap().is_empty(),
+        "{follow_ups}"
+    );
+    post(
+        &api,
+        app.url(&format!("/api/v1/holders/{stays}/consents")),
+        json!({"purpose": "suivi", "given": true}),
+    )
+    .await;
+    let report = privacy::run(&app.state.core, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(report.anonymised, 1);
+    assert_eq!(
+        get(&api, app.url(&format!("/api/v1/holders/{leaves}"))).await["first_name"],
+        "Personne"
+    );
+    assert_eq!(
+        get(&api, app.url(&format!("/api/v1/holders/{stays}"))).await["first_name"],
+        "Binta"
+    );
+}

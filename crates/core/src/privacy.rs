@@ -217,6 +217,79 @@ pub(crate) async fn status(
     }))
 }
 
+/// Erasing a person's data on their request.
+#[derive(Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = EraseRequest))]
+#[serde(deny_unknown_fields)]
+pub struct EraseInput {
+    /// The request's reference (how and when the person asked), without their name:
+    /// it is kept after the erasure (500 characters at most).
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    pub reason: String,
+}
+
+parcours_domain::redacted_debug!(EraseInput {});
+
+/// What an erasure did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Erasure {
+    pub holder_id: i64,
+    pub anonymised_at: DateTime<Utc>,
+    /// Live referrals withdrawn, each receiver told without personal data.
+    pub referrals_withdrawn: usize,
+}
+
+/// Erases a person's data on their request (the right to erasure, or an objection):
+/// an org admin of the référent organisation, with the request's reference. The file
+/// is anonymised at once, as the retention job would, and its live referrals are
+/// withdrawn, their receivers told without personal data; the figures stay.
+pub async fn erase(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    input: EraseInput,
+    now: DateTime<Utc>,
+) -> Result<Erasure> {
+    actor.require_org_admin()?;
+    let mut errors = ValidationErrors::new();
+    let reason = text::required_text(
+        &mut errors,
+        "reason",
+        Some(input.reason.as_str()),
+        KEEP_REASON_MAX,
+        "obligatoire : la référence de la demande (par exemple « courrier reçu le 3 décembre »)",
+    );
+    write_file(
+        core,
+        actor,
+        holder_id,
+        AuditAction::HolderErase,
+        now,
+        async |txn, holder, change: Change| {
+            if holder.anonymised_at.is_some() {
+                return Err(Error::Conflict(
+                    "ce dossier est déjà anonymisé : il ne reste rien à effacer".into(),
+                ));
+            }
+            errors.into_result()?;
+            // Unsent e-mails about the person go first; the withdrawals' e-mails, which
+            // name no one, are then queued.
+            anonymise_in(txn, holder.id, now).await?;
+            let referrals_withdrawn =
+                crate::referrals::end_for_erasure(txn, core, actor, holder.id, now).await?;
+            privacy::mark_erased(txn, &change, actor.user_id, reason.unwrap_or_default()).await?;
+            tracing::info!(holder_id = holder.id, "file erased on request");
+            Ok(Erasure {
+                holder_id: holder.id,
+                anonymised_at: now,
+                referrals_withdrawn,
+            })
+        },
+    )
+    .await
+}
+
 /// What the retention job did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunReport {
@@ -236,6 +309,25 @@ pub async fn run(core: &Core, now: DateTime<Utc>) -> Result<RunReport> {
     let since = rules.due_before(now);
     let mut report = RunReport::default();
     let stale = privacy::stale(core.db.conn(), Among::default(), since).await?;
+    // Those whose person withdrew their consent to be followed, whatever their activity.
+    for holder_id in privacy::scheduled(core.db.conn(), now).await? {
+        let txn = core.db.begin_write().await?;
+        let still = holders::get_for_update(&txn, holder_id)
+            .await?
+            .is_some_and(|h| {
+                h.anonymised_at.is_none() && h.anonymise_from.is_some_and(|at| at <= now)
+            });
+        if !still {
+            continue;
+        }
+        report.mail_dropped += anonymise_in(&txn, holder_id, now).await?;
+        commit(txn).await?;
+        report.anonymised += 1;
+        tracing::info!(
+            holder_id,
+            "file anonymised: consent to be followed withdrawn"
+        );
+    }
     for file in stale {
         let txn = core.db.begin_write().await?;
         // Locked, then asked again: a « garder » or a contact may have come meanwhile.

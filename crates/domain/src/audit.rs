@@ -32,5 +32,6 @@ string_enum! {
         EventAttendeeRead => "event.attendee.read",
         RetentionKeep => "retention.keep",
         RetentionDueRead => "retention.due.read",
+        HolderErase => "holder.erase",
     }
 }

@@ -52,6 +52,9 @@ pub struct Holder {
     /// When the file was anonymised (retention or erasure): nothing identifies the
     /// person any more.
     pub anonymised_at: Option<DateTime<Utc>>,
+    /// When the daily job anonymises the file whatever its activity: the person
+    /// withdrew their consent to be followed.
+    pub anonymise_from: Option<DateTime<Utc>>,
 }
 
 impl Holder {
@@ -115,6 +118,7 @@ impl TryFrom<holders::Model> for Holder {
             updated_at: m.updated_at,
             source_event_id: m.source_event_id,
             anonymised_at: m.anonymised_at,
+            anonymise_from: m.anonymise_from,
         })
     }
 }

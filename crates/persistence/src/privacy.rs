@@ -394,3 +394,49 @@ pub async fn delete_audit_before(
         .await?
         .rows_affected)
 }
+
+/// Records who erased the file on request, and the request's reference, in the
+/// erasing transaction.
+pub async fn mark_erased(
+    conn: &impl ConnectionTrait,
+    change: &Change,
+    user_id: i64,
+    reason: String,
+) -> Result<()> {
+    holders::Entity::update_many()
+        .col_expr(holders::Column::ErasedBy, Expr::value(Some(user_id)))
+        .col_expr(holders::Column::ErasureReason, Expr::value(Some(reason)))
+        .filter(holders::Column::Id.eq(change.holder_id()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Schedules the file's anonymisation by the daily job from `from` whatever its
+/// activity, or cancels it (`None`).
+pub async fn schedule(
+    conn: &impl ConnectionTrait,
+    change: &Change,
+    from: Option<DateTime<Utc>>,
+) -> Result<()> {
+    holders::Entity::update_many()
+        .col_expr(holders::Column::AnonymiseFrom, Expr::value(from))
+        .filter(holders::Column::Id.eq(change.holder_id()))
+        .filter(holders::Column::AnonymisedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The files scheduled for anonymisation at or before `now`, not yet anonymised.
+pub async fn scheduled(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    Ok(holders::Entity::find()
+        .filter(holders::Column::AnonymisedAt.is_null())
+        .filter(holders::Column::AnonymiseFrom.lte(now))
+        .order_by_asc(holders::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.id)
+        .collect())
+}

@@ -1,4 +1,5 @@
-//! Personal data over its whole life: the files soon anonymised, and « garder ».
+//! Personal data over its whole life: the files soon anonymised, « garder », and
+//! erasure on request.
 
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
@@ -9,7 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use parcours_core::privacy::{self, DueFile, KeepInput};
+use parcours_core::privacy::{self, DueFile, EraseInput, KeepInput};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(retention_due))
         .routes(routes!(keep))
+        .routes(routes!(erase))
 }
 
 /// A file of the organisation that will be anonymised unless kept.
@@ -109,4 +111,40 @@ async fn keep(
             kept_at: k.kept_at,
         }),
     ))
+}
+
+/// What an erasure did.
+#[derive(Serialize, ToSchema)]
+pub struct ErasureView {
+    pub holder_id: i64,
+    pub anonymised_at: DateTime<Utc>,
+    /// Live referrals withdrawn; each receiver is told, without personal data.
+    pub referrals_withdrawn: usize,
+}
+
+/// Erases a person's data at their request (right to erasure, objection): org admins
+/// of the référent organisation, with the request's reference, which is kept. The file
+/// is anonymised at once as the retention period would — identity, contact details,
+/// address, exact birth date, free text and unsent e-mails about the person go, the
+/// figures stay — and its live referrals are withdrawn. An adviser gets 403; an
+/// anonymised file 409.
+#[utoipa::path(
+    post, path = "/holders/{id}/erase", tag = "privacy",
+    params(("id" = i64, Path)),
+    request_body = EraseInput,
+    responses((status = 200, body = ErasureView), Forbidden, NotFound, Conflict, Invalid),
+)]
+async fn erase(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+    PathId(id): PathId,
+    ApiJson(input): ApiJson<EraseInput>,
+) -> ApiResult<Json<ErasureView>> {
+    let done = privacy::erase(&state.core, user.actor(), id, input, now).await?;
+    Ok(Json(ErasureView {
+        holder_id: done.holder_id,
+        anonymised_at: done.anonymised_at,
+        referrals_withdrawn: done.referrals_withdrawn,
+    }))
 }

@@ -8,6 +8,7 @@ mod assets;
 mod attendance;
 mod demo;
 mod directory;
+mod erase;
 mod event_forms;
 mod events;
 mod fr;
@@ -52,6 +53,8 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/personnes/{id}/cloture"),
     ("post", "/personnes/{id}/reouverture"),
     ("post", "/personnes/{id}/garder"),
+    ("get", "/personnes/{id}/effacer"),
+    ("post", "/personnes/{id}/effacer"),
     ("get", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter/accord"),
@@ -160,6 +163,10 @@ pub fn router() -> Router<AppState> {
         .route("/personnes/{id}/cloture", post(person::close))
         .route("/personnes/{id}/reouverture", post(person::reopen))
         .route("/personnes/{id}/garder", post(person::keep))
+        .route(
+            "/personnes/{id}/effacer",
+            get(erase::form).post(erase::erase),
+        )
         .route(
             "/personnes/{id}/orienter",
             get(refer::form).post(refer::submit),
@@ -317,6 +324,9 @@ impl FlashQuery {
             "etape" => "Étape changée.",
             "cloture" => "Parcours clôturé.",
             "reouverture" => "Parcours rouvert.",
+            "efface" => {
+                "Données effacées : la fiche est anonymisée ; les structures qui avaient une orientation en cours sont prévenues."
+            }
             "garde" => {
                 "Dossier gardé : la raison est datée et compte comme une activité ; il ne sera pas anonymisé avant la fin d'une nouvelle durée de conservation."
             }

@@ -130,6 +130,10 @@ struct PersonPage {
     reopen: Typed,
     reopen_open: bool,
     retention: Option<RetentionView>,
+    /// « Effacer les données »: an org admin of the référent organisation.
+    may_erase: bool,
+    /// Anonymised: nothing identifies the person any more.
+    anonymised: Option<String>,
     keep: Typed,
     keep_open: bool,
     consent_errors: Errors,
@@ -410,6 +414,10 @@ fn build(
                 .as_ref()
                 .map(|k| (fr::date(fr::local_day(k.kept_at)), k.reason.clone())),
         }),
+        may_erase: dossier.may_change
+            && h.anonymised_at.is_none()
+            && user.actor().role == parcours_domain::users::Role::OrgAdmin,
+        anonymised: h.anonymised_at.map(|at| fr::date(fr::local_day(at))),
         keep: Typed::default(),
         keep_open: false,
         consent_errors: Errors::default(),
