@@ -935,3 +935,173 @@ async fn withdrawing_the_consent_to_be_followed_closes_and_schedules_the_anonymi
         "Binta"
     );
 }
+
+/// « Qui a consulté ce dossier »: page after page, the référent organisation reads
+/// exactly the audit table's entries for the file, newest first, partners named; a
+/// partner reading the file is refused it, anyone else finds nothing.
+#[tokio::test]
+async fn the_access_log_shown_to_the_referent_matches_the_audit_table() {
+    use crate::pages::Browser;
+    let app = TestApp::start().await;
+    let cites_user = app.adviser().await;
+    let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let adie_user = app.user(adie_org, Role::Adviser).await;
+    let bge_user = app.user(bge_org, Role::Adviser).await;
+    let cites = app.login(&cites_user).await;
+    let adie = app.login(&adie_user).await;
+    let bge = app.login(&bge_user).await;
+    let id = followed_person(&app, &cites, &adie, bge_org, adie_org).await;
+    // The BGE accepts and reads; the ADIE, referred to again, reads what is shared.
+    let referrals = get(&cites, app.url("/api/v1/referrals?box=outbox")).await;
+    let to_bge = referrals["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["to_organisation"]["id"] == bge_org)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &bge,
+        app.url(&format!("/api/v1/referrals/{to_bge}/accept")),
+        json!({}),
+    )
+    .await;
+    for _ in 0..3 {
+        get(&bge, app.url(&format!("/api/v1/holders/{id}"))).await;
+    }
+    let again = post(
+        &cites,
+        app.url("/api/v1/referrals"),
+        json!({"holder_id": id, "to_organisation_id": adie_org, "need": "Microcrédit"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    get(&adie, app.url(&format!("/api/v1/referrals/{again}"))).await;
+    let caq_org = app.organisation("CAQ Test", OrganisationKind::Caq).await;
+    let caq = app.login(&app.user(caq_org, Role::Adviser).await).await;
+    for _ in 0..4 {
+        get(&cites, app.url(&format!("/api/v1/holders/{id}/timeline"))).await;
+    }
+
+    let log = |cursor: Option<String>| {
+        let mut url = app.url(&format!("/api/v1/holders/{id}/access-log?limit=7"));
+        if let Some(cursor) = cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        url
+    };
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = get(&cites, log(cursor)).await;
+        seen.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let newest = seen[0]["id"].as_i64().unwrap();
+    let trail: Vec<_> = parcours_persistence::audit::for_holder(app.db.conn(), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .filter(|e| e.id <= newest)
+        .collect();
+    assert!(trail.len() > 14, "several pages");
+    assert_eq!(seen.len(), trail.len());
+    let names = [
+        (cites_user.organisation_id, "CitésLab Test"),
+        (adie_org, "ADIE Test"),
+        (bge_org, "BGE Test"),
+    ];
+    for (shown, entry) in seen.iter().zip(&trail) {
+        assert_eq!(shown["id"], entry.id);
+        assert_eq!(shown["action"], entry.action.as_str());
+        assert_eq!(shown["user_id"], entry.user_id);
+        assert_eq!(shown["organisation_id"], entry.organisation_id);
+        assert_eq!(
+            shown["occurred_at"]
+                .as_str()
+                .unwrap()
+                .parse::<DateTime<Utc>>()
+                .unwrap(),
+            entry.occurred_at
+        );
+        let name = names
+            .iter()
+            .find(|(id, _)| *id == entry.organisation_id)
+            .unwrap()
+            .1;
+        assert_eq!(shown["organisation_name"], name);
+        assert_eq!(shown["user_name"], "Personne de Test");
+    }
+    for org in [cites_user.organisation_id, adie_org, bge_org] {
+        assert!(trail.iter().any(|e| e.organisation_id == org), "{org}");
+    }
+    // Reading the log is recorded too.
+    let after = parcours_persistence::audit::for_holder(app.db.conn(), id)
+        .await
+        .unwrap();
+    assert!(
+        after
+            .iter()
+            .any(|e| e.action == "access_log.read" && e.user_id == cites_user.id)
+    );
+
+    // A partner reading the file is refused its log; another organisation finds nothing.
+    assert_eq!(bge.get(log(None)).send().await.unwrap().status(), 403);
+    assert_eq!(adie.get(log(None)).send().await.unwrap().status(), 404);
+    assert_eq!(caq.get(log(None)).send().await.unwrap().status(), 404);
+    let bad = cites
+        .get(app.url(&format!("/api/v1/holders/{id}/access-log?cursor=zz!")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+
+    // The page: named partners and actions in French, older entries a link away.
+    for _ in 0..50 {
+        get(&cites, app.url(&format!("/api/v1/holders/{id}"))).await;
+    }
+    let browser = Browser::new(&app);
+    browser.sign_in(&cites_user).await;
+    let file = browser.get(&format!("/personnes/{id}")).await;
+    assert!(file.body.contains(&format!("/personnes/{id}/acces")));
+    let page = browser.get(&format!("/personnes/{id}/acces")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Qui a consulté ce dossier"));
+    assert!(page.body.contains("a consulté la fiche"), "{}", page.body);
+    let marker = "href=\"/personnes/";
+    let next = page.body.split(marker).find_map(|rest| {
+        rest.split('"')
+            .next()
+            .filter(|l| l.contains("acces?suite="))
+    });
+    let next = format!(
+        "/personnes/{}",
+        next.expect("a link to older entries").replace("&amp;", "&")
+    );
+    let older = browser.get(&next).await;
+    assert_eq!(older.status, 200);
+    assert!(
+        older.body.contains("BGE Test") && older.body.contains("ADIE Test"),
+        "{}",
+        older.body
+    );
+    let partner = Browser::new(&app);
+    partner.sign_in(&bge_user).await;
+    assert_eq!(
+        partner.get(&format!("/personnes/{id}/acces")).await.status,
+        403
+    );
+    let partner_file = partner.get(&format!("/personnes/{id}")).await;
+    assert!(
+        !partner_file
+            .body
+            .contains(&format!("/personnes/{id}/acces"))
+    );
+}

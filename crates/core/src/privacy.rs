@@ -2,8 +2,8 @@
 //! référent organisation), « garder » with a dated reason, and the job that anonymises
 //! the files past their retention and deletes audit entries past theirs.
 
-use crate::access::{audit_reads, write_file};
-use crate::{Actor, Core, Error, Result, notify, text};
+use crate::access::{audit_reads, read_file_as, write_file};
+use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result, notify, text};
 use chrono::{DateTime, Utc};
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::Change;
@@ -366,4 +366,76 @@ pub(crate) async fn anonymise_in(
         .map(notify::referral_mail_prefix)
         .collect();
     Ok(privacy::drop_unsent_mail(conn, &prefixes).await?)
+}
+
+/// One entry of a file's access log: who, of which organisation, did what, when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub action: AuditAction,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub user_id: i64,
+    pub user_name: String,
+}
+
+/// « Qui a consulté ce dossier »: the file's audit trail, newest first, a page at a
+/// time, with organisations and users named. The référent organisation's only (a
+/// partner reading the file gets 403, anyone else 404); reading it is audited too.
+pub async fn access_log(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    request: &PageRequest,
+    now: DateTime<Utc>,
+) -> Result<Page<AccessEntry>> {
+    let mut errors = ValidationErrors::new();
+    let (before, limit) = request.parse::<i64>(&mut errors);
+    errors.into_result()?;
+    read_file_as(
+        core,
+        actor,
+        holder_id,
+        AuditAction::AccessLogRead,
+        now,
+        async |txn, _holder, read, access| {
+            if access.change().is_none() {
+                return Err(Error::Forbidden(Refusal::ReadOnly));
+            }
+            let (rows, more) = privacy::access_page(txn, &read, before, limit).await?;
+            let entries = named(txn, rows).await?;
+            Ok(Page::of(entries, more, |e| e.id))
+        },
+    )
+    .await
+}
+
+/// Audit rows with their organisations and users named.
+async fn named(
+    conn: &impl ConnectionTrait,
+    rows: Vec<parcours_persistence::audit::AuditEntry>,
+) -> Result<Vec<AccessEntry>> {
+    let organisation_ids: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
+    let user_ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
+    let organisations = organisations::names(conn, &organisation_ids).await?;
+    let users = privacy::user_names(conn, &user_ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(AccessEntry {
+                action: r.action.parse().map_err(|_| {
+                    Error::Internal(anyhow::anyhow!("unknown audit action in entry {}", r.id))
+                })?,
+                id: r.id,
+                occurred_at: r.occurred_at,
+                organisation_name: organisations
+                    .get(&r.organisation_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                user_name: users.get(&r.user_id).cloned().unwrap_or_default(),
+                organisation_id: r.organisation_id,
+                user_id: r.user_id,
+            })
+        })
+        .collect()
 }

@@ -33,5 +33,6 @@ string_enum! {
         RetentionKeep => "retention.keep",
         RetentionDueRead => "retention.due.read",
         HolderErase => "holder.erase",
+        AccessLogRead => "access_log.read",
     }
 }

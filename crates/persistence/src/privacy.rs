@@ -440,3 +440,37 @@ pub async fn scheduled(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Resul
         .map(|h| h.id)
         .collect())
 }
+
+/// A page of a file's audit trail, newest first, after the entry `before` (an id);
+/// whether more follow.
+pub async fn access_page(
+    conn: &impl ConnectionTrait,
+    read: &parcours_domain::access::Read,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<audit_entries::Model>, bool)> {
+    use sea_orm::QuerySelect;
+    let mut select = audit_entries::Entity::find()
+        .filter(audit_entries::Column::HolderId.eq(read.holder_id()))
+        .order_by_desc(audit_entries::Column::Id)
+        .limit(limit + 1);
+    if let Some(before) = before {
+        select = select.filter(audit_entries::Column::Id.lt(before));
+    }
+    Ok(crate::keyset::page(select.all(conn).await?, limit))
+}
+
+/// The display names of these users (staff of any organisation), by id.
+pub async fn user_names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    use crate::entities::users;
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}

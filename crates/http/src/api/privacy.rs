@@ -1,16 +1,18 @@
 //! Personal data over its whole life: the files soon anonymised, « garder », and
 //! erasure on request.
 
+use super::PageParams;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Now, PathId};
+use crate::extract::{ApiJson, ApiQuery, Now, PathId};
 use crate::problems::{Conflict, Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use parcours_core::privacy::{self, DueFile, EraseInput, KeepInput};
+use parcours_core::privacy::{self, AccessEntry, DueFile, EraseInput, KeepInput};
+use parcours_domain::audit::AuditAction;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(retention_due))
         .routes(routes!(keep))
         .routes(routes!(erase))
+        .routes(routes!(access_log))
 }
 
 /// A file of the organisation that will be anonymised unless kept.
@@ -147,4 +150,54 @@ async fn erase(
         anonymised_at: done.anonymised_at,
         referrals_withdrawn: done.referrals_withdrawn,
     }))
+}
+
+/// Who read or changed the file, when.
+#[derive(Serialize, ToSchema)]
+pub struct AccessEntryView {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    /// What was done (`holder.read`, `contact.create`, `referral.read`…).
+    #[schema(value_type = String)]
+    pub action: &'static str,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub user_id: i64,
+    pub user_name: String,
+}
+
+impl From<AccessEntry> for AccessEntryView {
+    fn from(e: AccessEntry) -> Self {
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            action: AuditAction::as_str(e.action),
+            organisation_id: e.organisation_id,
+            organisation_name: e.organisation_name,
+            user_id: e.user_id,
+            user_name: e.user_name,
+        }
+    }
+}
+
+super::page_view!(AccessLogPage of AccessEntryView);
+
+/// « Qui a consulté ce dossier »: every read and change of the file's personal data,
+/// newest first, a page at a time, with the organisation and the user named. For the
+/// référent organisation only: a partner reading the file gets 403. Reading it is
+/// recorded too.
+#[utoipa::path(
+    get, path = "/holders/{id}/access-log", tag = "privacy",
+    params(("id" = i64, Path), PageParams),
+    responses((status = 200, body = AccessLogPage), Forbidden, NotFound, Invalid),
+)]
+async fn access_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+    PathId(id): PathId,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<Json<AccessLogPage>> {
+    let page = privacy::access_log(&state.core, user.actor(), id, &page.into(), now).await?;
+    Ok(Json(page.into()))
 }

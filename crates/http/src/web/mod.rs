@@ -2,6 +2,7 @@
 //! cases. Every page works without JavaScript (links and forms, POST then 303); a
 //! small script served by the binary only enhances them.
 
+mod access_log;
 mod accounts;
 mod admin;
 mod assets;
@@ -54,6 +55,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/personnes/{id}/reouverture"),
     ("post", "/personnes/{id}/garder"),
     ("get", "/personnes/{id}/effacer"),
+    ("get", "/personnes/{id}/acces"),
     ("post", "/personnes/{id}/effacer"),
     ("get", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter"),
@@ -163,6 +165,7 @@ pub fn router() -> Router<AppState> {
         .route("/personnes/{id}/cloture", post(person::close))
         .route("/personnes/{id}/reouverture", post(person::reopen))
         .route("/personnes/{id}/garder", post(person::keep))
+        .route("/personnes/{id}/acces", get(access_log::page))
         .route(
             "/personnes/{id}/effacer",
             get(erase::form).post(erase::erase),
