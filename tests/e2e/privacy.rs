@@ -1105,3 +1105,151 @@ async fn the_access_log_shown_to_the_referent_matches_the_audit_table() {
             .contains(&format!("/personnes/{id}/acces"))
     );
 }
+
+/// The right of access: the export holds every record of the file — identity,
+/// project, contact and its notes, consents with their history, the three referrals
+/// with their organisations, the event attended — and the access log with the entries
+/// of three organisations, as the audit table has them; the printable page says the
+/// same in French. A partner is refused it, anyone else finds nothing.
+#[tokio::test]
+async fn the_export_holds_every_record_and_the_access_log_of_three_organisations() {
+    use crate::pages::Browser;
+    let app = TestApp::start().await;
+    let cites_user = app.adviser().await;
+    let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let caq_org = app.organisation("CAQ Test", OrganisationKind::Caq).await;
+    let adie_user = app.user(adie_org, Role::Adviser).await;
+    let bge_user = app.user(bge_org, Role::Adviser).await;
+    let cites = app.login(&cites_user).await;
+    let adie = app.login(&adie_user).await;
+    let bge = app.login(&bge_user).await;
+    let caq = app.login(&app.user(caq_org, Role::Adviser).await).await;
+    let id = followed_person(&app, &cites, &adie, bge_org, adie_org).await;
+    let outbox = get(&cites, app.url("/api/v1/referrals?box=outbox")).await;
+    let to_bge = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["to_organisation"]["id"] == bge_org)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &bge,
+        app.url(&format!("/api/v1/referrals/{to_bge}/accept")),
+        json!({}),
+    )
+    .await;
+    get(&bge, app.url(&format!("/api/v1/holders/{id}"))).await;
+    let again = post(
+        &cites,
+        app.url("/api/v1/referrals"),
+        json!({"holder_id": id, "to_organisation_id": adie_org, "need": "Microcrédit, second essai"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    get(&adie, app.url(&format!("/api/v1/referrals/{again}"))).await;
+
+    let url = app.url(&format!("/api/v1/holders/{id}/export"));
+    let before: Vec<i64> = parcours_persistence::audit::for_holder(app.db.conn(), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| e.id)
+        .collect();
+    let export = get(&cites, url.clone()).await;
+    assert_eq!(export["holder"]["first_name"], "Zéphyrine");
+    assert_eq!(export["holder"]["phone"], "+33687654321");
+    assert_eq!(export["holder"]["address"], "12 rue des Tilleuls");
+    assert_eq!(
+        export["holder"]["projects"][0]["idea"],
+        "Traiteur de Zéphyrine Quetzalcoatl"
+    );
+    let text = export.to_string();
+    assert!(
+        text.contains("Zéphyrine Quetzalcoatl joignable au 0687654321"),
+        "the contact's notes"
+    );
+    assert!(text.contains("Rappeler Zéphyrine"), "the next action");
+    assert!(
+        text.contains("Zéphyrine Quetzalcoatl revoit son projet"),
+        "the pathway's reason"
+    );
+    assert_eq!(export["consents"]["history"].as_array().unwrap().len(), 1);
+    let referrals = export["referrals"].as_array().unwrap();
+    assert_eq!(referrals.len(), 3);
+    assert_eq!(referrals[0]["to_organisation"], "ADIE Test");
+    assert_eq!(referrals[0]["from_organisation"], "CitésLab Test");
+    assert_eq!(
+        referrals[0]["decline_text"],
+        "Zéphyrine Quetzalcoatl déjà suivie ailleurs"
+    );
+    assert_eq!(referrals[0]["message"], "Zéphyrine : 0687654321");
+    assert_eq!(referrals[1]["to_organisation"], "BGE Test");
+    let history = export["history"].as_array().unwrap();
+    for kind in [
+        "parcours",
+        "contact",
+        "consentement",
+        "orientation",
+        "evenement",
+    ] {
+        assert!(
+            history.iter().any(|h| h["type"] == kind),
+            "{kind} in the history"
+        );
+    }
+    let log: Vec<i64> = export["access_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(log, before, "the access log is the audit table's");
+    let organisations: std::collections::BTreeSet<&str> = export["access_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["organisation_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        organisations.into_iter().collect::<Vec<_>>(),
+        ["ADIE Test", "BGE Test", "CitésLab Test"]
+    );
+    let trail = parcours_persistence::audit::for_holder(app.db.conn(), id)
+        .await
+        .unwrap();
+    assert_eq!(trail.last().unwrap().action, "holder.export");
+
+    assert_eq!(bge.get(&url).send().await.unwrap().status(), 403);
+    assert_eq!(caq.get(&url).send().await.unwrap().status(), 404);
+
+    let browser = Browser::new(&app);
+    browser.sign_in(&cites_user).await;
+    let file = browser.get(&format!("/personnes/{id}")).await;
+    assert!(file.body.contains(&format!("/personnes/{id}/donnees")));
+    let page = browser.get(&format!("/personnes/{id}/donnees")).await;
+    assert_eq!(page.status, 200);
+    for seen in [
+        "Données détenues sur Zéphyrine Quetzalcoatl",
+        "Zéphyrine Quetzalcoatl joignable au 0687654321",
+        "de CitésLab Test vers ADIE Test",
+        "Bus de l&#39;entrepreneuriat",
+        "BGE Test",
+        "a consulté la fiche",
+    ] {
+        assert!(page.body.contains(seen), "{seen} in {}", page.body);
+    }
+    let partner = Browser::new(&app);
+    partner.sign_in(&bge_user).await;
+    assert_eq!(
+        partner
+            .get(&format!("/personnes/{id}/donnees"))
+            .await
+            .status,
+        403
+    );
+}

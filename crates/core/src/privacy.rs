@@ -439,3 +439,73 @@ async fn named(
         })
         .collect()
 }
+
+/// Everything Parcours holds about a person, for their right of access: identity and
+/// projects, the whole history (stage changes, contacts with their notes, consents
+/// with their history, referral steps, events attended, hosting agreements), each
+/// referral with its organisations, the « garder », and the access log.
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// Identity, contact details, situation and pathway.
+    pub holder: Holder,
+    pub projects: Vec<parcours_persistence::projects::Project>,
+    pub consents: crate::consents::ConsentState,
+    /// Newest first.
+    pub history: Vec<parcours_persistence::timeline::Entry>,
+    pub referrals: Vec<parcours_persistence::referrals::Referral>,
+    /// The names of the organisations of the referrals, the history and the log.
+    pub organisations: std::collections::HashMap<i64, String>,
+    /// Newest first.
+    pub keeps: Vec<Keep>,
+    /// Newest first.
+    pub access_log: Vec<AccessEntry>,
+}
+
+/// The most rows of one kind an export reads: far more than a file holds.
+const EXPORT_MAX: u64 = 100_000;
+
+/// The access export of one file, for the référent organisation (a partner reading the
+/// file gets 403, anyone else 404); audited as `holder.export`.
+pub async fn export(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Export> {
+    read_file_as(
+        core,
+        actor,
+        holder_id,
+        AuditAction::HolderExport,
+        now,
+        async |txn, holder, read, access| {
+            if access.change().is_none() {
+                return Err(Error::Forbidden(Refusal::ReadOnly));
+            }
+            let (history, _) =
+                parcours_persistence::timeline::page(txn, &read, None, EXPORT_MAX).await?;
+            let referrals = privacy::referrals_of(txn, &read).await?;
+            let (log, _) = privacy::access_page(txn, &read, None, EXPORT_MAX).await?;
+            let access_log = named(txn, log).await?;
+            let mut ids: Vec<i64> = referrals
+                .iter()
+                .flat_map(|r| [r.from_organisation_id, r.to_organisation_id])
+                .collect();
+            ids.extend(access_log.iter().map(|e| e.organisation_id));
+            ids.push(holder.referent_organisation_id);
+            ids.sort_unstable();
+            ids.dedup();
+            Ok(Export {
+                organisations: organisations::names(txn, &ids).await?,
+                consents: crate::consents::state(txn, holder.id).await?,
+                keeps: privacy::keeps(txn, holder.id).await?,
+                projects: parcours_persistence::projects::for_holder(txn, holder.id).await?,
+                holder,
+                history,
+                referrals,
+                access_log,
+            })
+        },
+    )
+    .await
+}

@@ -34,5 +34,6 @@ string_enum! {
         RetentionDueRead => "retention.due.read",
         HolderErase => "holder.erase",
         AccessLogRead => "access_log.read",
+        HolderExport => "holder.export",
     }
 }

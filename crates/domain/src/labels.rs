@@ -246,6 +246,7 @@ labels! {
         RetentionDueRead => "a vu le dossier parmi ceux bientôt anonymisés",
         HolderErase => "a effacé les données",
         AccessLogRead => "a consulté ce journal des accès",
+        HolderExport => "a exporté toutes les données de la personne",
     }
 }
 

@@ -474,3 +474,18 @@ pub async fn user_names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Hash
         .map(|u| (u.id, u.display_name))
         .collect())
 }
+
+/// Every referral of the file, oldest first (the access export).
+pub async fn referrals_of(
+    conn: &impl ConnectionTrait,
+    read: &parcours_domain::access::Read,
+) -> Result<Vec<crate::referrals::Referral>> {
+    referrals::Entity::find()
+        .filter(referrals::Column::HolderId.eq(read.holder_id()))
+        .order_by_asc(referrals::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(crate::referrals::Referral::try_from)
+        .collect()
+}

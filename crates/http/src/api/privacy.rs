@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(keep))
         .routes(routes!(erase))
         .routes(routes!(access_log))
+        .routes(routes!(export))
 }
 
 /// A file of the organisation that will be anonymised unless kept.
@@ -200,4 +201,105 @@ async fn access_log(
 ) -> ApiResult<Json<AccessLogPage>> {
     let page = privacy::access_log(&state.core, user.actor(), id, &page.into(), now).await?;
     Ok(Json(page.into()))
+}
+
+/// A referral of the person, with the organisations involved.
+#[derive(Serialize, ToSchema)]
+pub struct ExportReferral {
+    pub id: i64,
+    pub from_organisation_id: i64,
+    pub from_organisation: String,
+    pub to_organisation_id: i64,
+    pub to_organisation: String,
+    pub need: String,
+    pub message: Option<String>,
+    pub status: parcours_domain::referrals::ReferralStatus,
+    pub decline_reason: Option<parcours_domain::referrals::DeclineReason>,
+    pub decline_text: Option<String>,
+    pub outcome: Option<parcours_domain::referrals::ReferralOutcome>,
+    pub sent_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Everything Parcours holds about a person.
+#[derive(Serialize, ToSchema)]
+pub struct ExportView {
+    pub generated_at: DateTime<Utc>,
+    /// Identity, contact details, situation, pathway and projects.
+    pub holder: super::holders::HolderView,
+    /// Consents in force and their whole history.
+    pub consents: super::consents::ConsentState,
+    /// Stage changes, contacts with their notes, consents, referral steps, events
+    /// attended and hosting agreements, newest first.
+    pub history: Vec<super::timeline::TimelineEntry>,
+    pub referrals: Vec<ExportReferral>,
+    /// Why the file was kept past its retention date, newest first.
+    pub keeps: Vec<KeepView>,
+    /// Who read or changed the file, newest first.
+    pub access_log: Vec<AccessEntryView>,
+}
+
+/// The person's right of access: one export of everything held about them — identity,
+/// projects, contacts and their notes, consents with their history, referrals with the
+/// organisations involved, events attended, hosting — and the access log. For the
+/// référent organisation, which answers the person's request; audited as
+/// `holder.export`. A printable French page is at `/personnes/{id}/donnees`.
+#[utoipa::path(
+    get, path = "/holders/{id}/export", tag = "privacy",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ExportView), Forbidden, NotFound),
+)]
+async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+    PathId(id): PathId,
+) -> ApiResult<Json<ExportView>> {
+    let e = privacy::export(&state.core, user.actor(), id, now).await?;
+    let name = |id: i64| e.organisations.get(&id).cloned().unwrap_or_default();
+    let referrals = e
+        .referrals
+        .iter()
+        .map(|r| ExportReferral {
+            id: r.id,
+            from_organisation_id: r.from_organisation_id,
+            from_organisation: name(r.from_organisation_id),
+            to_organisation_id: r.to_organisation_id,
+            to_organisation: name(r.to_organisation_id),
+            need: r.need.clone(),
+            message: r.message.clone(),
+            status: r.status,
+            decline_reason: r.decline_reason,
+            decline_text: r.decline_text.clone(),
+            outcome: r.outcome,
+            sent_at: r.sent_at,
+            answered_at: r.answered_at,
+            closed_at: r.closed_at,
+        })
+        .collect();
+    Ok(Json(ExportView {
+        generated_at: now,
+        holder: parcours_core::holders::HolderFile {
+            holder: e.holder,
+            projects: e.projects,
+        }
+        .into(),
+        consents: e.consents.into(),
+        history: e.history.into_iter().map(Into::into).collect(),
+        referrals,
+        keeps: e
+            .keeps
+            .into_iter()
+            .map(|k| KeepView {
+                id: k.id,
+                holder_id: k.holder_id,
+                organisation_id: k.organisation_id,
+                user_id: k.user_id,
+                reason: k.reason,
+                kept_at: k.kept_at,
+            })
+            .collect(),
+        access_log: e.access_log.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -12,6 +12,7 @@ mod directory;
 mod erase;
 mod event_forms;
 mod events;
+mod export;
 mod fr;
 mod headcount;
 mod hosting;
@@ -56,6 +57,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/personnes/{id}/garder"),
     ("get", "/personnes/{id}/effacer"),
     ("get", "/personnes/{id}/acces"),
+    ("get", "/personnes/{id}/donnees"),
     ("post", "/personnes/{id}/effacer"),
     ("get", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter"),
@@ -166,6 +168,7 @@ pub fn router() -> Router<AppState> {
         .route("/personnes/{id}/reouverture", post(person::reopen))
         .route("/personnes/{id}/garder", post(person::keep))
         .route("/personnes/{id}/acces", get(access_log::page))
+        .route("/personnes/{id}/donnees", get(export::page))
         .route(
             "/personnes/{id}/effacer",
             get(erase::form).post(erase::erase),

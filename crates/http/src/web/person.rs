@@ -88,10 +88,10 @@ struct ConsentRow {
     when: String,
 }
 
-struct TimelineRow {
-    when: String,
-    what: String,
-    details: Vec<String>,
+pub(super) struct TimelineRow {
+    pub(super) when: String,
+    pub(super) what: String,
+    pub(super) details: Vec<String>,
 }
 
 struct Option_ {
@@ -450,7 +450,7 @@ fn build(
     page
 }
 
-fn timeline_row(
+pub(super) fn timeline_row(
     entry: &Entry,
     who: &impl Fn(i64) -> String,
     organisations: &HashMap<i64, String>,
