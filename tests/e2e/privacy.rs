@@ -543,10 +543,18 @@ async fn the_warning_list_and_garder_on_the_pages_and_the_api() {
     assert_eq!(file.status, 200);
     assert!(file.body.contains("Garder ce dossier"), "{}", file.body);
     assert!(file.body.contains("anonymisé le"), "{}", file.body);
-    assert!(
-        file.body
-            .contains("ni santé, ni religion, ni opinions, ni infractions")
-    );
+    // The contact and referral forms remind advisers what not to write.
+    let reminder = "ni santé, ni religion, ni opinions, ni infractions";
+    assert!(file.body.contains(reminder));
+    let api = app.login(&cites_user).await;
+    post(
+        &api,
+        app.url(&format!("/api/v1/holders/{awa}/consents")),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    let refer = browser.get(&format!("/personnes/{awa}/orienter")).await;
+    assert!(refer.body.contains(reminder), "{}", refer.body);
     let csrf = file.csrf();
     let refused = browser
         .post(
