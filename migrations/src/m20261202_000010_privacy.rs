@@ -1,7 +1,8 @@
 //! Personal data over its whole life: when a file was anonymised, when it is to be
 //! (the person withdrew their consent to be followed), who erased it on request and
 //! why; the reasons given to keep a file past its retention date (each counts as
-//! activity); an index to delete audit entries past their retention by date.
+//! activity); the files merged into another; an index to delete audit entries past
+//! their retention by date.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -28,6 +29,16 @@ enum RetentionKeeps {
     UserId,
     Reason,
     KeptAt,
+}
+
+#[derive(DeriveIden)]
+enum HolderMerges {
+    Table,
+    FromId,
+    IntoId,
+    OrganisationId,
+    MergedBy,
+    MergedAt,
 }
 
 #[derive(DeriveIden)]
@@ -109,6 +120,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A file merged into another: its id points its organisation to the one kept.
+        manager
+            .create_table(
+                Table::create()
+                    .table(HolderMerges::Table)
+                    .col(big_integer(HolderMerges::FromId).primary_key())
+                    .col(big_integer(HolderMerges::IntoId))
+                    .col(big_integer(HolderMerges::OrganisationId))
+                    .col(big_integer(HolderMerges::MergedBy))
+                    .col(timestamp_with_time_zone(HolderMerges::MergedAt))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -129,6 +153,9 @@ impl MigrationTrait for Migration {
                     .table(AuditEntries::Table)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(HolderMerges::Table).to_owned())
             .await?;
         manager
             .drop_table(Table::drop().table(RetentionKeeps::Table).to_owned())

@@ -1261,3 +1261,230 @@ async fn the_export_holds_every_record_and_the_access_log_of_three_organisations
         403
     );
 }
+
+/// Two files of one person, found as possible duplicates, merged by an org admin: each
+/// contact of both files is there once, and projects, consents, referrals, the event
+/// attended by both (once) and the audit entries follow; the merged id answers 404,
+/// pointing the organisation's users to the file kept, and nobody else.
+#[tokio::test]
+async fn a_merge_keeps_every_contact_of_both_files_once() {
+    use crate::pages::Browser;
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let admin = app.user(adviser.organisation_id, Role::OrgAdmin).await;
+    let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let bge_admin = app.user(bge_org, Role::OrgAdmin).await;
+    let api = app.login(&adviser).await;
+    let holders = app.url("/api/v1/holders");
+    let keep = post(
+        &api,
+        holders.clone(),
+        json!({"first_name": "Awa", "last_name": "Diallo", "birth_date": "1990-05-17"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let twin = post(&api, holders.clone(), json!({"first_name": "AWA", "last_name": "DIALLO", "birth_date": "1990-05-17", "phone": "0611111111"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let other = post(
+        &api,
+        holders,
+        json!({"first_name": "Binta", "last_name": "Diallo"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let event = post(
+        &api,
+        app.url("/api/v1/events"),
+        json!({"kind": "bus", "title": "Bus", "held_on": "2026-10-20"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut contacts = Vec::new();
+    for id in [keep, twin] {
+        for note in ["premier", "second"] {
+            let c = post(
+                &api,
+                app.url(&format!("/api/v1/holders/{id}/contacts")),
+                json!({"kind": "entretien", "notes": format!("{note} {id}")}),
+            )
+            .await;
+            contacts.push(c["id"].as_i64().unwrap());
+        }
+        post(
+            &api,
+            app.url(&format!("/api/v1/holders/{id}/projects")),
+            json!({"idea": format!("Projet {id}")}),
+        )
+        .await;
+        post(
+            &api,
+            app.url(&format!("/api/v1/holders/{id}/consents")),
+            json!({"purpose": "partage_partenaires", "given": true}),
+        )
+        .await;
+        post(
+            &api,
+            app.url(&format!("/api/v1/events/{event}/attendees")),
+            json!({"holder_id": id}),
+        )
+        .await;
+    }
+    let referral = post(
+        &api,
+        app.url("/api/v1/referrals"),
+        json!({"holder_id": twin, "to_organisation_id": bge_org, "need": "Étude"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let trail = async |id| {
+        parcours_persistence::audit::for_holder(app.db.conn(), id)
+            .await
+            .unwrap()
+            .len()
+    };
+
+    // The candidates: org admins only.
+    assert_eq!(
+        api.get(app.url("/api/v1/duplicates"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let admin_api = app.login(&admin).await;
+    let pairs = get(&admin_api, app.url("/api/v1/duplicates")).await;
+    let pairs = pairs["items"].as_array().unwrap().clone();
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(
+        (
+            pairs[0]["first"]["holder_id"].as_i64(),
+            pairs[0]["second"]["holder_id"].as_i64()
+        ),
+        (Some(keep), Some(twin))
+    );
+
+    let audited = trail(keep).await + trail(twin).await;
+    let merge = app.url(&format!("/api/v1/holders/{keep}/merge"));
+    let body = json!({"duplicate_id": twin});
+    assert_eq!(
+        api.post(&merge).json(&body).send().await.unwrap().status(),
+        403,
+        "advisers do not merge"
+    );
+    let bge = app.login(&bge_admin).await;
+    assert_eq!(
+        bge.post(&merge).json(&body).send().await.unwrap().status(),
+        404
+    );
+    let itself = admin_api
+        .post(&merge)
+        .json(&json!({"duplicate_id": keep}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(itself.status(), 422);
+    assert_eq!(
+        crate::support::fields(&crate::support::problem(itself).await),
+        ["duplicate_id"]
+    );
+    let unknown = admin_api
+        .post(&merge)
+        .json(&json!({"duplicate_id": 9999}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 422);
+    let merged = admin_api.post(&merge).json(&body).send().await.unwrap();
+    assert_eq!(merged.status(), 200);
+    assert_eq!(trail(twin).await, 0);
+    assert_eq!(
+        trail(keep).await,
+        audited + 2,
+        "both files' entries, and the merge on each"
+    );
+
+    // Every contact of both, once; the rest follows.
+    let listed = get(
+        &admin_api,
+        app.url(&format!("/api/v1/holders/{keep}/contacts?limit=50")),
+    )
+    .await;
+    let mut ids: Vec<i64> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    contacts.sort_unstable();
+    assert_eq!(ids, contacts);
+    let file = get(&admin_api, app.url(&format!("/api/v1/holders/{keep}"))).await;
+    assert_eq!(file["projects"].as_array().unwrap().len(), 2);
+    let consents = get(
+        &admin_api,
+        app.url(&format!("/api/v1/holders/{keep}/consents")),
+    )
+    .await;
+    assert_eq!(consents["history"].as_array().unwrap().len(), 2);
+    let referral = get(
+        &admin_api,
+        app.url(&format!("/api/v1/referrals/{referral}")),
+    )
+    .await;
+    assert_eq!(referral["holder_id"], keep);
+    let timeline = get(
+        &admin_api,
+        app.url(&format!("/api/v1/holders/{keep}/timeline?limit=200")),
+    )
+    .await;
+    let attended = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "evenement")
+        .count();
+    assert_eq!(attended, 1, "the event both attended, once");
+    assert!(
+        get(&admin_api, app.url("/api/v1/duplicates")).await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Same last name only: not a candidate, untouched.
+    assert_eq!(
+        get(&admin_api, app.url(&format!("/api/v1/holders/{other}"))).await["first_name"],
+        "Binta"
+    );
+
+    // The merged id: 404, pointing the organisation's users to the file kept.
+    assert_eq!(
+        admin_api
+            .get(app.url(&format!("/api/v1/holders/{twin}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let gone = browser.get(&format!("/personnes/{twin}")).await;
+    assert_eq!(gone.status, 404);
+    assert!(
+        gone.body.contains(&format!("href=\"/personnes/{keep}\"")),
+        "{}",
+        gone.body
+    );
+    let stranger = Browser::new(&app);
+    stranger.sign_in(&bge_admin).await;
+    let gone = stranger.get(&format!("/personnes/{twin}")).await;
+    assert_eq!(gone.status, 404);
+    assert!(!gone.body.contains(&format!("/personnes/{keep}")));
+}

@@ -2,7 +2,7 @@
 //! référent organisation), « garder » with a dated reason, and the job that anonymises
 //! the files past their retention and deletes audit entries past theirs.
 
-use crate::access::{audit_reads, read_file_as, write_file};
+use crate::access::{audit_reads, read_file_as, write_file, write_in};
 use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result, notify, text};
 use chrono::{DateTime, Utc};
 use parcours_domain::ValidationErrors;
@@ -508,4 +508,142 @@ pub async fn export(
         },
     )
     .await
+}
+
+/// Two files of the organisation that may be one person.
+#[derive(Clone, Debug)]
+pub struct DuplicatePair {
+    pub first: Holder,
+    pub second: Holder,
+}
+
+/// The organisation's files that may be one person (same name and birth date, same
+/// phone or same e-mail), for its org admins to merge; reading them is audited.
+pub async fn duplicates(
+    core: &Core,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<DuplicatePair>> {
+    actor.require_org_admin()?;
+    let txn = core.db.begin_read().await?;
+    let pairs = privacy::duplicate_pairs(&txn, actor.organisation_id).await?;
+    let mut ids: Vec<i64> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let holders: std::collections::HashMap<i64, Holder> = holders::get_many(&txn, &ids)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    commit(txn).await?;
+    audit_reads(core, actor, AuditAction::DuplicatesRead, &ids, now).await?;
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(a, b)| {
+            Some(DuplicatePair {
+                first: holders.get(&a)?.clone(),
+                second: holders.get(&b)?.clone(),
+            })
+        })
+        .collect())
+}
+
+/// Merging a duplicate into the file kept.
+#[derive(Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = MergeRequest))]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    /// The other file of the same person: everything it holds moves to this one, and
+    /// its id then answers 404, pointing the organisation's users here.
+    pub duplicate_id: i64,
+}
+
+parcours_domain::redacted_debug!(MergeInput { duplicate_id });
+
+/// Merges the file `duplicate_id` into `keep_id`, both followed by the actor's
+/// organisation (org admins only), in one transaction: contacts, projects, consents,
+/// referrals, events attended, hosting agreements, « garder » and audit entries follow;
+/// the duplicate's identity and pathway steps go; its id points to the one kept.
+/// Audited on both. Two live referrals to one partner are a conflict to settle first.
+pub async fn merge(
+    core: &Core,
+    actor: &Actor,
+    keep_id: i64,
+    input: MergeInput,
+    now: DateTime<Utc>,
+) -> Result<Holder> {
+    actor.require_org_admin()?;
+    if input.duplicate_id == keep_id {
+        return Err(Error::invalid(
+            "duplicate_id",
+            "une autre fiche que celle gardée est attendue",
+        ));
+    }
+    let txn = core.db.begin_write().await?;
+    // Locked in id order, so that two merges of the same pair cannot deadlock.
+    let (first, second) = if keep_id < input.duplicate_id {
+        (keep_id, input.duplicate_id)
+    } else {
+        (input.duplicate_id, keep_id)
+    };
+    let mut proofs = Vec::with_capacity(2);
+    for id in [first, second] {
+        let proof = write_in(
+            &txn,
+            core,
+            actor,
+            id,
+            AuditAction::HolderMerge,
+            now,
+            async |_, holder, change: Change| Ok((holder, change)),
+        )
+        .await;
+        let proof = match proof {
+            Err(Error::NotFound) if id == input.duplicate_id => {
+                return Err(Error::invalid(
+                    "duplicate_id",
+                    "fiche introuvable dans votre structure",
+                ));
+            }
+            other => other?,
+        };
+        proofs.push(proof);
+    }
+    let (keep, duplicate) = if proofs[0].0.id == keep_id {
+        (&proofs[0], &proofs[1])
+    } else {
+        (&proofs[1], &proofs[0])
+    };
+    if keep.0.anonymised_at.is_some() || duplicate.0.anonymised_at.is_some() {
+        return Err(Error::Conflict(
+            "une fiche anonymisée ne se fusionne pas".into(),
+        ));
+    }
+    privacy::merge(
+        &txn,
+        &keep.1,
+        &duplicate.1,
+        actor.organisation_id,
+        actor.user_id,
+        now,
+    )
+    .await?;
+    let kept = holders::get(&txn, keep_id).await?.ok_or(Error::NotFound)?;
+    commit(txn).await?;
+    tracing::info!(
+        holder_id = keep_id,
+        merged_id = input.duplicate_id,
+        "files merged"
+    );
+    Ok(kept)
+}
+
+/// The file a merged one now lives in, for the organisation's own users: the pointer
+/// a 404 gives them. None for anyone else, or an id never merged.
+pub async fn merged_into(core: &Core, actor: &Actor, id: i64) -> Result<Option<i64>> {
+    if actor.require_personal_data().is_err() {
+        return Ok(None);
+    }
+    Ok(privacy::merged_into(core.db.conn(), actor.organisation_id, id).await?)
 }

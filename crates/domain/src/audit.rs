@@ -35,5 +35,7 @@ string_enum! {
         HolderErase => "holder.erase",
         AccessLogRead => "access_log.read",
         HolderExport => "holder.export",
+        HolderMerge => "holder.merge",
+        DuplicatesRead => "holder.duplicates.read",
     }
 }

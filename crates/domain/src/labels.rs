@@ -247,6 +247,8 @@ labels! {
         HolderErase => "a effacé les données",
         AccessLogRead => "a consulté ce journal des accès",
         HolderExport => "a exporté toutes les données de la personne",
+        HolderMerge => "a fusionné deux fiches de la personne",
+        DuplicatesRead => "a vu la personne parmi les doublons possibles",
     }
 }
 

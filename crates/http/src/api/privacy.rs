@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use parcours_core::privacy::{self, AccessEntry, DueFile, EraseInput, KeepInput};
+use parcours_core::privacy::{self, AccessEntry, DueFile, EraseInput, KeepInput, MergeInput};
 use parcours_domain::audit::AuditAction;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -25,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(erase))
         .routes(routes!(access_log))
         .routes(routes!(export))
+        .routes(routes!(duplicates))
+        .routes(routes!(merge))
 }
 
 /// A file of the organisation that will be anonymised unless kept.
@@ -301,5 +303,101 @@ async fn export(
             })
             .collect(),
         access_log: e.access_log.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// One of two files that may be one person.
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateView {
+    pub holder_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: Option<chrono::NaiveDate>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<parcours_core::records::Holder> for DuplicateView {
+    fn from(h: parcours_core::records::Holder) -> Self {
+        Self {
+            holder_id: h.id,
+            first_name: h.first_name,
+            last_name: h.last_name,
+            birth_date: h.birth_date,
+            phone: h.phone,
+            email: h.email,
+            created_at: h.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicatePairView {
+    pub first: DuplicateView,
+    pub second: DuplicateView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateList {
+    /// At most 200 pairs, by id.
+    pub items: Vec<DuplicatePairView>,
+}
+
+/// The organisation's files that may be one person — the same name (accents and case
+/// aside) and birth date, the same phone or the same e-mail — for its org admins to
+/// merge. Reading it is audited for each person.
+#[utoipa::path(
+    get, path = "/duplicates", tag = "privacy",
+    responses((status = 200, body = DuplicateList), Forbidden),
+)]
+async fn duplicates(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+) -> ApiResult<Json<DuplicateList>> {
+    let pairs = privacy::duplicates(&state.core, user.actor(), now).await?;
+    Ok(Json(DuplicateList {
+        items: pairs
+            .into_iter()
+            .map(|p| DuplicatePairView {
+                first: p.first.into(),
+                second: p.second.into(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MergeView {
+    /// The file kept.
+    pub holder_id: i64,
+    /// The file merged into it: its id now answers 404.
+    pub merged_id: i64,
+}
+
+/// Merges `duplicate_id` into this file (org admins of the référent organisation), in
+/// one transaction: contacts, projects, consents, referrals, events attended, hosting
+/// agreements, « garder » and audit entries follow; the duplicate's identity and
+/// pathway steps go. Audited on both files. Two live referrals to one partner are a
+/// conflict to settle first (409).
+#[utoipa::path(
+    post, path = "/holders/{id}/merge", tag = "privacy",
+    params(("id" = i64, Path)),
+    request_body = MergeInput,
+    responses((status = 200, body = MergeView), Forbidden, NotFound, Conflict, Invalid),
+)]
+async fn merge(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+    PathId(id): PathId,
+    ApiJson(input): ApiJson<MergeInput>,
+) -> ApiResult<Json<MergeView>> {
+    let merged_id = input.duplicate_id;
+    let kept = privacy::merge(&state.core, user.actor(), id, input, now).await?;
+    Ok(Json(MergeView {
+        holder_id: kept.id,
+        merged_id,
     }))
 }

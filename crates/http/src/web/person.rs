@@ -156,7 +156,7 @@ pub async fn page(
     Query(query): Query<PersonQuery>,
 ) -> PageResult {
     let flash = query.flash.message();
-    render(
+    match render(
         &state,
         &user,
         id,
@@ -166,6 +166,29 @@ pub async fn page(
         now,
     )
     .await
+    {
+        // A file merged into another: its organisation's users are pointed there.
+        Err(PageError::NotFound) => {
+            match privacy::merged_into(&state.core, user.actor(), id).await? {
+                Some(into) => Ok(html(
+                    StatusCode::NOT_FOUND,
+                    &MergedPage {
+                        layout: user.layout("Fiche fusionnée", "/personnes"),
+                        href: person_href(into),
+                    },
+                )),
+                None => Err(PageError::NotFound),
+            }
+        }
+        other => other,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/merged.html")]
+struct MergedPage {
+    layout: Layout,
+    href: String,
 }
 
 fn options<T: Label + Copy>(all: &[T], word: impl Fn(T) -> &'static str) -> Vec<Option_> {
