@@ -195,7 +195,8 @@ async fn traces_of(app: &TestApp, needle: &str) -> Vec<(String, i64)> {
     found
 }
 
-/// Every report of two periods, as the CitésLab sees it, and the ADIE.
+/// Every report of three periods and profiles, as the CitésLab, the ADIE and the
+/// territory's coordinator see them.
 async fn reports(app: &TestApp, users: &[&TestUser]) -> Vec<Value> {
     let mut all = Vec::new();
     for user in users {
@@ -240,6 +241,10 @@ async fn a_quiet_file_is_listed_then_anonymised_and_nothing_identifies_the_perso
     let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
     let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
     let adie_user = app.user(adie_org, Role::Adviser).await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let coordinator = app.user(agglo, Role::Coordinator).await;
     let cites = app.login(&cites_user).await;
     let adie = app.login(&adie_user).await;
     let id = followed_person(&app, &cites, &adie, bge_org, adie_org).await;
@@ -296,14 +301,14 @@ async fn a_quiet_file_is_listed_then_anonymised_and_nothing_identifies_the_perso
 
     // Past the date: anonymised by the job, the reports unchanged.
     app.clock.set(anonymised_on + Duration::hours(1));
-    let before = reports(&app, &[&cites_user, &adie_user]).await;
+    let before = reports(&app, &[&cites_user, &adie_user, &coordinator]).await;
     let report = privacy::run(core, app.clock.now()).await.unwrap();
     assert_eq!(report.anonymised, 1);
     assert_eq!(
         report.mail_dropped, 1,
         "the BGE's unsent e-mail about the referral"
     );
-    let after = reports(&app, &[&cites_user, &adie_user]).await;
+    let after = reports(&app, &[&cites_user, &adie_user, &coordinator]).await;
     assert_eq!(before, after, "the reports of any period are the same");
     for trace in TRACES {
         assert_eq!(
