@@ -12,6 +12,7 @@ mod m20261201_000006_one_live_referral;
 mod m20261201_000007_outbox_tries;
 mod m20261201_000008_holder_duplicates;
 mod m20261201_000009_account_tokens;
+mod m20261202_000010_privacy;
 mod m20261202_000011_holder_external_ref;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_outbox_tries::Migration),
             Box::new(m20261201_000008_holder_duplicates::Migration),
             Box::new(m20261201_000009_account_tokens::Migration),
+            Box::new(m20261202_000010_privacy::Migration),
             Box::new(m20261202_000011_holder_external_ref::Migration),
         ]
     }

@@ -23,6 +23,7 @@ mod organisations;
 mod outbox;
 mod pages;
 mod plans;
+mod privacy;
 mod refer_pages;
 mod referrals;
 mod reports;

@@ -47,6 +47,17 @@ pub enum Command {
     /// Tâches planifiées (rappels et expiration des orientations)
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Durée de conservation des données personnelles
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCommand {
+    /// Liste, par structure référente, les dossiers sans activité qui seront anonymisés bientôt (numéros et dates, sans nom)
+    Due,
+    /// Anonymise maintenant les dossiers sans activité depuis la durée de conservation et efface le journal des accès trop ancien
+    Run,
 }
 
 #[derive(Debug, Subcommand)]

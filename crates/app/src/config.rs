@@ -19,6 +19,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub referrals: ReferralsConfig,
     pub reports: ReportsConfig,
+    pub privacy: PrivacyConfig,
     pub jobs: JobsConfig,
     pub session: SessionConfig,
     pub login: LoginConfig,
@@ -54,6 +55,17 @@ pub struct ReferralsConfig {
 #[serde(deny_unknown_fields)]
 pub struct ReportsConfig {
     pub small_count_threshold: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// A file without activity for this many months is anonymised.
+    pub retention_months: u32,
+    /// This many days before, it is listed for its référent organisation.
+    pub warning_days: u32,
+    /// Audit entries older than this many months are deleted.
+    pub audit_retention_months: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,6 +216,18 @@ impl Config {
         {
             return fail("server.public_url", "URL http:// ou https:// attendue");
         }
+        if self.privacy.retention_months == 0 {
+            return fail("privacy.retention_months", "doit être supérieur à 0");
+        }
+        if self.privacy.audit_retention_months == 0 {
+            return fail("privacy.audit_retention_months", "doit être supérieur à 0");
+        }
+        if i64::from(self.privacy.warning_days) >= i64::from(self.privacy.retention_months) * 28 {
+            return fail(
+                "privacy.warning_days",
+                "doit être plus court que privacy.retention_months",
+            );
+        }
         if self.login.max_lock_minutes == 0 {
             return fail("login.max_lock_minutes", "doit être supérieur à 0");
         }
@@ -284,6 +308,9 @@ mod tests {
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.session.idle_timeout_minutes, 30);
         assert_eq!(config.server.drain_seconds, 5);
+        assert_eq!(config.privacy.retention_months, 24);
+        assert_eq!(config.privacy.warning_days, 30);
+        assert_eq!(config.privacy.audit_retention_months, 12);
         let debug = format!("{config:?}");
         assert!(!debug.contains("sqlite://"), "{debug}");
         assert!(!debug.contains("smtp://"), "{debug}");

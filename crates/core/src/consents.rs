@@ -1,5 +1,6 @@
 //! Consents: recorded by the référent organisation, kept as a history. Withdrawing the
-//! consent to share with partners ends their access at once.
+//! consent to share with partners ends their access at once; withdrawing the consent to
+//! be followed closes the pathway and schedules the file's anonymisation.
 
 use crate::access::{read_file, write_file};
 use crate::{Actor, Core, Error, Result, referrals};
@@ -7,8 +8,10 @@ use chrono::{DateTime, Utc};
 use parcours_domain::access::Change;
 use parcours_domain::audit::AuditAction;
 use parcours_domain::contacts::ConsentPurpose;
-use parcours_persistence::ConnectionTrait;
+use parcours_domain::pathway::Outcome;
 use parcours_persistence::consents::{self, Consent};
+use parcours_persistence::holders::{self, Authority, Holder};
+use parcours_persistence::{ConnectionTrait, DatabaseTransaction, contacts, privacy};
 use serde::Deserialize;
 
 /// A consent given, refused or withdrawn.
@@ -70,11 +73,59 @@ pub async fn record(
             if purpose == ConsentPurpose::PartagePartenaires && !input.given {
                 referrals::end_for_consent(txn, core, actor, holder.id, now).await?;
             }
+            if purpose == ConsentPurpose::Suivi {
+                follow_up_consent(txn, core, actor, &holder, &change, input.given, now).await?;
+            }
             state(txn, holder.id).await
         },
     )
     .await
 }
+
+/// The consent to be followed: withdrawn, the pathway closes (« abandon », the reason
+/// saying why), nothing stays pending, partners lose access, and the daily job
+/// anonymises the file at its next run; given again before that, the anonymisation is
+/// called off.
+async fn follow_up_consent(
+    txn: &DatabaseTransaction,
+    core: &Core,
+    actor: &Actor,
+    holder: &Holder,
+    change: &Change,
+    given: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if given {
+        privacy::schedule(txn, change, None).await?;
+        return Ok(());
+    }
+    if holder.anonymised_at.is_some() {
+        return Ok(());
+    }
+    if let Ok((_, event)) = holder
+        .pathway()
+        .close(Outcome::Abandon, Some(FOLLOW_UP_WITHDRAWN))
+    {
+        holders::apply_event(
+            txn,
+            Authority::Referent(change),
+            holder,
+            actor.user_id,
+            &event,
+            None,
+            now,
+        )
+        .await?
+        .ok_or_else(|| Error::Conflict("la fiche a changé entre-temps : rechargez-la".into()))?;
+        contacts::settle_all(txn, change, now).await?;
+    }
+    referrals::end_for_consent(txn, core, actor, holder.id, now).await?;
+    privacy::schedule(txn, change, Some(now)).await?;
+    Ok(())
+}
+
+/// The reason of the closing when the person withdraws their consent to be followed.
+const FOLLOW_UP_WITHDRAWN: &str = "consentement au suivi retiré";
 
 /// A holder's consents, in force and their history.
 pub async fn read(

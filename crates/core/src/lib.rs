@@ -28,6 +28,7 @@ pub mod hosting;
 pub mod organisations;
 pub mod outbox;
 pub mod passwords;
+pub mod privacy;
 pub mod projects;
 pub mod qpv;
 pub mod referrals;

@@ -38,6 +38,12 @@ async fn enqueue(
     Ok(())
 }
 
+/// The beginning of the Message-ID of every e-mail about a referral (its key is
+/// `referral-{id}-…`): what anonymising a file drops while unsent.
+pub(crate) fn referral_mail_prefix(referral_id: i64) -> String {
+    format!("<referral-{referral_id}-")
+}
+
 /// Where a referral is seen in Parcours: its page (the sign-in page first, then back).
 pub(crate) fn referral_link(core: &Core, referral_id: i64) -> String {
     format!(

@@ -1,6 +1,7 @@
 //! The rules' settings, from the configuration.
 
 use parcours_domain::auth::{LoginThrottle, SessionPolicy};
+use parcours_domain::privacy::Retention;
 use parcours_domain::referrals::Deadlines;
 
 #[derive(Clone, Debug)]
@@ -16,6 +17,9 @@ pub struct Settings {
     pub public_url: String,
     /// In reports, counts below this (but above zero) are masked.
     pub small_count_threshold: i64,
+    /// How long a file without activity is kept, when it is listed, how long the
+    /// audit trail is kept.
+    pub retention: Retention,
 }
 
 impl Default for Settings {
@@ -27,6 +31,7 @@ impl Default for Settings {
             referral_deadlines: Deadlines::default(),
             public_url: "http://127.0.0.1:8080".into(),
             small_count_threshold: 5,
+            retention: Retention::default(),
         }
     }
 }

@@ -30,5 +30,12 @@ string_enum! {
         HostingRenew => "hosting.renew",
         EventAttendeeAdd => "event.attendee.add",
         EventAttendeeRead => "event.attendee.read",
+        RetentionKeep => "retention.keep",
+        RetentionDueRead => "retention.due.read",
+        HolderErase => "holder.erase",
+        AccessLogRead => "access_log.read",
+        HolderExport => "holder.export",
+        HolderMerge => "holder.merge",
+        DuplicatesRead => "holder.duplicates.read",
     }
 }

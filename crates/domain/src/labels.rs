@@ -1,6 +1,7 @@
 //! The domain's words as people read them on a page or in a spreadsheet: the API and the
 //! database keep the stable words (`entreprise_creee`), people read « Entreprise créée ».
 
+use crate::audit::AuditAction;
 use crate::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
 use crate::events::EventKind;
 use crate::holders::{EducationLevel, Gender, QpvStatus, Situation};
@@ -211,6 +212,43 @@ labels! {
         MinimaSociaux => "Bénéficiaires de minima sociaux",
         Femmes => "Femmes",
         ResidentsQpv => "Habitants des quartiers prioritaires",
+    }
+}
+
+// What each audit entry says a user did, as « Qui a consulté ce dossier » shows it.
+labels! {
+    AuditAction {
+        HolderCreate => "a inscrit la personne",
+        HolderRead => "a consulté la fiche",
+        HolderUpdate => "a modifié l'identité ou les coordonnées",
+        HolderStage => "a changé l'étape",
+        HolderClose => "a clôturé le parcours",
+        HolderReopen => "a rouvert le parcours",
+        HolderList => "a vu la personne dans une liste",
+        ProjectCreate => "a ajouté un projet",
+        ProjectUpdate => "a modifié un projet",
+        ContactCreate => "a noté un contact",
+        ContactList => "a consulté les contacts",
+        ConsentRecord => "a enregistré un consentement",
+        ConsentRead => "a consulté les consentements",
+        TimelineRead => "a consulté l'historique",
+        FollowUpsRead => "a vu une action à faire",
+        SuggestionsRead => "a consulté les partenaires suggérés",
+        ReferralCreate => "a orienté la personne",
+        ReferralRead => "a consulté une orientation",
+        HostingCreate => "a signé une convention d'hébergement",
+        HostingRead => "a consulté l'hébergement",
+        HostingEnd => "a mis fin à une convention d'hébergement",
+        HostingRenew => "a renouvelé une convention d'hébergement",
+        EventAttendeeAdd => "a noté une présence à une action collective",
+        EventAttendeeRead => "a consulté une feuille de présence",
+        RetentionKeep => "a gardé le dossier",
+        RetentionDueRead => "a vu le dossier parmi ceux bientôt anonymisés",
+        HolderErase => "a effacé les données",
+        AccessLogRead => "a consulté ce journal des accès",
+        HolderExport => "a exporté toutes les données de la personne",
+        HolderMerge => "a fusionné deux fiches de la personne",
+        DuplicatesRead => "a vu la personne parmi les doublons possibles",
     }
 }
 

@@ -18,6 +18,7 @@ pub mod numbers;
 pub mod organisations;
 pub mod outbox;
 pub mod pathway;
+pub mod privacy;
 pub mod referrals;
 pub mod reports;
 pub mod services;

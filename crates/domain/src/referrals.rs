@@ -94,11 +94,17 @@ pub enum ReferralAction {
     /// The holder withdrew their consent to share with partners: every live referral
     /// ends at once, whoever acts.
     ConsentWithdrawn,
+    /// The person's data was erased at their request: every live referral ends at
+    /// once.
+    Erased,
     Expire,
 }
 
 /// The reason recorded when a referral ends because consent was withdrawn.
 pub const CONSENT_WITHDRAWN: &str = "consentement retiré";
+
+/// The reason recorded when a referral ends because the person's data was erased.
+pub const ERASED: &str = "données effacées à la demande de la personne";
 
 impl ReferralAction {
     /// The step it records in the history.
@@ -107,7 +113,7 @@ impl ReferralAction {
             Self::Accept => ReferralStep::Accept,
             Self::Decline { .. } => ReferralStep::Decline,
             Self::Complete { .. } => ReferralStep::Complete,
-            Self::Withdraw | Self::ConsentWithdrawn => ReferralStep::Withdraw,
+            Self::Withdraw | Self::ConsentWithdrawn | Self::Erased => ReferralStep::Withdraw,
             Self::Expire => ReferralStep::Expire,
         }
     }
@@ -188,7 +194,7 @@ pub fn transition(
                 allowed: "avant la fin (sent ou accepted)",
             }),
         },
-        ReferralAction::ConsentWithdrawn => match status {
+        ReferralAction::ConsentWithdrawn | ReferralAction::Erased => match status {
             Sent | Accepted => Ok(Withdrawn),
             _ => Err(ReferralError::Illegal {
                 from: status,

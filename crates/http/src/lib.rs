@@ -85,6 +85,7 @@ pub const NON_API_ROUTES: &[&str] = &[
         (name = "services", description = "Annuaire de l'offre des partenaires"),
         (name = "events", description = "Actions de sensibilisation et participation"),
         (name = "hosting", description = "Hébergement : lieux, unités, conventions, occupation"),
+        (name = "privacy", description = "Durée de conservation : dossiers bientôt anonymisés, « garder » un dossier"),
         (name = "reports", description = "Tableaux de bord et indicateurs des financeurs. Les effectifs de 1 à `masked_below` − 1 sont masqués : `null` en JSON, « < N » en CSV ; 0 est affiché."),
     )
 )]

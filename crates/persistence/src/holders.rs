@@ -49,6 +49,12 @@ pub struct Holder {
     pub updated_at: DateTime<Utc>,
     /// The awareness event where the person was first met, if any.
     pub source_event_id: Option<i64>,
+    /// When the file was anonymised (retention or erasure): nothing identifies the
+    /// person any more.
+    pub anonymised_at: Option<DateTime<Utc>>,
+    /// When the daily job anonymises the file whatever its activity: the person
+    /// withdrew their consent to be followed.
+    pub anonymise_from: Option<DateTime<Utc>>,
 }
 
 impl Holder {
@@ -111,6 +117,8 @@ impl TryFrom<holders::Model> for Holder {
             created_at: m.created_at,
             updated_at: m.updated_at,
             source_event_id: m.source_event_id,
+            anonymised_at: m.anonymised_at,
+            anonymise_from: m.anonymise_from,
         })
     }
 }

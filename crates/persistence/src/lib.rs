@@ -15,6 +15,7 @@ pub mod hosting;
 mod keyset;
 pub mod organisations;
 pub mod outbox;
+pub mod privacy;
 pub mod projects;
 pub mod qpv;
 pub mod referrals;

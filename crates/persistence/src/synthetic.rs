@@ -475,6 +475,10 @@ pub async fn generate(
                 updated_at: Set(last_at),
                 source_event_id: Set(source_event_id),
                 external_ref: Set(None),
+                anonymised_at: Set(None),
+                anonymise_from: Set(None),
+                erased_by: Set(None),
+                erasure_reason: Set(None),
             });
             if let Some(event_id) = source_event_id {
                 a_rows.push(event_attendees::ActiveModel {

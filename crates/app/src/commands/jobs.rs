@@ -1,10 +1,11 @@
 //! The background work, run by hand or from cron: delivering the outbox, the referral
-//! deadlines — the same use cases the server's scheduler runs.
+//! deadlines, the retention of personal data — the same use cases the server's
+//! scheduler runs.
 
 use super::wiring::ready_core;
 use crate::config::Config;
 use chrono::Utc;
-use parcours_core::{Clock, outbox, referrals};
+use parcours_core::{Clock, outbox, privacy, referrals};
 
 /// Dates as operators read them.
 const DATE: &str = "%Y-%m-%d %H:%M UTC";
@@ -81,6 +82,53 @@ pub async fn jobs_run_once(config: &Config) -> anyhow::Result<()> {
     println!(
         "Orientations : {} rappel(s), {} expirée(s). Outbox : {} envoyé(s), {} à réessayer, {} abandonné(s).",
         deadlines.reminded, deadlines.expired, delivery.sent, delivery.retried, delivery.given_up
+    );
+    Ok(())
+}
+
+/// Days as operators read them.
+const DAY: &str = "%Y-%m-%d";
+
+pub async fn privacy_due(config: &Config) -> anyhow::Result<()> {
+    let core = ready_core(config).await?;
+    let due = privacy::due_everywhere(&core, Utc::now()).await?;
+    if due.is_empty() {
+        println!(
+            "Aucun dossier à anonymiser dans les {} jours.",
+            config.privacy.warning_days
+        );
+        return Ok(());
+    }
+    println!(
+        "{} dossier(s) sans activité seront anonymisés dans les {} jours, sauf si leur structure référente les garde (« Garder ce dossier » sur la fiche) :",
+        due.len(),
+        config.privacy.warning_days
+    );
+    let mut organisation = None;
+    for file in due {
+        if organisation != Some(file.organisation_id) {
+            organisation = Some(file.organisation_id);
+            println!(
+                "{} (structure n° {}) :",
+                file.organisation_name, file.organisation_id
+            );
+        }
+        println!(
+            "  dossier n° {} : dernière activité le {}, anonymisé le {}",
+            file.holder_id,
+            file.last_activity.format(DAY),
+            file.anonymised_on.format(DAY)
+        );
+    }
+    Ok(())
+}
+
+pub async fn privacy_run(config: &Config) -> anyhow::Result<()> {
+    let core = ready_core(config).await?;
+    let report = privacy::run(&core, Utc::now()).await?;
+    println!(
+        "{} dossier(s) anonymisé(s), {} e-mail(s) non envoyé(s) supprimé(s), {} entrée(s) du journal des accès effacée(s).",
+        report.anonymised, report.mail_dropped, report.audit_deleted
     );
     Ok(())
 }

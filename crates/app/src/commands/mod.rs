@@ -8,7 +8,8 @@ mod users;
 mod wiring;
 
 use crate::cli::{
-    Cli, Command, HoldersCommand, JobsCommand, OutboxCommand, QpvCommand, UserCommand,
+    Cli, Command, HoldersCommand, JobsCommand, OutboxCommand, PrivacyCommand, QpvCommand,
+    UserCommand,
 };
 use crate::config::Config;
 use crate::telemetry;
@@ -68,6 +69,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 jobs::outbox_retry(&config, args.id).await
             }
             Command::Jobs(JobsCommand::RunOnce) => jobs::jobs_run_once(&config).await,
+            Command::Privacy(PrivacyCommand::Due) => jobs::privacy_due(&config).await,
+            Command::Privacy(PrivacyCommand::Run) => jobs::privacy_run(&config).await,
         }
     });
     match result {

@@ -7,7 +7,7 @@ use crate::cli::{DemoArgs, ServeArgs};
 use crate::config::Config;
 use anyhow::Context;
 use chrono::Utc;
-use parcours_core::{Clock, Core, outbox, passwords, referrals, sessions};
+use parcours_core::{Clock, Core, outbox, passwords, privacy, referrals, sessions};
 use parcours_http::{AppState, HttpSettings};
 use parcours_mail::Mailer;
 use parcours_persistence::{Db, commit, demo, organisations, seeds};
@@ -299,8 +299,11 @@ async fn purge_sessions(state: AppState) {
     }
 }
 
+/// How often the server anonymises the files past their retention.
+const PRIVACY_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The in-process scheduler: delivers the outbox often, runs referral deadlines less
-/// often. Errors are logged and retried at the next tick. Returns once `stop` turns
+/// often, the retention of personal data daily. Errors are logged and retried at the next tick. Returns once `stop` turns
 /// true, after the work in hand: the outbox finishes the message it is sending and
 /// gives back the rest of its batch, due at once for another instance.
 async fn background_jobs(
@@ -311,6 +314,8 @@ async fn background_jobs(
 ) {
     let mut outbox_tick = tokio::time::interval(outbox_every);
     let mut deadlines_tick = tokio::time::interval(deadlines_every);
+    // Daily, and once at start: a server restarted every night still runs it.
+    let mut privacy_tick = tokio::time::interval(PRIVACY_EVERY);
     loop {
         if *stop.borrow() {
             return;
@@ -323,6 +328,11 @@ async fn background_jobs(
                 Ok(report) if report != referrals::Deadlines::default() => tracing::info!(reminded = report.reminded, expired = report.expired, "referral deadlines"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(error = %error, "referral deadlines failed"),
+            },
+            _ = privacy_tick.tick() => match privacy::run(&state.core, state.clock.now()).await {
+                Ok(report) if report != privacy::RunReport::default() => tracing::info!(anonymised = report.anonymised, mail_dropped = report.mail_dropped, audit_deleted = report.audit_deleted, "personal data retention"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error, "personal data retention failed"),
             },
             _ = outbox_tick.tick() => match outbox::deliver_due_until(&state.core, &state.clock, &stop).await {
                 Ok(report) if report != outbox::Delivery::default() => tracing::info!(sent = report.sent, retried = report.retried, given_up = report.given_up, "outbox"),

@@ -87,6 +87,11 @@ fn core_settings(config: &Config) -> Settings {
             expire_after: chrono::Duration::days(config.referrals.expire_after_days.into()),
         },
         small_count_threshold: config.reports.small_count_threshold.into(),
+        retention: parcours_domain::privacy::Retention {
+            months: config.privacy.retention_months,
+            warning_days: config.privacy.warning_days,
+            audit_months: config.privacy.audit_retention_months,
+        },
     }
 }
 

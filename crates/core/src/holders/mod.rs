@@ -180,6 +180,8 @@ pub struct Dossier {
     pub may_change: bool,
     /// The names of the organisations the timeline's referrals went between.
     pub organisations: std::collections::HashMap<i64, String>,
+    /// For the référent organisation: when the file is anonymised unless kept.
+    pub retention: Option<crate::privacy::RetentionStatus>,
 }
 
 pub async fn dossier(
@@ -214,13 +216,20 @@ pub async fn dossier(
                 .flatten()
                 .collect();
             let organisations = parcours_persistence::organisations::names(txn, &sides).await?;
+            let may_change = access.change().is_some();
+            let retention = if may_change {
+                crate::privacy::status(txn, core, &holder, now).await?
+            } else {
+                None
+            };
             Ok(Dossier {
                 organisations,
+                retention,
                 file: file(txn, holder).await?,
                 steps,
                 consents: crate::consents::state(txn, holder_id).await?,
                 timeline: Page::of(entries, more, parcours_persistence::timeline::Entry::key),
-                may_change: access.change().is_some(),
+                may_change,
             })
         },
     )

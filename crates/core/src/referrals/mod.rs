@@ -321,6 +321,14 @@ fn effect(action: &ReferralAction, to: ReferralStatus, user_id: Option<i64>) -> 
                 None,
             )
         }
+        ReferralAction::Erased => {
+            transition.reason = Some(parcours_domain::referrals::ERASED.to_owned());
+            (
+                Told::Receiver,
+                "retirée : la personne a demandé l'effacement de ses données",
+                None,
+            )
+        }
         ReferralAction::Expire => (Told::Sender, "expirée sans réponse", None),
     };
     Effect {
@@ -478,7 +486,40 @@ pub(crate) async fn end_for_consent(
     holder_id: i64,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let action = ReferralAction::ConsentWithdrawn;
+    end_live(
+        txn,
+        core,
+        actor,
+        holder_id,
+        ReferralAction::ConsentWithdrawn,
+        now,
+    )
+    .await
+}
+
+/// The person's data is erased at their request: every live referral ends at once, and
+/// each receiving organisation is told, without personal data. Inside the erasing
+/// transaction.
+pub(crate) async fn end_for_erasure(
+    txn: &DatabaseTransaction,
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    end_live(txn, core, actor, holder_id, ReferralAction::Erased, now).await
+}
+
+/// Ends every live referral of the holder by `action` (one the system takes), telling
+/// each receiver.
+async fn end_live(
+    txn: &DatabaseTransaction,
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    action: ReferralAction,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let mut ended = 0;
     // A referral answered at the same moment is read again, until none is live.
     for _ in 0..5 {

@@ -8,6 +8,7 @@ pub mod events;
 pub mod holders;
 pub mod hosting;
 pub mod organisations;
+pub mod privacy;
 pub mod projects;
 pub mod qpv;
 pub mod referrals;
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(hosting::router())
         .merge(reports::router())
+        .merge(privacy::router())
 }
 
 /// A page of a list as JSON: `$page { items: Vec<$item>, next_cursor }`, made from a

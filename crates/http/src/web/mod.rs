@@ -2,14 +2,17 @@
 //! cases. Every page works without JavaScript (links and forms, POST then 303); a
 //! small script served by the binary only enhances them.
 
+mod access_log;
 mod accounts;
 mod admin;
 mod assets;
 mod attendance;
 mod demo;
 mod directory;
+mod erase;
 mod event_forms;
 mod events;
+mod export;
 mod fr;
 mod headcount;
 mod hosting;
@@ -58,6 +61,11 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/personnes/{id}/etape"),
     ("post", "/personnes/{id}/cloture"),
     ("post", "/personnes/{id}/reouverture"),
+    ("post", "/personnes/{id}/garder"),
+    ("get", "/personnes/{id}/effacer"),
+    ("get", "/personnes/{id}/acces"),
+    ("get", "/personnes/{id}/donnees"),
+    ("post", "/personnes/{id}/effacer"),
     ("get", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter/accord"),
@@ -180,6 +188,13 @@ pub fn router() -> Router<AppState> {
         .route("/personnes/{id}/etape", post(person::move_stage))
         .route("/personnes/{id}/cloture", post(person::close))
         .route("/personnes/{id}/reouverture", post(person::reopen))
+        .route("/personnes/{id}/garder", post(person::keep))
+        .route("/personnes/{id}/acces", get(access_log::page))
+        .route("/personnes/{id}/donnees", get(export::page))
+        .route(
+            "/personnes/{id}/effacer",
+            get(erase::form).post(erase::erase),
+        )
         .route(
             "/personnes/{id}/orienter",
             get(refer::form).post(refer::submit),
@@ -337,6 +352,12 @@ impl FlashQuery {
             "etape" => "Étape changée.",
             "cloture" => "Parcours clôturé.",
             "reouverture" => "Parcours rouvert.",
+            "efface" => {
+                "Données effacées : la fiche est anonymisée ; les structures qui avaient une orientation en cours sont prévenues."
+            }
+            "garde" => {
+                "Dossier gardé : la raison est datée et compte comme une activité ; il ne sera pas anonymisé avant la fin d'une nouvelle durée de conservation."
+            }
             "mot-de-passe" => "Mot de passe changé. Vos autres sessions sont fermées.",
             "orientation-acceptee" => "Orientation acceptée : la fiche est maintenant consultable.",
             "orientation-terminee" => {

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use parcours_core::consents::{self, ConsentInput};
 use parcours_core::contacts::{self, ContactInput};
 use parcours_core::holders::{self, CloseInput, Dossier, ReopenInput, StageInput};
+use parcours_core::privacy::{self, KeepInput};
 use parcours_core::records::Entry;
 use parcours_core::{Error, PageRequest, organisations};
 use parcours_domain::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
@@ -50,6 +51,17 @@ enum Refused {
     Close(Typed),
     Reopen(Typed),
     Consent(Typed),
+    Keep(Typed),
+}
+
+/// When the file will be anonymised, for its référent organisation.
+struct RetentionView {
+    last_activity: String,
+    anonymised_on: String,
+    /// Within the warning period: the « garder » form is offered.
+    listed: bool,
+    /// The latest « garder »: when and why.
+    kept: Option<(String, String)>,
 }
 
 struct Fact {
@@ -76,10 +88,10 @@ struct ConsentRow {
     when: String,
 }
 
-struct TimelineRow {
-    when: String,
-    what: String,
-    details: Vec<String>,
+pub(super) struct TimelineRow {
+    pub(super) when: String,
+    pub(super) what: String,
+    pub(super) details: Vec<String>,
 }
 
 struct Option_ {
@@ -117,6 +129,13 @@ struct PersonPage {
     close_open: bool,
     reopen: Typed,
     reopen_open: bool,
+    retention: Option<RetentionView>,
+    /// « Effacer les données »: an org admin of the référent organisation.
+    may_erase: bool,
+    /// Anonymised: nothing identifies the person any more.
+    anonymised: Option<String>,
+    keep: Typed,
+    keep_open: bool,
     consent_errors: Errors,
     /// « Héberger cette personne », for an organisation with units to host in.
     host_href: Option<String>,
@@ -137,7 +156,7 @@ pub async fn page(
     Query(query): Query<PersonQuery>,
 ) -> PageResult {
     let flash = query.flash.message();
-    render(
+    match render(
         &state,
         &user,
         id,
@@ -147,6 +166,29 @@ pub async fn page(
         now,
     )
     .await
+    {
+        // A file merged into another: its organisation's users are pointed there.
+        Err(PageError::NotFound) => {
+            match privacy::merged_into(&state.core, user.actor(), id).await? {
+                Some(into) => Ok(html(
+                    StatusCode::NOT_FOUND,
+                    &MergedPage {
+                        layout: user.layout("Fiche fusionnée", "/personnes"),
+                        href: person_href(into),
+                    },
+                )),
+                None => Err(PageError::NotFound),
+            }
+        }
+        other => other,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/merged.html")]
+struct MergedPage {
+    layout: Layout,
+    href: String,
 }
 
 fn options<T: Label + Copy>(all: &[T], word: impl Fn(T) -> &'static str) -> Vec<Option_> {
@@ -386,6 +428,21 @@ fn build(
         close_open: false,
         reopen: Typed::default(),
         reopen_open: false,
+        retention: dossier.retention.as_ref().map(|r| RetentionView {
+            last_activity: fr::date(fr::local_day(r.last_activity)),
+            anonymised_on: fr::date(fr::local_day(r.anonymised_on)),
+            listed: r.listed,
+            kept: r
+                .last_keep
+                .as_ref()
+                .map(|k| (fr::date(fr::local_day(k.kept_at)), k.reason.clone())),
+        }),
+        may_erase: dossier.may_change
+            && h.anonymised_at.is_none()
+            && user.actor().role == parcours_domain::users::Role::OrgAdmin,
+        anonymised: h.anonymised_at.map(|at| fr::date(fr::local_day(at))),
+        keep: Typed::default(),
+        keep_open: false,
         consent_errors: Errors::default(),
         host_href: None,
     };
@@ -408,11 +465,15 @@ fn build(
             page.reopen_open = true;
         }
         Refused::Consent(typed) => page.consent_errors = typed.errors,
+        Refused::Keep(typed) => {
+            page.keep = typed;
+            page.keep_open = true;
+        }
     }
     page
 }
 
-fn timeline_row(
+pub(super) fn timeline_row(
     entry: &Entry,
     who: &impl Fn(i64) -> String,
     organisations: &HashMap<i64, String>,
@@ -771,6 +832,33 @@ pub async fn record_consent(
             consents::record(&state.core, user.actor(), id, input, now)
                 .await
                 .map(|_| "consentement")
+        },
+    )
+    .await
+}
+
+/// « Garder ce dossier »: the reason, dated, counts as activity; the file is kept a
+/// whole retention period more.
+pub async fn keep(
+    State(state): State<AppState>,
+    Now(now): Now,
+    PageId(id): PageId,
+    form: SignedForm,
+) -> PageResult {
+    act(
+        &state,
+        id,
+        form,
+        Refused::Keep,
+        &["reason"],
+        now,
+        async |user, id, fields| {
+            let input = KeepInput {
+                reason: fields.get("reason").unwrap_or_default(),
+            };
+            privacy::keep(&state.core, user.actor(), id, input, now)
+                .await
+                .map(|_| "garde")
         },
     )
     .await

@@ -1,6 +1,6 @@
 //! « Aujourd'hui »: what the adviser has to do now — their next actions due and
 //! overdue, the referrals waiting for their organisation's answer, the hosting
-//! agreements ending soon — each a link to act.
+//! agreements ending soon, the files soon anonymised — each a link to act.
 
 use super::fr;
 use super::page::{Layout, PageResult, html};
@@ -11,7 +11,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use parcours_core::{PageRequest, contacts, referrals};
+use parcours_core::{PageRequest, contacts, privacy, referrals};
 use parcours_domain::access::handles_personal_data;
 use parcours_domain::labels::Label;
 use parcours_domain::referrals::ReferralStatus;
@@ -33,6 +33,14 @@ struct ReferralRow {
     contact: String,
 }
 
+/// A file soon anonymised, with no activity since its last date.
+struct RetentionRow {
+    href: String,
+    name: String,
+    last_activity: String,
+    anonymised_on: String,
+}
+
 struct EndingRow {
     href: String,
     name: String,
@@ -51,6 +59,7 @@ struct TodayPage {
     more_follow_ups: Option<String>,
     referrals: Vec<ReferralRow>,
     ending: Vec<EndingRow>,
+    retention: Vec<RetentionRow>,
     csrf: String,
 }
 
@@ -79,6 +88,7 @@ pub async fn page(
         more_follow_ups: None,
         referrals: Vec::new(),
         ending: Vec::new(),
+        retention: Vec::new(),
         csrf: user.csrf.clone(),
     };
     if !page.personal {
@@ -118,6 +128,16 @@ pub async fn page(
             end: fr::date(e.agreement.planned_end),
             when: fr::relative_days(e.agreement.planned_end, today),
             late: e.days_left < 0,
+        })
+        .collect();
+    page.retention = privacy::due(&state.core, user.actor(), now)
+        .await?
+        .into_iter()
+        .map(|d| RetentionRow {
+            href: format!("{}#conservation", person_href(d.holder.id)),
+            name: d.holder.full_name(),
+            last_activity: fr::date(fr::local_day(d.last_activity)),
+            anonymised_on: fr::date(fr::local_day(d.anonymised_on)),
         })
         .collect();
     let waiting = referrals::list(

@@ -35,6 +35,14 @@ pub struct Model {
     pub source_event_id: Option<i64>,
     /// The person's reference in the organisation's former tool (an import's « N° dossier »).
     pub external_ref: Option<String>,
+    /// When the file was anonymised: its identity and free text are gone.
+    pub anonymised_at: Option<DateTimeUtc>,
+    /// When the daily job anonymises it whatever its activity (the person withdrew
+    /// their consent to be followed).
+    pub anonymise_from: Option<DateTimeUtc>,
+    /// Erased on request: by whom, and the request's reference.
+    pub erased_by: Option<i64>,
+    pub erasure_reason: Option<String>,
 }
 
 /// Ids and stage only: a holder's identity never reaches logs.

@@ -17,6 +17,7 @@ pub mod qpv;
 pub mod qpv_communes;
 pub mod referral_events;
 pub mod referrals;
+pub mod retention_keeps;
 pub mod services;
 pub mod sessions;
 pub mod spaces;

@@ -1,0 +1,610 @@
+//! Personal data over its whole life: the files without activity since a date, each
+//! file's last activity, the reasons given to keep a file, anonymising a file in place,
+//! and deleting audit entries past their retention.
+//!
+//! A file's activity is what people did with the person: registration, contacts, stage
+//! changes (entry, moves, closing, reopening), referral steps, events attended, hosting
+//! (an agreement in force counts until its end) and each « garder » with its reason.
+
+use crate::entities::{
+    audit_entries, contacts, holders, outbox, pathway_events, projects, referral_events, referrals,
+    retention_keeps,
+};
+use crate::sql::Sql;
+use crate::{PersistenceError, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::access::Change;
+use parcours_domain::privacy::{ANONYMOUS_FIRST_NAME, ANONYMOUS_LAST_NAME, coarse_birth_date};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use std::collections::HashMap;
+
+/// Which files [`stale`] looks at.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Among {
+    /// One référent organisation's files; every organisation's when none.
+    pub organisation_id: Option<i64>,
+    /// One file only (checked again inside the anonymising transaction).
+    pub holder_id: Option<i64>,
+}
+
+/// A file without activity since a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StaleFile {
+    pub holder_id: i64,
+    pub organisation_id: i64,
+}
+
+/// The files, not yet anonymised, with no activity after `since`, by id. A day's
+/// activity (an event, a hosting agreement's end) counts from the day's midnight UTC.
+pub async fn stale(
+    conn: &impl ConnectionTrait,
+    among: Among,
+    since: DateTime<Utc>,
+) -> Result<Vec<StaleFile>> {
+    let day: NaiveDate = since.date_naive();
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT h.id AS id, h.referent_organisation_id AS organisation_id FROM holders h \
+         WHERE h.anonymised_at IS NULL AND h.created_at <= ",
+    )
+    .bind(since);
+    if let Some(organisation_id) = among.organisation_id {
+        sql.push(" AND h.referent_organisation_id = ")
+            .bind(organisation_id);
+    }
+    if let Some(holder_id) = among.holder_id {
+        sql.push(" AND h.id = ").bind(holder_id);
+    }
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.holder_id = h.id AND c.occurred_at > ",
+    )
+    .bind(since)
+    .push(
+        ") AND NOT EXISTS (SELECT 1 FROM pathway_events e WHERE e.holder_id = h.id AND e.occurred_at > ",
+    )
+    .bind(since)
+    .push(
+        ") AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.holder_id = h.id AND (r.sent_at > ",
+    )
+    .bind(since)
+    .push(
+        " OR EXISTS (SELECT 1 FROM referral_events re WHERE re.referral_id = r.id AND re.occurred_at > ",
+    )
+    .bind(since)
+    .push(
+        "))) AND NOT EXISTS (SELECT 1 FROM event_attendees a CROSS JOIN events ev \
+         WHERE a.holder_id = h.id AND ev.id = a.event_id AND (a.registered_at > ",
+    )
+    .bind(since)
+    .push(" OR ev.held_on > ")
+    .bind(day)
+    .push(
+        ")) AND NOT EXISTS (SELECT 1 FROM hosting_agreements g WHERE g.holder_id = h.id \
+         AND (g.created_at > ",
+    )
+    .bind(since)
+    .push(" OR COALESCE(g.actual_end, g.planned_end) > ")
+    .bind(day)
+    .push(
+        ")) AND NOT EXISTS (SELECT 1 FROM retention_keeps k WHERE k.holder_id = h.id AND k.kept_at > ",
+    )
+    .bind(since)
+    .push(") ORDER BY h.id");
+    sql.all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(StaleFile {
+                holder_id: row.try_get("", "id")?,
+                organisation_id: row.try_get("", "organisation_id")?,
+            })
+        })
+        .collect()
+}
+
+/// Each file's last activity (see the module), for a few files (a warning list).
+pub async fn last_activity(
+    conn: &impl ConnectionTrait,
+    holder_ids: &[i64],
+) -> Result<HashMap<i64, DateTime<Utc>>> {
+    let mut last: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    if holder_ids.is_empty() {
+        return Ok(last);
+    }
+    let mut note = |id: i64, at: DateTime<Utc>| {
+        let entry = last.entry(id).or_insert(at);
+        if at > *entry {
+            *entry = at;
+        }
+    };
+    let instants: [(&str, &str, &str); 7] = [
+        ("holders x", "x.id", "x.created_at"),
+        ("contacts x", "x.holder_id", "x.occurred_at"),
+        ("pathway_events x", "x.holder_id", "x.occurred_at"),
+        ("referrals x", "x.holder_id", "x.sent_at"),
+        (
+            "referral_events re CROSS JOIN referrals x",
+            "x.holder_id",
+            "re.occurred_at",
+        ),
+        ("event_attendees x", "x.holder_id", "x.registered_at"),
+        ("hosting_agreements x", "x.holder_id", "x.created_at"),
+    ];
+    for (from, holder, at) in instants {
+        let join = if from.starts_with("referral_events") {
+            " AND re.referral_id = x.id"
+        } else {
+            ""
+        };
+        for row in maxima(from, holder, at, join, holder_ids).all(conn).await? {
+            if let Some(at) = row.try_get::<Option<DateTime<Utc>>>("", "at")? {
+                note(row.try_get("", "holder_id")?, at);
+            }
+        }
+    }
+    let keeps = maxima(
+        "retention_keeps x",
+        "x.holder_id",
+        "x.kept_at",
+        "",
+        holder_ids,
+    );
+    for row in keeps.all(conn).await? {
+        if let Some(at) = row.try_get::<Option<DateTime<Utc>>>("", "at")? {
+            note(row.try_get("", "holder_id")?, at);
+        }
+    }
+    let days: [(&str, &str, &str, &str); 2] = [
+        (
+            "event_attendees x CROSS JOIN events ev",
+            "x.holder_id",
+            "ev.held_on",
+            " AND ev.id = x.event_id",
+        ),
+        (
+            "hosting_agreements x",
+            "x.holder_id",
+            "COALESCE(x.actual_end, x.planned_end)",
+            "",
+        ),
+    ];
+    for (from, holder, at, join) in days {
+        for row in maxima(from, holder, at, join, holder_ids).all(conn).await? {
+            if let Some(day) = row.try_get::<Option<NaiveDate>>("", "at")? {
+                let at = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+                note(row.try_get("", "holder_id")?, at);
+            }
+        }
+    }
+    Ok(last)
+}
+
+/// `SELECT holder, MAX(at) … GROUP BY holder` for the given holders.
+fn maxima(from: &str, holder: &str, at: &str, join: &str, holder_ids: &[i64]) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(&format!(
+        "SELECT {holder} AS holder_id, MAX({at}) AS at FROM {from} WHERE {holder} IN "
+    ))
+    .ids(holder_ids)
+    .push(&format!("{join} GROUP BY {holder}"));
+    sql
+}
+
+/// A « garder »: someone of the référent organisation decided, for a reason, that the
+/// file is still needed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Keep {
+    pub id: i64,
+    pub holder_id: i64,
+    pub organisation_id: i64,
+    pub user_id: i64,
+    pub reason: String,
+    pub kept_at: DateTime<Utc>,
+}
+
+parcours_domain::redacted_debug!(Keep {
+    id,
+    holder_id,
+    kept_at
+});
+
+impl From<retention_keeps::Model> for Keep {
+    fn from(m: retention_keeps::Model) -> Self {
+        Self {
+            id: m.id,
+            holder_id: m.holder_id,
+            organisation_id: m.organisation_id,
+            user_id: m.user_id,
+            reason: m.reason,
+            kept_at: m.kept_at,
+        }
+    }
+}
+
+/// Records a « garder » on the file the proof is for.
+pub async fn keep(
+    conn: &impl ConnectionTrait,
+    change: &Change,
+    organisation_id: i64,
+    user_id: i64,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<Keep> {
+    let inserted = retention_keeps::Entity::insert(retention_keeps::ActiveModel {
+        holder_id: Set(change.holder_id()),
+        organisation_id: Set(organisation_id),
+        user_id: Set(user_id),
+        reason: Set(reason),
+        kept_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    retention_keeps::Entity::find_by_id(inserted.last_insert_id)
+        .one(conn)
+        .await?
+        .map(Keep::from)
+        .ok_or(PersistenceError::NotFound)
+}
+
+/// A file's « garder », newest first.
+pub async fn keeps(conn: &impl ConnectionTrait, holder_id: i64) -> Result<Vec<Keep>> {
+    Ok(retention_keeps::Entity::find()
+        .filter(retention_keeps::Column::HolderId.eq(holder_id))
+        .order_by_desc(retention_keeps::Column::KeptAt)
+        .order_by_desc(retention_keeps::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Keep::from)
+        .collect())
+}
+
+/// Anonymises a file in place, in the caller's transaction: identity, contact details,
+/// address, the exact birth date (the month stays) and every free text written about
+/// the person go; what the reports count stays (the stage history with its dates,
+/// outcomes, organisations, gender, QPV status, situation, age band, a business
+/// created without its SIRET). Unsent e-mails about the person are dropped by the
+/// caller, who knows their keys. Returns the ids of the person's referrals.
+pub async fn anonymise(
+    conn: &impl ConnectionTrait,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let holder = holders::Entity::find_by_id(holder_id)
+        .one(conn)
+        .await?
+        .ok_or(PersistenceError::NotFound)?;
+    let (sort_key, first_name_key) =
+        crate::holders::keys_of(ANONYMOUS_LAST_NAME, ANONYMOUS_FIRST_NAME);
+    holders::Entity::update_many()
+        .set(holders::ActiveModel {
+            first_name: Set(ANONYMOUS_FIRST_NAME.to_owned()),
+            last_name: Set(ANONYMOUS_LAST_NAME.to_owned()),
+            sort_key: Set(sort_key),
+            first_name_key: Set(first_name_key),
+            birth_date: Set(holder.birth_date.map(coarse_birth_date)),
+            email: Set(None),
+            phone: Set(None),
+            address: Set(None),
+            postal_code: Set(None),
+            // The former tool's reference would lead back to the person there.
+            external_ref: Set(None),
+            version: Set(holder.version + 1),
+            updated_at: Set(now),
+            anonymised_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(holders::Column::Id.eq(holder_id))
+        .exec(conn)
+        .await?;
+    contacts::Entity::update_many()
+        .col_expr(contacts::Column::Notes, Expr::value(Option::<String>::None))
+        .col_expr(
+            contacts::Column::NextAction,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            contacts::Column::NextActionDue,
+            Expr::value(Option::<NaiveDate>::None),
+        )
+        .filter(contacts::Column::HolderId.eq(holder_id))
+        .exec(conn)
+        .await?;
+    projects::Entity::update_many()
+        .col_expr(projects::Column::Idea, Expr::value(String::new()))
+        .col_expr(projects::Column::Siret, Expr::value(Option::<String>::None))
+        .filter(projects::Column::HolderId.eq(holder_id))
+        .exec(conn)
+        .await?;
+    pathway_events::Entity::update_many()
+        .col_expr(
+            pathway_events::Column::Reason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            pathway_events::Column::Siret,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(pathway_events::Column::HolderId.eq(holder_id))
+        .exec(conn)
+        .await?;
+    let referral_ids: Vec<i64> = referrals::Entity::find()
+        .filter(referrals::Column::HolderId.eq(holder_id))
+        .order_by_asc(referrals::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    referrals::Entity::update_many()
+        .col_expr(referrals::Column::Need, Expr::value(String::new()))
+        .col_expr(
+            referrals::Column::Message,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            referrals::Column::DeclineText,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(referrals::Column::HolderId.eq(holder_id))
+        .exec(conn)
+        .await?;
+    if !referral_ids.is_empty() {
+        referral_events::Entity::update_many()
+            .col_expr(
+                referral_events::Column::Reason,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(referral_events::Column::ReferralId.is_in(referral_ids.clone()))
+            .exec(conn)
+            .await?;
+    }
+    retention_keeps::Entity::update_many()
+        .col_expr(retention_keeps::Column::Reason, Expr::value(String::new()))
+        .filter(retention_keeps::Column::HolderId.eq(holder_id))
+        .exec(conn)
+        .await?;
+    Ok(referral_ids)
+}
+
+/// Drops the unsent e-mails whose Message-ID begins with one of `prefixes` (`<key-`).
+pub async fn drop_unsent_mail(conn: &impl ConnectionTrait, prefixes: &[String]) -> Result<u64> {
+    let mut dropped = 0;
+    for prefix in prefixes {
+        dropped += outbox::Entity::delete_many()
+            .filter(outbox::Column::SentAt.is_null())
+            .filter(outbox::Column::MessageId.starts_with(prefix))
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    Ok(dropped)
+}
+
+/// Deletes the audit entries written before `before`; how many.
+pub async fn delete_audit_before(
+    conn: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(audit_entries::Entity::delete_many()
+        .filter(Expr::col(audit_entries::Column::OccurredAt).lt(before))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Records who erased the file on request, and the request's reference, in the
+/// erasing transaction.
+pub async fn mark_erased(
+    conn: &impl ConnectionTrait,
+    change: &Change,
+    user_id: i64,
+    reason: String,
+) -> Result<()> {
+    holders::Entity::update_many()
+        .col_expr(holders::Column::ErasedBy, Expr::value(Some(user_id)))
+        .col_expr(holders::Column::ErasureReason, Expr::value(Some(reason)))
+        .filter(holders::Column::Id.eq(change.holder_id()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Schedules the file's anonymisation by the daily job from `from` whatever its
+/// activity, or cancels it (`None`).
+pub async fn schedule(
+    conn: &impl ConnectionTrait,
+    change: &Change,
+    from: Option<DateTime<Utc>>,
+) -> Result<()> {
+    holders::Entity::update_many()
+        .col_expr(holders::Column::AnonymiseFrom, Expr::value(from))
+        .filter(holders::Column::Id.eq(change.holder_id()))
+        .filter(holders::Column::AnonymisedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The files scheduled for anonymisation at or before `now`, not yet anonymised.
+pub async fn scheduled(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    Ok(holders::Entity::find()
+        .filter(holders::Column::AnonymisedAt.is_null())
+        .filter(holders::Column::AnonymiseFrom.lte(now))
+        .order_by_asc(holders::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.id)
+        .collect())
+}
+
+/// A page of a file's audit trail, newest first, after the entry `before` (an id);
+/// whether more follow.
+pub async fn access_page(
+    conn: &impl ConnectionTrait,
+    read: &parcours_domain::access::Read,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<audit_entries::Model>, bool)> {
+    use sea_orm::QuerySelect;
+    let mut select = audit_entries::Entity::find()
+        .filter(audit_entries::Column::HolderId.eq(read.holder_id()))
+        .order_by_desc(audit_entries::Column::Id)
+        .limit(limit + 1);
+    if let Some(before) = before {
+        select = select.filter(audit_entries::Column::Id.lt(before));
+    }
+    Ok(crate::keyset::page(select.all(conn).await?, limit))
+}
+
+/// The display names of these users (staff of any organisation), by id.
+pub async fn user_names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    use crate::entities::users;
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+/// Every referral of the file, oldest first (the access export).
+pub async fn referrals_of(
+    conn: &impl ConnectionTrait,
+    read: &parcours_domain::access::Read,
+) -> Result<Vec<crate::referrals::Referral>> {
+    referrals::Entity::find()
+        .filter(referrals::Column::HolderId.eq(read.holder_id()))
+        .order_by_asc(referrals::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(crate::referrals::Referral::try_from)
+        .collect()
+}
+
+/// Merges the file `from` into the file `into` (both of one organisation, both proofs
+/// held), in the caller's transaction: contacts, projects, consents, referrals, events
+/// attended (once each), hosting agreements, « garder » and audit entries follow; the
+/// merged file's own pathway steps and row go, and its id points to the one kept.
+pub async fn merge(
+    conn: &impl ConnectionTrait,
+    into: &Change,
+    from: &Change,
+    organisation_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (into, from) = (into.holder_id(), from.holder_id());
+    let run = async |sql: &mut Sql| -> Result<()> {
+        conn.execute_raw(sql.statement(conn.get_database_backend()))
+            .await?;
+        Ok(())
+    };
+    // An event both attended stays once.
+    run(Sql::default()
+        .push("DELETE FROM event_attendees WHERE holder_id = ")
+        .bind(from)
+        .push(" AND event_id IN (SELECT event_id FROM event_attendees WHERE holder_id = ")
+        .bind(into)
+        .push(")"))
+    .await?;
+    for table in [
+        "event_attendees",
+        "contacts",
+        "projects",
+        "consents",
+        "referrals",
+        "hosting_agreements",
+        "retention_keeps",
+        "audit_entries",
+    ] {
+        run(Sql::default()
+            .push(&format!("UPDATE {table} SET holder_id = "))
+            .bind(into)
+            .push(" WHERE holder_id = ")
+            .bind(from))
+        .await?;
+    }
+    run(Sql::default()
+        .push("DELETE FROM pathway_events WHERE holder_id = ")
+        .bind(from))
+    .await?;
+    run(Sql::default()
+        .push("UPDATE holder_merges SET into_id = ")
+        .bind(into)
+        .push(" WHERE into_id = ")
+        .bind(from))
+    .await?;
+    run(Sql::default()
+        .push("DELETE FROM holders WHERE id = ")
+        .bind(from))
+    .await?;
+    run(Sql::default()
+        .push("INSERT INTO holder_merges (from_id, into_id, organisation_id, merged_by, merged_at) VALUES (")
+        .bind(from)
+        .push(", ")
+        .bind(into)
+        .push(", ")
+        .bind(organisation_id)
+        .push(", ")
+        .bind(user_id)
+        .push(", ")
+        .bind(now)
+        .push(")"))
+    .await?;
+    Ok(())
+}
+
+/// The file a merged file of `organisation_id` now lives in, if `id` was merged.
+pub async fn merged_into(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+    id: i64,
+) -> Result<Option<i64>> {
+    let mut sql = Sql::default();
+    sql.push("SELECT into_id FROM holder_merges WHERE from_id = ")
+        .bind(id)
+        .push(" AND organisation_id = ")
+        .bind(organisation_id);
+    match sql.all(conn).await?.first() {
+        Some(row) => Ok(Some(row.try_get("", "into_id")?)),
+        None => Ok(None),
+    }
+}
+
+/// Pairs of files of the organisation that may be one person: the same name (accents
+/// and case aside) and birth date, or the same phone, or the same e-mail. Anonymised
+/// files are left out. Lower id first, by id.
+pub async fn duplicate_pairs(
+    conn: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT a.id AS a, b.id AS b FROM holders a CROSS JOIN holders b \
+         WHERE a.referent_organisation_id = ",
+    )
+    .bind(organisation_id)
+    .push(" AND b.referent_organisation_id = ")
+    .bind(organisation_id)
+    .push(
+        " AND a.id < b.id AND a.anonymised_at IS NULL AND b.anonymised_at IS NULL \
+         AND ((a.sort_key = b.sort_key AND a.birth_date = b.birth_date) \
+         OR a.phone = b.phone OR a.email = b.email) ORDER BY a.id, b.id LIMIT 200",
+    );
+    sql.all(conn)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("", "a")?, row.try_get("", "b")?)))
+        .collect()
+}
