@@ -104,6 +104,10 @@ async fn insert_batches<A>(
 where
     A: sea_orm::ActiveModelTrait + Send,
 {
+    // SQLite binds at most 32 766 values per statement: a table that gains columns
+    // takes fewer rows at a time.
+    let columns = <<A::Entity as EntityTrait>::Column as sea_orm::Iterable>::iter().count();
+    let per_statement = per_statement.min(32_766 / columns.max(1));
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let batch: Vec<A> = rows.by_ref().take(per_statement).collect();
