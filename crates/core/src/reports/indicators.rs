@@ -1,6 +1,6 @@
 //! The funder indicators of a period, each with its definition.
 
-use super::{ReportFilters, count_of, scope};
+use super::{ReportFilters, ReportScope, count_of, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::pathway::{Outcome, Stage};
@@ -52,7 +52,10 @@ pub async fn indicators(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<IndicatorsReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    indicators_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn indicators_of(core: &Core, scoped: &ReportScope) -> Result<IndicatorsReport> {
     let scope = &scoped.scope;
     let reports::Indicators {
         entries,
@@ -170,7 +173,7 @@ pub async fn indicators(
         ),
     ];
     Ok(IndicatorsReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         indicators,

@@ -3,9 +3,14 @@
 //! organisation, platform admins nothing. Every count leaves masked
 //! (`domain::reports::is_masked`), whatever the format it is served in.
 
+mod dashboard;
 mod indicators;
 mod partners;
 mod pathway;
+
+pub use dashboard::{
+    Compared, Dashboard, Preset, change, change_rate, dashboard, filter_choices, previous_period,
+};
 
 pub use indicators::{Indicator, IndicatorsReport, Share, indicators};
 pub use partners::{
@@ -53,10 +58,13 @@ pub fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
 }
 
 /// What a report covers, as the actor may see it.
+#[derive(Clone)]
 pub(crate) struct ReportScope {
     pub(crate) scope: Scope,
     /// The territory's or the organisation's name.
     pub(crate) label: String,
+    /// The name of the territory it belongs to.
+    pub(crate) territory: String,
     /// Names of the organisations of the scope's territory.
     names: HashMap<i64, String>,
     pub(crate) mask: Mask,
@@ -155,7 +163,7 @@ pub(crate) async fn scope(
             None => {
                 let mut ids: Vec<i64> = names.keys().copied().collect();
                 ids.sort_unstable();
-                (ids, partners.territory_name)
+                (ids, partners.territory_name.clone())
             }
         }
     } else {
@@ -179,6 +187,7 @@ pub(crate) async fn scope(
             situation,
         },
         label,
+        territory: partners.territory_name,
         names,
         mask: Mask {
             below: core.settings().small_count_threshold,

@@ -1,6 +1,6 @@
 //! Work between and within the partners: referrals, contacts, people reached by events.
 
-use super::{Mask, ReportFilters, scope};
+use super::{Mask, ReportFilters, ReportScope, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
@@ -82,7 +82,10 @@ pub async fn referrals(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<ReferralsReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    referrals_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn referrals_of(core: &Core, scoped: &ReportScope) -> Result<ReferralsReport> {
     let scope = &scoped.scope;
     let mask = scoped.mask;
     let reports::Referrals { pairs, answer_days } =
@@ -123,7 +126,7 @@ pub async fn referrals(
         })
         .collect();
     Ok(ReferralsReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         by_receiver,
@@ -168,7 +171,10 @@ pub async fn activity(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<ActivityReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    activity_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn activity_of(core: &Core, scoped: &ReportScope) -> Result<ActivityReport> {
     let scope = &scoped.scope;
     let reports::Activity {
         contacts,
@@ -177,7 +183,7 @@ pub async fn activity(
     let mask = scoped.mask;
     let names = scoped.names_for(core, contacts.iter().map(|c| c.0)).await?;
     Ok(ActivityReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         contacts: contacts

@@ -1,6 +1,6 @@
 //! The pathway: who is where now, and how people move through it over a period.
 
-use super::{ReportFilters, count_of, scope};
+use super::{ReportFilters, ReportScope, count_of, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::pathway::{Outcome, Stage};
@@ -37,11 +37,14 @@ pub async fn pipeline(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<PipelineReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    pipeline_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn pipeline_of(core: &Core, scoped: &ReportScope) -> Result<PipelineReport> {
     let counts = reports::pipeline(core.db.conn(), &scoped.scope).await?;
     let mask = scoped.mask;
     Ok(PipelineReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scoped.scope.from,
         to: scoped.scope.to,
         stages: Stage::ALL
@@ -116,7 +119,10 @@ pub async fn flows(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<FlowsReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    flows_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn flows_of(core: &Core, scoped: &ReportScope) -> Result<FlowsReport> {
     let scope = &scoped.scope;
     let reports::Flows {
         entries,
@@ -167,7 +173,7 @@ pub async fn flows(
         })
         .collect();
     Ok(FlowsReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         cohort: mask.count(cohort.size),
