@@ -362,6 +362,7 @@ async fn filters_and_presets_stay_in_the_address_and_change_the_figures() {
             &format!("/tableau-de-bord?periode={preset}"),
         )
         .await;
+        assert_eq!(year.status, 200, "{preset}: {}", text(&year.body));
         assert_eq!(informed(&year.body)[0], "5", "{preset}");
     }
     let twelve = page(&coordinator, &app, "/tableau-de-bord?periode=douze_mois").await;
@@ -373,6 +374,7 @@ async fn filters_and_presets_stay_in_the_address_and_change_the_figures() {
         "/tableau-de-bord?periode=dates&du=2026-11-02&au=2026-11-02",
     )
     .await;
+    assert_eq!(day.status, 200, "{}", text(&day.body));
     assert_eq!(informed(&day.body), ["3", "0", "+3"]);
     assert!(
         day.body.contains("value=\"2026-11-02\""),
@@ -597,4 +599,82 @@ async fn advisers_see_their_organisation_and_admins_nothing() {
         !refused.body.contains("href=\"/tableau-de-bord\""),
         "not in an admin's menu"
     );
+}
+
+/// Periods are days in Paris, in the page, the JSON and the CSV: someone registered at
+/// 00:30 on 1 October in Paris (22:30 UTC on 30 September) entered in the fourth
+/// quarter; a contact at 00:30 on 1 December in Paris is December's.
+#[tokio::test]
+async fn periods_and_months_are_days_in_paris() {
+    let app = app_with(1).await;
+    let adviser = app.adviser().await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let coordinator = app.user(agglo, Role::Coordinator).await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 9, 30, 22, 30, 0).unwrap());
+    let cites = app.login(&adviser).await;
+    let holder = cites
+        .post(app.url("/api/v1/holders"))
+        .json(&json!({"first_name": "Nuit", "last_name": "Tardive"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(holder.status(), 201);
+    let id = holder.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 30, 23, 30, 0).unwrap());
+    let cites = app.login(&adviser).await;
+    let coordinator = app.login(&coordinator).await;
+    let contact = cites
+        .post(app.url(&format!("/api/v1/holders/{id}/contacts")))
+        .json(&json!({"kind": "entretien"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(contact.status(), 201);
+    let q4 = json_of(
+        &coordinator,
+        &app,
+        "/api/v1/reports/indicators?from=2026-10-01&to=2027-01-01",
+    )
+    .await;
+    let q3 = json_of(
+        &coordinator,
+        &app,
+        "/api/v1/reports/indicators?from=2026-07-01&to=2026-10-01",
+    )
+    .await;
+    let informed = |r: &Value| {
+        r["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "informes")
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!((informed(&q4), informed(&q3)), (json!(1), json!(0)));
+    let page = page(&coordinator, &app, "/tableau-de-bord?periode=trimestre").await;
+    assert_eq!(
+        row(
+            &table(&page.body, "tableau-indicateurs"),
+            "Personnes informées"
+        )[1..],
+        ["1", "0", "+1"].map(str::to_owned)
+    );
+    let contacts = table(&page.body, "tableau-contacts");
+    assert_eq!(contacts[0][0], "décembre 2026", "{contacts:?}");
+    let activity = json_of(
+        &coordinator,
+        &app,
+        "/api/v1/reports/activity?from=2026-11-01&to=2027-01-01",
+    )
+    .await;
+    assert_eq!(activity["contacts"][0]["month"], "2026-12");
+    let csv = csv_rows(&coordinator, &app, &csv_links(&page.body, "activity")[0]).await;
+    assert_eq!(csv[1][0], "2026-12");
 }

@@ -2,7 +2,7 @@
 //!
 //! A report counts the people of a scope — those whose référent organisation is one of
 //! the scope's, narrowed by optional QPV, gender, age band and situation — and what was
-//! recorded about them over a period `[from, to)` (dates at midnight UTC).
+//! recorded about them over a period `[from, to)` (days in Paris: from midnight there).
 //!
 //! Each query reads what the scope's organisations recorded in the period through an
 //! index that begins with the organisation and the date (pathway events, registrations,
@@ -17,7 +17,7 @@
 use crate::Result;
 use crate::sql::{Sql, sum_of};
 use crate::words::{sql_list, word};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
 use parcours_domain::holders::{Gender, QpvStatus, Situation};
 use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
@@ -55,8 +55,9 @@ impl Scope {
     }
 }
 
+/// Periods are days in Paris: a period begins and ends at midnight there.
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    parcours_domain::calendar::paris_midnight(day)
 }
 
 /// The scope's conditions, in the report queries.
@@ -540,23 +541,45 @@ async fn answer_days(
 }
 
 /// Contacts the scope's organisations logged during the period (with people of the
-/// scope's profile), per organisation, kind and month (`YYYY-MM`, UTC).
-fn contacts_by_month_sql(backend: DbBackend, scope: &Scope) -> Sql {
-    let month = match backend {
-        DbBackend::Postgres => "to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')",
-        // Timestamps are stored as RFC 3339 text in UTC (which the period's bounds
-        // already compare with): the month is their first seven characters.
-        _ => "substr(c.occurred_at, 1, 7)",
-    };
+/// scope's profile), per organisation, kind and month (`YYYY-MM`, a month in Paris).
+/// The month is read by comparing the instant with the bounds of the period's months,
+/// computed here: the same on both engines, whatever their time-zone support.
+fn contacts_by_month_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut month = String::from("CASE");
+    let mut values = Vec::new();
+    let mut first = scope.from.with_day(1).unwrap_or(scope.from);
+    loop {
+        let next = first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(scope.to);
+        if next >= scope.to {
+            if values.is_empty() {
+                // A period within one month: no CASE (which needs a WHEN).
+                month = format!("'{}'", first.format("%Y-%m"));
+            } else {
+                month.push_str(&format!(" ELSE '{}' END", first.format("%Y-%m")));
+            }
+            break;
+        }
+        month.push_str(&format!(
+            " WHEN c.occurred_at < ? THEN '{}'",
+            first.format("%Y-%m")
+        ));
+        values.push(midnight(next));
+        first = next;
+    }
     let mut sql = Sql::default();
-    sql.push(&format!(
-        "SELECT c.organisation_id AS org, c.kind AS kind, {month} AS month, COUNT(*) AS n"
-    ))
-    .scoped(scope, "contacts", "c", "organisation_id")
-    .period("c.occurred_at", scope);
-    sql.push(&format!(
-        " GROUP BY c.organisation_id, c.kind, {month} ORDER BY 3, 1, 2"
-    ));
+    sql.push("SELECT c.organisation_id AS org, c.kind AS kind, ");
+    for (i, part) in month.split('?').enumerate() {
+        if i > 0 {
+            sql.bind(values[i - 1]);
+        }
+        sql.push(part);
+    }
+    sql.push(" AS month, COUNT(*) AS n")
+        .scoped(scope, "contacts", "c", "organisation_id")
+        .period("c.occurred_at", scope);
+    sql.push(" GROUP BY 1, 2, 3 ORDER BY 3, 1, 2");
     sql
 }
 
