@@ -457,7 +457,7 @@ async fn filters_and_presets_stay_in_the_address_and_change_the_figures() {
 #[tokio::test]
 async fn a_masked_count_stays_masked_in_page_json_and_csv_even_by_subtraction() {
     let app = app_with(5).await;
-    let (cites, _adie, coordinator, _) = dataset(&app).await;
+    let (cites, _adie, coordinator, adie_org) = dataset(&app).await;
     earlier_quarter(&app, &cites).await;
     let page = page(&coordinator, &app, "/tableau-de-bord").await;
     assert_eq!(page.status, 200);
@@ -515,6 +515,29 @@ async fn a_masked_count_stays_masked_in_page_json_and_csv_even_by_subtraction() 
     let flows = table(body, "tableau-flux");
     let information = row(&flows, "Information");
     assert_eq!(information[1], "< 5 (—)");
+    // A share whose base is masked is not shown: the ADIE's one newcomer, not in a QPV.
+    let adie = self::page(
+        &coordinator,
+        &app,
+        &format!("/tableau-de-bord?organisation={adie_org}"),
+    )
+    .await;
+    let qpv = row(&table(&adie.body, "tableau-parts"), "Part de résidents QPV").to_vec();
+    assert_eq!(qpv[1..4], ["0", "< 5", "< seuil"].map(str::to_owned));
+    let json = json_of(
+        &coordinator,
+        &app,
+        &format!("/api/v1/reports/indicators?organisation={adie_org}"),
+    )
+    .await;
+    assert_eq!(
+        json["shares"][1]["share"],
+        Value::Null,
+        "{}",
+        json["shares"][1]
+    );
+    let csv = csv_rows(&coordinator, &app, &csv_links(&adie.body, "indicators")[0]).await;
+    assert_eq!(csv_row(&csv, "Part de résidents QPV")[2], "< seuil");
     assert!(
         body.contains(">&lt; 5</text>"),
         "the charts write masked counts as the tables"
@@ -677,4 +700,154 @@ async fn periods_and_months_are_days_in_paris() {
     assert_eq!(activity["contacts"][0]["month"], "2026-12");
     let csv = csv_rows(&coordinator, &app, &csv_links(&page.body, "activity")[0]).await;
     assert_eq!(csv[1][0], "2026-12");
+}
+
+/// POSTs JSON, expecting success; the answer's body.
+async fn post_ok(client: &reqwest::Client, app: &TestApp, path: &str, body: Value) -> Value {
+    let response = client.post(app.url(path)).json(&body).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.text().await.unwrap()
+    );
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// `n` people of the client's organisation referred to `to`: the referrals' ids.
+async fn refer(app: &TestApp, client: &reqwest::Client, to: i64, names: &[&str]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for name in names {
+        let holder = post_ok(
+            client,
+            app,
+            "/api/v1/holders",
+            json!({"first_name": name, "last_name": "Orienté"}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        post_ok(
+            client,
+            app,
+            &format!("/api/v1/holders/{holder}/consents"),
+            json!({"purpose": "partage_partenaires", "given": true}),
+        )
+        .await;
+        let referral = post_ok(
+            client,
+            app,
+            "/api/v1/referrals",
+            json!({"holder_id": holder, "to_organisation_id": to, "need": "Financement"}),
+        )
+        .await;
+        ids.push(referral["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+/// Eight referrals to the ADIE: six from the CitésLab, two from the BGE. The ADIE's
+/// eight are shown, the BGE's two masked — and the CitésLab's six too, since 8 − 6
+/// would give the two away (secondary suppression), in page, JSON and CSV alike.
+/// The ADIE answers the CitésLab's after three days, five accepted and one declined
+/// for lack of places: the pair's median delay, and the declines by reason.
+#[tokio::test]
+async fn a_masked_pair_is_not_given_away_by_its_partners_total() {
+    use chrono::Duration;
+    let app = app_with(5).await;
+    let cites_user = app.adviser().await;
+    let bge = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let adie_user = app.user(adie, Role::Adviser).await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let coordinator_user = app.user(agglo, Role::Coordinator).await;
+    let cites = app.login(&cites_user).await;
+    let bge_client = app.login(&app.user(bge, Role::Adviser).await).await;
+    let from_cites = refer(
+        &app,
+        &cites,
+        adie,
+        &["Ali", "Bea", "Cyd", "Dan", "Eve", "Fio"],
+    )
+    .await;
+    refer(&app, &bge_client, adie, &["Gus", "Hal"]).await;
+    app.clock.advance(Duration::days(3));
+    let adie_client = app.login(&adie_user).await;
+    for id in &from_cites[..5] {
+        post_ok(
+            &adie_client,
+            &app,
+            &format!("/api/v1/referrals/{id}/accept"),
+            json!({}),
+        )
+        .await;
+    }
+    post_ok(
+        &adie_client,
+        &app,
+        &format!("/api/v1/referrals/{}/decline", from_cites[5]),
+        json!({"reason": "capacite"}),
+    )
+    .await;
+    let coordinator = app.login(&coordinator_user).await;
+
+    let json = json_of(&coordinator, &app, "/api/v1/reports/referrals").await;
+    let receiver = &json["by_receiver"][0];
+    assert_eq!(
+        (
+            receiver["to_organisation"].as_str(),
+            receiver["sent"].as_i64()
+        ),
+        (Some("ADIE Test"), Some(8))
+    );
+    let pairs = json["by_pair"].as_array().unwrap();
+    assert_eq!(pairs.len(), 2);
+    for pair in pairs {
+        assert_eq!(pair["sent"], Value::Null, "{pair}");
+    }
+    let from_cites_json = pairs
+        .iter()
+        .find(|p| p["from_organisation"] == "CitésLab Test")
+        .unwrap();
+    assert_eq!(from_cites_json["accepted"], 5);
+    assert_eq!(from_cites_json["median_days_to_answer"], 3.0);
+    assert_eq!(receiver["median_days_to_answer"], 3.0);
+    let reasons = receiver["declined_by_reason"].as_array().unwrap();
+    assert_eq!(reasons.len(), 5);
+    assert_eq!(
+        reasons.iter().find(|r| r["reason"] == "capacite").unwrap()["declined"],
+        Value::Null,
+        "one decline: masked"
+    );
+    assert_eq!(
+        reasons.iter().find(|r| r["reason"] == "autre").unwrap()["declined"],
+        0
+    );
+
+    let page = page(&coordinator, &app, "/tableau-de-bord").await;
+    assert_eq!(page.status, 200);
+    let receivers = table(&page.body, "tableau-orientations");
+    assert_eq!(figure(&row(&receivers, "ADIE Test")[1]), "8");
+    let shown_pairs = table(&page.body, "tableau-paires");
+    for label in ["CitésLab Test → ADIE Test", "BGE Test → ADIE Test"] {
+        assert_eq!(row(&shown_pairs, label)[1], "< 5 (—)", "{label}");
+    }
+    let refusals = table(&page.body, "tableau-refus");
+    assert_eq!(
+        figure(&row(&refusals, "ADIE Test")[4]),
+        "< 5",
+        "capacité atteinte"
+    );
+    let csv = csv_rows(&coordinator, &app, &csv_links(&page.body, "referrals")[0]).await;
+    assert_eq!(csv[0][13], "Déclinées : capacité atteinte");
+    assert_eq!(csv_row(&csv, "(toutes)")[2], "8");
+    assert_eq!(csv_row(&csv, "CitésLab Test")[2], "< 5");
+    assert_eq!(
+        csv_row(&csv, "CitésLab Test")[9],
+        "3,0",
+        "the pair's median delay"
+    );
+    assert_eq!(csv_row(&csv, "BGE Test")[2], "< 5");
+    assert_eq!(csv_row(&csv, "(toutes)")[13], "< 5");
 }

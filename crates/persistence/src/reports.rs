@@ -21,7 +21,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
 use parcours_domain::holders::{Gender, QpvStatus, Situation};
 use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
-use parcours_domain::referrals::ReferralStatus;
+use parcours_domain::referrals::{DeclineReason, ReferralStatus};
 pub use parcours_domain::reports::AgeBand;
 use parcours_domain::reports::years_before;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
@@ -540,6 +540,69 @@ async fn answer_days(
         .collect()
 }
 
+/// Per sender → receiver pair and reason: the declined referrals of [`referral_pairs`].
+fn decline_reasons_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let inner = scoped_referrals(
+        scope,
+        "r.from_organisation_id AS f, r.to_organisation_id AS t, r.decline_reason AS reason",
+    );
+    Sql {
+        text: format!(
+            "SELECT f, t, reason, COUNT(*) AS n FROM ({}) AS scoped \
+             WHERE reason IS NOT NULL GROUP BY f, t, reason ORDER BY f, t, reason",
+            inner.text
+        ),
+        values: inner.values,
+    }
+}
+
+async fn decline_reasons(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<(i64, i64, DeclineReason, i64)>> {
+    decline_reasons_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let reason: String = r.try_get("", "reason")?;
+            Ok((
+                r.try_get("", "f")?,
+                r.try_get("", "t")?,
+                word("referrals", "decline_reason", &reason)?,
+                r.try_get("", "n")?,
+            ))
+        })
+        .collect()
+}
+
+/// Per sender → receiver pair: median days from sending to an answer. The pair is
+/// the label `from × 2³² + to`, so that one window query serves both engines.
+fn pair_answer_days_sql(backend: DbBackend, scope: &Scope) -> Sql {
+    quantiles(scoped_referrals(
+        scope,
+        &format!(
+            "r.from_organisation_id * 4294967296 + r.to_organisation_id AS label, {} AS d",
+            days_between(backend, "r.sent_at", "r.answered_at")
+        ),
+    ))
+}
+
+async fn pair_answer_days(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<((i64, i64), Option<f64>)>> {
+    pair_answer_days_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let label: i64 = r.try_get("", "label")?;
+            Ok(((label >> 32, label & 0xffff_ffff), r.try_get("", "median")?))
+        })
+        .collect()
+}
+
 /// Contacts the scope's organisations logged during the period (with people of the
 /// scope's profile), per organisation, kind and month (`YYYY-MM`, a month in Paris).
 /// The month is read by comparing the instant with the bounds of the period's months,
@@ -609,7 +672,7 @@ type Builder = fn(DbBackend, &Scope) -> Sql;
 /// Every query the reports run, by name, for checking their plans (a new report
 /// query belongs here too, so that the plan test reads it).
 pub fn statements(backend: DbBackend, scope: &Scope) -> Vec<(&'static str, Statement)> {
-    let builders: [(&'static str, Builder); 13] = [
+    let builders: [(&'static str, Builder); 15] = [
         ("pipeline", pipeline_sql),
         ("entries", entries_sql),
         ("exits", exits_sql),
@@ -622,6 +685,8 @@ pub fn statements(backend: DbBackend, scope: &Scope) -> Vec<(&'static str, State
         ("newcomers", newcomers_sql),
         ("referral_pairs", referral_pairs_sql),
         ("answer_days", answer_days_sql),
+        ("decline_reasons", decline_reasons_sql),
+        ("pair_answer_days", pair_answer_days_sql),
         ("contacts_by_month", contacts_by_month_sql),
     ];
     builders
@@ -698,12 +763,25 @@ pub struct Referrals {
     pub pairs: Vec<ReferralCounts>,
     /// `(receiving organisation, median days to answer)`.
     pub answer_days: Vec<(i64, Option<f64>)>,
+    /// `((sender, receiver), median days to answer)`.
+    pub pair_answer_days: Vec<((i64, i64), Option<f64>)>,
+    /// `(sender, receiver, reason, declined referrals)`.
+    pub decline_reasons: Vec<(i64, i64, DeclineReason, i64)>,
 }
 
 pub async fn referrals(conn: &DatabaseConnection, scope: &Scope) -> Result<Referrals> {
-    let (pairs, answer_days) =
-        tokio::try_join!(referral_pairs(conn, scope), answer_days(conn, scope))?;
-    Ok(Referrals { pairs, answer_days })
+    let (pairs, answer_days, pair_answer_days, decline_reasons) = tokio::try_join!(
+        referral_pairs(conn, scope),
+        answer_days(conn, scope),
+        pair_answer_days(conn, scope),
+        decline_reasons(conn, scope),
+    )?;
+    Ok(Referrals {
+        pairs,
+        answer_days,
+        pair_answer_days,
+        decline_reasons,
+    })
 }
 
 /// The figures of the activity report.

@@ -2,7 +2,7 @@
 //! period just before (same length), for the coordinator's or the organisation's page.
 //! The scope is resolved once; the figures are the reports' own, masked by them.
 
-use super::partners::{activity_of, referrals_of};
+use super::partners::{DeclineCount, activity_of, referrals_of};
 use super::pathway::{flows_of, pipeline_of};
 use super::{
     ActivityReport, FlowsReport, IndicatorsReport, PipelineReport, ReferralStats, ReferralsReport,
@@ -221,6 +221,14 @@ fn paired(
         completed: Some(0),
         acceptance_rate: None,
         median_days_to_answer: None,
+        declined_by_reason: row
+            .declined_by_reason
+            .iter()
+            .map(|d| DeclineCount {
+                reason: d.reason,
+                declined: Some(0),
+            })
+            .collect(),
         ..row.clone()
     };
     let mut rows: Vec<Compared<ReferralStats>> = now

@@ -27,7 +27,8 @@ pub struct Share {
     pub count: Option<i64>,
     /// `null` when masked.
     pub base: Option<i64>,
-    /// count / base, 0 when the base is empty; `null` when the count is masked.
+    /// count / base, 0 when the base is empty; `null` when the count or the base is
+    /// masked.
     pub share: Option<f64>,
     pub definition: String,
 }
@@ -139,7 +140,7 @@ pub(super) async fn indicators_of(core: &Core, scoped: &ReportScope) -> Result<I
             } else {
                 count as f64 / base as f64
             }),
-            &[count],
+            &[count, base],
         ),
         definition: format!(
             "{definition} Base : personnes entrées dans le parcours pendant la période ({}).",

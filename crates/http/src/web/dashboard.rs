@@ -23,6 +23,7 @@ use parcours_core::{Error, PeriodInput};
 use parcours_domain::holders::{Gender, Situation};
 use parcours_domain::labels::Label;
 use parcours_domain::pathway::{Outcome, Stage};
+use parcours_domain::referrals::DeclineReason;
 use parcours_domain::reports::AgeBand;
 use parcours_domain::users::Role;
 
@@ -572,8 +573,10 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                 vec![
                     Figure::plain(count(s.count, below)),
                     Figure::plain(count(s.base, below)),
-                    Figure::plain(rate(s.share, &[s.count])),
-                    Figure::plain(before.map_or_else(|| "—".into(), |b| rate(b.share, &[b.count]))),
+                    Figure::plain(rate(s.share, &[s.count, s.base])),
+                    Figure::plain(
+                        before.map_or_else(|| "—".into(), |b| rate(b.share, &[b.count, b.base])),
+                    ),
                     Figure::plain(decimal_change(
                         s.share.map(|v| v * 100.0),
                         before_rate.map(|v| v * 100.0),
@@ -837,6 +840,30 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                     .referral_receivers
                     .iter()
                     .map(|r| (r.now.to_organisation.clone(), referral_cells(r, true)))
+                    .collect(),
+            },
+            Table {
+                id: "tableau-refus".into(),
+                caption: "Orientations déclinées par motif et par structure destinataire (entre parenthèses : évolution)".into(),
+                head: std::iter::once("Structure destinataire".to_owned())
+                    .chain(DeclineReason::ALL.iter().map(|r| r.label().to_owned()))
+                    .collect(),
+                rows: d
+                    .referral_receivers
+                    .iter()
+                    .map(|r| {
+                        let of = |row: Option<&parcours_core::reports::ReferralStats>, reason: DeclineReason| {
+                            row.and_then(|row| row.declined_by_reason.iter().find(|x| x.reason == reason))
+                                .map_or(Some(0), |x| x.declined)
+                        };
+                        (
+                            r.now.to_organisation.clone(),
+                            DeclineReason::ALL
+                                .iter()
+                                .map(|reason| compared(of(Some(&r.now), *reason), of(r.before.as_ref(), *reason), below))
+                                .collect(),
+                        )
+                    })
                     .collect(),
             },
             Table {
