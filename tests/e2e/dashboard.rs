@@ -325,7 +325,7 @@ async fn each_figure_is_the_hand_count_the_json_and_the_csv() {
     assert!(body.contains("id=\"tableau-relances\""));
     assert!(text(body).contains("Aucune orientation en retard de réponse."));
     // Every chart is drawn on the server, titled, with its figures.
-    assert_eq!(body.matches("<svg class=\"chart\"").count(), 5);
+    assert_eq!(body.matches("<svg class=\"chart\"").count(), 6);
     assert!(
         body.contains("<title id=\"graphique-pipeline-titre\">Parcours ouverts par étape</title>")
     );
@@ -763,7 +763,8 @@ async fn a_masked_pair_is_not_given_away_by_its_partners_total() {
         .await;
     let coordinator_user = app.user(agglo, Role::Coordinator).await;
     let cites = app.login(&cites_user).await;
-    let bge_client = app.login(&app.user(bge, Role::Adviser).await).await;
+    let bge_user = app.user(bge, Role::Adviser).await;
+    let bge_client = app.login(&bge_user).await;
     let from_cites = refer(
         &app,
         &cites,
@@ -850,4 +851,59 @@ async fn a_masked_pair_is_not_given_away_by_its_partners_total() {
     );
     assert_eq!(csv_row(&csv, "BGE Test")[2], "< 5");
     assert_eq!(csv_row(&csv, "(toutes)")[13], "< 5");
+
+    // Contacts in November: six by the CitésLab, two by the BGE. The month's eight
+    // are shown; the BGE's two masked, and the CitésLab's six with them.
+    let (cites, bge_client) = (app.login(&cites_user).await, app.login(&bge_user).await);
+    for (client, times) in [(&cites, 6), (&bge_client, 2)] {
+        let holder = post_ok(
+            client,
+            &app,
+            "/api/v1/holders",
+            json!({"first_name": "Suivi", "last_name": "Régulier"}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        for _ in 0..times {
+            post_ok(
+                client,
+                &app,
+                &format!("/api/v1/holders/{holder}/contacts"),
+                json!({"kind": "entretien"}),
+            )
+            .await;
+        }
+    }
+    let json = json_of(&coordinator, &app, "/api/v1/reports/activity").await;
+    let months: Vec<(&str, Value)> = json["contacts_by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["month"].as_str().unwrap(), m["contacts"].clone()))
+        .collect();
+    assert_eq!(
+        months,
+        [
+            ("2026-10", json!(0)),
+            ("2026-11", json!(8)),
+            ("2026-12", json!(0))
+        ]
+    );
+    let rows = json["contacts"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["contacts"].is_null()), "{rows:?}");
+    let page = self::page(&coordinator, &app, "/tableau-de-bord").await;
+    assert_eq!(
+        row(&table(&page.body, "tableau-mois"), "novembre 2026")[1],
+        "8"
+    );
+    let contacts = table(&page.body, "tableau-contacts");
+    assert!(contacts.iter().all(|r| r[3] == "< 5"), "{contacts:?}");
+    let csv = csv_rows(&coordinator, &app, &csv_links(&page.body, "activity")[0]).await;
+    let november: Vec<&Vec<String>> = csv.iter().filter(|r| r[0] == "2026-11").collect();
+    assert_eq!(november.len(), 3, "{csv:?}");
+    for r in november {
+        assert_eq!(r[3], if r[1] == "(toutes)" { "8" } else { "< 5" }, "{r:?}");
+    }
 }

@@ -14,7 +14,8 @@ pub use dashboard::{
 
 pub use indicators::{Indicator, IndicatorsReport, Share, indicators};
 pub use partners::{
-    ActivityReport, ActivityRow, DeclineCount, ReferralStats, ReferralsReport, activity, referrals,
+    ActivityReport, ActivityRow, DeclineCount, MonthTotal, ReferralStats, ReferralsReport,
+    activity, referrals,
 };
 pub use pathway::{
     FlowsReport, OutcomeCount, PipelineReport, StageCount, StageFlow, flows, pipeline,

@@ -2,7 +2,7 @@
 
 use super::{Mask, ReportFilters, ReportScope, protect, scope};
 use crate::{Actor, Core, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
 use parcours_domain::referrals::DeclineReason;
 use parcours_persistence::reports::{self, ReferralCounts};
@@ -287,6 +287,10 @@ pub struct ActivityReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub contacts: Vec<ActivityRow>,
+    /// Contacts per month, all organisations and kinds: each month of the period, in
+    /// order, zero included. A month's total and its rows in `contacts` are masked
+    /// together, so that no masked row comes out of a subtraction.
+    pub contacts_by_month: Vec<MonthTotal>,
     /// `null` when masked.
     pub event_attendees_named: Option<i64>,
     /// `null` when masked.
@@ -295,6 +299,15 @@ pub struct ActivityReport {
     /// Counts from 1 to `masked_below` − 1 are `null`: so few people could be singled
     /// out. Zero is shown.
     pub masked_below: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthTotal {
+    /// `YYYY-MM`, a month in Paris.
+    pub month: String,
+    /// `null` when masked.
+    pub contacts: Option<i64>,
 }
 
 /// Contacts by kind, organisation and month; people reached by events.
@@ -315,18 +328,44 @@ pub(super) async fn activity_of(core: &Core, scoped: &ReportScope) -> Result<Act
     } = reports::activity(core.db.conn(), scope).await?;
     let mask = scoped.mask;
     let names = scoped.names_for(core, contacts.iter().map(|c| c.0)).await?;
+    // Every month of the period; its total after the rows, protected with them.
+    let mut months = Vec::new();
+    let mut first = scope.from.with_day(1).unwrap_or(scope.from);
+    while first < scope.to {
+        months.push(first.format("%Y-%m").to_string());
+        first = first.checked_add_months(Months::new(1)).unwrap_or(scope.to);
+    }
+    let rows = contacts.len();
+    let mut raw: Vec<i64> = contacts.iter().map(|c| c.3).collect();
+    let mut groups = Vec::new();
+    for (m, month) in months.iter().enumerate() {
+        let parts: Vec<usize> = (0..rows).filter(|i| contacts[*i].2 == *month).collect();
+        raw.push(parts.iter().map(|i| contacts[*i].3).sum());
+        groups.push((rows + m, parts));
+    }
+    let mut shown: Vec<Option<i64>> = raw.iter().map(|n| mask.count(*n)).collect();
+    protect(&mut shown, &raw, &groups);
     Ok(ActivityReport {
         scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         contacts: contacts
             .into_iter()
-            .map(|(organisation_id, kind, month, contacts)| ActivityRow {
+            .enumerate()
+            .map(|(i, (organisation_id, kind, month, _))| ActivityRow {
                 month,
                 organisation: names.get(&organisation_id).cloned().unwrap_or_default(),
                 organisation_id,
                 kind,
-                contacts: mask.count(contacts),
+                contacts: shown[i],
+            })
+            .collect(),
+        contacts_by_month: months
+            .into_iter()
+            .enumerate()
+            .map(|(m, month)| MonthTotal {
+                month,
+                contacts: shown[rows + m],
             })
             .collect(),
         event_attendees_named: mask.count(named),

@@ -902,8 +902,22 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
     blocks.push(Block {
         id: "activite",
         title: "Activité des structures".into(),
-        intro: None,
+        intro: Some("Les mois d'une période ne se comparent pas un à un : la période précédente a les siens (lien « voir cette période » en haut de page).".into()),
         chart: Some(charts::bars(
+            "graphique-contacts",
+            "Contacts par mois, toutes structures et tous types",
+            "contacts",
+            &["contacts"],
+            &activity
+                .contacts_by_month
+                .iter()
+                .map(|m| Bar {
+                    label: month_words(&m.month),
+                    values: vec![m.contacts],
+                })
+                .collect::<Vec<_>>(),
+            &masked,
+        ) + &charts::bars(
             "graphique-activite",
             "Personnes touchées par les actions collectives",
             "personnes",
@@ -929,6 +943,16 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                     ("Participants nommés".into(), vec![compared(activity.event_attendees_named, named_before, below)]),
                     ("Participants comptés (anonymes)".into(), vec![compared(activity.event_headcount, headcount_before, below)]),
                 ],
+            },
+            Table {
+                id: "tableau-mois".into(),
+                caption: "Contacts par mois, toutes structures et tous types (contacts)".into(),
+                head: vec!["Mois".into(), "Contacts".into()],
+                rows: activity
+                    .contacts_by_month
+                    .iter()
+                    .map(|m| (month_words(&m.month), vec![Figure::plain(count(m.contacts, below))]))
+                    .collect(),
             },
             Table {
                 id: "tableau-contacts".into(),

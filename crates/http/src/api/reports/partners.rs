@@ -149,6 +149,15 @@ pub(super) async fn activity_csv(
             ]
         })
         .collect();
+    // Each month's total, all organisations and kinds.
+    for total in &report.contacts_by_month {
+        rows.push(vec![
+            Cell::Figure(total.month.clone()),
+            Cell::text("(toutes)"),
+            Cell::text("(tous)"),
+            masked(total.contacts, t),
+        ]);
+    }
     let period = format!("{} – {}", report.from, report.to);
     for (what, count) in [
         (
