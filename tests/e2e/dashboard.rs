@@ -324,6 +324,9 @@ async fn each_figure_is_the_hand_count_the_json_and_the_csv() {
     // Coordinators see the queue of unanswered referrals (none overdue on day one).
     assert!(body.contains("id=\"tableau-relances\""));
     assert!(text(body).contains("Aucune orientation en retard de réponse."));
+    let queue = csv_rows(&coordinator, &app, "/api/v1/referrals/overdue.csv").await;
+    assert_eq!(queue.len(), 1, "the header only: {queue:?}");
+    assert!(links(body).contains(&"/api/v1/referrals/overdue.csv".to_owned()));
     // Every chart is drawn on the server, titled, with its figures.
     assert_eq!(body.matches("<svg class=\"chart\"").count(), 6);
     assert!(
@@ -560,6 +563,7 @@ async fn a_coordinators_dashboard_links_to_no_personal_data() {
         let allowed = link == "/"
             || link.starts_with("/tableau-de-bord")
             || link.starts_with("/api/v1/reports/")
+            || link == "/api/v1/referrals/overdue.csv"
             || link.starts_with("/static/")
             || link.starts_with('#')
             || ["/annuaire", "/mot-de-passe", "/api/docs"].contains(&link.as_str());
@@ -906,4 +910,23 @@ async fn a_masked_pair_is_not_given_away_by_its_partners_total() {
     for r in november {
         assert_eq!(r[3], if r[1] == "(toutes)" { "8" } else { "< 5" }, "{r:?}");
     }
+
+    // Eight days on, the BGE's two are still unanswered: on the coordinator's queue,
+    // the page's and its CSV's, organisations and delays only.
+    app.clock.advance(Duration::days(5));
+    let coordinator = app.login(&coordinator_user).await;
+    let page = self::page(&coordinator, &app, "/tableau-de-bord").await;
+    let queue = table(&page.body, "tableau-relances");
+    assert_eq!(queue.len(), 2, "{queue:?}");
+    assert_eq!(
+        queue[0][..2],
+        ["BGE Test".to_owned(), "ADIE Test".to_owned()]
+    );
+    assert_eq!(queue[0][3], "8");
+    let csv = csv_rows(&coordinator, &app, "/api/v1/referrals/overdue.csv").await;
+    assert_eq!(csv.len(), 3);
+    assert_eq!(
+        csv[1][..4],
+        ["BGE Test", "ADIE Test", "2026-11-02", "8"].map(str::to_owned)
+    );
 }
