@@ -10,6 +10,7 @@
 //! them the tests say why and pass, unless `PARCOURS_BROWSER_TESTS=1` (as in CI), when
 //! anything missing is a failure.
 
+mod dashboard;
 mod event_pages;
 mod hosting;
 mod story;

@@ -10,6 +10,7 @@ mod api_errors;
 mod architecture;
 mod binary;
 mod browser;
+mod dashboard;
 mod directory_pages;
 mod event_pages;
 mod events_hosting;

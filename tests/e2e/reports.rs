@@ -22,7 +22,9 @@ async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
 ///   H4 met at a bus tour on 20 October (30 more counted there), sensibilisation;
 ///   H6 registered directly at sensibilisation, nothing else known.
 /// - ADIE: H5 woman, 35, accompagnement.
-async fn dataset(app: &TestApp) -> (reqwest::Client, reqwest::Client, reqwest::Client, i64) {
+pub(crate) async fn dataset(
+    app: &TestApp,
+) -> (reqwest::Client, reqwest::Client, reqwest::Client, i64) {
     let citeslab = app.adviser().await;
     let adie_org = app.organisation("ADIE Test", OrganisationKind::Adie).await;
     let agglo = app

@@ -777,6 +777,38 @@ async fn direct(db: &Db, name: &str, scope: &Scope) -> Result<()> {
     Ok(())
 }
 
+/// What the dashboard runs, called directly: every report of the period and of the
+/// period of the same length just before (the pipeline once: it is a state), and the
+/// territory's unanswered referrals, side by side on the pool as the page does.
+async fn direct_dashboard(db: &Db, scope: &Scope, territory_id: i64) -> Result<()> {
+    let conn = db.conn();
+    let mut before = scope.clone();
+    before.from = scope.from - (scope.to - scope.from);
+    before.to = scope.from;
+    let remind_after = parcours_core::Settings::default()
+        .referral_deadlines
+        .remind_after;
+    tokio::try_join!(
+        reports::pipeline(conn, scope),
+        reports::flows(conn, scope),
+        reports::flows(conn, &before),
+        reports::indicators(conn, scope),
+        reports::indicators(conn, &before),
+        reports::referrals(conn, scope),
+        reports::referrals(conn, &before),
+        reports::activity(conn, scope),
+        reports::activity(conn, &before),
+        parcours_persistence::referrals::unanswered_since(
+            conn,
+            Utc::now() - remind_after,
+            Some(territory_id),
+            None,
+            500,
+        ),
+    )?;
+    Ok(())
+}
+
 /// Each report query, timed, with its plan: where the time goes.
 async fn plans(run: &Run) -> Result<()> {
     use parcours_persistence::ConnectionTrait;
@@ -1001,6 +1033,43 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
                     eprintln!("  {label} {name}: http {:?} sql {:?}", http[2], sql[2]);
                     reports_rows.push((label.clone(), name.to_owned(), http[2], sql[2]));
                 }
+                // The dashboard page (comparison with the period before included)
+                // against the same queries run directly.
+                let territory_id = count(
+                    &run.db,
+                    &format!(
+                        "SELECT territory_id AS n FROM organisations WHERE id = {}",
+                        territory.org_ids[0]
+                    ),
+                )
+                .await?;
+                let last = scope.to - Days::days(1);
+                let url = format!(
+                    "{}/tableau-de-bord?periode=dates&du={}&au={last}",
+                    server.base, scope.from
+                );
+                get_bytes(&client, &coordinator_cookie, &url, false).await?;
+                let (mut http, mut sql) = (Vec::new(), Vec::new());
+                for _ in 0..5 {
+                    let started = Instant::now();
+                    get_bytes(&client, &coordinator_cookie, &url, false).await?;
+                    http.push(started.elapsed());
+                    let started = Instant::now();
+                    direct_dashboard(&run.db, &scope, territory_id).await?;
+                    sql.push(started.elapsed());
+                }
+                http.sort();
+                sql.sort();
+                eprintln!(
+                    "  {label} tableau de bord: page {:?} sql {:?}",
+                    http[2], sql[2]
+                );
+                reports_rows.push((
+                    label.clone(),
+                    "tableau de bord (page, période précédente comprise)".to_owned(),
+                    http[2],
+                    sql[2],
+                ));
             }
             // Reads under load from a second process.
             let holder_id = id;

@@ -2,7 +2,7 @@
 //!
 //! A report counts the people of a scope — those whose référent organisation is one of
 //! the scope's, narrowed by optional QPV, gender, age band and situation — and what was
-//! recorded about them over a period `[from, to)` (dates at midnight UTC).
+//! recorded about them over a period `[from, to)` (days in Paris: from midnight there).
 //!
 //! Each query reads what the scope's organisations recorded in the period through an
 //! index that begins with the organisation and the date (pathway events, registrations,
@@ -17,11 +17,11 @@
 use crate::Result;
 use crate::sql::{Sql, sum_of};
 use crate::words::{sql_list, word};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
 use parcours_domain::holders::{Gender, QpvStatus, Situation};
 use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
-use parcours_domain::referrals::ReferralStatus;
+use parcours_domain::referrals::{DeclineReason, ReferralStatus};
 pub use parcours_domain::reports::AgeBand;
 use parcours_domain::reports::years_before;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
@@ -55,8 +55,9 @@ impl Scope {
     }
 }
 
+/// Periods are days in Paris: a period begins and ends at midnight there.
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    parcours_domain::calendar::paris_midnight(day)
 }
 
 /// The scope's conditions, in the report queries.
@@ -539,24 +540,109 @@ async fn answer_days(
         .collect()
 }
 
-/// Contacts the scope's organisations logged during the period (with people of the
-/// scope's profile), per organisation, kind and month (`YYYY-MM`, UTC).
-fn contacts_by_month_sql(backend: DbBackend, scope: &Scope) -> Sql {
-    let month = match backend {
-        DbBackend::Postgres => "to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')",
-        // Timestamps are stored as RFC 3339 text in UTC (which the period's bounds
-        // already compare with): the month is their first seven characters.
-        _ => "substr(c.occurred_at, 1, 7)",
-    };
-    let mut sql = Sql::default();
-    sql.push(&format!(
-        "SELECT c.organisation_id AS org, c.kind AS kind, {month} AS month, COUNT(*) AS n"
+/// Per sender → receiver pair and reason: the declined referrals of [`referral_pairs`].
+fn decline_reasons_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let inner = scoped_referrals(
+        scope,
+        "r.from_organisation_id AS f, r.to_organisation_id AS t, r.decline_reason AS reason",
+    );
+    Sql {
+        text: format!(
+            "SELECT f, t, reason, COUNT(*) AS n FROM ({}) AS scoped \
+             WHERE reason IS NOT NULL GROUP BY f, t, reason ORDER BY f, t, reason",
+            inner.text
+        ),
+        values: inner.values,
+    }
+}
+
+async fn decline_reasons(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<(i64, i64, DeclineReason, i64)>> {
+    decline_reasons_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let reason: String = r.try_get("", "reason")?;
+            Ok((
+                r.try_get("", "f")?,
+                r.try_get("", "t")?,
+                word("referrals", "decline_reason", &reason)?,
+                r.try_get("", "n")?,
+            ))
+        })
+        .collect()
+}
+
+/// Per sender → receiver pair: median days from sending to an answer. The pair is
+/// the label `from × 2³² + to`, so that one window query serves both engines.
+fn pair_answer_days_sql(backend: DbBackend, scope: &Scope) -> Sql {
+    quantiles(scoped_referrals(
+        scope,
+        &format!(
+            "r.from_organisation_id * 4294967296 + r.to_organisation_id AS label, {} AS d",
+            days_between(backend, "r.sent_at", "r.answered_at")
+        ),
     ))
-    .scoped(scope, "contacts", "c", "organisation_id")
-    .period("c.occurred_at", scope);
-    sql.push(&format!(
-        " GROUP BY c.organisation_id, c.kind, {month} ORDER BY 3, 1, 2"
-    ));
+}
+
+async fn pair_answer_days(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<((i64, i64), Option<f64>)>> {
+    pair_answer_days_sql(conn.get_database_backend(), scope)
+        .all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let label: i64 = r.try_get("", "label")?;
+            Ok(((label >> 32, label & 0xffff_ffff), r.try_get("", "median")?))
+        })
+        .collect()
+}
+
+/// Contacts the scope's organisations logged during the period (with people of the
+/// scope's profile), per organisation, kind and month (`YYYY-MM`, a month in Paris).
+/// The month is read by comparing the instant with the bounds of the period's months,
+/// computed here: the same on both engines, whatever their time-zone support.
+fn contacts_by_month_sql(_: DbBackend, scope: &Scope) -> Sql {
+    let mut month = String::from("CASE");
+    let mut values = Vec::new();
+    let mut first = scope.from.with_day(1).unwrap_or(scope.from);
+    loop {
+        let next = first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(scope.to);
+        if next >= scope.to {
+            if values.is_empty() {
+                // A period within one month: no CASE (which needs a WHEN).
+                month = format!("'{}'", first.format("%Y-%m"));
+            } else {
+                month.push_str(&format!(" ELSE '{}' END", first.format("%Y-%m")));
+            }
+            break;
+        }
+        month.push_str(&format!(
+            " WHEN c.occurred_at < ? THEN '{}'",
+            first.format("%Y-%m")
+        ));
+        values.push(midnight(next));
+        first = next;
+    }
+    let mut sql = Sql::default();
+    sql.push("SELECT c.organisation_id AS org, c.kind AS kind, ");
+    for (i, part) in month.split('?').enumerate() {
+        if i > 0 {
+            sql.bind(values[i - 1]);
+        }
+        sql.push(part);
+    }
+    sql.push(" AS month, COUNT(*) AS n")
+        .scoped(scope, "contacts", "c", "organisation_id")
+        .period("c.occurred_at", scope);
+    sql.push(" GROUP BY 1, 2, 3 ORDER BY 3, 1, 2");
     sql
 }
 
@@ -586,7 +672,7 @@ type Builder = fn(DbBackend, &Scope) -> Sql;
 /// Every query the reports run, by name, for checking their plans (a new report
 /// query belongs here too, so that the plan test reads it).
 pub fn statements(backend: DbBackend, scope: &Scope) -> Vec<(&'static str, Statement)> {
-    let builders: [(&'static str, Builder); 13] = [
+    let builders: [(&'static str, Builder); 15] = [
         ("pipeline", pipeline_sql),
         ("entries", entries_sql),
         ("exits", exits_sql),
@@ -599,6 +685,8 @@ pub fn statements(backend: DbBackend, scope: &Scope) -> Vec<(&'static str, State
         ("newcomers", newcomers_sql),
         ("referral_pairs", referral_pairs_sql),
         ("answer_days", answer_days_sql),
+        ("decline_reasons", decline_reasons_sql),
+        ("pair_answer_days", pair_answer_days_sql),
         ("contacts_by_month", contacts_by_month_sql),
     ];
     builders
@@ -675,12 +763,25 @@ pub struct Referrals {
     pub pairs: Vec<ReferralCounts>,
     /// `(receiving organisation, median days to answer)`.
     pub answer_days: Vec<(i64, Option<f64>)>,
+    /// `((sender, receiver), median days to answer)`.
+    pub pair_answer_days: Vec<((i64, i64), Option<f64>)>,
+    /// `(sender, receiver, reason, declined referrals)`.
+    pub decline_reasons: Vec<(i64, i64, DeclineReason, i64)>,
 }
 
 pub async fn referrals(conn: &DatabaseConnection, scope: &Scope) -> Result<Referrals> {
-    let (pairs, answer_days) =
-        tokio::try_join!(referral_pairs(conn, scope), answer_days(conn, scope))?;
-    Ok(Referrals { pairs, answer_days })
+    let (pairs, answer_days, pair_answer_days, decline_reasons) = tokio::try_join!(
+        referral_pairs(conn, scope),
+        answer_days(conn, scope),
+        pair_answer_days(conn, scope),
+        decline_reasons(conn, scope),
+    )?;
+    Ok(Referrals {
+        pairs,
+        answer_days,
+        pair_answer_days,
+        decline_reasons,
+    })
 }
 
 /// The figures of the activity report.

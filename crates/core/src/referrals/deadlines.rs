@@ -62,14 +62,21 @@ pub async fn overdue(core: &Core, actor: &Actor, now: DateTime<Utc>) -> Result<V
     )
     .await?;
     let mut items = Vec::with_capacity(rows.len());
+    // The same few organisations come back row after row: each is read once.
+    let mut known: std::collections::HashMap<i64, OrganisationRef> = Default::default();
     for r in rows {
         if deadlines.effective_status(r.status, r.sent_at, now) != ReferralStatus::Sent {
             continue;
         }
+        for id in [r.from_organisation_id, r.to_organisation_id] {
+            if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(id) {
+                slot.insert(organisation_ref(conn, id).await?);
+            }
+        }
         items.push(Overdue {
             id: r.id,
-            from_organisation: organisation_ref(conn, r.from_organisation_id).await?,
-            to_organisation: organisation_ref(conn, r.to_organisation_id).await?,
+            from_organisation: known[&r.from_organisation_id].clone(),
+            to_organisation: known[&r.to_organisation_id].clone(),
             sent_at: r.sent_at,
             days_waiting: (now - r.sent_at).num_days(),
             reminders_sent: r.reminders_sent,

@@ -1,6 +1,6 @@
 //! The funder indicators of a period, each with its definition.
 
-use super::{ReportFilters, count_of, scope};
+use super::{ReportFilters, ReportScope, count_of, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::pathway::{Outcome, Stage};
@@ -27,7 +27,8 @@ pub struct Share {
     pub count: Option<i64>,
     /// `null` when masked.
     pub base: Option<i64>,
-    /// count / base, 0 when the base is empty; `null` when the count is masked.
+    /// count / base, 0 when the base is empty; `null` when the count or the base is
+    /// masked.
     pub share: Option<f64>,
     pub definition: String,
 }
@@ -52,7 +53,10 @@ pub async fn indicators(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<IndicatorsReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    indicators_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn indicators_of(core: &Core, scoped: &ReportScope) -> Result<IndicatorsReport> {
     let scope = &scoped.scope;
     let reports::Indicators {
         entries,
@@ -136,7 +140,7 @@ pub async fn indicators(
             } else {
                 count as f64 / base as f64
             }),
-            &[count],
+            &[count, base],
         ),
         definition: format!(
             "{definition} Base : personnes entrées dans le parcours pendant la période ({}).",
@@ -170,7 +174,7 @@ pub async fn indicators(
         ),
     ];
     Ok(IndicatorsReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         indicators,

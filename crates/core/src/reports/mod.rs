@@ -3,13 +3,19 @@
 //! organisation, platform admins nothing. Every count leaves masked
 //! (`domain::reports::is_masked`), whatever the format it is served in.
 
+mod dashboard;
 mod indicators;
 mod partners;
 mod pathway;
 
+pub use dashboard::{
+    Compared, Dashboard, Preset, change, change_rate, dashboard, filter_choices, previous_period,
+};
+
 pub use indicators::{Indicator, IndicatorsReport, Share, indicators};
 pub use partners::{
-    ActivityReport, ActivityRow, ReferralStats, ReferralsReport, activity, referrals,
+    ActivityReport, ActivityRow, DeclineCount, MonthTotal, ReferralStats, ReferralsReport,
+    activity, referrals,
 };
 pub use pathway::{
     FlowsReport, OutcomeCount, PipelineReport, StageCount, StageFlow, flows, pipeline,
@@ -53,10 +59,13 @@ pub fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
 }
 
 /// What a report covers, as the actor may see it.
+#[derive(Clone)]
 pub(crate) struct ReportScope {
     pub(crate) scope: Scope,
     /// The territory's or the organisation's name.
     pub(crate) label: String,
+    /// The name of the territory it belongs to.
+    pub(crate) territory: String,
     /// Names of the organisations of the scope's territory.
     names: HashMap<i64, String>,
     pub(crate) mask: Mask,
@@ -155,7 +164,7 @@ pub(crate) async fn scope(
             None => {
                 let mut ids: Vec<i64> = names.keys().copied().collect();
                 ids.sort_unstable();
-                (ids, partners.territory_name)
+                (ids, partners.territory_name.clone())
             }
         }
     } else {
@@ -179,11 +188,40 @@ pub(crate) async fn scope(
             situation,
         },
         label,
+        territory: partners.territory_name,
         names,
         mask: Mask {
             below: core.settings().small_count_threshold,
         },
     })
+}
+
+/// Secondary suppression. In each group, a total and the parts it adds up to are all
+/// shown (`Some`) or masked (`None`) in `cells`; `raw` holds the true counts. Where
+/// exactly one part is masked and the total is shown, the total minus the other parts
+/// would give the masked one away: the smallest other part that is not zero is masked
+/// too, or the total when every other part is zero. Cells belong to several groups, so
+/// this goes on until no group gives a count away.
+pub(crate) fn protect(cells: &mut [Option<i64>], raw: &[i64], groups: &[(usize, Vec<usize>)]) {
+    loop {
+        let mut changed = false;
+        for (total, parts) in groups {
+            if cells[*total].is_none() || parts.iter().filter(|p| cells[**p].is_none()).count() != 1
+            {
+                continue;
+            }
+            let other = parts
+                .iter()
+                .copied()
+                .filter(|p| cells[*p].is_some() && raw[*p] > 0)
+                .min_by_key(|p| raw[*p]);
+            cells[other.unwrap_or(*total)] = None;
+            changed = true;
+        }
+        if !changed {
+            return;
+        }
+    }
 }
 
 /// The count for `key` among `(key, n)` rows, 0 when absent.
@@ -206,6 +244,48 @@ mod tests {
         assert_eq!(mask.rate(Some(0.8), &[8, 2]), None, "2 = 8 / 0.8 - 8");
         assert_eq!(mask.rate(None, &[0]), None);
         assert_eq!((mask.text(3), mask.text(12)), ("< 5".into(), "12".into()));
+    }
+
+    #[test]
+    fn a_masked_part_is_not_given_away_by_its_total() {
+        let mask = Mask { below: 5 };
+        let groups = [(0, vec![1, 2, 3])];
+        // 12 = 3 + 9 + 0: 12 − 9 − 0 would show the 3; the 9 goes too.
+        let raw = [12, 3, 9, 0];
+        let mut cells = raw.map(|n| mask.count(n));
+        protect(&mut cells, &raw, &groups);
+        assert_eq!(cells, [Some(12), None, None, Some(0)]);
+        // Nothing masked: nothing to protect.
+        let raw = [6, 6, 0, 0];
+        let mut cells = raw.map(|n| mask.count(n));
+        protect(&mut cells, &raw, &groups);
+        assert_eq!(
+            cells,
+            [Some(6), Some(6), Some(0), Some(0)],
+            "nothing masked"
+        );
+        // 7 = 2 + 5 + 0: the 5 goes, not the 0 (a zero hides nothing).
+        let raw = [7, 2, 5, 0];
+        let mut cells = raw.map(|n| mask.count(n));
+        protect(&mut cells, &raw, &groups);
+        assert_eq!(cells, [Some(7), None, None, Some(0)]);
+        // Two groups sharing a part, each closed.
+        let groups = [(0, vec![2, 3]), (1, vec![3, 4])];
+        let raw = [20, 30, 17, 3, 27, 0];
+        let mut cells = raw.map(|n| mask.count(n));
+        protect(&mut cells, &raw, &groups);
+        assert_eq!(cells, [Some(20), Some(30), None, None, None, Some(0)]);
+        // Two masked parts: their sum shows, not either; nothing more to do.
+        let raw = [20, 2, 3, 15];
+        let mut cells = raw.map(|n| mask.count(n));
+        protect(&mut cells, &raw, &[(0, vec![1, 2, 3])]);
+        assert_eq!(cells, [Some(20), None, None, Some(15)]);
+        // Every other part zero (a total of the same value, shown by another rule): the
+        // total is the masked part, so it goes.
+        let raw = [4, 0, 4];
+        let mut cells = [Some(4), Some(0), None];
+        protect(&mut cells, &raw, &[(0, vec![1, 2])]);
+        assert_eq!(cells, [None, Some(0), None]);
     }
 
     #[test]

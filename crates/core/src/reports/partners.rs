@@ -1,9 +1,10 @@
 //! Work between and within the partners: referrals, contacts, people reached by events.
 
-use super::{Mask, ReportFilters, scope};
+use super::{Mask, ReportFilters, ReportScope, protect, scope};
 use crate::{Actor, Core, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
+use parcours_domain::referrals::DeclineReason;
 use parcours_persistence::reports::{self, ReferralCounts};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -30,8 +31,19 @@ pub struct ReferralStats {
     /// accepted / (accepted + declined); `null` when none was answered, or when
     /// accepted or declined is masked.
     pub acceptance_rate: Option<f64>,
-    /// Days from sending to an answer, median (per receiver only).
+    /// Days from sending to an answer, median (per receiver, and per pair).
     pub median_days_to_answer: Option<f64>,
+    /// The declined ones, per reason (every reason listed, zero included).
+    pub declined_by_reason: Vec<DeclineCount>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeclineCount {
+    pub reason: DeclineReason,
+    /// `null` when masked (from 1 to `masked_below` − 1), or when the other counts
+    /// beside it would give a masked one away (secondary suppression).
+    pub declined: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -72,6 +84,7 @@ fn stats(
             &[c.accepted, c.declined],
         ),
         median_days_to_answer: None,
+        declined_by_reason: Vec::new(),
     }
 }
 
@@ -82,12 +95,20 @@ pub async fn referrals(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<ReferralsReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    referrals_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn referrals_of(core: &Core, scoped: &ReportScope) -> Result<ReferralsReport> {
     let scope = &scoped.scope;
     let mask = scoped.mask;
-    let reports::Referrals { pairs, answer_days } =
-        reports::referrals(core.db.conn(), scope).await?;
+    let reports::Referrals {
+        pairs,
+        answer_days,
+        pair_answer_days,
+        decline_reasons,
+    } = reports::referrals(core.db.conn(), scope).await?;
     let answer_days: HashMap<i64, Option<f64>> = answer_days.into_iter().collect();
+    let pair_answer_days: HashMap<(i64, i64), Option<f64>> = pair_answer_days.into_iter().collect();
     let names = scoped
         .names_for(
             core,
@@ -114,7 +135,7 @@ pub async fn referrals(
         }
     }
     receivers.sort_by_key(|r| r.to_organisation_id);
-    let by_receiver = receivers
+    let mut by_receiver: Vec<ReferralStats> = receivers
         .iter()
         .map(|r| {
             let mut row = stats(&names, mask, None, r);
@@ -122,15 +143,130 @@ pub async fn referrals(
             row
         })
         .collect();
+    let mut by_pair: Vec<ReferralStats> = pairs
+        .iter()
+        .map(|p| {
+            let mut row = stats(&names, mask, Some(p.from_organisation_id), p);
+            row.median_days_to_answer = pair_answer_days
+                .get(&(p.from_organisation_id, p.to_organisation_id))
+                .copied()
+                .flatten();
+            row
+        })
+        .collect();
+    protect_referrals(
+        mask,
+        &pairs,
+        &receivers,
+        &decline_reasons,
+        &mut by_pair,
+        &mut by_receiver,
+    );
     Ok(ReferralsReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         by_receiver,
-        by_pair: pairs.iter().map(|p| stats(&names, mask, Some(p.from_organisation_id), p)).collect(),
+        by_pair,
         masked_below: mask.below,
         definition: "Orientations envoyées pendant la période par ou vers les structures du périmètre (pour les personnes du profil choisi) ; « acceptées » compte celles qui l'ont été, même terminées depuis ; délai de réponse : de l'envoi à l'acceptation ou au refus, médiane en jours.".into(),
     })
+}
+
+type Field = (
+    fn(&ReferralCounts) -> i64,
+    fn(&mut ReferralStats) -> &mut Option<i64>,
+);
+
+/// Each receiver's counts are the sums of its pairs', and each declined count the sum
+/// of its reasons': a masked count must not come out of a subtraction (`protect`).
+/// Rates computed from a count masked here go too.
+fn protect_referrals(
+    mask: Mask,
+    pairs: &[ReferralCounts],
+    receivers: &[ReferralCounts],
+    reasons: &[(i64, i64, DeclineReason, i64)],
+    by_pair: &mut [ReferralStats],
+    by_receiver: &mut [ReferralStats],
+) {
+    let (p, r) = (pairs.len(), receivers.len());
+    let of_receiver = |j: usize| -> Vec<usize> {
+        (0..p)
+            .filter(|i| pairs[*i].to_organisation_id == receivers[j].to_organisation_id)
+            .collect()
+    };
+    let fields: [Field; 6] = [
+        (|c| c.sent, |s| &mut s.sent),
+        (|c| c.accepted, |s| &mut s.accepted),
+        (|c| c.declined, |s| &mut s.declined),
+        (|c| c.expired, |s| &mut s.expired),
+        (|c| c.withdrawn, |s| &mut s.withdrawn),
+        (|c| c.completed, |s| &mut s.completed),
+    ];
+    for (f, (get, cell)) in fields.into_iter().enumerate() {
+        let mut raw: Vec<i64> = pairs.iter().chain(receivers).map(get).collect();
+        let mut groups: Vec<(usize, Vec<usize>)> =
+            (0..r).map(|j| (p + j, of_receiver(j))).collect();
+        // Declined: also per reason, for pairs (after the pairs and receivers) and
+        // for receivers (after those).
+        let declined = f == 2;
+        if declined {
+            let k = DeclineReason::ALL.len();
+            let pair_reason = |i: usize, x: usize| p + r + i * k + x;
+            let receiver_reason = |j: usize, x: usize| p + r + p * k + j * k + x;
+            raw.resize(p + r + (p + r) * k, 0);
+            for (from, to, reason, n) in reasons {
+                let x = DeclineReason::ALL
+                    .iter()
+                    .position(|d| d == reason)
+                    .unwrap_or(0);
+                for (i, pair) in pairs.iter().enumerate() {
+                    if pair.from_organisation_id == *from && pair.to_organisation_id == *to {
+                        raw[pair_reason(i, x)] += n;
+                    }
+                }
+                for (j, receiver) in receivers.iter().enumerate() {
+                    if receiver.to_organisation_id == *to {
+                        raw[receiver_reason(j, x)] += n;
+                    }
+                }
+            }
+            for i in 0..p {
+                groups.push((i, (0..k).map(|x| pair_reason(i, x)).collect()));
+            }
+            for j in 0..r {
+                groups.push((p + j, (0..k).map(|x| receiver_reason(j, x)).collect()));
+                for x in 0..k {
+                    let parts = of_receiver(j)
+                        .into_iter()
+                        .map(|i| pair_reason(i, x))
+                        .collect();
+                    groups.push((receiver_reason(j, x), parts));
+                }
+            }
+        }
+        let mut shown: Vec<Option<i64>> = raw.iter().map(|n| mask.count(*n)).collect();
+        protect(&mut shown, &raw, &groups);
+        for (i, row) in by_pair.iter_mut().chain(by_receiver.iter_mut()).enumerate() {
+            *cell(row) = shown[i];
+            if declined {
+                let k = DeclineReason::ALL.len();
+                row.declined_by_reason = DeclineReason::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(x, reason)| DeclineCount {
+                        reason: *reason,
+                        declined: shown[p + r + i * k + x],
+                    })
+                    .collect();
+            }
+        }
+    }
+    for row in by_pair.iter_mut().chain(by_receiver.iter_mut()) {
+        if row.accepted.is_none() || row.declined.is_none() {
+            row.acceptance_rate = None;
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -151,6 +287,10 @@ pub struct ActivityReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub contacts: Vec<ActivityRow>,
+    /// Contacts per month, all organisations and kinds: each month of the period, in
+    /// order, zero included. A month's total and its rows in `contacts` are masked
+    /// together, so that no masked row comes out of a subtraction.
+    pub contacts_by_month: Vec<MonthTotal>,
     /// `null` when masked.
     pub event_attendees_named: Option<i64>,
     /// `null` when masked.
@@ -161,6 +301,15 @@ pub struct ActivityReport {
     pub masked_below: i64,
 }
 
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthTotal {
+    /// `YYYY-MM`, a month in Paris.
+    pub month: String,
+    /// `null` when masked.
+    pub contacts: Option<i64>,
+}
+
 /// Contacts by kind, organisation and month; people reached by events.
 pub async fn activity(
     core: &Core,
@@ -168,7 +317,10 @@ pub async fn activity(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<ActivityReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    activity_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn activity_of(core: &Core, scoped: &ReportScope) -> Result<ActivityReport> {
     let scope = &scoped.scope;
     let reports::Activity {
         contacts,
@@ -176,18 +328,44 @@ pub async fn activity(
     } = reports::activity(core.db.conn(), scope).await?;
     let mask = scoped.mask;
     let names = scoped.names_for(core, contacts.iter().map(|c| c.0)).await?;
+    // Every month of the period; its total after the rows, protected with them.
+    let mut months = Vec::new();
+    let mut first = scope.from.with_day(1).unwrap_or(scope.from);
+    while first < scope.to {
+        months.push(first.format("%Y-%m").to_string());
+        first = first.checked_add_months(Months::new(1)).unwrap_or(scope.to);
+    }
+    let rows = contacts.len();
+    let mut raw: Vec<i64> = contacts.iter().map(|c| c.3).collect();
+    let mut groups = Vec::new();
+    for (m, month) in months.iter().enumerate() {
+        let parts: Vec<usize> = (0..rows).filter(|i| contacts[*i].2 == *month).collect();
+        raw.push(parts.iter().map(|i| contacts[*i].3).sum());
+        groups.push((rows + m, parts));
+    }
+    let mut shown: Vec<Option<i64>> = raw.iter().map(|n| mask.count(*n)).collect();
+    protect(&mut shown, &raw, &groups);
     Ok(ActivityReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         contacts: contacts
             .into_iter()
-            .map(|(organisation_id, kind, month, contacts)| ActivityRow {
+            .enumerate()
+            .map(|(i, (organisation_id, kind, month, _))| ActivityRow {
                 month,
                 organisation: names.get(&organisation_id).cloned().unwrap_or_default(),
                 organisation_id,
                 kind,
-                contacts: mask.count(contacts),
+                contacts: shown[i],
+            })
+            .collect(),
+        contacts_by_month: months
+            .into_iter()
+            .enumerate()
+            .map(|(m, month)| MonthTotal {
+                month,
+                contacts: shown[rows + m],
             })
             .collect(),
         event_attendees_named: mask.count(named),

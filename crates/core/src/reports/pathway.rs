@@ -1,6 +1,6 @@
 //! The pathway: who is where now, and how people move through it over a period.
 
-use super::{ReportFilters, count_of, scope};
+use super::{ReportFilters, ReportScope, count_of, protect, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::pathway::{Outcome, Stage};
@@ -37,11 +37,14 @@ pub async fn pipeline(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<PipelineReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    pipeline_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn pipeline_of(core: &Core, scoped: &ReportScope) -> Result<PipelineReport> {
     let counts = reports::pipeline(core.db.conn(), &scoped.scope).await?;
     let mask = scoped.mask;
     Ok(PipelineReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scoped.scope.from,
         to: scoped.scope.to,
         stages: Stage::ALL
@@ -116,7 +119,10 @@ pub async fn flows(
     filters: &ReportFilters,
     now: DateTime<Utc>,
 ) -> Result<FlowsReport> {
-    let scoped = scope(core, actor, filters, now).await?;
+    flows_of(core, &scope(core, actor, filters, now).await?).await
+}
+
+pub(super) async fn flows_of(core: &Core, scoped: &ReportScope) -> Result<FlowsReport> {
     let scope = &scoped.scope;
     let reports::Flows {
         entries,
@@ -132,12 +138,41 @@ pub async fn flows(
             .map(|(_, _, n)| n)
             .sum()
     };
-    let exits_from = |stage: Option<Stage>| -> Vec<OutcomeCount> {
+    // Exits per stage and outcome, then per outcome (all stages), then the dropouts
+    // of each stage (CSV): each total is the sum of parts shown beside it, so the
+    // cells are protected together (`protect`).
+    let (stages_n, outcomes_n) = (Stage::ALL.len(), Outcome::ALL.len());
+    let cell = |s: usize, o: usize| s * outcomes_n + o;
+    let total = |o: usize| stages_n * outcomes_n + o;
+    let dropout = |s: usize| stages_n * outcomes_n + outcomes_n + s;
+    let mut raw = vec![0; stages_n * outcomes_n + outcomes_n + stages_n];
+    let mut groups = Vec::new();
+    for (o, outcome) in Outcome::ALL.iter().enumerate() {
+        raw[total(o)] = closed(None, &|x| x == *outcome);
+        groups.push((total(o), (0..stages_n).map(|s| cell(s, o)).collect()));
+    }
+    for (s, stage) in Stage::ALL.iter().enumerate() {
+        for (o, outcome) in Outcome::ALL.iter().enumerate() {
+            raw[cell(s, o)] = closed(Some(*stage), &|x| x == *outcome);
+        }
+        raw[dropout(s)] = closed(Some(*stage), &Outcome::is_dropout);
+        let parts = Outcome::ALL
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.is_dropout())
+            .map(|(o, _)| cell(s, o))
+            .collect();
+        groups.push((dropout(s), parts));
+    }
+    let mut shown: Vec<Option<i64>> = raw.iter().map(|n| mask.count(*n)).collect();
+    protect(&mut shown, &raw, &groups);
+    let exits_from = |stage: Option<usize>| -> Vec<OutcomeCount> {
         Outcome::ALL
             .iter()
-            .map(|o| OutcomeCount {
-                outcome: *o,
-                exits: mask.count(closed(stage, &|outcome| outcome == *o)),
+            .enumerate()
+            .map(|(o, outcome)| OutcomeCount {
+                outcome: *outcome,
+                exits: shown[stage.map_or(total(o), |s| cell(s, o))],
             })
             .collect()
     };
@@ -159,15 +194,15 @@ pub async fn flows(
                 cohort_reached: mask.count(reached),
                 cohort_went_further: mask.count(further),
                 conversion_to_next: mask.rate(conversion, &[further]),
-                exits: exits_from(Some(*stage)),
-                dropouts: mask.count(closed(Some(*stage), &Outcome::is_dropout)),
+                exits: exits_from(Some(i)),
+                dropouts: shown[dropout(i)],
                 median_days,
                 p90_days,
             }
         })
         .collect();
     Ok(FlowsReport {
-        scope: scoped.label,
+        scope: scoped.label.clone(),
         from: scope.from,
         to: scope.to,
         cohort: mask.count(cohort.size),

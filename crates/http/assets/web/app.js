@@ -34,6 +34,11 @@
       if (event.target.tagName === "SELECT" || event.target.type === "checkbox") { refresh(); }
     });
   });
+  // « Imprimer »: the browser's print dialog (without the script, its own menu).
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
   // The error summary takes the focus, so that a screen reader reads it first.
   var summary = document.querySelector(".summary[tabindex], #doublons, #conflit");
   if (summary) { summary.focus(); }

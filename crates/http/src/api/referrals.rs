@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_referral, list_referrals))
         .routes(routes!(overdue_referrals))
+        .routes(routes!(overdue_referrals_csv))
         .routes(routes!(get_referral))
         .routes(routes!(accept_referral))
         .routes(routes!(decline_referral))
@@ -343,4 +344,42 @@ async fn overdue_referrals(
 ) -> ApiResult<Json<Vec<OverdueReferral>>> {
     let queue = referrals::overdue(&state.core, user.actor(), now).await?;
     Ok(Json(queue.into_iter().map(Into::into).collect()))
+}
+
+/// The same queue as CSV, as the dashboard offers it: organisations, sending day (in
+/// Paris), days waiting and reminders sent.
+#[utoipa::path(
+    get, path = "/referrals/overdue.csv", tag = "referrals",
+    responses((status = 200, content_type = "text/csv"), Forbidden),
+)]
+async fn overdue_referrals_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Now(now): Now,
+) -> ApiResult<axum::response::Response> {
+    use crate::export::{Cell, csv_response};
+    let queue = referrals::overdue(&state.core, user.actor(), now).await?;
+    let rows = queue
+        .into_iter()
+        .map(|o| {
+            vec![
+                Cell::text(o.from_organisation.name),
+                Cell::text(o.to_organisation.name),
+                Cell::Figure(parcours_domain::calendar::paris_day(o.sent_at).to_string()),
+                Cell::Figure(o.days_waiting.to_string()),
+                Cell::Figure(o.reminders_sent.to_string()),
+            ]
+        })
+        .collect();
+    csv_response(
+        "orientations-sans-reponse",
+        &[
+            "Structure d'origine",
+            "Structure destinataire",
+            "Envoyée le",
+            "Attente (jours)",
+            "Relances envoyées",
+        ],
+        rows,
+    )
 }

@@ -7,6 +7,8 @@ mod accounts;
 mod admin;
 mod assets;
 mod attendance;
+mod charts;
+mod dashboard;
 mod demo;
 mod directory;
 mod erase;
@@ -105,6 +107,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("post", "/hebergement/conventions/{id}/renouveler"),
     ("get", "/hebergement/conventions/{id}/terminer"),
     ("post", "/hebergement/conventions/{id}/terminer"),
+    ("get", "/tableau-de-bord"),
     ("get", "/static/{name}"),
     ("get", "/demo/courriels"),
     // Accounts run by organisations: links sent by e-mail, the team, administration.
@@ -262,6 +265,7 @@ pub fn router() -> Router<AppState> {
             "/hebergement/conventions/{id}/terminer",
             get(hosting::end_form).post(hosting::end_submit),
         )
+        .route("/tableau-de-bord", get(dashboard::page))
         .route("/static/{name}", get(assets::serve))
         .route("/demo/courriels", get(demo::mailbox))
         // Accounts run by organisations.

@@ -53,6 +53,7 @@ const SECTIONS: &[Section] = &[
     ("/actions", "Actions collectives", handles_personal_data),
     ("/hebergement", "Hébergement", handles_personal_data),
     ("/annuaire", "Annuaire", |_| true),
+    ("/tableau-de-bord", "Tableau de bord", |r| r != Role::Admin),
     ("/equipe", "Équipe", |r| r == Role::OrgAdmin),
     ("/admin", "Administration", |r| r == Role::Admin),
 ];
@@ -357,6 +358,11 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("code", "Code"),
     ("communes", "Communes"),
     ("file", "Fichier"),
+    // Tableau de bord.
+    ("periode", "Période"),
+    ("du", "Du"),
+    ("au", "Au"),
+    ("age_band", "Âge"),
 ];
 
 /// Fields in error, each with its French message, in the order of the form.

@@ -64,7 +64,7 @@ pub(super) async fn indicators_csv(
         rows.push(vec![
             Cell::text(&s.label),
             masked(s.count, threshold),
-            percent(s.share, &[s.count]),
+            percent(s.share, &[s.count, s.base]),
             Cell::text(&s.definition),
         ]);
     }

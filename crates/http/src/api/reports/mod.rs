@@ -74,7 +74,13 @@ impl From<ReportParams> for ReportFilters {
 
 /// A count as exported: a masked one (`None`) reads "< threshold".
 pub fn masked(count: Option<i64>, threshold: i64) -> Cell {
-    Cell::Figure(count.map_or_else(|| format!("< {threshold}"), |n| n.to_string()))
+    Cell::Figure(masked_text(count, threshold))
+}
+
+/// A count as written wherever figures leave Parcours in words (CSV, pages): a masked
+/// one (`None`) reads "< threshold".
+pub fn masked_text(count: Option<i64>, threshold: i64) -> String {
+    count.map_or_else(|| format!("< {threshold}"), |n| n.to_string())
 }
 
 /// A number with one decimal and a decimal comma.
@@ -90,10 +96,15 @@ fn optional_decimal(value: Option<f64>) -> Cell {
 /// A share as a percentage with a decimal comma; "< seuil" when a count it is computed
 /// from is masked (the use case then gives no share: it would give the count away).
 fn percent(share: Option<f64>, counts: &[Option<i64>]) -> Cell {
+    Cell::Figure(percent_text(share, counts))
+}
+
+/// [`percent`]'s words, for the pages as for the CSV.
+pub fn percent_text(share: Option<f64>, counts: &[Option<i64>]) -> String {
     if counts.iter().any(Option::is_none) {
-        Cell::Figure("< seuil".into())
+        "< seuil".into()
     } else {
-        optional_decimal(share.map(|s| s * 100.0))
+        share.map(|s| decimal(s * 100.0)).unwrap_or_default()
     }
 }
 

@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use parcours_core::reports::{self, ActivityReport, ReferralStats, ReferralsReport};
+use parcours_domain::referrals::DeclineReason;
 
 /// Referrals per receiving organisation and per sender → receiver pair.
 ///
@@ -49,7 +50,7 @@ pub(super) async fn referrals_csv(
     let report = reports::referrals(&state.core, user.actor(), &params.into(), now).await?;
     let t = report.masked_below;
     let row = |r: &ReferralStats| {
-        vec![
+        let mut cells = vec![
             Cell::text(r.from_organisation.as_deref().unwrap_or("(toutes)")),
             Cell::text(&r.to_organisation),
             masked(r.sent, t),
@@ -60,7 +61,17 @@ pub(super) async fn referrals_csv(
             masked(r.completed, t),
             percent(r.acceptance_rate, &[r.accepted, r.declined]),
             optional_decimal(r.median_days_to_answer),
-        ]
+        ];
+        cells.extend(DeclineReason::ALL.iter().map(|reason| {
+            masked(
+                r.declined_by_reason
+                    .iter()
+                    .find(|d| d.reason == *reason)
+                    .map_or(Some(0), |d| d.declined),
+                t,
+            )
+        }));
+        cells
     };
     let rows = report
         .by_receiver
@@ -81,6 +92,11 @@ pub(super) async fn referrals_csv(
             "Terminées",
             "Taux d'acceptation (%)",
             "Délai médian de réponse (jours)",
+            "Déclinées : hors périmètre",
+            "Déclinées : public non éligible",
+            "Déclinées : personne injoignable",
+            "Déclinées : capacité atteinte",
+            "Déclinées : autre raison",
         ],
         rows,
     )
@@ -133,6 +149,15 @@ pub(super) async fn activity_csv(
             ]
         })
         .collect();
+    // Each month's total, all organisations and kinds.
+    for total in &report.contacts_by_month {
+        rows.push(vec![
+            Cell::Figure(total.month.clone()),
+            Cell::text("(toutes)"),
+            Cell::text("(tous)"),
+            masked(total.contacts, t),
+        ]);
+    }
     let period = format!("{} – {}", report.from, report.to);
     for (what, count) in [
         (

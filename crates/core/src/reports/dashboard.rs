@@ -1,0 +1,318 @@
+//! The dashboard: every report of a period at once, each beside the same report of the
+//! period just before (same length), for the coordinator's or the organisation's page.
+//! The scope is resolved once; the figures are the reports' own, masked by them.
+
+use super::partners::{DeclineCount, activity_of, referrals_of};
+use super::pathway::{flows_of, pipeline_of};
+use super::{
+    ActivityReport, FlowsReport, IndicatorsReport, PipelineReport, ReferralStats, ReferralsReport,
+    ReportFilters, ReportScope, indicators::indicators_of, quarter_of, scope,
+};
+use crate::referrals::{Overdue, overdue};
+use crate::{Actor, Core, Error, Result};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use parcours_domain::users::Role;
+use parcours_persistence::organisations;
+
+/// The periods a coordinator picks most, as calendar days in Paris.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// The calendar quarter of today.
+    CurrentQuarter,
+    /// The quarter before it.
+    PreviousQuarter,
+    /// The calendar year of today.
+    CalendarYear,
+    /// The twelve months up to today, today included.
+    LastTwelveMonths,
+}
+
+impl Preset {
+    pub const ALL: [Self; 4] = [
+        Self::CurrentQuarter,
+        Self::PreviousQuarter,
+        Self::CalendarYear,
+        Self::LastTwelveMonths,
+    ];
+
+    /// Its word in a page's address.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CurrentQuarter => "trimestre",
+            Self::PreviousQuarter => "trimestre_precedent",
+            Self::CalendarYear => "annee",
+            Self::LastTwelveMonths => "douze_mois",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CurrentQuarter => "Trimestre en cours",
+            Self::PreviousQuarter => "Trimestre précédent",
+            Self::CalendarYear => "Année civile",
+            Self::LastTwelveMonths => "12 derniers mois",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == word)
+    }
+
+    /// `[first day, day after the last)` for `today`, a day in Paris
+    /// (`domain::calendar::paris_day`).
+    pub fn range(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        match self {
+            Self::CurrentQuarter => quarter_of(today),
+            Self::PreviousQuarter => {
+                let (start, _) = quarter_of(today);
+                quarter_of(start.pred_opt().unwrap_or(start))
+            }
+            Self::CalendarYear => {
+                let start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+                (
+                    start,
+                    start.checked_add_months(Months::new(12)).unwrap_or(today),
+                )
+            }
+            Self::LastTwelveMonths => (
+                tomorrow
+                    .checked_sub_months(Months::new(12))
+                    .unwrap_or(today),
+                tomorrow,
+            ),
+        }
+    }
+}
+
+/// The period of the same length just before `[from, to)`.
+pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (from - (to - from), from)
+}
+
+/// A figure of the period beside the same figure of the period before.
+#[derive(Clone, Debug)]
+pub struct Compared<T> {
+    pub now: T,
+    /// `None` when there is nothing to compare with.
+    pub before: Option<T>,
+}
+
+/// The change of a count from the period before: only when both are shown — a change
+/// from or to a masked count would give it away.
+pub fn change(now: Option<i64>, before: Option<i64>) -> Option<i64> {
+    Some(now? - before?)
+}
+
+/// The change of a rate or a duration, on the same terms.
+pub fn change_rate(now: Option<f64>, before: Option<f64>) -> Option<f64> {
+    Some(now? - before?)
+}
+
+/// Every block of the dashboard, for the period and the period before.
+#[derive(Clone, Debug)]
+pub struct Dashboard {
+    /// The territory or the organisation counted.
+    pub scope: String,
+    pub territory: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub before_from: NaiveDate,
+    pub before_to: NaiveDate,
+    pub masked_below: i64,
+    /// Open pathways now: a state, not a period's flow, so without comparison.
+    pub pipeline: PipelineReport,
+    pub flows: Compared<FlowsReport>,
+    pub indicators: Compared<IndicatorsReport>,
+    pub referrals: Compared<ReferralsReport>,
+    /// Per receiver and per pair, each row of the period beside its row before;
+    /// receivers and pairs of the period before only are listed with zeros now.
+    pub referral_receivers: Vec<Compared<ReferralStats>>,
+    pub referral_pairs: Vec<Compared<ReferralStats>>,
+    pub activity: Compared<ActivityReport>,
+    /// Coordinators: the territory's referrals unanswered past their delay.
+    pub overdue: Option<Vec<Overdue>>,
+}
+
+/// All the reports of the dashboard, the scope resolved once and every query run side
+/// by side on the pool.
+pub async fn dashboard(
+    core: &Core,
+    actor: &Actor,
+    filters: &ReportFilters,
+    now: DateTime<Utc>,
+) -> Result<Dashboard> {
+    let scoped = scope(core, actor, filters, now).await?;
+    let (before_from, before_to) = previous_period(scoped.scope.from, scoped.scope.to);
+    let mut before: ReportScope = scoped.clone();
+    before.scope.from = before_from;
+    before.scope.to = before_to;
+    let queue = async {
+        if actor.role == Role::Coordinator {
+            overdue(core, actor, now).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (pipeline, flows, flows_before, indicators, indicators_before) = tokio::try_join!(
+        pipeline_of(core, &scoped),
+        flows_of(core, &scoped),
+        flows_of(core, &before),
+        indicators_of(core, &scoped),
+        indicators_of(core, &before),
+    )?;
+    let (referrals, referrals_before, activity, activity_before, overdue) = tokio::try_join!(
+        referrals_of(core, &scoped),
+        referrals_of(core, &before),
+        activity_of(core, &scoped),
+        activity_of(core, &before),
+        queue,
+    )?;
+    let receiver = |r: &ReferralStats| (None, r.to_organisation_id);
+    let pair = |r: &ReferralStats| (r.from_organisation_id, r.to_organisation_id);
+    Ok(Dashboard {
+        scope: scoped.label.clone(),
+        territory: scoped.territory.clone(),
+        from: scoped.scope.from,
+        to: scoped.scope.to,
+        before_from,
+        before_to,
+        masked_below: scoped.mask.below,
+        pipeline,
+        referral_receivers: paired(
+            &referrals.by_receiver,
+            &referrals_before.by_receiver,
+            receiver,
+        ),
+        referral_pairs: paired(&referrals.by_pair, &referrals_before.by_pair, pair),
+        flows: Compared {
+            now: flows,
+            before: Some(flows_before),
+        },
+        indicators: Compared {
+            now: indicators,
+            before: Some(indicators_before),
+        },
+        referrals: Compared {
+            now: referrals,
+            before: Some(referrals_before),
+        },
+        activity: Compared {
+            now: activity,
+            before: Some(activity_before),
+        },
+        overdue,
+    })
+}
+
+/// Rows of the period, each with the row of the same key before, then the keys of
+/// the period before only; a key without referrals in a period has zeros there.
+fn paired(
+    now: &[ReferralStats],
+    before: &[ReferralStats],
+    key: impl Fn(&ReferralStats) -> (Option<i64>, i64),
+) -> Vec<Compared<ReferralStats>> {
+    let none = |row: &ReferralStats| ReferralStats {
+        sent: Some(0),
+        accepted: Some(0),
+        declined: Some(0),
+        expired: Some(0),
+        withdrawn: Some(0),
+        completed: Some(0),
+        acceptance_rate: None,
+        median_days_to_answer: None,
+        declined_by_reason: row
+            .declined_by_reason
+            .iter()
+            .map(|d| DeclineCount {
+                reason: d.reason,
+                declined: Some(0),
+            })
+            .collect(),
+        ..row.clone()
+    };
+    let mut rows: Vec<Compared<ReferralStats>> = now
+        .iter()
+        .map(|row| Compared {
+            now: row.clone(),
+            before: Some(
+                before
+                    .iter()
+                    .find(|b| key(b) == key(row))
+                    .cloned()
+                    .unwrap_or_else(|| none(row)),
+            ),
+        })
+        .collect();
+    for old in before {
+        if !now.iter().any(|row| key(row) == key(old)) {
+            rows.push(Compared {
+                now: none(old),
+                before: Some(old.clone()),
+            });
+        }
+    }
+    rows
+}
+
+/// The organisations the actor may narrow the dashboard to, by name: the territory's
+/// for a coordinator, their own for anyone else.
+pub async fn filter_choices(core: &Core, actor: &Actor) -> Result<Vec<(i64, String)>> {
+    if actor.role == Role::Admin {
+        return Err(Error::Forbidden(crate::Refusal::Role));
+    }
+    let partners = organisations::territory_of(core.db.conn(), actor.organisation_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(partners
+        .organisations
+        .into_iter()
+        .filter(|(id, _)| actor.role == Role::Coordinator || *id == actor.organisation_id)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn presets_are_calendar_periods_of_today() {
+        let today = d("2026-11-22");
+        let ranges = Preset::ALL.map(|p| p.range(today));
+        assert_eq!(
+            ranges,
+            [
+                (d("2026-10-01"), d("2027-01-01")),
+                (d("2026-07-01"), d("2026-10-01")),
+                (d("2026-01-01"), d("2027-01-01")),
+                (d("2025-11-23"), d("2026-11-23")),
+            ]
+        );
+        assert_eq!(
+            Preset::PreviousQuarter.range(d("2026-02-10")),
+            (d("2025-10-01"), d("2026-01-01"))
+        );
+        assert_eq!(Preset::parse("annee"), Some(Preset::CalendarYear));
+        assert_eq!(Preset::parse("semaine"), None);
+    }
+
+    #[test]
+    fn the_period_before_has_the_same_length_and_changes_need_both_figures() {
+        assert_eq!(
+            previous_period(d("2026-10-01"), d("2027-01-01")),
+            (d("2026-07-01"), d("2026-10-01"))
+        );
+        assert_eq!(
+            previous_period(d("2026-11-02"), d("2026-11-03")),
+            (d("2026-11-01"), d("2026-11-02"))
+        );
+        assert_eq!(change(Some(12), Some(7)), Some(5));
+        assert_eq!(change(Some(12), None), None);
+        assert_eq!(change(None, Some(7)), None);
+        assert_eq!(change_rate(Some(0.5), Some(0.25)), Some(0.25));
+    }
+}

@@ -1,0 +1,988 @@
+//! « Tableau de bord »: the reports of a period for a coordinator's territory or an
+//! organisation, each block a chart drawn on the server and the same figures as a
+//! table, each figure beside its change from the period just before, each block's CSV
+//! a link away. Filters are a GET form: the address is the dashboard, to share or
+//! bookmark. Figures are the reports' own, masked by them (`core::reports`), and
+//! written by the same words as the CSV (`api::reports::masked_text`).
+
+use super::charts::{self, Bar};
+use super::fr;
+use super::page::{Errors, Layout, PageError, PageResult, encode, html};
+use super::session::Signed;
+use crate::api::reports::{decimal, masked_text, percent_text};
+use crate::extract::Now;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_core::reports::{
+    self, Compared, Dashboard, Preset, ReportFilters, change, change_rate,
+};
+use parcours_core::{Error, PeriodInput};
+use parcours_domain::holders::{Gender, Situation};
+use parcours_domain::labels::Label;
+use parcours_domain::pathway::{Outcome, Stage};
+use parcours_domain::referrals::DeclineReason;
+use parcours_domain::reports::AgeBand;
+use parcours_domain::users::Role;
+
+/// The dashboard's filters, as they stand in its address.
+#[derive(Clone, Default)]
+struct Filters {
+    /// A preset's word, or `dates`.
+    periode: String,
+    du: String,
+    au: String,
+    organisation: String,
+    qpv: String,
+    gender: String,
+    age_band: String,
+    situation: String,
+}
+
+impl Filters {
+    fn read(pairs: &[(String, String)]) -> Self {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        Self {
+            periode: get("periode"),
+            du: get("du"),
+            au: get("au"),
+            organisation: get("organisation"),
+            qpv: get("qpv").to_uppercase(),
+            gender: get("gender"),
+            age_band: get("age_band"),
+            situation: get("situation"),
+        }
+    }
+
+    /// The profile filters, as the report API names them.
+    fn profile(&self) -> [(&'static str, &str); 5] {
+        [
+            ("organisation", &self.organisation),
+            ("qpv", &self.qpv),
+            ("gender", &self.gender),
+            ("age_band", &self.age_band),
+            ("situation", &self.situation),
+        ]
+    }
+
+    /// The reports' filters: a preset is a period of days in Paris; dates are the first
+    /// and the last day (the reports take the day after the last). Errors name the
+    /// page's fields.
+    fn report_filters(&self, today: NaiveDate, errors: &mut Errors) -> ReportFilters {
+        let optional = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        let period = if self.periode == "dates"
+            || (self.periode.is_empty() && (!self.du.is_empty() || !self.au.is_empty()))
+        {
+            for (field, value) in [("du", &self.du), ("au", &self.au)] {
+                if value.is_empty() {
+                    errors.add(
+                        field,
+                        "indiquez une date (AAAA-MM-JJ), ou choisissez une période proposée",
+                    );
+                }
+            }
+            // The last day typed is the day before the report's `to`; a date that does
+            // not read goes as typed, for the report to name.
+            let to = match parcours_domain::holders::parse_date(&self.au) {
+                Ok(last) => last.succ_opt().map(|d| d.to_string()),
+                Err(_) => optional(&self.au),
+            };
+            PeriodInput {
+                from: optional(&self.du),
+                to,
+            }
+        } else {
+            let preset = if self.periode.is_empty() {
+                Preset::CurrentQuarter
+            } else {
+                Preset::parse(&self.periode).unwrap_or_else(|| {
+                    errors.add(
+                        "periode",
+                        "choisissez une des périodes proposées, ou des dates",
+                    );
+                    Preset::CurrentQuarter
+                })
+            };
+            let (from, to) = preset.range(today);
+            PeriodInput {
+                from: Some(from.to_string()),
+                to: Some(to.to_string()),
+            }
+        };
+        ReportFilters {
+            period,
+            territory: None,
+            organisation: optional(&self.organisation),
+            qpv: optional(&self.qpv),
+            gender: optional(&self.gender),
+            age_band: optional(&self.age_band),
+            situation: optional(&self.situation),
+        }
+    }
+
+    /// The profile filters in a query string, after `from` and `to`.
+    fn query(&self, from: NaiveDate, to: NaiveDate) -> String {
+        let mut query = format!("from={from}&to={to}");
+        for (name, value) in self.profile() {
+            if !value.is_empty() {
+                query.push_str(&format!("&{name}={}", encode(value)));
+            }
+        }
+        query
+    }
+
+    /// The dashboard of `[from, to)` with the same profile filters.
+    fn page_for(&self, from: NaiveDate, to: NaiveDate) -> String {
+        let last = to.pred_opt().unwrap_or(to);
+        let mut href = format!("/tableau-de-bord?periode=dates&du={from}&au={last}");
+        for (name, value) in self.profile() {
+            if !value.is_empty() {
+                href.push_str(&format!("&{name}={}", encode(value)));
+            }
+        }
+        href
+    }
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choices<T: Copy>(
+    all: &[T],
+    word: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    typed: &str,
+) -> Vec<Choice> {
+    all.iter()
+        .map(|v| Choice {
+            value: word(*v).into(),
+            label: label(*v).into(),
+            selected: word(*v) == typed,
+        })
+        .collect()
+}
+
+fn age_label(band: AgeBand) -> &'static str {
+    match band {
+        AgeBand::Under26 => "Moins de 26 ans",
+        AgeBand::From26To44 => "26 à 44 ans",
+        AgeBand::From45 => "45 ans et plus",
+    }
+}
+
+/// A figure as the page shows it, with its change from the period before.
+struct Figure {
+    text: String,
+    change: Option<String>,
+}
+
+impl Figure {
+    fn plain(text: String) -> Self {
+        Self { text, change: None }
+    }
+}
+
+/// A table of a block: the first cell of a row heads it.
+struct Table {
+    id: String,
+    caption: String,
+    head: Vec<String>,
+    rows: Vec<(String, Vec<Figure>)>,
+}
+
+struct Link {
+    href: String,
+    label: String,
+}
+
+/// One block of the dashboard.
+struct Block {
+    id: &'static str,
+    title: String,
+    intro: Option<String>,
+    chart: Option<String>,
+    tables: Vec<Table>,
+    csv: Vec<Link>,
+    definition: Option<String>,
+}
+
+struct OverdueRow {
+    from: String,
+    to: String,
+    sent: String,
+    days: String,
+    reminders: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    errors: Errors,
+    presets: Vec<Choice>,
+    dates: bool,
+    du: String,
+    au: String,
+    qpv: String,
+    organisations: Vec<Choice>,
+    /// Advisers and org admins see their organisation only: no choice to make.
+    choose_organisation: bool,
+    genders: Vec<Choice>,
+    age_bands: Vec<Choice>,
+    situations: Vec<Choice>,
+    /// When the filters read: what the page covers.
+    heading: Option<Heading>,
+    blocks: Vec<Block>,
+    overdue: Option<Vec<OverdueRow>>,
+}
+
+struct Heading {
+    scope: String,
+    territory: String,
+    period: String,
+    before: String,
+    before_href: String,
+    filters: String,
+    generated: String,
+    masked_below: i64,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Now(now): Now,
+    user: Signed,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = user.actor();
+    if actor.role == Role::Admin {
+        return Err(PageError::from(Error::Forbidden(
+            parcours_core::Refusal::Role,
+        )));
+    }
+    let filters = Filters::read(&pairs);
+    let today = parcours_domain::calendar::paris_day(now);
+    let mut errors = Errors::default();
+    let input = filters.report_filters(today, &mut errors);
+    let (organisations, dashboard) = tokio::join!(
+        reports::filter_choices(&state.core, actor),
+        reports::dashboard(&state.core, actor, &input, now),
+    );
+    let organisations = organisations?;
+    let custom = filters.periode == "dates"
+        || (filters.periode.is_empty() && (!filters.du.is_empty() || !filters.au.is_empty()));
+    let mut page = DashboardPage {
+        layout: user.layout("Tableau de bord", "/tableau-de-bord"),
+        errors: Errors::default(),
+        presets: Preset::ALL
+            .iter()
+            .map(|p| Choice {
+                value: p.as_str().into(),
+                label: p.label().into(),
+                selected: !custom
+                    && (filters.periode == p.as_str()
+                        || (filters.periode.is_empty() && *p == Preset::CurrentQuarter)),
+            })
+            .collect(),
+        dates: custom,
+        du: filters.du.clone(),
+        au: filters.au.clone(),
+        qpv: filters.qpv.clone(),
+        choose_organisation: actor.role == Role::Coordinator,
+        organisations: organisations
+            .iter()
+            .map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: name.clone(),
+                selected: filters.organisation == id.to_string(),
+            })
+            .collect(),
+        genders: choices(Gender::ALL, Gender::as_str, Gender::label, &filters.gender),
+        age_bands: choices(AgeBand::ALL, AgeBand::as_str, age_label, &filters.age_band),
+        situations: choices(
+            Situation::ALL,
+            Situation::as_str,
+            Situation::label,
+            &filters.situation,
+        ),
+        heading: None,
+        blocks: Vec::new(),
+        overdue: None,
+    };
+    let dashboard = match dashboard {
+        Ok(dashboard) if errors.is_empty() => dashboard,
+        Ok(_) => {
+            page.errors = errors.sorted_by(FORM_ORDER);
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(Error::Invalid(invalid)) => {
+            for (field, message) in Errors::from_validation(invalid).items {
+                let field = match field.as_str() {
+                    "from" => "du".to_owned(),
+                    "to" => "au".to_owned(),
+                    _ => field,
+                };
+                if !errors.has(&field) {
+                    errors.add(&field, message);
+                }
+            }
+            page.errors = errors.sorted_by(FORM_ORDER);
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(other) => return Err(PageError::from(other)),
+    };
+    page.heading = Some(heading(&dashboard, &filters, &page, now));
+    page.blocks = blocks(&dashboard, &filters);
+    page.overdue = dashboard.overdue.as_ref().map(|queue| {
+        queue
+            .iter()
+            .map(|o| OverdueRow {
+                from: o.from_organisation.name.clone(),
+                to: o.to_organisation.name.clone(),
+                sent: fr::short_date(fr::local_day(o.sent_at)),
+                days: fr::number(o.days_waiting),
+                reminders: fr::number(i64::from(o.reminders_sent)),
+            })
+            .collect()
+    });
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// The fields of the filter form, in order.
+const FORM_ORDER: &[&str] = &[
+    "periode",
+    "du",
+    "au",
+    "organisation",
+    "qpv",
+    "gender",
+    "age_band",
+    "situation",
+];
+
+/// « du 1 octobre 2026 au 31 décembre 2026 » for `[from, to)`.
+fn period_words(from: NaiveDate, to: NaiveDate) -> String {
+    format!(
+        "du {} au {}",
+        fr::short_date(from),
+        fr::short_date(to.pred_opt().unwrap_or(to))
+    )
+}
+
+fn heading(d: &Dashboard, filters: &Filters, page: &DashboardPage, now: DateTime<Utc>) -> Heading {
+    let chosen = |list: &[Choice]| list.iter().find(|c| c.selected).map(|c| c.label.clone());
+    let mut parts = Vec::new();
+    if let Some(name) = chosen(&page.organisations).filter(|_| page.choose_organisation) {
+        parts.push(format!("structure : {name}"));
+    }
+    if !filters.qpv.is_empty() {
+        parts.push(format!("quartier : {}", filters.qpv));
+    }
+    for (what, list) in [
+        ("genre", &page.genders),
+        ("âge", &page.age_bands),
+        ("situation", &page.situations),
+    ] {
+        if let Some(label) = chosen(list) {
+            parts.push(format!("{what} : {}", label.to_lowercase()));
+        }
+    }
+    Heading {
+        scope: d.scope.clone(),
+        territory: d.territory.clone(),
+        period: period_words(d.from, d.to),
+        before: period_words(d.before_from, d.before_to),
+        before_href: filters.page_for(d.before_from, d.before_to),
+        filters: if parts.is_empty() {
+            "aucun (toutes les personnes)".into()
+        } else {
+            parts.join(" ; ")
+        },
+        generated: fr::date_time(now),
+        masked_below: d.masked_below,
+    }
+}
+
+/// A change of a count: « +3 », « −2 », « 0 »; a dash when it cannot be shown.
+fn count_change(now: Option<i64>, before: Option<i64>) -> String {
+    match change(now, before) {
+        Some(0) => "0".into(),
+        Some(n) if n > 0 => format!("+{}", fr::number(n)),
+        Some(n) => format!("−{}", fr::number(-n)),
+        None => "—".into(),
+    }
+}
+
+/// A change of a decimal figure with its unit: « +2,5 pts », « −1,0 j ».
+fn decimal_change(now: Option<f64>, before: Option<f64>, unit: &str) -> String {
+    match change_rate(now, before) {
+        Some(d) if d.abs() < 0.05 => format!("0 {unit}"),
+        Some(d) if d > 0.0 => format!("+{} {unit}", decimal(d)),
+        Some(d) => format!("−{} {unit}", decimal(-d)),
+        None => "—".into(),
+    }
+}
+
+fn count(n: Option<i64>, below: i64) -> String {
+    match n {
+        Some(n) => fr::number(n),
+        None => masked_text(None, below),
+    }
+}
+
+fn compared(now: Option<i64>, before: Option<i64>, below: i64) -> Figure {
+    Figure {
+        text: count(now, below),
+        change: Some(count_change(now, before)),
+    }
+}
+
+fn rate(share: Option<f64>, counts: &[Option<i64>]) -> String {
+    match percent_text(share, counts) {
+        text if text.is_empty() => "—".into(),
+        text if text.starts_with('<') => text,
+        text => format!("{text} %"),
+    }
+}
+
+fn days(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".into(), |d| format!("{} j", decimal(d)))
+}
+
+fn csv(name: &str, label: &str, filters: &Filters, d: &Dashboard) -> Vec<Link> {
+    vec![
+        Link {
+            href: format!("/api/v1/reports/{name}.csv?{}", filters.query(d.from, d.to)),
+            label: format!("{label} — {} (CSV)", period_words(d.from, d.to)),
+        },
+        Link {
+            href: format!(
+                "/api/v1/reports/{name}.csv?{}",
+                filters.query(d.before_from, d.before_to)
+            ),
+            label: format!(
+                "{label} — période précédente, {} (CSV)",
+                period_words(d.before_from, d.before_to)
+            ),
+        },
+    ]
+}
+
+fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
+    let below = d.masked_below;
+    let masked = masked_text(None, below);
+    let mut blocks = Vec::new();
+
+    // The pipeline now.
+    let p = &d.pipeline;
+    let rows: Vec<(String, Option<i64>)> = p
+        .stages
+        .iter()
+        .map(|s| (s.stage.label().to_owned(), s.active))
+        .collect();
+    blocks.push(Block {
+        id: "pipeline",
+        title: "Personnes en parcours aujourd'hui".into(),
+        intro: Some(
+            "Un état à la date du jour : il ne dépend pas de la période et ne se compare pas."
+                .into(),
+        ),
+        chart: Some(charts::funnel(
+            "graphique-pipeline",
+            "Parcours ouverts par étape",
+            "personnes",
+            &rows,
+            &masked,
+        )),
+        tables: vec![Table {
+            id: "tableau-pipeline".into(),
+            caption: "Parcours ouverts par étape, aujourd'hui (personnes)".into(),
+            head: vec!["Étape".into(), "Personnes en parcours".into()],
+            rows: rows
+                .iter()
+                .map(|(label, n)| (label.clone(), vec![Figure::plain(count(*n, below))]))
+                .collect(),
+        }],
+        csv: vec![Link {
+            href: format!(
+                "/api/v1/reports/pipeline.csv?{}",
+                filters.query(d.from, d.to)
+            ),
+            label: "Parcours ouverts par étape (CSV)".into(),
+        }],
+        definition: Some(p.definition.clone()),
+    });
+
+    // The funder indicators.
+    let Compared {
+        now: ind,
+        before: ind_before,
+    } = &d.indicators;
+    let before_value = |code: &str| {
+        ind_before
+            .as_ref()
+            .and_then(|b| b.indicators.iter().find(|i| i.code == code))
+            .and_then(|i| i.value)
+    };
+    let before_share = |code: &str| {
+        ind_before
+            .as_ref()
+            .and_then(|b| b.shares.iter().find(|s| s.code == code))
+    };
+    let chart_rows: Vec<Bar> = ind
+        .indicators
+        .iter()
+        .map(|i| Bar {
+            label: i.label.clone(),
+            values: vec![i.value, before_value(&i.code)],
+        })
+        .collect();
+    let indicator_rows = ind
+        .indicators
+        .iter()
+        .map(|i| {
+            let before = before_value(&i.code);
+            (
+                i.label.clone(),
+                vec![
+                    Figure::plain(count(i.value, below)),
+                    Figure::plain(count(before, below)),
+                    Figure::plain(count_change(i.value, before)),
+                ],
+            )
+        })
+        .collect();
+    let share_rows = ind
+        .shares
+        .iter()
+        .map(|s| {
+            let before = before_share(&s.code);
+            let before_rate = before.and_then(|b| b.share);
+            (
+                s.label.clone(),
+                vec![
+                    Figure::plain(count(s.count, below)),
+                    Figure::plain(count(s.base, below)),
+                    Figure::plain(rate(s.share, &[s.count, s.base])),
+                    Figure::plain(
+                        before.map_or_else(|| "—".into(), |b| rate(b.share, &[b.count, b.base])),
+                    ),
+                    Figure::plain(decimal_change(
+                        s.share.map(|v| v * 100.0),
+                        before_rate.map(|v| v * 100.0),
+                        "pts",
+                    )),
+                ],
+            )
+        })
+        .collect();
+    let mut definitions: Vec<String> = ind
+        .indicators
+        .iter()
+        .map(|i| format!("{} : {}", i.label, i.definition))
+        .collect();
+    definitions.extend(
+        ind.shares
+            .iter()
+            .map(|s| format!("{} : {}", s.label, s.definition)),
+    );
+    blocks.push(Block {
+        id: "indicateurs",
+        title: "Indicateurs des financeurs".into(),
+        intro: None,
+        chart: Some(charts::bars(
+            "graphique-indicateurs",
+            "Indicateurs de la période et de la période précédente",
+            "personnes (participants comptés pour les actions collectives)",
+            &["période", "période précédente"],
+            &chart_rows,
+            &masked,
+        )),
+        tables: vec![
+            Table {
+                id: "tableau-indicateurs".into(),
+                caption: "Indicateurs des financeurs (personnes)".into(),
+                head: vec![
+                    "Indicateur".into(),
+                    "Période".into(),
+                    "Période précédente".into(),
+                    "Évolution".into(),
+                ],
+                rows: indicator_rows,
+            },
+            Table {
+                id: "tableau-parts".into(),
+                caption: "Profil des personnes entrées dans le parcours pendant la période".into(),
+                head: vec![
+                    "Part".into(),
+                    "Nombre".into(),
+                    "Base".into(),
+                    "Part (%)".into(),
+                    "Période précédente (%)".into(),
+                    "Évolution (points)".into(),
+                ],
+                rows: share_rows,
+            },
+        ],
+        csv: csv("indicators", "Indicateurs", filters, d),
+        definition: Some(definitions.join("\n")),
+    });
+
+    // Flows of the period.
+    let Compared {
+        now: flows,
+        before: flows_before,
+    } = &d.flows;
+    let stage_before = |i: usize| flows_before.as_ref().and_then(|b| b.stages.get(i));
+    let flow_rows = flows
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let b = stage_before(i);
+            (
+                s.stage.label().to_owned(),
+                vec![
+                    compared(s.entries, b.and_then(|b| b.entries), below),
+                    compared(s.cohort_reached, b.and_then(|b| b.cohort_reached), below),
+                    compared(
+                        s.cohort_went_further,
+                        b.and_then(|b| b.cohort_went_further),
+                        below,
+                    ),
+                    Figure {
+                        text: if i + 1 == Stage::ALL.len() {
+                            "—".into()
+                        } else {
+                            rate(s.conversion_to_next, &[s.cohort_went_further])
+                        },
+                        change: Some(decimal_change(
+                            s.conversion_to_next.map(|v| v * 100.0),
+                            b.and_then(|b| b.conversion_to_next).map(|v| v * 100.0),
+                            "pts",
+                        )),
+                    },
+                    Figure {
+                        text: days(s.median_days),
+                        change: Some(decimal_change(
+                            s.median_days,
+                            b.and_then(|b| b.median_days),
+                            "j",
+                        )),
+                    },
+                    Figure {
+                        text: days(s.p90_days),
+                        change: Some(decimal_change(s.p90_days, b.and_then(|b| b.p90_days), "j")),
+                    },
+                ],
+            )
+        })
+        .collect();
+    let exit_before = |o: Outcome| {
+        flows_before
+            .as_ref()
+            .and_then(|b| b.exits.iter().find(|e| e.outcome == o))
+            .and_then(|e| e.exits)
+    };
+    let exit_rows = flows
+        .exits
+        .iter()
+        .map(|e| {
+            let mut cells = vec![compared(e.exits, exit_before(e.outcome), below)];
+            for s in &flows.stages {
+                let n = s
+                    .exits
+                    .iter()
+                    .find(|x| x.outcome == e.outcome)
+                    .and_then(|x| x.exits);
+                cells.push(Figure::plain(count(n, below)));
+            }
+            (e.outcome.label().to_owned(), cells)
+        })
+        .collect();
+    let mut exit_head = vec!["Issue".to_owned(), "Toutes étapes".to_owned()];
+    exit_head.extend(
+        Stage::ALL
+            .iter()
+            .map(|s| format!("Depuis {}", s.label().to_lowercase())),
+    );
+    blocks.push(Block {
+        id: "flux",
+        title: "Flux de la période : où le parcours s'arrête".into(),
+        intro: Some(format!(
+            "Cohorte : {} personnes entrées dans le parcours pendant la période (période précédente : {}).",
+            count(flows.cohort, below),
+            count(flows_before.as_ref().and_then(|b| b.cohort), below)
+        )),
+        chart: Some(charts::bars(
+            "graphique-flux",
+            "Entrées et passage de la cohorte, par étape",
+            "personnes",
+            &["entrées", "cohorte ayant atteint l'étape", "dont passées à une étape suivante"],
+            &flows
+                .stages
+                .iter()
+                .map(|s| Bar {
+                    label: s.stage.label().into(),
+                    values: vec![s.entries, s.cohort_reached, s.cohort_went_further],
+                })
+                .collect::<Vec<_>>(),
+            &masked,
+        )),
+        tables: vec![
+            Table {
+                id: "tableau-flux".into(),
+                caption: "Flux par étape (entre parenthèses : évolution depuis la période précédente)".into(),
+                head: vec![
+                    "Étape".into(),
+                    "Entrées".into(),
+                    "Cohorte ayant atteint l'étape".into(),
+                    "Dont passées à une étape suivante".into(),
+                    "Taux de passage".into(),
+                    "Durée médiane".into(),
+                    "Durée 90e centile".into(),
+                ],
+                rows: flow_rows,
+            },
+            Table {
+                id: "tableau-sorties".into(),
+                caption: "Parcours clôturés pendant la période, par issue et par étape (personnes ; entre parenthèses : évolution)".into(),
+                head: exit_head,
+                rows: exit_rows,
+            },
+        ],
+        csv: csv("flows", "Flux", filters, d),
+        definition: Some(flows.definition.clone()),
+    });
+
+    // Referrals between partners.
+    let Compared { now: referrals, .. } = &d.referrals;
+    let referral_cells = |row: &Compared<parcours_core::reports::ReferralStats>, median: bool| {
+        let b = row.before.as_ref();
+        let n = &row.now;
+        let mut cells = vec![
+            compared(n.sent, b.and_then(|b| b.sent), below),
+            compared(n.accepted, b.and_then(|b| b.accepted), below),
+            compared(n.declined, b.and_then(|b| b.declined), below),
+            compared(n.expired, b.and_then(|b| b.expired), below),
+            compared(n.withdrawn, b.and_then(|b| b.withdrawn), below),
+            compared(n.completed, b.and_then(|b| b.completed), below),
+            Figure {
+                text: rate(n.acceptance_rate, &[n.accepted, n.declined]),
+                change: Some(decimal_change(
+                    n.acceptance_rate.map(|v| v * 100.0),
+                    b.and_then(|b| b.acceptance_rate).map(|v| v * 100.0),
+                    "pts",
+                )),
+            },
+        ];
+        if median {
+            cells.push(Figure {
+                text: days(n.median_days_to_answer),
+                change: Some(decimal_change(
+                    n.median_days_to_answer,
+                    b.and_then(|b| b.median_days_to_answer),
+                    "j",
+                )),
+            });
+        }
+        cells
+    };
+    let counts_head = [
+        "Envoyées",
+        "Acceptées",
+        "Déclinées",
+        "Expirées",
+        "Retirées",
+        "Terminées",
+        "Taux d'acceptation",
+    ];
+    let mut receiver_head = vec!["Structure destinataire".to_owned()];
+    receiver_head.extend(counts_head.iter().map(|h| (*h).to_owned()));
+    receiver_head.push("Délai médian de réponse".into());
+    let mut pair_head = vec!["Structure d'origine → destinataire".to_owned()];
+    pair_head.extend(counts_head.iter().map(|h| (*h).to_owned()));
+    blocks.push(Block {
+        id: "orientations",
+        title: "Orientations entre partenaires".into(),
+        intro: None,
+        chart: Some(charts::bars(
+            "graphique-orientations",
+            "Orientations envoyées, acceptées et déclinées, par structure destinataire",
+            "orientations",
+            &["envoyées", "acceptées", "déclinées"],
+            &referrals
+                .by_receiver
+                .iter()
+                .map(|r| Bar {
+                    label: r.to_organisation.clone(),
+                    values: vec![r.sent, r.accepted, r.declined],
+                })
+                .collect::<Vec<_>>(),
+            &masked,
+        )),
+        tables: vec![
+            Table {
+                id: "tableau-orientations".into(),
+                caption: "Orientations par structure destinataire (entre parenthèses : évolution depuis la période précédente)".into(),
+                head: receiver_head,
+                rows: d
+                    .referral_receivers
+                    .iter()
+                    .map(|r| (r.now.to_organisation.clone(), referral_cells(r, true)))
+                    .collect(),
+            },
+            Table {
+                id: "tableau-refus".into(),
+                caption: "Orientations déclinées par motif et par structure destinataire (entre parenthèses : évolution)".into(),
+                head: std::iter::once("Structure destinataire".to_owned())
+                    .chain(DeclineReason::ALL.iter().map(|r| r.label().to_owned()))
+                    .collect(),
+                rows: d
+                    .referral_receivers
+                    .iter()
+                    .map(|r| {
+                        let of = |row: Option<&parcours_core::reports::ReferralStats>, reason: DeclineReason| {
+                            row.and_then(|row| row.declined_by_reason.iter().find(|x| x.reason == reason))
+                                .map_or(Some(0), |x| x.declined)
+                        };
+                        (
+                            r.now.to_organisation.clone(),
+                            DeclineReason::ALL
+                                .iter()
+                                .map(|reason| compared(of(Some(&r.now), *reason), of(r.before.as_ref(), *reason), below))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            },
+            Table {
+                id: "tableau-paires".into(),
+                caption: "Orientations par couple de structures : qui oriente vers qui (entre parenthèses : évolution)".into(),
+                head: pair_head,
+                rows: d
+                    .referral_pairs
+                    .iter()
+                    .map(|r| {
+                        (
+                            format!(
+                                "{} → {}",
+                                r.now.from_organisation.clone().unwrap_or_default(),
+                                r.now.to_organisation
+                            ),
+                            referral_cells(r, false),
+                        )
+                    })
+                    .collect(),
+            },
+        ],
+        csv: csv("referrals", "Orientations", filters, d),
+        definition: Some(referrals.definition.clone()),
+    });
+
+    // Activity per month.
+    let Compared {
+        now: activity,
+        before: activity_before,
+    } = &d.activity;
+    let named_before = activity_before
+        .as_ref()
+        .and_then(|a| a.event_attendees_named);
+    let headcount_before = activity_before.as_ref().and_then(|a| a.event_headcount);
+    blocks.push(Block {
+        id: "activite",
+        title: "Activité des structures".into(),
+        intro: Some("Les mois d'une période ne se comparent pas un à un : la période précédente a les siens (lien « voir cette période » en haut de page).".into()),
+        chart: Some(charts::bars(
+            "graphique-contacts",
+            "Contacts par mois, toutes structures et tous types",
+            "contacts",
+            &["contacts"],
+            &activity
+                .contacts_by_month
+                .iter()
+                .map(|m| Bar {
+                    label: month_words(&m.month),
+                    values: vec![m.contacts],
+                })
+                .collect::<Vec<_>>(),
+            &masked,
+        ) + &charts::bars(
+            "graphique-activite",
+            "Personnes touchées par les actions collectives",
+            "personnes",
+            &["période", "période précédente"],
+            &[
+                Bar {
+                    label: "Participants nommés".into(),
+                    values: vec![activity.event_attendees_named, named_before],
+                },
+                Bar {
+                    label: "Participants comptés".into(),
+                    values: vec![activity.event_headcount, headcount_before],
+                },
+            ],
+            &masked,
+        )),
+        tables: vec![
+            Table {
+                id: "tableau-actions".into(),
+                caption: "Personnes touchées par les actions collectives (entre parenthèses : évolution depuis la période précédente)".into(),
+                head: vec!["Mesure".into(), "Personnes".into()],
+                rows: vec![
+                    ("Participants nommés".into(), vec![compared(activity.event_attendees_named, named_before, below)]),
+                    ("Participants comptés (anonymes)".into(), vec![compared(activity.event_headcount, headcount_before, below)]),
+                ],
+            },
+            Table {
+                id: "tableau-mois".into(),
+                caption: "Contacts par mois, toutes structures et tous types (contacts)".into(),
+                head: vec!["Mois".into(), "Contacts".into()],
+                rows: activity
+                    .contacts_by_month
+                    .iter()
+                    .map(|m| (month_words(&m.month), vec![Figure::plain(count(m.contacts, below))]))
+                    .collect(),
+            },
+            Table {
+                id: "tableau-contacts".into(),
+                caption: "Contacts par mois, structure et type (contacts)".into(),
+                head: vec!["Mois".into(), "Structure".into(), "Type de contact".into(), "Contacts".into()],
+                rows: activity
+                    .contacts
+                    .iter()
+                    .map(|r| {
+                        (
+                            month_words(&r.month),
+                            vec![
+                                Figure::plain(r.organisation.clone()),
+                                Figure::plain(r.kind.label().into()),
+                                Figure::plain(count(r.contacts, below)),
+                            ],
+                        )
+                    })
+                    .collect(),
+            },
+        ],
+        csv: csv("activity", "Activité", filters, d),
+        definition: Some(activity.definition.clone()),
+    });
+    blocks
+}
+
+/// « novembre 2026 » for `2026-11`.
+fn month_words(month: &str) -> String {
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map(fr::month_year)
+        .unwrap_or_else(|_| month.to_owned())
+}
