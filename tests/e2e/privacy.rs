@@ -1386,6 +1386,32 @@ async fn a_merge_keeps_every_contact_of_both_files_once() {
         (Some(keep), Some(twin))
     );
 
+    // A file kept that does not exist is the address's 404, whatever the duplicate
+    // (locked first when its id is lower, it must not answer the field's 422).
+    for duplicate in [0, twin] {
+        assert_eq!(
+            admin_api
+                .post(app.url("/api/v1/holders/9223372036854775806/merge"))
+                .json(&json!({ "duplicate_id": duplicate }))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    }
+    let unknown = admin_api
+        .post(app.url(&format!("/api/v1/holders/{keep}/merge")))
+        .json(&json!({ "duplicate_id": 0 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown.status(),
+        422,
+        "an unknown duplicate names its field"
+    );
+
     let audited = trail(keep).await + trail(twin).await;
     let merge = app.url(&format!("/api/v1/holders/{keep}/merge"));
     let body = json!({"duplicate_id": twin});

@@ -601,6 +601,20 @@ pub async fn merge(
         .await;
         let proof = match proof {
             Err(Error::NotFound) if id == input.duplicate_id => {
+                // The file kept is the address: when it is not found either, that is
+                // the answer (a 404), before any field of the request.
+                if id == first {
+                    write_in(
+                        &txn,
+                        core,
+                        actor,
+                        keep_id,
+                        AuditAction::HolderMerge,
+                        now,
+                        async |_, _, _: Change| Ok(()),
+                    )
+                    .await?;
+                }
                 return Err(Error::invalid(
                     "duplicate_id",
                     "fiche introuvable dans votre structure",
