@@ -49,6 +49,11 @@ const RULES: &[(&str, &str, &str)] = &[
     ),
     (
         "post",
+        "/api/v1/holders/{id}/merge",
+        "duplicate_id : une autre fiche suivie par votre structure (422 sinon), aucune des deux anonymisée ; deux orientations en cours vers un même partenaire se règlent d'abord (409)",
+    ),
+    (
+        "post",
         "/api/v1/holders/{id}/projects",
         "SIRET valide (clé de contrôle) ; date de création passée ; micro-entreprise avec une EI seulement",
     ),
