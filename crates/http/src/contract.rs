@@ -325,7 +325,7 @@ pub fn complete(doc: &mut Value) {
                 }
                 if query.iter().any(|q| q == "from") && query.iter().any(|q| q == "to") {
                     beyond.push(
-                        "to après from (ou, l'un manquant, après sa valeur par défaut)".to_owned(),
+                        "to après from (ou, l'un manquant, après sa valeur par défaut), dix ans au plus".to_owned(),
                     );
                 }
                 if !beyond.is_empty() {
