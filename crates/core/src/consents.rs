@@ -9,9 +9,9 @@ use parcours_domain::access::Change;
 use parcours_domain::audit::AuditAction;
 use parcours_domain::contacts::ConsentPurpose;
 use parcours_domain::pathway::Outcome;
-use parcours_persistence::consents::{self, Consent};
-use parcours_persistence::holders::{self, Authority, Holder};
-use parcours_persistence::{ConnectionTrait, DatabaseTransaction, contacts, privacy};
+use parcours_persistence::consents;
+use parcours_persistence::holders::Holder;
+use parcours_persistence::{DatabaseTransaction, privacy};
 use serde::Deserialize;
 
 /// A consent given, refused or withdrawn.
@@ -26,28 +26,7 @@ pub struct ConsentInput {
     pub given: bool,
 }
 
-/// A holder's consents: the statement in force for each purpose that has one, and every
-/// statement, oldest first.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConsentState {
-    pub current: Vec<Consent>,
-    pub history: Vec<Consent>,
-}
-
-pub(crate) async fn state(conn: &impl ConnectionTrait, holder_id: i64) -> Result<ConsentState> {
-    let history = consents::history(conn, holder_id).await?;
-    let current = ConsentPurpose::ALL
-        .iter()
-        .filter_map(|purpose| {
-            history
-                .iter()
-                .rev()
-                .find(|c| c.purpose == *purpose)
-                .cloned()
-        })
-        .collect();
-    Ok(ConsentState { current, history })
-}
+pub use parcours_persistence::consents::ConsentState;
 
 /// Records a consent statement, with who recorded it. A withdrawn `partage_partenaires`
 /// ends the holder's live referrals in the same transaction.
@@ -76,7 +55,7 @@ pub async fn record(
             if purpose == ConsentPurpose::Suivi {
                 follow_up_consent(txn, core, actor, &holder, &change, input.given, now).await?;
             }
-            state(txn, holder.id).await
+            Ok(consents::state(txn, holder.id).await?)
         },
     )
     .await
@@ -102,22 +81,13 @@ async fn follow_up_consent(
     if holder.anonymised_at.is_some() {
         return Ok(());
     }
-    if let Ok((_, event)) = holder
-        .pathway()
-        .close(Outcome::Abandon, Some(FOLLOW_UP_WITHDRAWN))
-    {
-        holders::apply_event(
-            txn,
-            Authority::Referent(change),
-            holder,
-            actor.user_id,
-            &event,
-            None,
-            now,
-        )
-        .await?
-        .ok_or_else(|| Error::Conflict("la fiche a changé entre-temps : rechargez-la".into()))?;
-        contacts::settle_all(txn, change, now).await?;
+    if holder.closed_at.is_none() {
+        let input = crate::holders::CloseInput {
+            outcome: Outcome::Abandon.as_str().to_owned(),
+            reason: Some(FOLLOW_UP_WITHDRAWN.to_owned()),
+            ..Default::default()
+        };
+        crate::holders::close_in(txn, actor, holder, change, &input, now, now).await?;
     }
     referrals::end_for_consent(txn, core, actor, holder.id, now).await?;
     privacy::schedule(txn, change, Some(now)).await?;
@@ -140,7 +110,7 @@ pub async fn read(
         holder_id,
         AuditAction::ConsentRead,
         now,
-        async |txn, holder, _| state(txn, holder.id).await,
+        async |txn, holder, _| Ok(consents::state(txn, holder.id).await?),
     )
     .await
 }

@@ -449,7 +449,7 @@ pub struct Export {
     /// Identity, contact details, situation and pathway.
     pub holder: Holder,
     pub projects: Vec<parcours_persistence::projects::Project>,
-    pub consents: crate::consents::ConsentState,
+    pub consents: parcours_persistence::consents::ConsentState,
     /// Newest first.
     pub history: Vec<parcours_persistence::timeline::Entry>,
     pub referrals: Vec<parcours_persistence::referrals::Referral>,
@@ -497,7 +497,7 @@ pub async fn export(
             ids.dedup();
             Ok(Export {
                 organisations: organisations::names(txn, &ids).await?,
-                consents: crate::consents::state(txn, holder.id).await?,
+                consents: parcours_persistence::consents::state(txn, holder.id).await?,
                 keeps: privacy::keeps(txn, holder.id).await?,
                 projects: parcours_persistence::projects::for_holder(txn, holder.id).await?,
                 holder,

@@ -97,3 +97,27 @@ pub async fn is_given(
         .await?
         .unwrap_or(false))
 }
+
+/// A holder's consents: the statement in force for each purpose that has one, and every
+/// statement, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentState {
+    pub current: Vec<Consent>,
+    pub history: Vec<Consent>,
+}
+
+/// What a holder's file shows of their consents.
+pub async fn state(conn: &impl ConnectionTrait, holder_id: i64) -> Result<ConsentState> {
+    let history = history(conn, holder_id).await?;
+    let current = ConsentPurpose::ALL
+        .iter()
+        .filter_map(|purpose| {
+            history
+                .iter()
+                .rev()
+                .find(|c| c.purpose == *purpose)
+                .cloned()
+        })
+        .collect();
+    Ok(ConsentState { current, history })
+}

@@ -14,7 +14,7 @@ pub use intake::HolderInput;
 pub use pathway::{CloseInput, ReopenInput, StageInput, close, move_stage, reopen};
 
 pub(crate) use intake::validate;
-pub(crate) use pathway::move_in;
+pub(crate) use pathway::{close_in, move_in};
 
 use crate::access::{Expected, audit_reads, read_file, write_file};
 use crate::text::{id, optional, word};
@@ -173,7 +173,7 @@ pub async fn read(core: &Core, actor: &Actor, id: i64, now: DateTime<Utc>) -> Re
 pub struct Dossier {
     pub file: HolderFile,
     pub steps: Vec<parcours_persistence::holders::PathwayStep>,
-    pub consents: crate::consents::ConsentState,
+    pub consents: parcours_persistence::consents::ConsentState,
     pub timeline: Page<parcours_persistence::timeline::Entry>,
     /// The référent organisation: it may change the file. A partner with an accepted
     /// referral reads it and records its own contacts only.
@@ -227,7 +227,7 @@ pub async fn dossier(
                 retention,
                 file: file(txn, holder).await?,
                 steps,
-                consents: crate::consents::state(txn, holder_id).await?,
+                consents: parcours_persistence::consents::state(txn, holder_id).await?,
                 timeline: Page::of(entries, more, parcours_persistence::timeline::Entry::key),
                 may_change,
             })

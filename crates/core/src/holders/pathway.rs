@@ -18,7 +18,9 @@ use parcours_persistence::projects::{self, Project};
 use parcours_persistence::{ConnectionTrait, DatabaseTransaction, contacts};
 use serde::Deserialize;
 
-/// Records a pathway event on the holder as read; a change in between is a conflict.
+/// Records a pathway event on the holder as read, dated `occurred_at`; a change in
+/// between is a conflict.
+#[expect(clippy::too_many_arguments, reason = "the event, whose, and when")]
 async fn record_event(
     txn: &DatabaseTransaction,
     authority: Authority<'_>,
@@ -26,11 +28,21 @@ async fn record_event(
     actor: &Actor,
     event: &PathwayEvent,
     siret: Option<&str>,
+    occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Holder> {
-    holders::apply_event(txn, authority, holder, actor.user_id, event, siret, now)
-        .await?
-        .ok_or_else(|| Error::Conflict("la fiche a changé entre-temps : rechargez-la".into()))
+    holders::apply_event_at(
+        txn,
+        authority,
+        holder,
+        actor.user_id,
+        event,
+        siret,
+        occurred_at,
+        now,
+    )
+    .await?
+    .ok_or_else(|| Error::Conflict("la fiche a changé entre-temps : rechargez-la".into()))
 }
 
 /// Moving along the pathway.
@@ -101,7 +113,8 @@ async fn step(
         async |txn, holder, change: Change| {
             let event = event(&holder)?;
             let authority = Authority::Referent(&change);
-            let updated = record_event(txn, authority, &holder, actor, &event, None, now).await?;
+            let updated =
+                record_event(txn, authority, &holder, actor, &event, None, now, now).await?;
             file(txn, updated).await
         },
     )
@@ -232,46 +245,65 @@ pub async fn close(
         AuditAction::HolderClose,
         now,
         async |txn, holder, change: Change| {
-            let (outcome, creation) = check_close(txn, &holder, &input, now).await?;
-            let reason = one_text("reason", input.reason.as_deref(), REASON_MAX)?;
-            let (_, event) = holder
-                .pathway()
-                .close(outcome, reason.as_deref())
-                .map_err(|e| Error::invalid("outcome", e.to_string()))?;
-            let siret = creation.as_ref().map(|c| c.siret.as_str().to_owned());
-            let updated = record_event(
-                txn,
-                Authority::Referent(&change),
-                &holder,
-                actor,
-                &event,
-                siret.as_deref(),
-                now,
-            )
-            .await?;
-            // A closed pathway leaves no follow-up pending.
-            contacts::settle_all(txn, &change, now).await?;
-            if let Some(Creation {
-                siret,
-                created_on,
-                legal_form,
-                project: Some(project),
-            }) = creation
-            {
-                let fields = projects::ProjectFields {
-                    siret: Some(siret.as_str().to_owned()),
-                    created_on: Some(created_on),
-                    legal_form: Some(legal_form),
-                    ..project.fields()
-                };
-                projects::update(txn, &change, project.id, project.version, fields, now)
-                    .await?
-                    .ok_or_else(|| Error::Conflict("le projet a changé entre-temps".into()))?;
-            }
+            let updated = close_in(txn, actor, &holder, &change, &input, now, now).await?;
             file(txn, updated).await
         },
     )
     .await
+}
+
+/// [`close`] in the caller's transaction, on the référent organisation's authority
+/// (`change`), the step dated `occurred_at` — a business created years ago, brought in
+/// from a spreadsheet, closes the pathway on the day it was created. The closing rules
+/// check `input`; nothing stays pending; a business created is recorded on its project.
+/// The caller audits.
+pub(crate) async fn close_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    holder: &Holder,
+    change: &Change,
+    input: &CloseInput,
+    occurred_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Holder> {
+    let (outcome, creation) = check_close(txn, holder, input, now).await?;
+    let reason = one_text("reason", input.reason.as_deref(), REASON_MAX)?;
+    let (_, event) = holder
+        .pathway()
+        .close(outcome, reason.as_deref())
+        .map_err(|e| Error::invalid("outcome", e.to_string()))?;
+    let siret = creation.as_ref().map(|c| c.siret.as_str().to_owned());
+    let updated = record_event(
+        txn,
+        Authority::Referent(change),
+        holder,
+        actor,
+        &event,
+        siret.as_deref(),
+        occurred_at,
+        now,
+    )
+    .await?;
+    // A closed pathway leaves no follow-up pending.
+    contacts::settle_all(txn, change, now).await?;
+    if let Some(Creation {
+        siret,
+        created_on,
+        legal_form,
+        project: Some(project),
+    }) = creation
+    {
+        let fields = projects::ProjectFields {
+            siret: Some(siret.as_str().to_owned()),
+            created_on: Some(created_on),
+            legal_form: Some(legal_form),
+            ..project.fields()
+        };
+        projects::update(txn, change, project.id, project.version, fields, now)
+            .await?
+            .ok_or_else(|| Error::Conflict("le projet a changé entre-temps".into()))?;
+    }
+    Ok(updated)
 }
 
 /// Reopening a closed pathway.
@@ -323,6 +355,7 @@ pub(crate) async fn move_in(
             actor,
             &event,
             None,
+            now,
             now,
         )
         .await?;

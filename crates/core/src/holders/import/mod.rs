@@ -499,7 +499,32 @@ async fn import_line(
     let Some(project) = project else {
         return Ok((Outcome::Created, Vec::new()));
     };
-    let siret = project.siret.clone();
+    // A business created closes the pathway, which records it on the project: the
+    // project is created as it was before.
+    let closing = match (&project.siret, created_on, project.legal_form) {
+        (Some(siret), Some(created_on), Some(legal_form)) => Some((
+            crate::holders::CloseInput {
+                outcome: parcours_domain::pathway::Outcome::EntrepriseCreee
+                    .as_str()
+                    .to_owned(),
+                siret: Some(siret.clone()),
+                created_on: Some(created_on.format("%Y-%m-%d").to_string()),
+                legal_form: Some(legal_form.as_str().to_owned()),
+                ..Default::default()
+            },
+            created_on,
+        )),
+        _ => None,
+    };
+    let project = match closing {
+        Some(_) => parcours_persistence::projects::ProjectFields {
+            siret: None,
+            created_on: None,
+            legal_form: None,
+            ..project
+        },
+        None => project,
+    };
     parcours_persistence::projects::create(txn, &change, project, now).await?;
     audit::record(
         txn,
@@ -509,23 +534,17 @@ async fn import_line(
         now,
     )
     .await?;
-    if let (Some(siret), Some(created_on)) = (siret, created_on) {
-        let (_, event) = holder
-            .pathway()
-            .close(parcours_domain::pathway::Outcome::EntrepriseCreee, None)
-            .map_err(|e| Error::invalid("outcome", e.to_string()))?;
-        holders::apply_event_at(
+    if let Some((input, created_on)) = closing {
+        crate::holders::close_in(
             txn,
-            holders::Authority::Referent(&change),
+            actor,
             &holder,
-            actor.user_id,
-            &event,
-            Some(&siret),
+            &change,
+            &input,
             midnight(created_on),
             now,
         )
-        .await?
-        .ok_or_else(|| Error::Conflict("la fiche a changé entre-temps".into()))?;
+        .await?;
         audit::record(
             txn,
             &actor.audit(),
