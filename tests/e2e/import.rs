@@ -917,3 +917,30 @@ A-003;Petit;Luc;;\n";
     let last = run(&org, newer.as_bytes(), SKIP).await;
     assert_eq!((last.created, last.updated, last.unchanged), (0, 0, 3));
 }
+
+/// Just after midnight in Paris (23:30 UTC the day before), a person who came « today »
+/// is not refused as coming in the future: the import's day is the form's, Paris's.
+#[tokio::test(flavor = "multi_thread")]
+async fn today_is_the_day_in_paris() {
+    use chrono::TimeZone;
+    let org = org().await;
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 30, 23, 30, 0)
+        .unwrap();
+    let file = "Nom;Prénom;Date d'entrée\nDurand;Paul;01/12/2026\n";
+    let report = holders::import(
+        &org.app.state.core,
+        &org.admin.actor(),
+        &read_csv(file.as_bytes()).unwrap(),
+        SKIP,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.created, report.refused),
+        (1, 0),
+        "{:?}",
+        reasons(&report)
+    );
+}

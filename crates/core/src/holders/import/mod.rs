@@ -227,7 +227,7 @@ pub async fn import_with_progress(
             None => Vec::new(),
         },
     );
-    let today = now.date_naive();
+    let today = parcours_domain::calendar::paris_day(now);
     for (done, line) in data.into_iter().enumerate() {
         progress(done);
         let (outcome, reasons) =
@@ -436,8 +436,10 @@ async fn import_line(
             existing.id,
             AuditAction::HolderUpdate,
             now,
-            async |txn, holder, change: parcours_domain::access::Change| {
-                holders::update(txn, &change, holder.version, merged, now)
+            // Based on the file as read above: an edit in between is refused, not
+            // overwritten.
+            async |txn, _, change: parcours_domain::access::Change| {
+                holders::update(txn, &change, existing.version, merged, now)
                     .await?
                     .ok_or(Error::Stale)
             },
