@@ -183,11 +183,11 @@ async fn each_figure_is_the_hand_count_the_json_and_the_csv() {
     assert!(body.contains("<title>Tableau de bord — Parcours</title>"));
     assert!(body.contains("aria-current=\"page\">Tableau de bord</a>"));
     assert!(
-        text(body).contains("du 1 octobre 2026 au 31 décembre 2026"),
+        text(body).contains("du 1er octobre 2026 au 31 décembre 2026"),
         "the current quarter by default"
     );
     assert!(
-        text(body).contains("du 1 juillet 2026 au 30 septembre 2026"),
+        text(body).contains("du 1er juillet 2026 au 30 septembre 2026"),
         "compared with the quarter before"
     );
 
@@ -351,7 +351,7 @@ async fn filters_and_presets_stay_in_the_address_and_change_the_figures() {
     .await;
     assert_eq!(before.status, 200);
     assert_eq!(informed(&before.body), ["2", "0", "+2"]);
-    assert!(text(&before.body).contains("du 1 juillet 2026 au 30 septembre 2026"));
+    assert!(text(&before.body).contains("du 1er juillet 2026 au 30 septembre 2026"));
     assert!(
         before
             .body

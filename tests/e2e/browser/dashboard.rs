@@ -80,7 +80,7 @@ async fn the_dashboard_in_a_browser_and_on_paper() {
         browser
             .text("main")
             .await
-            .contains("du 1 juillet 2026 au 30 septembre 2026")
+            .contains("du 1er juillet 2026 au 30 septembre 2026")
     );
 
     // On paper: Chromium prints the page to PDF on A4; while it lays the page out for

@@ -370,7 +370,7 @@ const FORM_ORDER: &[&str] = &[
     "situation",
 ];
 
-/// « du 1 octobre 2026 au 31 décembre 2026 » for `[from, to)`.
+/// « du 1er octobre 2026 au 31 décembre 2026 » for `[from, to)`.
 fn period_words(from: NaiveDate, to: NaiveDate) -> String {
     format!(
         "du {} au {}",

@@ -1,5 +1,5 @@
 //! Dates, times and numbers as French readers expect them, in Europe/Paris:
-//! « lundi 1 décembre 2026 », « 14 h 30 », « 1 234 ».
+//! « lundi 1er décembre 2026 », « 14 h 30 », « 1 234 ».
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Europe::Paris;
@@ -22,7 +22,7 @@ const MONTHS: [&str; 12] = [
     "décembre",
 ];
 
-/// « lundi 1 décembre 2026 ».
+/// « lundi 1er décembre 2026 ».
 pub fn date(day: NaiveDate) -> String {
     format!(
         "{} {}",
@@ -31,10 +31,12 @@ pub fn date(day: NaiveDate) -> String {
     )
 }
 
-/// « 1 décembre 2026 ».
+/// « 1er décembre 2026 », « 2 décembre 2026 »: French writes the first of a month
+/// as an ordinal.
 pub fn short_date(day: NaiveDate) -> String {
+    let first = if day.day() == 1 { "er" } else { "" };
     format!(
-        "{} {} {}",
+        "{}{first} {} {}",
         day.day(),
         MONTHS[day.month0() as usize],
         day.year()
@@ -51,7 +53,7 @@ pub fn local_day(at: DateTime<Utc>) -> NaiveDate {
     parcours_domain::calendar::paris_day(at)
 }
 
-/// « lundi 1 décembre 2026, 14 h 30 », in Paris time.
+/// « lundi 1er décembre 2026, 14 h 30 », in Paris time.
 pub fn date_time(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&Paris);
     format!(
@@ -86,7 +88,9 @@ mod tests {
     #[test]
     fn french_dates_in_paris() {
         let winter = Utc.with_ymd_and_hms(2026, 12, 1, 13, 30, 0).unwrap();
-        assert_eq!(date_time(winter), "mardi 1 décembre 2026, 14 h 30");
+        assert_eq!(date_time(winter), "mardi 1er décembre 2026, 14 h 30");
+        let second = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(short_date(second), "2 décembre 2026");
         let summer = Utc.with_ymd_and_hms(2026, 7, 14, 22, 5, 0).unwrap();
         assert_eq!(date_time(summer), "mercredi 15 juillet 2026, 0 h 05");
         assert_eq!(
