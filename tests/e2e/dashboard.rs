@@ -266,6 +266,12 @@ async fn each_figure_is_the_hand_count_the_json_and_the_csv() {
             "the definition of {label}"
         );
     }
+    // Definitions are read by people: the domain's words in French, not its codes.
+    let shown = text(body);
+    for code in ["entreprise_creee", "in_qpv", "est rsa", "genre femme"] {
+        assert!(!shown.contains(code), "« {code} » in a definition");
+    }
+    assert!(shown.contains("Personnes dont la situation est « Bénéficiaire du RSA »."));
     // Shares of the newcomers: 3 women of 6 now, 1 of 2 before.
     let shares = table(body, "tableau-parts");
     assert_eq!(

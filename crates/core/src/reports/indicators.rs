@@ -3,6 +3,8 @@
 use super::{ReportFilters, ReportScope, count_of, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::holders::{Gender, QpvStatus, Situation};
+use parcours_domain::labels::Label;
 use parcours_domain::pathway::{Outcome, Stage};
 use parcours_persistence::reports;
 use serde::Serialize;
@@ -73,60 +75,63 @@ pub(super) async fn indicators_of(core: &Core, scoped: &ReportScope) -> Result<I
         .filter(|(_, outcome, _)| *outcome == Outcome::EntrepriseCreee)
         .map(|(_, _, n)| n)
         .sum();
-    let indicator = |code: &str, label: &str, value: i64, definition: &str| Indicator {
+    let indicator = |code: &str, label: &str, value: i64, definition: String| Indicator {
         code: code.into(),
         label: label.into(),
         value: mask.count(value),
-        definition: definition.into(),
+        definition,
     };
     let indicators = vec![
         indicator(
             "sensibilises",
             "Personnes sensibilisées (suivies)",
             entered(Stage::Sensibilisation),
-            "Personnes distinctes entrées à l'étape sensibilisation pendant la période.",
+            "Personnes distinctes entrées à l'étape sensibilisation pendant la période.".into(),
         ),
         indicator(
             "touches_evenements_nommes",
             "Participants nommés aux actions collectives",
             named,
-            "Personnes distinctes inscrites nommément à une action de sensibilisation tenue pendant la période.",
+            "Personnes distinctes inscrites nommément à une action de sensibilisation tenue pendant la période.".into(),
         ),
         indicator(
             "touches_evenements_comptes",
             "Participants comptés (anonymes)",
             headcount,
-            "Somme des effectifs anonymes déclarés pour les actions tenues pendant la période par les structures du périmètre (hors filtres de profil).",
+            "Somme des effectifs anonymes déclarés pour les actions tenues pendant la période par les structures du périmètre (hors filtres de profil).".into(),
         ),
         indicator(
             "informes",
             "Personnes informées",
             entered(Stage::Information),
-            "Personnes distinctes entrées à l'étape information pendant la période.",
+            "Personnes distinctes entrées à l'étape information pendant la période.".into(),
         ),
         indicator(
             "orientes",
             "Personnes orientées",
             referred,
-            "Personnes distinctes orientées vers un partenaire par une structure du périmètre (au moins une orientation envoyée pendant la période).",
+            "Personnes distinctes orientées vers un partenaire par une structure du périmètre (au moins une orientation envoyée pendant la période).".into(),
         ),
         indicator(
             "accompagnes",
             "Personnes accompagnées",
             entered(Stage::Accompagnement),
-            "Personnes distinctes entrées à l'étape accompagnement pendant la période.",
+            "Personnes distinctes entrées à l'étape accompagnement pendant la période.".into(),
         ),
         indicator(
             "heberges",
             "Personnes hébergées",
             hosted,
-            "Personnes distinctes ayant une convention d'hébergement en cours à un moment de la période.",
+            "Personnes distinctes ayant une convention d'hébergement en cours à un moment de la période.".into(),
         ),
         indicator(
             "entreprises_creees",
             "Entreprises créées",
             created,
-            "Parcours clôturés avec l'issue entreprise_creee pendant la période.",
+            format!(
+                "Parcours clôturés avec l'issue « {} » pendant la période.",
+                Outcome::EntrepriseCreee.label()
+            ),
         ),
     ];
     let share = |code: &str, label: &str, count: i64, definition: &str| Share {
@@ -152,13 +157,16 @@ pub(super) async fn indicators_of(core: &Core, scoped: &ReportScope) -> Result<I
             "part_femmes",
             "Part de femmes",
             women,
-            "Personnes de genre femme.",
+            &format!("Personnes de genre « {} ».", Gender::Femme.label()),
         ),
         share(
             "part_qpv",
             "Part de résidents QPV",
             qpv,
-            "Personnes dont le statut QPV est in_qpv.",
+            &format!(
+                "Personnes dont le statut QPV est « {} ».",
+                QpvStatus::InQpv.label()
+            ),
         ),
         share(
             "part_moins_26",
@@ -170,7 +178,10 @@ pub(super) async fn indicators_of(core: &Core, scoped: &ReportScope) -> Result<I
             "part_rsa",
             "Part d'allocataires du RSA",
             rsa,
-            "Personnes dont la situation est rsa.",
+            &format!(
+                "Personnes dont la situation est « {} ».",
+                Situation::Rsa.label()
+            ),
         ),
     ];
     Ok(IndicatorsReport {
