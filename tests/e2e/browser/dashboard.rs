@@ -51,6 +51,24 @@ async fn the_dashboard_in_a_browser_and_on_paper() {
     );
     browser.check("tableau-de-bord").await;
     browser.fits_a_phone("tableau-de-bord").await;
+    // On a phone the charts keep a readable size: their 13-unit text stays at 11 px or
+    // more, the frame scrolling sideways.
+    browser.resize(super::PHONE).await;
+    let sizes = browser
+        .js(
+            "return [...document.querySelectorAll('svg.chart')].map((s) => \
+               13 * s.getBoundingClientRect().width / s.viewBox.baseVal.width);",
+            vec![],
+        )
+        .await;
+    let sizes: Vec<f64> = sizes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(sizes.len(), 6);
+    assert!(sizes.iter().all(|px| *px >= 11.0), "text at {sizes:?} px");
     browser.resize(super::DESKTOP).await;
 
     // A filter that does not read: the form again, its summary first.
