@@ -432,6 +432,7 @@ async fn filters_and_presets_stay_in_the_address_and_change_the_figures() {
         ("periode=dates&du=2026-13-01&au=2026-12-31", "du", "Du :"),
         ("periode=dates&du=2026-10-01", "au", "Au :"),
         ("periode=dates&du=2026-12-01&au=2026-10-01", "au", "Au :"),
+        ("periode=dates&du=2010-01-01&au=2026-12-31", "du", "Du :"),
         ("gender=robot", "gender", "Genre :"),
         ("age_band=vieux", "age_band", "Âge :"),
         ("qpv=%3Cb%3E", "qpv", "Quartier :"),
@@ -458,6 +459,20 @@ async fn filters_and_presets_stay_in_the_address_and_change_the_figures() {
             "no figures under a refused filter"
         );
     }
+    // A missing first day is said once, in the page's words: not also « Au : doit
+    // suivre from » (the first day defaulting to the quarter's).
+    let answer = page(
+        &coordinator,
+        &app,
+        "/tableau-de-bord?periode=dates&du=&au=2026-01-15",
+    )
+    .await;
+    assert_eq!(answer.status, 422);
+    let shown = text(&answer.body);
+    assert!(shown.contains("Il y a 1 erreur"), "{shown}");
+    assert!(shown.contains("indiquez le premier jour (AAAA-MM-JJ)"), "{shown}");
+    assert!(!answer.body.contains("id=\"erreur-au\""), "{shown}");
+    assert!(!shown.contains("from"), "{shown}");
 }
 
 /// Masked at 5 (the default): a small count reads « < 5 » in the page as in the CSV,

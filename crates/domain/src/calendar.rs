@@ -1,7 +1,8 @@
 //! The calendar Parcours counts days in: Europe/Paris. « Today », a date typed on a
 //! form, a period of a report are days in Paris, wherever the server's clock runs.
 
-use chrono::{DateTime, LocalResult, NaiveDate, TimeZone, Utc};
+use crate::string_enum;
+use chrono::{DateTime, Datelike, LocalResult, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 
 /// The day in Paris of an instant.
@@ -19,10 +20,119 @@ pub fn paris_midnight(day: NaiveDate) -> DateTime<Utc> {
     }
 }
 
+/// The calendar quarter of a day: `[first day, first day of the next)`.
+pub fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first_month = (day.month0() / 3) * 3 + 1;
+    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
+    let end = start.checked_add_months(Months::new(3)).unwrap_or(day);
+    (start, end)
+}
+
+/// The period of the same length just before `[from, to)`.
+pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (from - (to - from), from)
+}
+
+string_enum! {
+    /// The periods a coordinator picks most, as calendar days in Paris.
+    pub enum Preset {
+        /// The calendar quarter of today.
+        CurrentQuarter => "trimestre",
+        /// The quarter before it.
+        PreviousQuarter => "trimestre_precedent",
+        /// The calendar year of today.
+        CalendarYear => "annee",
+        /// The twelve months up to today, today included.
+        LastTwelveMonths => "douze_mois",
+    }
+}
+
+impl Preset {
+    /// `[first day, day after the last)` for `today`, a day in Paris ([`paris_day`]).
+    pub fn range(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        match self {
+            Self::CurrentQuarter => quarter_of(today),
+            Self::PreviousQuarter => {
+                let (start, _) = quarter_of(today);
+                quarter_of(start.pred_opt().unwrap_or(start))
+            }
+            Self::CalendarYear => {
+                let start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+                (
+                    start,
+                    start.checked_add_months(Months::new(12)).unwrap_or(today),
+                )
+            }
+            Self::LastTwelveMonths => (
+                tomorrow
+                    .checked_sub_months(Months::new(12))
+                    .unwrap_or(today),
+                tomorrow,
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn quarters() {
+        assert_eq!(
+            quarter_of(d("2026-11-22")),
+            (d("2026-10-01"), d("2027-01-01"))
+        );
+        assert_eq!(
+            quarter_of(d("2026-01-01")),
+            (d("2026-01-01"), d("2026-04-01"))
+        );
+    }
+
+    #[test]
+    fn presets_are_calendar_periods_of_today() {
+        let today = d("2026-11-22");
+        let ranges = [
+            Preset::CurrentQuarter,
+            Preset::PreviousQuarter,
+            Preset::CalendarYear,
+            Preset::LastTwelveMonths,
+        ]
+        .map(|p| p.range(today));
+        assert_eq!(
+            ranges,
+            [
+                (d("2026-10-01"), d("2027-01-01")),
+                (d("2026-07-01"), d("2026-10-01")),
+                (d("2026-01-01"), d("2027-01-01")),
+                (d("2025-11-23"), d("2026-11-23")),
+            ]
+        );
+        assert_eq!(
+            Preset::PreviousQuarter.range(d("2026-02-10")),
+            (d("2025-10-01"), d("2026-01-01"))
+        );
+        assert_eq!("annee".parse::<Preset>(), Ok(Preset::CalendarYear));
+        assert!("semaine".parse::<Preset>().is_err());
+    }
+
+    #[test]
+    fn the_period_before_has_the_same_length() {
+        assert_eq!(
+            previous_period(d("2026-10-01"), d("2027-01-01")),
+            (d("2026-07-01"), d("2026-10-01"))
+        );
+        assert_eq!(
+            previous_period(d("2026-11-02"), d("2026-11-03")),
+            (d("2026-11-01"), d("2026-11-02"))
+        );
+    }
 
     #[test]
     fn a_day_in_paris_begins_at_its_midnight_there() {

@@ -2,6 +2,7 @@
 //! database keep the stable words (`entreprise_creee`), people read « Entreprise créée ».
 
 use crate::audit::AuditAction;
+use crate::calendar::Preset;
 use crate::contacts::{ConsentPurpose, ContactKind, LegalForm, Topic};
 use crate::events::EventKind;
 use crate::holders::{EducationLevel, Gender, QpvStatus, Situation};
@@ -30,6 +31,12 @@ macro_rules! labels {
 }
 
 labels! {
+    Preset {
+        CurrentQuarter => "Trimestre en cours",
+        PreviousQuarter => "Trimestre précédent",
+        CalendarYear => "Année civile",
+        LastTwelveMonths => "12 derniers mois",
+    }
     Stage {
         Sensibilisation => "Sensibilisation",
         Information => "Information",

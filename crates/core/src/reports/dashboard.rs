@@ -6,89 +6,14 @@ use super::partners::{DeclineCount, activity_of, referrals_of};
 use super::pathway::{flows_of, pipeline_of};
 use super::{
     ActivityReport, FlowsReport, IndicatorsReport, PipelineReport, ReferralStats, ReferralsReport,
-    ReportFilters, ReportScope, indicators::indicators_of, quarter_of, scope,
+    ReportFilters, ReportScope, indicators::indicators_of, scope,
 };
 use crate::referrals::{Overdue, overdue};
 use crate::{Actor, Core, Error, Result};
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::calendar::previous_period;
 use parcours_domain::users::Role;
 use parcours_persistence::organisations;
-
-/// The periods a coordinator picks most, as calendar days in Paris.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Preset {
-    /// The calendar quarter of today.
-    CurrentQuarter,
-    /// The quarter before it.
-    PreviousQuarter,
-    /// The calendar year of today.
-    CalendarYear,
-    /// The twelve months up to today, today included.
-    LastTwelveMonths,
-}
-
-impl Preset {
-    pub const ALL: [Self; 4] = [
-        Self::CurrentQuarter,
-        Self::PreviousQuarter,
-        Self::CalendarYear,
-        Self::LastTwelveMonths,
-    ];
-
-    /// Its word in a page's address.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CurrentQuarter => "trimestre",
-            Self::PreviousQuarter => "trimestre_precedent",
-            Self::CalendarYear => "annee",
-            Self::LastTwelveMonths => "douze_mois",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::CurrentQuarter => "Trimestre en cours",
-            Self::PreviousQuarter => "Trimestre précédent",
-            Self::CalendarYear => "Année civile",
-            Self::LastTwelveMonths => "12 derniers mois",
-        }
-    }
-
-    pub fn parse(word: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == word)
-    }
-
-    /// `[first day, day after the last)` for `today`, a day in Paris
-    /// (`domain::calendar::paris_day`).
-    pub fn range(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
-        let tomorrow = today.succ_opt().unwrap_or(today);
-        match self {
-            Self::CurrentQuarter => quarter_of(today),
-            Self::PreviousQuarter => {
-                let (start, _) = quarter_of(today);
-                quarter_of(start.pred_opt().unwrap_or(start))
-            }
-            Self::CalendarYear => {
-                let start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
-                (
-                    start,
-                    start.checked_add_months(Months::new(12)).unwrap_or(today),
-                )
-            }
-            Self::LastTwelveMonths => (
-                tomorrow
-                    .checked_sub_months(Months::new(12))
-                    .unwrap_or(today),
-                tomorrow,
-            ),
-        }
-    }
-}
-
-/// The period of the same length just before `[from, to)`.
-pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
-    (from - (to - from), from)
-}
 
 /// A figure of the period beside the same figure of the period before.
 #[derive(Clone, Debug)]
@@ -275,41 +200,8 @@ pub async fn filter_choices(core: &Core, actor: &Actor) -> Result<Vec<(i64, Stri
 mod tests {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
     #[test]
-    fn presets_are_calendar_periods_of_today() {
-        let today = d("2026-11-22");
-        let ranges = Preset::ALL.map(|p| p.range(today));
-        assert_eq!(
-            ranges,
-            [
-                (d("2026-10-01"), d("2027-01-01")),
-                (d("2026-07-01"), d("2026-10-01")),
-                (d("2026-01-01"), d("2027-01-01")),
-                (d("2025-11-23"), d("2026-11-23")),
-            ]
-        );
-        assert_eq!(
-            Preset::PreviousQuarter.range(d("2026-02-10")),
-            (d("2025-10-01"), d("2026-01-01"))
-        );
-        assert_eq!(Preset::parse("annee"), Some(Preset::CalendarYear));
-        assert_eq!(Preset::parse("semaine"), None);
-    }
-
-    #[test]
-    fn the_period_before_has_the_same_length_and_changes_need_both_figures() {
-        assert_eq!(
-            previous_period(d("2026-10-01"), d("2027-01-01")),
-            (d("2026-07-01"), d("2026-10-01"))
-        );
-        assert_eq!(
-            previous_period(d("2026-11-02"), d("2026-11-03")),
-            (d("2026-11-01"), d("2026-11-02"))
-        );
+    fn changes_need_both_figures() {
         assert_eq!(change(Some(12), Some(7)), Some(5));
         assert_eq!(change(Some(12), None), None);
         assert_eq!(change(None, Some(7)), None);

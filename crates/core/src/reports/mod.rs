@@ -8,9 +8,8 @@ mod indicators;
 mod partners;
 mod pathway;
 
-pub use dashboard::{
-    Compared, Dashboard, Preset, change, change_rate, dashboard, filter_choices, previous_period,
-};
+pub use dashboard::{Compared, Dashboard, change, change_rate, dashboard, filter_choices};
+pub use parcours_domain::calendar::{Preset, previous_period, quarter_of};
 
 pub use indicators::{Indicator, IndicatorsReport, Share, indicators};
 pub use partners::{
@@ -24,9 +23,9 @@ pub use pathway::{
 use crate::period::{PeriodInput, period};
 use crate::text::{id, optional, word};
 use crate::{Actor, Core, Error, Refusal, Result};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::ValidationErrors;
-use parcours_domain::holders::{Gender, QpvCode, Situation};
+use parcours_domain::holders::{Gender, QpvCode, Situation, parse_date};
 use parcours_domain::reports::{AgeBand, shown};
 use parcours_domain::users::Role;
 use parcours_persistence::organisations;
@@ -36,8 +35,7 @@ use std::collections::HashMap;
 /// A report's filters, as typed.
 #[derive(Clone, Debug, Default)]
 pub struct ReportFilters {
-    /// First day, and the day after the last (the current quarter by default).
-    pub period: PeriodInput,
+    pub period: ReportPeriod,
     /// A territory id: the coordinator's own.
     pub territory: Option<String>,
     /// One organisation of the territory (advisers and org admins: their own, always).
@@ -48,14 +46,74 @@ pub struct ReportFilters {
     pub situation: Option<String>,
 }
 
-/// The calendar quarter of a day: `[first day, first day of the next)`.
-pub fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let first_month = (day.month0() / 3) * 3 + 1;
-    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
-    let end = start
-        .checked_add_months(chrono::Months::new(3))
-        .unwrap_or(day);
-    (start, end)
+/// How a report's period is given: days in Paris, resolved with today's date by
+/// [`scope`].
+#[derive(Clone, Debug)]
+pub enum ReportPeriod {
+    /// First day, and the day after the last; each bound defaults to the current
+    /// quarter's (the API's `from` and `to`). Errors name `from` and `to`.
+    Bounds(PeriodInput),
+    /// A preset's word (`trimestre`, `annee`…): the period it names today. An unknown
+    /// word is an error on `preset`.
+    Preset(String),
+    /// The first and the last day, the last included, both to be typed (a page's
+    /// dates). Errors name `from` (the first day) and `to` (the last).
+    Days {
+        first: Option<String>,
+        last: Option<String>,
+    },
+}
+
+impl Default for ReportPeriod {
+    /// The current quarter.
+    fn default() -> Self {
+        Self::Bounds(PeriodInput::default())
+    }
+}
+
+impl ReportPeriod {
+    /// `[from, to)` for `today`, a day in Paris; errors recorded in `errors`.
+    fn resolve(&self, errors: &mut ValidationErrors, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let quarter = quarter_of(today);
+        match self {
+            Self::Bounds(input) => period(errors, input, quarter),
+            Self::Preset(word) => match word.trim().parse::<Preset>() {
+                Ok(preset) => preset.range(today),
+                Err(unknown) => {
+                    errors.add("preset", unknown.to_string());
+                    quarter
+                }
+            },
+            Self::Days { first, last } => {
+                let mut day = |field: &str, typed: &Option<String>, missing: &str| {
+                    match typed.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                        Some(typed) => errors.check(field, parse_date(typed)),
+                        None => {
+                            errors.add(field, missing);
+                            None
+                        }
+                    }
+                };
+                let first = day("from", first, "indiquez le premier jour (AAAA-MM-JJ)");
+                let last = day("to", last, "indiquez le dernier jour (AAAA-MM-JJ)");
+                match (first, last) {
+                    (Some(first), Some(last)) if last < first => {
+                        errors.add("to", "le dernier jour ne peut précéder le premier");
+                        quarter
+                    }
+                    // The last day included: the period ends the day after it.
+                    (Some(first), Some(last)) => {
+                        let bounds = PeriodInput {
+                            from: Some(first.to_string()),
+                            to: last.succ_opt().map(|d| d.to_string()),
+                        };
+                        period(errors, &bounds, quarter)
+                    }
+                    _ => quarter,
+                }
+            }
+        }
+    }
 }
 
 /// What a report covers, as the actor may see it.
@@ -128,11 +186,9 @@ pub(crate) async fn scope(
         return Err(Error::Forbidden(Refusal::Role));
     }
     let mut errors = ValidationErrors::new();
-    let (from, to) = period(
-        &mut errors,
-        &filters.period,
-        quarter_of(parcours_domain::calendar::paris_day(now)),
-    );
+    let (from, to) = filters
+        .period
+        .resolve(&mut errors, parcours_domain::calendar::paris_day(now));
     let qpv = optional(&mut errors, "qpv", filters.qpv.as_deref(), QpvCode::parse);
     let gender: Option<Gender> = word(&mut errors, "gender", filters.gender.as_deref());
     let situation: Option<Situation> = word(&mut errors, "situation", filters.situation.as_deref());
@@ -289,15 +345,72 @@ mod tests {
     }
 
     #[test]
-    fn quarters() {
+    fn periods_of_presets_and_of_days_are_resolved_with_today() {
         let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let today = d("2026-11-22");
+        let resolve = |period: ReportPeriod| {
+            let mut errors = ValidationErrors::new();
+            let range = period.resolve(&mut errors, today);
+            let fields: Vec<(String, String)> =
+                errors.0.into_iter().map(|e| (e.field, e.message)).collect();
+            (range, fields)
+        };
+        let typed = |v: &str| Some(v.to_owned());
+        let quarter = (d("2026-10-01"), d("2027-01-01"));
+        assert_eq!(resolve(ReportPeriod::default()), (quarter, vec![]));
         assert_eq!(
-            quarter_of(d("2026-11-22")),
-            (d("2026-10-01"), d("2027-01-01"))
+            resolve(ReportPeriod::Preset("trimestre_precedent".into())),
+            ((d("2026-07-01"), d("2026-10-01")), vec![])
+        );
+        assert_eq!(resolve(ReportPeriod::Preset("semaine".into())).1[0].0, "preset");
+        // The last day is included: the period ends the day after it.
+        assert_eq!(
+            resolve(ReportPeriod::Days {
+                first: typed("2026-01-01"),
+                last: typed("2026-01-15"),
+            }),
+            ((d("2026-01-01"), d("2026-01-16")), vec![])
+        );
+        // A missing first day is that, and only that: no « must follow » besides.
+        assert_eq!(
+            resolve(ReportPeriod::Days {
+                first: typed(" "),
+                last: typed("2026-01-15"),
+            })
+            .1,
+            [(
+                "from".to_owned(),
+                "indiquez le premier jour (AAAA-MM-JJ)".to_owned()
+            )]
         );
         assert_eq!(
-            quarter_of(d("2026-01-01")),
-            (d("2026-01-01"), d("2026-04-01"))
+            resolve(ReportPeriod::Days {
+                first: typed("2026-01-15"),
+                last: typed("2026-01-14"),
+            })
+            .1,
+            [(
+                "to".to_owned(),
+                "le dernier jour ne peut précéder le premier".to_owned()
+            )]
+        );
+        // One day is a period.
+        assert_eq!(
+            resolve(ReportPeriod::Days {
+                first: typed("2026-01-15"),
+                last: typed("2026-01-15"),
+            }),
+            ((d("2026-01-15"), d("2026-01-16")), vec![])
+        );
+        // Ten years at most, whichever way the period is given.
+        assert_eq!(
+            resolve(ReportPeriod::Days {
+                first: typed("2010-01-01"),
+                last: typed("2026-01-15"),
+            })
+            .1[0]
+                .0,
+            "from"
         );
     }
 }

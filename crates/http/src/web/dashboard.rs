@@ -16,10 +16,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_core::Error;
 use parcours_core::reports::{
-    self, Compared, Dashboard, Preset, ReportFilters, change, change_rate,
+    self, Compared, Dashboard, Preset, ReportFilters, ReportPeriod, change, change_rate,
 };
-use parcours_core::{Error, PeriodInput};
 use parcours_domain::holders::{Gender, Situation};
 use parcours_domain::labels::Label;
 use parcours_domain::pathway::{Outcome, Stage};
@@ -73,49 +73,25 @@ impl Filters {
         ]
     }
 
-    /// The reports' filters: a preset is a period of days in Paris; dates are the first
-    /// and the last day (the reports take the day after the last). Errors name the
-    /// page's fields.
-    fn report_filters(&self, today: NaiveDate, errors: &mut Errors) -> ReportFilters {
-        let optional = |v: &str| (!v.is_empty()).then(|| v.to_owned());
-        let period = if self.periode == "dates"
+    /// Dates typed rather than a preset: `periode=dates`, or no preset and a date.
+    fn custom(&self) -> bool {
+        self.periode == "dates"
             || (self.periode.is_empty() && (!self.du.is_empty() || !self.au.is_empty()))
-        {
-            for (field, value) in [("du", &self.du), ("au", &self.au)] {
-                if value.is_empty() {
-                    errors.add(
-                        field,
-                        "indiquez une date (AAAA-MM-JJ), ou choisissez une période proposée",
-                    );
-                }
+    }
+
+    /// The reports' filters, as the page names them: the rules of periods (presets,
+    /// the last day included) are the reports' own.
+    fn report_filters(&self) -> ReportFilters {
+        let optional = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        let period = if self.custom() {
+            ReportPeriod::Days {
+                first: optional(&self.du),
+                last: optional(&self.au),
             }
-            // The last day typed is the day before the report's `to`; a date that does
-            // not read goes as typed, for the report to name.
-            let to = match parcours_domain::holders::parse_date(&self.au) {
-                Ok(last) => last.succ_opt().map(|d| d.to_string()),
-                Err(_) => optional(&self.au),
-            };
-            PeriodInput {
-                from: optional(&self.du),
-                to,
-            }
+        } else if self.periode.is_empty() {
+            ReportPeriod::default()
         } else {
-            let preset = if self.periode.is_empty() {
-                Preset::CurrentQuarter
-            } else {
-                Preset::parse(&self.periode).unwrap_or_else(|| {
-                    errors.add(
-                        "periode",
-                        "choisissez une des périodes proposées, ou des dates",
-                    );
-                    Preset::CurrentQuarter
-                })
-            };
-            let (from, to) = preset.range(today);
-            PeriodInput {
-                from: Some(from.to_string()),
-                to: Some(to.to_string()),
-            }
+            ReportPeriod::Preset(self.periode.clone())
         };
         ReportFilters {
             period,
@@ -271,16 +247,13 @@ pub async fn page(
         )));
     }
     let filters = Filters::read(&pairs);
-    let today = parcours_domain::calendar::paris_day(now);
-    let mut errors = Errors::default();
-    let input = filters.report_filters(today, &mut errors);
+    let input = filters.report_filters();
     let (organisations, dashboard) = tokio::join!(
         reports::filter_choices(&state.core, actor),
         reports::dashboard(&state.core, actor, &input, now),
     );
     let organisations = organisations?;
-    let custom = filters.periode == "dates"
-        || (filters.periode.is_empty() && (!filters.du.is_empty() || !filters.au.is_empty()));
+    let custom = filters.custom();
     let mut page = DashboardPage {
         layout: user.layout("Tableau de bord", "/tableau-de-bord"),
         errors: Errors::default(),
@@ -320,20 +293,18 @@ pub async fn page(
         overdue: None,
     };
     let dashboard = match dashboard {
-        Ok(dashboard) if errors.is_empty() => dashboard,
-        Ok(_) => {
-            page.errors = errors.sorted_by(FORM_ORDER);
-            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
-        }
+        Ok(dashboard) => dashboard,
         Err(Error::Invalid(invalid)) => {
+            let mut errors = Errors::default();
             for (field, message) in Errors::from_validation(invalid).items {
-                let field = match field.as_str() {
-                    "from" => "du".to_owned(),
-                    "to" => "au".to_owned(),
-                    _ => field,
-                };
-                if !errors.has(&field) {
-                    errors.add(&field, message);
+                match field.as_str() {
+                    "from" => errors.add("du", message),
+                    "to" => errors.add("au", message),
+                    "preset" => errors.add(
+                        "periode",
+                        "choisissez une des périodes proposées, ou des dates",
+                    ),
+                    _ => errors.add(&field, message),
                 }
             }
             page.errors = errors.sorted_by(FORM_ORDER);

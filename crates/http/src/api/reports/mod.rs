@@ -9,7 +9,7 @@ mod pathway;
 use crate::export::Cell;
 use crate::state::AppState;
 use parcours_core::PeriodInput;
-use parcours_core::reports::ReportFilters;
+use parcours_core::reports::{ReportFilters, ReportPeriod};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -58,10 +58,10 @@ pub struct ReportParams {
 impl From<ReportParams> for ReportFilters {
     fn from(p: ReportParams) -> Self {
         Self {
-            period: PeriodInput {
+            period: ReportPeriod::Bounds(PeriodInput {
                 from: p.from,
                 to: p.to,
-            },
+            }),
             territory: p.territory,
             organisation: p.organisation,
             qpv: p.qpv,
