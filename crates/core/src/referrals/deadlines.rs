@@ -2,14 +2,14 @@
 //! whenever a referral is read or acted on, and by the scheduler — and the coordinator's
 //! queue.
 
-use super::{OrganisationRef, organisation_ref, record_and_tell, referral_error};
+use super::{OrganisationRef, record_and_tell, referral_error};
 use crate::notify;
 use crate::{Actor, Core, Error, Refusal, Result};
 use chrono::{DateTime, Utc};
 use parcours_domain::referrals::{ReferralAction, ReferralStatus, Side, transition};
 use parcours_domain::users::Role;
 use parcours_persistence::referrals::{self, Referral};
-use parcours_persistence::{ConnectionTrait, commit};
+use parcours_persistence::{ConnectionTrait, commit, organisations};
 
 /// A sent referral past its delay is expired now, whatever the scheduler did: the
 /// expiry is recorded and told to its sender. The one home of the expiry rule.
@@ -61,22 +61,29 @@ pub async fn overdue(core: &Core, actor: &Actor, now: DateTime<Utc>) -> Result<V
         500,
     )
     .await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| deadlines.effective_status(r.status, r.sent_at, now) == ReferralStatus::Sent)
+        .collect();
+    // The same few organisations come back row after row: their names in one read.
+    let ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| [r.from_organisation_id, r.to_organisation_id])
+        .collect();
+    let names = organisations::names(conn, &ids).await?;
+    let organisation = |id: i64| -> Result<OrganisationRef> {
+        let name = names.get(&id).ok_or(Error::NotFound)?;
+        Ok(OrganisationRef {
+            id,
+            name: name.clone(),
+        })
+    };
     let mut items = Vec::with_capacity(rows.len());
-    // The same few organisations come back row after row: each is read once.
-    let mut known: std::collections::HashMap<i64, OrganisationRef> = Default::default();
     for r in rows {
-        if deadlines.effective_status(r.status, r.sent_at, now) != ReferralStatus::Sent {
-            continue;
-        }
-        for id in [r.from_organisation_id, r.to_organisation_id] {
-            if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(id) {
-                slot.insert(organisation_ref(conn, id).await?);
-            }
-        }
         items.push(Overdue {
             id: r.id,
-            from_organisation: known[&r.from_organisation_id].clone(),
-            to_organisation: known[&r.to_organisation_id].clone(),
+            from_organisation: organisation(r.from_organisation_id)?,
+            to_organisation: organisation(r.to_organisation_id)?,
             sent_at: r.sent_at,
             days_waiting: (now - r.sent_at).num_days(),
             reminders_sent: r.reminders_sent,

@@ -6,7 +6,7 @@ use super::partners::{DeclineCount, activity_of, referrals_of};
 use super::pathway::{flows_of, pipeline_of};
 use super::{
     ActivityReport, FlowsReport, IndicatorsReport, PipelineReport, ReferralStats, ReferralsReport,
-    ReportFilters, ReportScope, indicators::indicators_of, scope,
+    ReportFilters, ReportScope, choices_of, indicators::indicators_of, scope,
 };
 use crate::referrals::{Overdue, overdue};
 use crate::{Actor, Core, Error, Result};
@@ -45,6 +45,9 @@ pub struct Dashboard {
     pub before_from: NaiveDate,
     pub before_to: NaiveDate,
     pub masked_below: i64,
+    /// The organisations the actor may narrow the dashboard to, by name (as
+    /// [`filter_choices`] gives them).
+    pub organisations: Vec<(i64, String)>,
     /// Open pathways now: a state, not a period's flow, so without comparison.
     pub pipeline: PipelineReport,
     pub flows: Compared<FlowsReport>,
@@ -103,6 +106,7 @@ pub async fn dashboard(
         before_from,
         before_to,
         masked_below: scoped.mask.below,
+        organisations: scoped.choices.clone(),
         pipeline,
         referral_receivers: paired(
             &referrals.by_receiver,
@@ -181,7 +185,8 @@ fn paired(
 }
 
 /// The organisations the actor may narrow the dashboard to, by name: the territory's
-/// for a coordinator, their own for anyone else.
+/// for a coordinator, their own for anyone else. The dashboard has them already: this
+/// is for a form whose filters were refused.
 pub async fn filter_choices(core: &Core, actor: &Actor) -> Result<Vec<(i64, String)>> {
     if actor.role == Role::Admin {
         return Err(Error::Forbidden(crate::Refusal::Role));
@@ -189,11 +194,7 @@ pub async fn filter_choices(core: &Core, actor: &Actor) -> Result<Vec<(i64, Stri
     let partners = organisations::territory_of(core.db.conn(), actor.organisation_id)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok(partners
-        .organisations
-        .into_iter()
-        .filter(|(id, _)| actor.role == Role::Coordinator || *id == actor.organisation_id)
-        .collect())
+    Ok(choices_of(actor, &partners.organisations))
 }
 
 #[cfg(test)]

@@ -126,6 +126,8 @@ pub(crate) struct ReportScope {
     pub(crate) territory: String,
     /// Names of the organisations of the scope's territory.
     names: HashMap<i64, String>,
+    /// The organisations the actor may narrow a report to, by name.
+    pub(crate) choices: Vec<(i64, String)>,
     pub(crate) mask: Mask,
 }
 
@@ -205,6 +207,7 @@ pub(crate) async fn scope(
     if territory.is_some_and(|t| t != partners.territory_id) {
         return Err(Error::Forbidden(Refusal::OtherOrganisation));
     }
+    let choices = choices_of(actor, &partners.organisations);
     let names: HashMap<i64, String> = partners.organisations.into_iter().collect();
     let (organisation_ids, label) = if actor.role == Role::Coordinator {
         match organisation {
@@ -246,10 +249,21 @@ pub(crate) async fn scope(
         label,
         territory: partners.territory_name,
         names,
+        choices,
         mask: Mask {
             below: core.settings().small_count_threshold,
         },
     })
+}
+
+/// The organisations of the territory an actor may narrow a report to: all of them
+/// for a coordinator, their own for anyone else.
+pub(crate) fn choices_of(actor: &Actor, organisations: &[(i64, String)]) -> Vec<(i64, String)> {
+    organisations
+        .iter()
+        .filter(|(id, _)| actor.role == Role::Coordinator || *id == actor.organisation_id)
+        .cloned()
+        .collect()
 }
 
 /// Secondary suppression. In each group, a total and the parts it adds up to are all

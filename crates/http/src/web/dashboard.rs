@@ -241,18 +241,18 @@ pub async fn page(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> PageResult {
     let actor = user.actor();
-    if actor.role == Role::Admin {
-        return Err(PageError::from(Error::Forbidden(
-            parcours_core::Refusal::Role,
-        )));
-    }
     let filters = Filters::read(&pairs);
-    let input = filters.report_filters();
-    let (organisations, dashboard) = tokio::join!(
-        reports::filter_choices(&state.core, actor),
-        reports::dashboard(&state.core, actor, &input, now),
-    );
-    let organisations = organisations?;
+    // The organisations to choose from come with the dashboard; a refused filter
+    // runs no report, and reads them alone.
+    let (organisations, dashboard) =
+        match reports::dashboard(&state.core, actor, &filters.report_filters(), now).await {
+            Ok(dashboard) => (dashboard.organisations.clone(), Ok(dashboard)),
+            Err(Error::Invalid(invalid)) => (
+                reports::filter_choices(&state.core, actor).await?,
+                Err(invalid),
+            ),
+            Err(other) => return Err(PageError::from(other)),
+        };
     let custom = filters.custom();
     let mut page = DashboardPage {
         layout: user.layout("Tableau de bord", "/tableau-de-bord"),
@@ -294,7 +294,7 @@ pub async fn page(
     };
     let dashboard = match dashboard {
         Ok(dashboard) => dashboard,
-        Err(Error::Invalid(invalid)) => {
+        Err(invalid) => {
             let mut errors = Errors::default();
             for (field, message) in Errors::from_validation(invalid).items {
                 match field.as_str() {
@@ -310,7 +310,6 @@ pub async fn page(
             page.errors = errors.sorted_by(FORM_ORDER);
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
-        Err(other) => return Err(PageError::from(other)),
     };
     page.heading = Some(heading(&dashboard, &filters, &page, now));
     page.blocks = blocks(&dashboard, &filters);
