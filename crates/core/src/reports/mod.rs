@@ -294,6 +294,36 @@ pub(crate) fn protect(cells: &mut [Option<i64>], raw: &[i64], groups: &[(usize, 
     }
 }
 
+/// The cells of a report that sums tie together, masked with secondary suppression:
+/// add each cell (its index comes back), each sum with its parts, then `finish` gives
+/// every cell as it may be shown (`protect`).
+#[derive(Default)]
+pub(crate) struct Suppression {
+    raw: Vec<i64>,
+    groups: Vec<(usize, Vec<usize>)>,
+}
+
+impl Suppression {
+    /// A cell of `count`, by its index.
+    pub(crate) fn cell(&mut self, count: i64) -> usize {
+        self.raw.push(count);
+        self.raw.len() - 1
+    }
+
+    /// The cell `total` is the sum of the cells `parts`, shown beside them.
+    pub(crate) fn group(&mut self, total: usize, parts: Vec<usize>) {
+        self.groups.push((total, parts));
+    }
+
+    /// Every cell as it may be shown: `None` when masked, by itself or to protect
+    /// another.
+    pub(crate) fn finish(self, mask: Mask) -> Vec<Option<i64>> {
+        let mut shown: Vec<Option<i64>> = self.raw.iter().map(|n| mask.count(*n)).collect();
+        protect(&mut shown, &self.raw, &self.groups);
+        shown
+    }
+}
+
 /// The count for `key` among `(key, n)` rows, 0 when absent.
 fn count_of<K: PartialEq>(rows: &[(K, i64)], key: K) -> i64 {
     rows.iter().find(|(k, _)| *k == key).map_or(0, |(_, n)| *n)

@@ -1,6 +1,6 @@
 //! Work between and within the partners: referrals, contacts, people reached by events.
 
-use super::{Mask, ReportFilters, ReportScope, protect, scope};
+use super::{Mask, ReportFilters, ReportScope, Suppression, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
@@ -203,18 +203,21 @@ fn protect_referrals(
         (|c| c.withdrawn, |s| &mut s.withdrawn),
         (|c| c.completed, |s| &mut s.completed),
     ];
+    let k = DeclineReason::ALL.len();
     for (f, (get, cell)) in fields.into_iter().enumerate() {
-        let mut raw: Vec<i64> = pairs.iter().chain(receivers).map(get).collect();
-        let mut groups: Vec<(usize, Vec<usize>)> =
-            (0..r).map(|j| (p + j, of_receiver(j))).collect();
-        // Declined: also per reason, for pairs (after the pairs and receivers) and
-        // for receivers (after those).
+        let mut grid = Suppression::default();
+        let pair_cells: Vec<usize> = pairs.iter().map(|c| grid.cell(get(c))).collect();
+        let receiver_cells: Vec<usize> = receivers.iter().map(|c| grid.cell(get(c))).collect();
+        for (j, receiver) in receiver_cells.iter().enumerate() {
+            let parts = of_receiver(j).into_iter().map(|i| pair_cells[i]).collect();
+            grid.group(*receiver, parts);
+        }
+        // Declined: also per reason, for pairs and for receivers.
         let declined = f == 2;
+        let (mut pair_reasons, mut receiver_reasons) = (Vec::new(), Vec::new());
         if declined {
-            let k = DeclineReason::ALL.len();
-            let pair_reason = |i: usize, x: usize| p + r + i * k + x;
-            let receiver_reason = |j: usize, x: usize| p + r + p * k + j * k + x;
-            raw.resize(p + r + (p + r) * k, 0);
+            let mut pair_n = vec![vec![0; k]; p];
+            let mut receiver_n = vec![vec![0; k]; r];
             for (from, to, reason, n) in reasons {
                 let x = DeclineReason::ALL
                     .iter()
@@ -222,41 +225,51 @@ fn protect_referrals(
                     .unwrap_or(0);
                 for (i, pair) in pairs.iter().enumerate() {
                     if pair.from_organisation_id == *from && pair.to_organisation_id == *to {
-                        raw[pair_reason(i, x)] += n;
+                        pair_n[i][x] += n;
                     }
                 }
                 for (j, receiver) in receivers.iter().enumerate() {
                     if receiver.to_organisation_id == *to {
-                        raw[receiver_reason(j, x)] += n;
+                        receiver_n[j][x] += n;
                     }
                 }
             }
-            for i in 0..p {
-                groups.push((i, (0..k).map(|x| pair_reason(i, x)).collect()));
+            for counts in &pair_n {
+                pair_reasons.push(counts.iter().map(|n| grid.cell(*n)).collect::<Vec<_>>());
             }
-            for j in 0..r {
-                groups.push((p + j, (0..k).map(|x| receiver_reason(j, x)).collect()));
-                for x in 0..k {
-                    let parts = of_receiver(j)
+            for counts in &receiver_n {
+                receiver_reasons.push(counts.iter().map(|n| grid.cell(*n)).collect::<Vec<_>>());
+            }
+            for (total, parts) in pair_cells.iter().zip(&pair_reasons) {
+                grid.group(*total, parts.clone());
+            }
+            for (j, (total, parts)) in receiver_cells.iter().zip(&receiver_reasons).enumerate() {
+                grid.group(*total, parts.clone());
+                for (x, of_reason) in parts.iter().enumerate() {
+                    let pairs_of_reason = of_receiver(j)
                         .into_iter()
-                        .map(|i| pair_reason(i, x))
+                        .map(|i| pair_reasons[i][x])
                         .collect();
-                    groups.push((receiver_reason(j, x), parts));
+                    grid.group(*of_reason, pairs_of_reason);
                 }
             }
         }
-        let mut shown: Vec<Option<i64>> = raw.iter().map(|n| mask.count(*n)).collect();
-        protect(&mut shown, &raw, &groups);
-        for (i, row) in by_pair.iter_mut().chain(by_receiver.iter_mut()).enumerate() {
-            *cell(row) = shown[i];
-            if declined {
-                let k = DeclineReason::ALL.len();
+        let shown = grid.finish(mask);
+        let rows = by_pair.iter_mut().chain(by_receiver.iter_mut());
+        let row_cells = pair_cells.iter().chain(&receiver_cells);
+        let row_reasons = pair_reasons.iter().chain(&receiver_reasons);
+        for (row, at) in rows.zip(row_cells) {
+            *cell(row) = shown[*at];
+        }
+        if declined {
+            let rows = by_pair.iter_mut().chain(by_receiver.iter_mut());
+            for (row, reasons) in rows.zip(row_reasons) {
                 row.declined_by_reason = DeclineReason::ALL
                     .iter()
-                    .enumerate()
-                    .map(|(x, reason)| DeclineCount {
+                    .zip(reasons)
+                    .map(|(reason, at)| DeclineCount {
                         reason: *reason,
-                        declined: shown[p + r + i * k + x],
+                        declined: shown[*at],
                     })
                     .collect();
             }
@@ -335,16 +348,18 @@ pub(super) async fn activity_of(core: &Core, scoped: &ReportScope) -> Result<Act
         months.push(first.format("%Y-%m").to_string());
         first = first.checked_add_months(Months::new(1)).unwrap_or(scope.to);
     }
-    let rows = contacts.len();
-    let mut raw: Vec<i64> = contacts.iter().map(|c| c.3).collect();
-    let mut groups = Vec::new();
-    for (m, month) in months.iter().enumerate() {
-        let parts: Vec<usize> = (0..rows).filter(|i| contacts[*i].2 == *month).collect();
-        raw.push(parts.iter().map(|i| contacts[*i].3).sum());
-        groups.push((rows + m, parts));
+    let mut grid = Suppression::default();
+    let row_cells: Vec<usize> = contacts.iter().map(|c| grid.cell(c.3)).collect();
+    let mut month_cells = Vec::new();
+    for month in &months {
+        let of_month: Vec<usize> = (0..contacts.len())
+            .filter(|i| contacts[*i].2 == *month)
+            .collect();
+        let total = grid.cell(of_month.iter().map(|i| contacts[*i].3).sum());
+        grid.group(total, of_month.into_iter().map(|i| row_cells[i]).collect());
+        month_cells.push(total);
     }
-    let mut shown: Vec<Option<i64>> = raw.iter().map(|n| mask.count(*n)).collect();
-    protect(&mut shown, &raw, &groups);
+    let shown = grid.finish(mask);
     Ok(ActivityReport {
         scope: scoped.label.clone(),
         from: scope.from,
@@ -357,7 +372,7 @@ pub(super) async fn activity_of(core: &Core, scoped: &ReportScope) -> Result<Act
                 organisation: names.get(&organisation_id).cloned().unwrap_or_default(),
                 organisation_id,
                 kind,
-                contacts: shown[i],
+                contacts: shown[row_cells[i]],
             })
             .collect(),
         contacts_by_month: months
@@ -365,7 +380,7 @@ pub(super) async fn activity_of(core: &Core, scoped: &ReportScope) -> Result<Act
             .enumerate()
             .map(|(m, month)| MonthTotal {
                 month,
-                contacts: shown[rows + m],
+                contacts: shown[month_cells[m]],
             })
             .collect(),
         event_attendees_named: mask.count(named),

@@ -1,6 +1,6 @@
 //! The pathway: who is where now, and how people move through it over a period.
 
-use super::{ReportFilters, ReportScope, count_of, protect, scope};
+use super::{ReportFilters, ReportScope, Suppression, count_of, scope};
 use crate::{Actor, Core, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::pathway::{Outcome, Stage};
@@ -141,38 +141,41 @@ pub(super) async fn flows_of(core: &Core, scoped: &ReportScope) -> Result<FlowsR
     // Exits per stage and outcome, then per outcome (all stages), then the dropouts
     // of each stage (CSV): each total is the sum of parts shown beside it, so the
     // cells are protected together (`protect`).
-    let (stages_n, outcomes_n) = (Stage::ALL.len(), Outcome::ALL.len());
-    let cell = |s: usize, o: usize| s * outcomes_n + o;
-    let total = |o: usize| stages_n * outcomes_n + o;
-    let dropout = |s: usize| stages_n * outcomes_n + outcomes_n + s;
-    let mut raw = vec![0; stages_n * outcomes_n + outcomes_n + stages_n];
-    let mut groups = Vec::new();
-    for (o, outcome) in Outcome::ALL.iter().enumerate() {
-        raw[total(o)] = closed(None, &|x| x == *outcome);
-        groups.push((total(o), (0..stages_n).map(|s| cell(s, o)).collect()));
+    let mut grid = Suppression::default();
+    let mut cells: Vec<Vec<usize>> = Vec::new();
+    for stage in Stage::ALL {
+        let row = Outcome::ALL
+            .iter()
+            .map(|outcome| grid.cell(closed(Some(*stage), &|x| x == *outcome)))
+            .collect();
+        cells.push(row);
     }
+    let mut totals = Vec::new();
+    for (o, outcome) in Outcome::ALL.iter().enumerate() {
+        let total = grid.cell(closed(None, &|x| x == *outcome));
+        grid.group(total, cells.iter().map(|row| row[o]).collect());
+        totals.push(total);
+    }
+    let mut dropouts = Vec::new();
     for (s, stage) in Stage::ALL.iter().enumerate() {
-        for (o, outcome) in Outcome::ALL.iter().enumerate() {
-            raw[cell(s, o)] = closed(Some(*stage), &|x| x == *outcome);
-        }
-        raw[dropout(s)] = closed(Some(*stage), &Outcome::is_dropout);
+        let dropout = grid.cell(closed(Some(*stage), &Outcome::is_dropout));
         let parts = Outcome::ALL
             .iter()
             .enumerate()
             .filter(|(_, o)| o.is_dropout())
-            .map(|(o, _)| cell(s, o))
+            .map(|(o, _)| cells[s][o])
             .collect();
-        groups.push((dropout(s), parts));
+        grid.group(dropout, parts);
+        dropouts.push(dropout);
     }
-    let mut shown: Vec<Option<i64>> = raw.iter().map(|n| mask.count(*n)).collect();
-    protect(&mut shown, &raw, &groups);
+    let shown = grid.finish(mask);
     let exits_from = |stage: Option<usize>| -> Vec<OutcomeCount> {
         Outcome::ALL
             .iter()
             .enumerate()
             .map(|(o, outcome)| OutcomeCount {
                 outcome: *outcome,
-                exits: shown[stage.map_or(total(o), |s| cell(s, o))],
+                exits: shown[stage.map_or(totals[o], |s| cells[s][o])],
             })
             .collect()
     };
@@ -195,7 +198,7 @@ pub(super) async fn flows_of(core: &Core, scoped: &ReportScope) -> Result<FlowsR
                 cohort_went_further: mask.count(further),
                 conversion_to_next: mask.rate(conversion, &[further]),
                 exits: exits_from(Some(i)),
-                dropouts: shown[dropout(i)],
+                dropouts: shown[dropouts[i]],
                 median_days,
                 p90_days,
             }
