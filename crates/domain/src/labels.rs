@@ -10,6 +10,7 @@ use crate::hosting::{EndReason, UnitKind};
 use crate::organisations::OrganisationKind;
 use crate::pathway::{Outcome, PathwayEventKind, Stage};
 use crate::referrals::{DeclineReason, ReferralOutcome, ReferralStatus, ReferralStep};
+use crate::reports::AgeBand;
 use crate::services::{Need, Public};
 use crate::users::Role;
 
@@ -31,6 +32,11 @@ macro_rules! labels {
 }
 
 labels! {
+    AgeBand {
+        Under26 => "Moins de 26 ans",
+        From26To44 => "26 à 44 ans",
+        From45 => "45 ans et plus",
+    }
     Preset {
         CurrentQuarter => "Trimestre en cours",
         PreviousQuarter => "Trimestre précédent",

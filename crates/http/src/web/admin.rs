@@ -2,7 +2,7 @@
 //! their accounts), territories, and the QPV list uploaded as the ANCT publishes it.
 
 use super::FlashQuery;
-use super::page::{Errors, Layout, PageResult, html, see_other};
+use super::page::{Choice, Errors, Layout, PageResult, html, see_other};
 use super::session::{PageId, Signed, SignedForm, SignedUpload};
 use crate::extract::Now;
 use crate::state::AppState;
@@ -72,12 +72,6 @@ pub async fn organisations(
             rows,
         },
     ))
-}
-
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 #[derive(Template)]

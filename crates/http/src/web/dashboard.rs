@@ -7,7 +7,7 @@
 
 use super::charts::{self, Bar};
 use super::fr;
-use super::page::{Errors, Layout, PageError, PageResult, encode, html};
+use super::page::{Choice, Errors, Layout, PageError, PageResult, choices, encode, html};
 use super::session::Signed;
 use crate::api::reports::{decimal, masked_text, percent_text};
 use crate::extract::Now;
@@ -28,8 +28,9 @@ use parcours_domain::reports::AgeBand;
 use parcours_domain::users::Role;
 
 /// The dashboard's filters, as they stand in its address.
-#[derive(Clone, Default)]
-struct Filters {
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Filters {
     /// A preset's word, or `dates`.
     periode: String,
     du: String,
@@ -42,23 +43,18 @@ struct Filters {
 }
 
 impl Filters {
-    fn read(pairs: &[(String, String)]) -> Self {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.trim().to_owned())
-                .unwrap_or_default()
-        };
+    /// The filters as typed, without the spaces around them; a QPV code in capitals.
+    fn tidy(self) -> Self {
+        let tidy = |v: String| v.trim().to_owned();
         Self {
-            periode: get("periode"),
-            du: get("du"),
-            au: get("au"),
-            organisation: get("organisation"),
-            qpv: get("qpv").to_uppercase(),
-            gender: get("gender"),
-            age_band: get("age_band"),
-            situation: get("situation"),
+            periode: tidy(self.periode),
+            du: tidy(self.du),
+            au: tidy(self.au),
+            organisation: tidy(self.organisation),
+            qpv: tidy(self.qpv).to_uppercase(),
+            gender: tidy(self.gender),
+            age_band: tidy(self.age_band),
+            situation: tidy(self.situation),
         }
     }
 
@@ -106,54 +102,25 @@ impl Filters {
 
     /// The profile filters in a query string, after `from` and `to`.
     fn query(&self, from: NaiveDate, to: NaiveDate) -> String {
-        let mut query = format!("from={from}&to={to}");
-        for (name, value) in self.profile() {
-            if !value.is_empty() {
-                query.push_str(&format!("&{name}={}", encode(value)));
-            }
-        }
-        query
+        format!("from={from}&to={to}{}", self.profile_query())
     }
 
     /// The dashboard of `[from, to)` with the same profile filters.
     fn page_for(&self, from: NaiveDate, to: NaiveDate) -> String {
         let last = to.pred_opt().unwrap_or(to);
-        let mut href = format!("/tableau-de-bord?periode=dates&du={from}&au={last}");
-        for (name, value) in self.profile() {
-            if !value.is_empty() {
-                href.push_str(&format!("&{name}={}", encode(value)));
-            }
-        }
-        href
+        format!(
+            "/tableau-de-bord?periode=dates&du={from}&au={last}{}",
+            self.profile_query()
+        )
     }
-}
 
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-fn choices<T: Copy>(
-    all: &[T],
-    word: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-    typed: &str,
-) -> Vec<Choice> {
-    all.iter()
-        .map(|v| Choice {
-            value: word(*v).into(),
-            label: label(*v).into(),
-            selected: word(*v) == typed,
-        })
-        .collect()
-}
-
-fn age_label(band: AgeBand) -> &'static str {
-    match band {
-        AgeBand::Under26 => "Moins de 26 ans",
-        AgeBand::From26To44 => "26 à 44 ans",
-        AgeBand::From45 => "45 ans et plus",
+    /// `&name=value` for each profile filter given.
+    fn profile_query(&self) -> String {
+        self.profile()
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("&{name}={}", encode(value)))
+            .collect()
     }
 }
 
@@ -238,10 +205,10 @@ pub async fn page(
     State(state): State<AppState>,
     Now(now): Now,
     user: Signed,
-    Query(pairs): Query<Vec<(String, String)>>,
+    Query(filters): Query<Filters>,
 ) -> PageResult {
     let actor = user.actor();
-    let filters = Filters::read(&pairs);
+    let filters = filters.tidy();
     // The organisations to choose from come with the dashboard; a refused filter
     // runs no report, and reads them alone.
     let (organisations, dashboard) =
@@ -280,14 +247,9 @@ pub async fn page(
                 selected: filters.organisation == id.to_string(),
             })
             .collect(),
-        genders: choices(Gender::ALL, Gender::as_str, Gender::label, &filters.gender),
-        age_bands: choices(AgeBand::ALL, AgeBand::as_str, age_label, &filters.age_band),
-        situations: choices(
-            Situation::ALL,
-            Situation::as_str,
-            Situation::label,
-            &filters.situation,
-        ),
+        genders: choices(Gender::ALL, Gender::as_str, &filters.gender),
+        age_bands: choices(AgeBand::ALL, AgeBand::as_str, &filters.age_band),
+        situations: choices(Situation::ALL, Situation::as_str, &filters.situation),
         heading: None,
         blocks: Vec::new(),
         overdue: None,
@@ -429,22 +391,34 @@ fn days(value: Option<f64>) -> String {
     value.map_or_else(|| "—".into(), |d| format!("{} j", decimal(d)))
 }
 
+/// A report's CSV for `[from, to)` with the page's profile filters.
+fn csv_link(name: &str, label: String, filters: &Filters, from: NaiveDate, to: NaiveDate) -> Link {
+    Link {
+        href: format!("/api/v1/reports/{name}.csv?{}", filters.query(from, to)),
+        label,
+    }
+}
+
+/// A report's CSV for the period and for the period before.
 fn csv(name: &str, label: &str, filters: &Filters, d: &Dashboard) -> Vec<Link> {
     vec![
-        Link {
-            href: format!("/api/v1/reports/{name}.csv?{}", filters.query(d.from, d.to)),
-            label: format!("{label} — {} (CSV)", period_words(d.from, d.to)),
-        },
-        Link {
-            href: format!(
-                "/api/v1/reports/{name}.csv?{}",
-                filters.query(d.before_from, d.before_to)
-            ),
-            label: format!(
+        csv_link(
+            name,
+            format!("{label} — {} (CSV)", period_words(d.from, d.to)),
+            filters,
+            d.from,
+            d.to,
+        ),
+        csv_link(
+            name,
+            format!(
                 "{label} — période précédente, {} (CSV)",
                 period_words(d.before_from, d.before_to)
             ),
-        },
+            filters,
+            d.before_from,
+            d.before_to,
+        ),
     ]
 }
 
@@ -483,13 +457,13 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                 .map(|(label, n)| (label.clone(), vec![Figure::plain(count(*n, below))]))
                 .collect(),
         }],
-        csv: vec![Link {
-            href: format!(
-                "/api/v1/reports/pipeline.csv?{}",
-                filters.query(d.from, d.to)
-            ),
-            label: "Parcours ouverts par étape (CSV)".into(),
-        }],
+        csv: vec![csv_link(
+            "pipeline",
+            "Parcours ouverts par étape (CSV)".into(),
+            filters,
+            d.from,
+            d.to,
+        )],
         definition: Some(p.definition.clone()),
     });
 

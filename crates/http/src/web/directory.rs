@@ -3,7 +3,7 @@
 
 use super::FlashQuery;
 use super::fr;
-use super::page::{Errors, Fields, Layout, PageError, PageResult, html, see_other};
+use super::page::{Choice, Errors, Fields, Layout, PageError, PageResult, html, see_other};
 use super::session::{PageId, Signed, SignedForm};
 use crate::extract::Now;
 use crate::state::AppState;
@@ -18,21 +18,16 @@ use parcours_domain::services::{Need, Public};
 use parcours_domain::users::Role;
 
 /// A choice of a select or a set of boxes.
-struct Choice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
-fn choices<T: Label + Copy>(
+/// The options of a list of words, those in `chosen` selected (several may be).
+fn choices_among<T: Label + Copy>(
     all: &[T],
     word: fn(T) -> &'static str,
     chosen: &[String],
 ) -> Vec<Choice> {
     all.iter()
         .map(|v| Choice {
-            value: word(*v),
-            label: v.label(),
+            value: word(*v).into(),
+            label: v.label().into(),
             selected: chosen.iter().any(|c| c == word(*v)),
         })
         .collect()
@@ -205,9 +200,9 @@ pub async fn page(
             .layout("Annuaire des partenaires", "/annuaire")
             .with_flash(query.flash.message()),
         filtered: stage.is_some() || need.is_some() || public.is_some() || !q.trim().is_empty(),
-        stages: choices(Stage::ALL, Stage::as_str, &one(&stage)),
-        needs: choices(Need::ALL, Need::as_str, &one(&need)),
-        publics: choices(Public::ALL, Public::as_str, &one(&public)),
+        stages: choices_among(Stage::ALL, Stage::as_str, &one(&stage)),
+        needs: choices_among(Need::ALL, Need::as_str, &one(&need)),
+        publics: choices_among(Public::ALL, Public::as_str, &one(&public)),
         q,
         cards: listed.items.into_iter().map(card).collect(),
         next,
@@ -288,13 +283,13 @@ fn form_page(user: &Signed, id: Option<i64>, fields: Typed, errors: Errors) -> S
         layout: user.layout(title, "/annuaire"),
         csrf: user.csrf.clone(),
         id,
-        stages: choices(
+        stages: choices_among(
             Stage::ALL,
             Stage::as_str,
             std::slice::from_ref(&fields.stage),
         ),
-        needs: choices(Need::ALL, Need::as_str, &fields.needs),
-        publics: choices(Public::ALL, Public::as_str, &fields.publics),
+        needs: choices_among(Need::ALL, Need::as_str, &fields.needs),
+        publics: choices_among(Public::ALL, Public::as_str, &fields.publics),
         fields,
         errors,
     }

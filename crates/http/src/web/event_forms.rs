@@ -3,7 +3,7 @@
 //! case's; its refusals come back next to the fields, what was typed kept.
 
 use super::events::event_href;
-use super::page::{Errors, Fields, Layout, PageError, PageResult, html, see_other};
+use super::page::{Choice, Errors, Fields, Layout, PageError, PageResult, html, see_other};
 use super::register::resolve_qpv;
 use super::session::{PageId, Signed, SignedForm};
 use crate::extract::Now;
@@ -16,12 +16,6 @@ use parcours_core::organisations::{self, ListInput};
 use parcours_core::{Error, PageRequest, Refusal};
 use parcours_domain::events::EventKind;
 use parcours_domain::labels::Label;
-
-struct Choice {
-    value: String,
-    label: String,
-    checked: bool,
-}
 
 #[derive(Template)]
 #[template(path = "web/event_form.html")]
@@ -91,7 +85,7 @@ async fn partner_choices(
         .into_iter()
         .filter(|o| o.id != actor.organisation_id)
         .map(|o| Choice {
-            checked: chosen.contains(&o.id.to_string()),
+            selected: chosen.contains(&o.id.to_string()),
             value: o.id.to_string(),
             label: o.name,
         })
@@ -109,7 +103,7 @@ async fn partner_choices(
             continue;
         };
         choices.push(Choice {
-            checked: chosen.contains(&id.to_string()),
+            selected: chosen.contains(&id.to_string()),
             value: id.to_string(),
             label: name,
         });
@@ -138,7 +132,7 @@ async fn form_page(
             .map(|k| Choice {
                 value: k.as_str().to_owned(),
                 label: k.label().to_owned(),
-                checked: kind == k.as_str(),
+                selected: kind == k.as_str(),
             })
             .collect(),
         fields,

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use parcours_core::Error;
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::handles_personal_data;
+use parcours_domain::labels::Label;
 use parcours_domain::users::Role;
 
 /// A link of the main navigation.
@@ -94,6 +95,24 @@ impl Layout {
         self.flash = flash;
         self
     }
+}
+
+/// An option of a select, a radio or a checkbox list: the word sent, the label read.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The options of a list of the domain's words, `typed` selected.
+pub fn choices<T: Label>(all: &[T], word: fn(T) -> &'static str, typed: &str) -> Vec<Choice> {
+    all.iter()
+        .map(|v| Choice {
+            value: word(*v).into(),
+            label: v.label().into(),
+            selected: word(*v) == typed,
+        })
+        .collect()
 }
 
 /// A rendered page: HTML, never cached (personal data must not linger).

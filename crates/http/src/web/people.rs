@@ -2,7 +2,7 @@
 //! ignored), filters, name order, keyset pages and the count.
 
 use super::fr;
-use super::page::{Errors, PageError, PageResult, encode, html};
+use super::page::{Choice, Errors, PageError, PageResult, encode, html};
 use super::session::Signed;
 use super::{FlashQuery, person_href};
 use crate::extract::Now;
@@ -38,12 +38,6 @@ struct Row {
     qpv: String,
     referent: String,
     closed: bool,
-}
-
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 #[derive(Template)]

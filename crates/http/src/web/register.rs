@@ -2,7 +2,7 @@
 //! with a summary, what was typed kept, and a QPV picker that works without script
 //! (a code, or the start of a quartier's or commune's name, resolved on the server).
 
-use super::page::{Errors, Fields, Layout, PageError, PageResult, html, see_other};
+use super::page::{Choice, Errors, Fields, Layout, PageError, PageResult, choices, html, see_other};
 use super::person_href;
 use super::session::{PageId, Signed, SignedForm};
 use crate::extract::Now;
@@ -13,22 +13,7 @@ use axum::http::StatusCode;
 use parcours_core::holders::{self, HolderInput};
 use parcours_core::{Error, qpv};
 use parcours_domain::holders::{EducationLevel, Gender, QpvCode, Situation};
-use parcours_domain::labels::Label;
 use parcours_domain::pathway::Stage;
-
-struct Choice {
-    value: &'static str,
-    label: &'static str,
-}
-
-fn choices<T: Label + Copy>(all: &[T], word: impl Fn(T) -> &'static str) -> Vec<Choice> {
-    all.iter()
-        .map(|v| Choice {
-            value: word(*v),
-            label: v.label(),
-        })
-        .collect()
-}
 
 #[derive(Template)]
 #[template(path = "web/register.html")]
@@ -100,10 +85,10 @@ fn titled(user: &Signed, title: &str, fields: Fields, errors: Errors) -> Registe
         errors: errors.sorted_by(ORDER),
         duplicates: Vec::new(),
         edit: None,
-        genders: choices(Gender::ALL, Gender::as_str),
-        situations: choices(Situation::ALL, Situation::as_str),
-        levels: choices(EducationLevel::ALL, EducationLevel::as_str),
-        stages: choices(Stage::ALL, Stage::as_str),
+        genders: choices(Gender::ALL, Gender::as_str, ""),
+        situations: choices(Situation::ALL, Situation::as_str, ""),
+        levels: choices(EducationLevel::ALL, EducationLevel::as_str, ""),
+        stages: choices(Stage::ALL, Stage::as_str, ""),
     }
 }
 
