@@ -844,6 +844,17 @@ async fn small_counts_are_masked_in_the_json_as_in_the_csv_of_every_report() {
     }
     let rows = csv_rows(&body(&coordinator, women("referrals.csv")).await);
     assert_eq!(rows[1][1..4], ["ADIE Test", "< 5", "0"]);
+    assert_eq!(
+        rows[0][10..],
+        [
+            "Déclinées : hors périmètre",
+            "Déclinées : public non éligible",
+            "Déclinées : personne injoignable",
+            "Déclinées : capacité atteinte",
+            "Déclinées : autre raison",
+        ],
+        "the reasons' columns"
+    );
 
     // H4, met at the bus, is the one named attendee (of no known gender: unfiltered).
     let activity = get(&coordinator, app.url("/api/v1/reports/activity")).await;

@@ -28,6 +28,18 @@ pub fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     (start, end)
 }
 
+/// The months of `[from, to)`, by their first day, in order: every month the period
+/// has a day in.
+pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let mut months = Vec::new();
+    let mut first = from.with_day(1).unwrap_or(from);
+    while first < to {
+        months.push(first);
+        first = first.checked_add_months(Months::new(1)).unwrap_or(to);
+    }
+    months
+}
+
 /// The period of the same length just before `[from, to)`.
 pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     (from - (to - from), from)
@@ -120,6 +132,22 @@ mod tests {
         );
         assert_eq!("annee".parse::<Preset>(), Ok(Preset::CalendarYear));
         assert!("semaine".parse::<Preset>().is_err());
+    }
+
+    #[test]
+    fn the_months_of_a_period() {
+        assert_eq!(
+            months(d("2026-10-15"), d("2027-01-01")),
+            [d("2026-10-01"), d("2026-11-01"), d("2026-12-01")]
+        );
+        assert_eq!(
+            months(d("2026-11-02"), d("2026-11-03")),
+            [d("2026-11-01")]
+        );
+        assert_eq!(
+            months(d("2026-11-01"), d("2026-12-02")),
+            [d("2026-11-01"), d("2026-12-01")]
+        );
     }
 
     #[test]

@@ -17,12 +17,13 @@
 use crate::Result;
 use crate::sql::{Sql, sum_of};
 use crate::words::{sql_list, word};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use parcours_domain::contacts::ContactKind;
 use parcours_domain::holders::{Gender, QpvStatus, Situation};
 use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
 use parcours_domain::referrals::{DeclineReason, ReferralStatus};
 pub use parcours_domain::reports::AgeBand;
+use parcours_domain::calendar::months;
 use parcours_domain::reports::years_before;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
@@ -608,36 +609,28 @@ async fn pair_answer_days(
 /// The month is read by comparing the instant with the bounds of the period's months,
 /// computed here: the same on both engines, whatever their time-zone support.
 fn contacts_by_month_sql(_: DbBackend, scope: &Scope) -> Sql {
-    let mut month = String::from("CASE");
-    let mut values = Vec::new();
-    let mut first = scope.from.with_day(1).unwrap_or(scope.from);
-    loop {
-        let next = first
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(scope.to);
-        if next >= scope.to {
-            if values.is_empty() {
-                // A period within one month: no CASE (which needs a WHEN).
-                month = format!("'{}'", first.format("%Y-%m"));
-            } else {
-                month.push_str(&format!(" ELSE '{}' END", first.format("%Y-%m")));
-            }
-            break;
-        }
-        month.push_str(&format!(
-            " WHEN c.occurred_at < ? THEN '{}'",
-            first.format("%Y-%m")
-        ));
-        values.push(midnight(next));
-        first = next;
-    }
+    let months = months(scope.from, scope.to);
+    let word = |first: &NaiveDate| format!("'{}'", first.format("%Y-%m"));
     let mut sql = Sql::default();
     sql.push("SELECT c.organisation_id AS org, c.kind AS kind, ");
-    for (i, part) in month.split('?').enumerate() {
-        if i > 0 {
-            sql.bind(values[i - 1]);
+    match months.split_last() {
+        // A period within one month: no CASE (which needs a WHEN).
+        Some((last, [])) => {
+            sql.push(&word(last));
         }
-        sql.push(part);
+        Some((last, earlier)) => {
+            sql.push("CASE");
+            for (first, next) in earlier.iter().zip(&months[1..]) {
+                sql.push(" WHEN c.occurred_at < ")
+                    .bind(midnight(*next))
+                    .push(&format!(" THEN {}", word(first)));
+            }
+            sql.push(&format!(" ELSE {} END", word(last)));
+        }
+        // An empty period has no contacts: any month will do.
+        None => {
+            sql.push(&word(&scope.from));
+        }
     }
     sql.push(" AS month, COUNT(*) AS n")
         .scoped(scope, "contacts", "c", "organisation_id")

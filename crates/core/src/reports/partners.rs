@@ -2,7 +2,8 @@
 
 use super::{Mask, ReportFilters, ReportScope, Suppression, scope};
 use crate::{Actor, Core, Result};
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::calendar::months;
 use parcours_domain::contacts::ContactKind;
 use parcours_domain::referrals::DeclineReason;
 use parcours_persistence::reports::{self, ReferralCounts};
@@ -342,12 +343,10 @@ pub(super) async fn activity_of(core: &Core, scoped: &ReportScope) -> Result<Act
     let mask = scoped.mask;
     let names = scoped.names_for(core, contacts.iter().map(|c| c.0)).await?;
     // Every month of the period; its total after the rows, protected with them.
-    let mut months = Vec::new();
-    let mut first = scope.from.with_day(1).unwrap_or(scope.from);
-    while first < scope.to {
-        months.push(first.format("%Y-%m").to_string());
-        first = first.checked_add_months(Months::new(1)).unwrap_or(scope.to);
-    }
+    let months: Vec<String> = months(scope.from, scope.to)
+        .iter()
+        .map(|first| first.format("%Y-%m").to_string())
+        .collect();
     let mut grid = Suppression::default();
     let row_cells: Vec<usize> = contacts.iter().map(|c| grid.cell(c.3)).collect();
     let mut month_cells = Vec::new();

@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use parcours_core::reports::{self, ActivityReport, ReferralStats, ReferralsReport};
+use parcours_domain::labels::Label;
 use parcours_domain::referrals::DeclineReason;
 
 /// Referrals per receiving organisation and per sender → receiver pair.
@@ -79,27 +80,25 @@ pub(super) async fn referrals_csv(
         .chain(&report.by_pair)
         .map(row)
         .collect();
-    csv_response(
-        "orientations",
-        &[
-            "Structure d'origine",
-            "Structure destinataire",
-            "Envoyées",
-            "Acceptées",
-            "Déclinées",
-            "Expirées",
-            "Retirées",
-            "Terminées",
-            "Taux d'acceptation (%)",
-            "Délai médian de réponse (jours)",
-            "Déclinées : hors périmètre",
-            "Déclinées : public non éligible",
-            "Déclinées : personne injoignable",
-            "Déclinées : capacité atteinte",
-            "Déclinées : autre raison",
-        ],
-        rows,
-    )
+    // The reasons' columns follow the reasons' list, in their labels' words.
+    let reasons: Vec<String> = DeclineReason::ALL
+        .iter()
+        .map(|r| format!("Déclinées : {}", r.label().to_lowercase()))
+        .collect();
+    let mut headers = vec![
+        "Structure d'origine",
+        "Structure destinataire",
+        "Envoyées",
+        "Acceptées",
+        "Déclinées",
+        "Expirées",
+        "Retirées",
+        "Terminées",
+        "Taux d'acceptation (%)",
+        "Délai médian de réponse (jours)",
+    ];
+    headers.extend(reasons.iter().map(String::as_str));
+    csv_response("orientations", &headers, rows)
 }
 
 /// Contacts by kind, organisation and month; people reached by events.
