@@ -2,7 +2,7 @@
 //! form, a period of a report are days in Paris, wherever the server's clock runs.
 
 use crate::string_enum;
-use chrono::{DateTime, Datelike, LocalResult, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, LocalResult, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 
 /// The day in Paris of an instant.
@@ -13,11 +13,23 @@ pub fn paris_day(at: DateTime<Utc>) -> NaiveDate {
 /// The instant a day begins in Paris (the first instant that exists, should a change
 /// of time ever fall at midnight): the bound of a period of days.
 pub fn paris_midnight(day: NaiveDate) -> DateTime<Utc> {
+    midnight_in(&Paris, day)
+}
+
+/// The first instant of `day` in `zone`: its midnight, or, when a change of time skips
+/// midnight, the first minute after it that exists (the end of the gap).
+fn midnight_in<Z: TimeZone>(zone: &Z, day: NaiveDate) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    match Paris.from_local_datetime(&midnight) {
-        LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.with_timezone(&Utc),
-        LocalResult::None => midnight.and_utc(),
-    }
+    (0..=24 * 60)
+        .find_map(|minutes| {
+            match zone.from_local_datetime(&(midnight + Duration::minutes(minutes))) {
+                LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => {
+                    Some(at.with_timezone(&Utc))
+                }
+                LocalResult::None => None,
+            }
+        })
+        .unwrap_or_else(|| midnight.and_utc())
 }
 
 /// The calendar quarter of a day: `[first day, first day of the next)`.
@@ -172,6 +184,21 @@ mod tests {
         assert_eq!(
             paris_midnight(day("2026-07-01")),
             Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_day_whose_midnight_is_skipped_begins_when_the_clocks_jump() {
+        // São Paulo moved its clocks from 00:00 to 01:00 on 4 November 2018: the day
+        // began at 01:00 local time, 03:00 UTC — not at midnight UTC.
+        let zone = chrono_tz::America::Sao_Paulo;
+        assert_eq!(
+            midnight_in(&zone, d("2018-11-04")),
+            Utc.with_ymd_and_hms(2018, 11, 4, 3, 0, 0).unwrap()
+        );
+        assert_eq!(
+            midnight_in(&zone, d("2018-11-05")),
+            Utc.with_ymd_and_hms(2018, 11, 5, 2, 0, 0).unwrap()
         );
     }
 

@@ -19,8 +19,7 @@ use parcours_persistence::organisations;
 #[derive(Clone, Debug)]
 pub struct Compared<T> {
     pub now: T,
-    /// `None` when there is nothing to compare with.
-    pub before: Option<T>,
+    pub before: T,
 }
 
 /// The change of a count from the period before: only when both are shown — a change
@@ -116,19 +115,19 @@ pub async fn dashboard(
         referral_pairs: paired(&referrals.by_pair, &referrals_before.by_pair, pair),
         flows: Compared {
             now: flows,
-            before: Some(flows_before),
+            before: flows_before,
         },
         indicators: Compared {
             now: indicators,
-            before: Some(indicators_before),
+            before: indicators_before,
         },
         referrals: Compared {
             now: referrals,
-            before: Some(referrals_before),
+            before: referrals_before,
         },
         activity: Compared {
             now: activity,
-            before: Some(activity_before),
+            before: activity_before,
         },
         overdue,
     })
@@ -164,20 +163,18 @@ fn paired(
         .iter()
         .map(|row| Compared {
             now: row.clone(),
-            before: Some(
-                before
-                    .iter()
-                    .find(|b| key(b) == key(row))
-                    .cloned()
-                    .unwrap_or_else(|| none(row)),
-            ),
+            before: before
+                .iter()
+                .find(|b| key(b) == key(row))
+                .cloned()
+                .unwrap_or_else(|| none(row)),
         })
         .collect();
     for old in before {
         if !now.iter().any(|row| key(row) == key(old)) {
             rows.push(Compared {
                 now: none(old),
-                before: Some(old.clone()),
+                before: old.clone(),
             });
         }
     }

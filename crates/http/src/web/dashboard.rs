@@ -154,10 +154,10 @@ struct Block {
     id: &'static str,
     title: String,
     intro: Option<String>,
-    chart: Option<String>,
+    chart: String,
     tables: Vec<Table>,
     csv: Vec<Link>,
-    definition: Option<String>,
+    definition: String,
 }
 
 struct OverdueRow {
@@ -270,7 +270,7 @@ pub async fn page(
                 }
             }
             page.errors = errors.sorted_by(FORM_ORDER);
-            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            return Ok(html(page.errors.status(), &page));
         }
     };
     page.heading = Some(heading(&dashboard, &filters, &page, now));
@@ -441,13 +441,13 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
             "Un état à la date du jour : il ne dépend pas de la période et ne se compare pas."
                 .into(),
         ),
-        chart: Some(charts::funnel(
+        chart: charts::funnel(
             "graphique-pipeline",
             "Parcours ouverts par étape",
             "personnes",
             &rows,
             &masked,
-        )),
+        ),
         tables: vec![Table {
             id: "tableau-pipeline".into(),
             caption: "Parcours ouverts par étape, aujourd'hui (personnes)".into(),
@@ -464,7 +464,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
             d.from,
             d.to,
         )],
-        definition: Some(p.definition.clone()),
+        definition: p.definition.clone(),
     });
 
     // The funder indicators.
@@ -474,14 +474,13 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
     } = &d.indicators;
     let before_value = |code: &str| {
         ind_before
-            .as_ref()
-            .and_then(|b| b.indicators.iter().find(|i| i.code == code))
+            .indicators
+            .iter()
+            .find(|i| i.code == code)
             .and_then(|i| i.value)
     };
     let before_share = |code: &str| {
-        ind_before
-            .as_ref()
-            .and_then(|b| b.shares.iter().find(|s| s.code == code))
+        ind_before.shares.iter().find(|s| s.code == code)
     };
     let chart_rows: Vec<Bar> = ind
         .indicators
@@ -544,14 +543,14 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
         id: "indicateurs",
         title: "Indicateurs des financeurs".into(),
         intro: None,
-        chart: Some(charts::bars(
+        chart: charts::bars(
             "graphique-indicateurs",
             "Indicateurs de la période et de la période précédente",
             "personnes (participants comptés pour les actions collectives)",
             &["période", "période précédente"],
             &chart_rows,
             &masked,
-        )),
+        ),
         tables: vec![
             Table {
                 id: "tableau-indicateurs".into(),
@@ -579,7 +578,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
             },
         ],
         csv: csv("indicators", "Indicateurs", filters, d),
-        definition: Some(definitions.join("\n")),
+        definition: definitions.join("\n"),
     });
 
     // Flows of the period.
@@ -587,7 +586,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
         now: flows,
         before: flows_before,
     } = &d.flows;
-    let stage_before = |i: usize| flows_before.as_ref().and_then(|b| b.stages.get(i));
+    let stage_before = |i: usize| flows_before.stages.get(i);
     let flow_rows = flows
         .stages
         .iter()
@@ -604,12 +603,9 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                         b.and_then(|b| b.cohort_went_further),
                         below,
                     ),
+                    // No rate for the last stage: nowhere further to go.
                     Figure {
-                        text: if i + 1 == Stage::ALL.len() {
-                            "—".into()
-                        } else {
-                            rate(s.conversion_to_next, &[s.cohort_went_further])
-                        },
+                        text: rate(s.conversion_to_next, &[s.cohort_went_further]),
                         change: Some(decimal_change(
                             s.conversion_to_next.map(|v| v * 100.0),
                             b.and_then(|b| b.conversion_to_next).map(|v| v * 100.0),
@@ -634,8 +630,9 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
         .collect();
     let exit_before = |o: Outcome| {
         flows_before
-            .as_ref()
-            .and_then(|b| b.exits.iter().find(|e| e.outcome == o))
+            .exits
+            .iter()
+            .find(|e| e.outcome == o)
             .and_then(|e| e.exits)
     };
     let exit_rows = flows
@@ -666,9 +663,9 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
         intro: Some(format!(
             "Cohorte : {} personnes entrées dans le parcours pendant la période (période précédente : {}).",
             count(flows.cohort, below),
-            count(flows_before.as_ref().and_then(|b| b.cohort), below)
+            count(flows_before.cohort, below)
         )),
-        chart: Some(charts::bars(
+        chart: charts::bars(
             "graphique-flux",
             "Entrées et passage de la cohorte, par étape",
             "personnes",
@@ -682,7 +679,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                 })
                 .collect::<Vec<_>>(),
             &masked,
-        )),
+        ),
         tables: vec![
             Table {
                 id: "tableau-flux".into(),
@@ -706,26 +703,26 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
             },
         ],
         csv: csv("flows", "Flux", filters, d),
-        definition: Some(flows.definition.clone()),
+        definition: flows.definition.clone(),
     });
 
     // Referrals between partners.
     let Compared { now: referrals, .. } = &d.referrals;
     let referral_cells = |row: &Compared<parcours_core::reports::ReferralStats>, median: bool| {
-        let b = row.before.as_ref();
+        let b = &row.before;
         let n = &row.now;
         let mut cells = vec![
-            compared(n.sent, b.and_then(|b| b.sent), below),
-            compared(n.accepted, b.and_then(|b| b.accepted), below),
-            compared(n.declined, b.and_then(|b| b.declined), below),
-            compared(n.expired, b.and_then(|b| b.expired), below),
-            compared(n.withdrawn, b.and_then(|b| b.withdrawn), below),
-            compared(n.completed, b.and_then(|b| b.completed), below),
+            compared(n.sent, b.sent, below),
+            compared(n.accepted, b.accepted, below),
+            compared(n.declined, b.declined, below),
+            compared(n.expired, b.expired, below),
+            compared(n.withdrawn, b.withdrawn, below),
+            compared(n.completed, b.completed, below),
             Figure {
                 text: rate(n.acceptance_rate, &[n.accepted, n.declined]),
                 change: Some(decimal_change(
                     n.acceptance_rate.map(|v| v * 100.0),
-                    b.and_then(|b| b.acceptance_rate).map(|v| v * 100.0),
+                    b.acceptance_rate.map(|v| v * 100.0),
                     "pts",
                 )),
             },
@@ -735,7 +732,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                 text: days(n.median_days_to_answer),
                 change: Some(decimal_change(
                     n.median_days_to_answer,
-                    b.and_then(|b| b.median_days_to_answer),
+                    b.median_days_to_answer,
                     "j",
                 )),
             });
@@ -760,7 +757,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
         id: "orientations",
         title: "Orientations entre partenaires".into(),
         intro: None,
-        chart: Some(charts::bars(
+        chart: charts::bars(
             "graphique-orientations",
             "Orientations envoyées, acceptées et déclinées, par structure destinataire",
             "orientations",
@@ -774,7 +771,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                 })
                 .collect::<Vec<_>>(),
             &masked,
-        )),
+        ),
         tables: vec![
             Table {
                 id: "tableau-orientations".into(),
@@ -804,7 +801,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                             r.now.to_organisation.clone(),
                             DeclineReason::ALL
                                 .iter()
-                                .map(|reason| compared(of(Some(&r.now), *reason), of(r.before.as_ref(), *reason), below))
+                                .map(|reason| compared(of(Some(&r.now), *reason), of(Some(&r.before), *reason), below))
                                 .collect(),
                         )
                     })
@@ -831,7 +828,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
             },
         ],
         csv: csv("referrals", "Orientations", filters, d),
-        definition: Some(referrals.definition.clone()),
+        definition: referrals.definition.clone(),
     });
 
     // Activity per month.
@@ -839,15 +836,13 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
         now: activity,
         before: activity_before,
     } = &d.activity;
-    let named_before = activity_before
-        .as_ref()
-        .and_then(|a| a.event_attendees_named);
-    let headcount_before = activity_before.as_ref().and_then(|a| a.event_headcount);
+    let named_before = activity_before.event_attendees_named;
+    let headcount_before = activity_before.event_headcount;
     blocks.push(Block {
         id: "activite",
         title: "Activité des structures".into(),
         intro: Some("Les mois d'une période ne se comparent pas un à un : la période précédente a les siens (lien « voir cette période » en haut de page).".into()),
-        chart: Some(charts::bars(
+        chart: charts::bars(
             "graphique-contacts",
             "Contacts par mois, toutes structures et tous types",
             "contacts",
@@ -877,7 +872,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
                 },
             ],
             &masked,
-        )),
+        ),
         tables: vec![
             Table {
                 id: "tableau-actions".into(),
@@ -919,7 +914,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
             },
         ],
         csv: csv("activity", "Activité", filters, d),
-        definition: Some(activity.definition.clone()),
+        definition: activity.definition.clone(),
     });
     blocks
 }
