@@ -777,18 +777,25 @@ async fn direct(db: &Db, name: &str, scope: &Scope) -> Result<()> {
     Ok(())
 }
 
-/// What the dashboard runs, called directly: every report of the period and of the
-/// period of the same length just before (the pipeline once: it is a state), and the
-/// territory's unanswered referrals, side by side on the pool as the page does.
-async fn direct_dashboard(db: &Db, scope: &Scope, territory_id: i64) -> Result<()> {
+/// What the dashboard's use case runs, called directly: the scope (the territory's
+/// organisations, read once), then every report of the period and of the period of
+/// the same length just before (`core::reports::previous_period`; the pipeline once:
+/// it is a state) and the territory's unanswered referrals, side by side on the pool,
+/// then the names of the organisations on that queue in one read.
+async fn direct_dashboard(
+    db: &Db,
+    scope: &Scope,
+    organisation_id: i64,
+    territory_id: i64,
+) -> Result<()> {
     let conn = db.conn();
+    organisations::territory_of(conn, organisation_id).await?;
     let mut before = scope.clone();
-    before.from = scope.from - (scope.to - scope.from);
-    before.to = scope.from;
+    (before.from, before.to) = parcours_core::reports::previous_period(scope.from, scope.to);
     let remind_after = parcours_core::Settings::default()
         .referral_deadlines
         .remind_after;
-    tokio::try_join!(
+    let (.., overdue) = tokio::try_join!(
         reports::pipeline(conn, scope),
         reports::flows(conn, scope),
         reports::flows(conn, &before),
@@ -806,6 +813,11 @@ async fn direct_dashboard(db: &Db, scope: &Scope, territory_id: i64) -> Result<(
             500,
         ),
     )?;
+    let ids: Vec<i64> = overdue
+        .iter()
+        .flat_map(|r| [r.from_organisation_id, r.to_organisation_id])
+        .collect();
+    organisations::names(conn, &ids).await?;
     Ok(())
 }
 
@@ -1055,7 +1067,7 @@ async fn measure(args: &Args, engine: &str, small: &Run, large: &Run) -> Result<
                     get_bytes(&client, &coordinator_cookie, &url, false).await?;
                     http.push(started.elapsed());
                     let started = Instant::now();
-                    direct_dashboard(&run.db, &scope, territory_id).await?;
+                    direct_dashboard(&run.db, &scope, territory.org_ids[0], territory_id).await?;
                     sql.push(started.elapsed());
                 }
                 http.sort();

@@ -81,14 +81,23 @@ pub async fn dashboard(
             Ok(None)
         }
     };
-    let (pipeline, flows, flows_before, indicators, indicators_before) = tokio::try_join!(
+    let (
+        pipeline,
+        flows,
+        flows_before,
+        indicators,
+        indicators_before,
+        referrals,
+        referrals_before,
+        activity,
+        activity_before,
+        overdue,
+    ) = tokio::try_join!(
         pipeline_of(core, &scoped),
         flows_of(core, &scoped),
         flows_of(core, &before),
         indicators_of(core, &scoped),
         indicators_of(core, &before),
-    )?;
-    let (referrals, referrals_before, activity, activity_before, overdue) = tokio::try_join!(
         referrals_of(core, &scoped),
         referrals_of(core, &before),
         activity_of(core, &scoped),
