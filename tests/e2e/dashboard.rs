@@ -6,7 +6,9 @@
 use crate::reports::dataset;
 use crate::support::{TestApp, test_settings};
 use chrono::{TimeZone, Utc};
+use parcours_domain::labels::Label;
 use parcours_domain::organisations::OrganisationKind;
+use parcours_domain::pathway::Outcome;
 use parcours_domain::users::Role;
 use serde_json::{Value, json};
 
@@ -164,6 +166,16 @@ fn csv_row<'a>(rows: &'a [Vec<String>], label: &str) -> &'a [String] {
         .unwrap_or_else(|| panic!("no CSV row {label} in {rows:?}"))
 }
 
+/// A number with one decimal and a decimal comma, as pages and CSV write it.
+fn decimal(value: f64) -> String {
+    format!("{value:.1}").replace('.', ",")
+}
+
+/// A duration as the page writes it: « 3,0 j », or « — ».
+fn days_text(value: Option<f64>) -> String {
+    value.map_or("—".into(), |d| format!("{} j", decimal(d)))
+}
+
 /// The CSV links of a block, the period's then the period before's.
 fn csv_links(body: &str, report: &str) -> Vec<String> {
     links(body)
@@ -304,6 +316,34 @@ async fn each_figure_is_the_hand_count_the_json_and_the_csv() {
     assert!(text(body).contains(
         "Cohorte : 6 personnes entrées dans le parcours pendant la période (période précédente : 2)"
     ));
+    // Durations and exits, stage by stage and outcome by outcome: the page, the JSON
+    // and the CSV write the same figures. H3's business, created from accompagnement.
+    let exits = table(body, "tableau-sorties");
+    assert_eq!(figure(&row(&exits, "Entreprise créée")[1]), "1");
+    for (i, stage) in json["stages"].as_array().unwrap().iter().enumerate() {
+        let csv = csv_row(&flows_csv, stage["stage"].as_str().unwrap());
+        for (column, csv_column, field) in [(5, 6, "median_days"), (6, 7, "p90_days")] {
+            let value = stage[field].as_f64();
+            assert_eq!(figure(&flows[i][column]), days_text(value), "{field}");
+            assert_eq!(csv[csv_column], value.map(decimal).unwrap_or_default());
+        }
+        let mut dropouts = 0;
+        for exit in stage["exits"].as_array().unwrap() {
+            let outcome: Outcome = exit["outcome"].as_str().unwrap().parse().unwrap();
+            let n = exit["exits"].as_i64().unwrap();
+            assert_eq!(row(&exits, outcome.label())[2 + i], n.to_string());
+            if outcome.is_dropout() {
+                dropouts += n;
+            }
+        }
+        assert_eq!(csv[5], dropouts.to_string(), "dropouts");
+    }
+    for exit in json["exits"].as_array().unwrap() {
+        let outcome: Outcome = exit["outcome"].as_str().unwrap().parse().unwrap();
+        let n = exit["exits"].to_string();
+        assert_eq!(figure(&row(&exits, outcome.label())[1]), n);
+        assert_eq!(csv_row(&flows_csv, &format!("sorties : {outcome}"))[1], n);
+    }
 
     // Referrals: one from the CitésLab to the ADIE, none before.
     let receivers = table(body, "tableau-orientations");
@@ -318,6 +358,58 @@ async fn each_figure_is_the_hand_count_the_json_and_the_csv() {
     let csv = csv_rows(&coordinator, &app, &csv_links(body, "referrals")[0]).await;
     assert_eq!(csv_row(&csv, "(toutes)")[2], figure(&receivers[0][1]));
     assert_eq!(csv_row(&csv, "CitésLab Test")[2], figure(&pairs[0][1]));
+    // Every count, the acceptance rate, the median delay and the declines by reason,
+    // receiver by receiver: page, JSON and CSV alike.
+    let json = json_of(&coordinator, &app, "/api/v1/reports/referrals").await;
+    let refusals = table(body, "tableau-refus");
+    let counts = [
+        "sent",
+        "accepted",
+        "declined",
+        "expired",
+        "withdrawn",
+        "completed",
+    ];
+    for receiver in json["by_receiver"].as_array().unwrap() {
+        let name = receiver["to_organisation"].as_str().unwrap();
+        let shown = row(&receivers, name);
+        let csv = csv
+            .iter()
+            .find(|r| r[0] == "(toutes)" && r[1] == name)
+            .unwrap();
+        for (i, field) in counts.iter().enumerate() {
+            assert_eq!(
+                figure(&shown[1 + i]),
+                receiver[field].to_string(),
+                "{field}"
+            );
+            assert_eq!(csv[2 + i], receiver[field].to_string(), "{field}");
+        }
+        let rate = receiver["acceptance_rate"].as_f64();
+        assert_eq!(
+            figure(&shown[7]),
+            rate.map_or("—".into(), |r| format!("{} %", decimal(r * 100.0)))
+        );
+        assert_eq!(csv[8], rate.map(|r| decimal(r * 100.0)).unwrap_or_default());
+        let median = receiver["median_days_to_answer"].as_f64();
+        assert_eq!(figure(&shown[8]), days_text(median));
+        assert_eq!(csv[9], median.map(decimal).unwrap_or_default());
+        for (x, reason) in receiver["declined_by_reason"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            let n = reason["declined"].to_string();
+            assert_eq!(figure(&row(&refusals, name)[1 + x]), n);
+            assert_eq!(csv[10 + x], n);
+        }
+    }
+    assert_eq!(
+        figure(&row(&receivers, "ADIE Test")[2]),
+        "0",
+        "the ADIE has not answered"
+    );
 
     // Activity: the bus's head-count and its named attendee.
     let events = table(body, "tableau-actions");
@@ -327,6 +419,25 @@ async fn each_figure_is_the_hand_count_the_json_and_the_csv() {
     );
     let json = json_of(&coordinator, &app, "/api/v1/reports/activity").await;
     assert_eq!(json["event_headcount"], 30);
+    // Contacts month by month: the page, the JSON and the CSV's totals.
+    let months = table(body, "tableau-mois");
+    let activity_csv = csv_rows(&coordinator, &app, &csv_links(body, "activity")[0]).await;
+    let by_month = json["contacts_by_month"].as_array().unwrap();
+    assert_eq!(months.len(), by_month.len());
+    for (shown, month) in months.iter().zip(by_month) {
+        let word = month["month"].as_str().unwrap();
+        let first = chrono::NaiveDate::parse_from_str(&format!("{word}-01"), "%Y-%m-%d").unwrap();
+        assert!(
+            shown[0].ends_with(&first.format(" %Y").to_string()),
+            "{shown:?}"
+        );
+        assert_eq!(shown[1], month["contacts"].to_string(), "{word}");
+        let total = activity_csv
+            .iter()
+            .find(|r| r[0] == word && r[1] == "(toutes)")
+            .unwrap_or_else(|| panic!("no total for {word} in {activity_csv:?}"));
+        assert_eq!(total[3], month["contacts"].to_string(), "{word}");
+    }
     // Coordinators see the queue of unanswered referrals (none overdue on day one).
     assert!(body.contains("id=\"tableau-relances\""));
     assert!(text(body).contains("Aucune orientation en retard de réponse."));
@@ -470,7 +581,10 @@ async fn filters_and_presets_stay_in_the_address_and_change_the_figures() {
     assert_eq!(answer.status, 422);
     let shown = text(&answer.body);
     assert!(shown.contains("Il y a 1 erreur"), "{shown}");
-    assert!(shown.contains("indiquez le premier jour (AAAA-MM-JJ)"), "{shown}");
+    assert!(
+        shown.contains("indiquez le premier jour (AAAA-MM-JJ)"),
+        "{shown}"
+    );
     assert!(!answer.body.contains("id=\"erreur-au\""), "{shown}");
     assert!(!shown.contains("from"), "{shown}");
 }
@@ -592,6 +706,29 @@ async fn a_coordinators_dashboard_links_to_no_personal_data() {
     }
     assert!(!page.body.contains("/personnes"));
     assert!(!page.body.contains("/orientations/"));
+    // Every link followed as the coordinator: no person of the dataset on the other
+    // side (their names, their phone), whatever the page or export.
+    let people = ["Trois", "Quatre", "Cinq", "0600000000", "06 00 00 00 00"];
+    let mut followed = 0;
+    for link in links(&page.body) {
+        if link.starts_with('#') || link.starts_with("/static/") {
+            continue;
+        }
+        let response = coordinator.get(app.url(&link)).send().await.unwrap();
+        assert!(response.status().as_u16() < 500, "{link}");
+        let body = response.text().await.unwrap();
+        for who in people {
+            assert!(!body.contains(who), "{link} shows « {who} »");
+        }
+        // Short names that are also words: as written beside a first name.
+        for (first, last) in [("A", "Un"), ("B", "Deux"), ("F", "Six")] {
+            for name in [format!("{first} {last}"), format!("{last} {first}")] {
+                assert!(!body.contains(&name), "{link} shows « {name} »");
+            }
+        }
+        followed += 1;
+    }
+    assert!(followed >= 12, "the page's links: {followed} followed");
     // Aujourd'hui leads coordinators here.
     let home = coordinator
         .get(app.url("/"))
@@ -950,4 +1087,134 @@ async fn a_masked_pair_is_not_given_away_by_its_partners_total() {
         csv[1][..4],
         ["BGE Test", "ADIE Test", "2026-11-02", "8"].map(str::to_owned)
     );
+}
+
+/// A partner that received referrals in the period before only keeps its rows: zero
+/// now, and the change from what it received then — by receiver and by pair.
+#[tokio::test]
+async fn partners_of_the_period_before_only_keep_their_rows() {
+    let app = app_with(1).await;
+    let cites_user = app.adviser().await;
+    let adie = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let bge = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let coordinator_user = app.user(agglo, Role::Coordinator).await;
+    let now = app.clock.now();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 8, 10, 9, 0, 0).unwrap());
+    let cites = app.login(&cites_user).await;
+    refer(&app, &cites, adie, &["Ali", "Bea"]).await;
+    app.clock.set(now);
+    let cites = app.login(&cites_user).await;
+    refer(&app, &cites, bge, &["Cyd"]).await;
+    let coordinator = app.login(&coordinator_user).await;
+
+    let page = page(&coordinator, &app, "/tableau-de-bord").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let receivers = table(&page.body, "tableau-orientations");
+    assert_eq!(receivers.len(), 2, "{receivers:?}");
+    assert_eq!(row(&receivers, "BGE Test")[1], "1 (+1)");
+    assert_eq!(row(&receivers, "ADIE Test")[1], "0 (−2)", "before only");
+    let pairs = table(&page.body, "tableau-paires");
+    assert_eq!(row(&pairs, "CitésLab Test → ADIE Test")[1], "0 (−2)");
+    assert_eq!(row(&pairs, "CitésLab Test → BGE Test")[1], "1 (+1)");
+    let refusals = table(&page.body, "tableau-refus");
+    assert_eq!(row(&refusals, "ADIE Test")[1], "0 (0)");
+    // The JSON of the period has the period's receivers only; the period before's
+    // has the ADIE's two.
+    let json = json_of(&coordinator, &app, "/api/v1/reports/referrals").await;
+    assert_eq!(json["by_receiver"].as_array().unwrap().len(), 1, "{json}");
+    let before = json_of(
+        &coordinator,
+        &app,
+        "/api/v1/reports/referrals?from=2026-07-01&to=2026-10-01",
+    )
+    .await;
+    assert_eq!(before["by_receiver"][0]["to_organisation"], "ADIE Test");
+    assert_eq!(before["by_receiver"][0]["sent"], 2);
+}
+
+/// Eight pathways closed at information: six abandoned, two without news. The
+/// stage's dropouts (8, in the CSV) less its abandons would give the two away, and so
+/// would the abandons of all stages less the other stages' (zero): the six are masked
+/// with the two, in the JSON's exits per stage and per outcome, in the CSV and on the
+/// page. No total shown has exactly one masked part.
+#[tokio::test]
+async fn exits_and_dropouts_give_no_masked_count_away() {
+    let app = app_with(5).await;
+    let cites_user = app.adviser().await;
+    let agglo = app
+        .organisation("Agglo Test", OrganisationKind::Collectivite)
+        .await;
+    let coordinator_user = app.user(agglo, Role::Coordinator).await;
+    let cites = app.login(&cites_user).await;
+    for (i, outcome) in std::iter::repeat_n("abandon", 6)
+        .chain(std::iter::repeat_n("sans_nouvelles", 2))
+        .enumerate()
+    {
+        let holder = post_ok(
+            &cites,
+            &app,
+            "/api/v1/holders",
+            json!({"first_name": format!("P{i}"), "last_name": "Sortie"}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        post_ok(
+            &cites,
+            &app,
+            &format!("/api/v1/holders/{holder}/close"),
+            json!({"outcome": outcome}),
+        )
+        .await;
+    }
+    let coordinator = app.login(&coordinator_user).await;
+    let json = json_of(&coordinator, &app, "/api/v1/reports/flows").await;
+    let stages = json["stages"].as_array().unwrap();
+    let information = stages.iter().find(|s| s["stage"] == "information").unwrap();
+    assert_eq!(information["dropouts"], 8, "{information}");
+    let exits_of = |stage: &Value, outcome: &str| {
+        stage["exits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["outcome"] == outcome)
+            .unwrap()["exits"]
+            .clone()
+    };
+    assert_eq!(exits_of(information, "abandon"), Value::Null);
+    assert_eq!(exits_of(information, "sans_nouvelles"), Value::Null);
+    // No sum shown beside exactly one masked part, in any of the report's sums.
+    let dropouts = ["abandon", "sans_nouvelles"];
+    for stage in stages {
+        let masked = dropouts
+            .iter()
+            .filter(|o| exits_of(stage, o).is_null())
+            .count();
+        assert!(
+            stage["dropouts"].is_null() || masked != 1,
+            "dropouts of {stage}"
+        );
+    }
+    for exit in json["exits"].as_array().unwrap() {
+        let outcome = exit["outcome"].as_str().unwrap();
+        let masked = stages
+            .iter()
+            .filter(|s| exits_of(s, outcome).is_null())
+            .count();
+        assert!(exit["exits"].is_null() || masked != 1, "{exit}");
+    }
+    // The CSV and the page write the same cells.
+    let page = page(&coordinator, &app, "/tableau-de-bord").await;
+    let csv = csv_rows(&coordinator, &app, &csv_links(&page.body, "flows")[0]).await;
+    assert_eq!(csv_row(&csv, "information")[5], "8");
+    assert_eq!(csv_row(&csv, "sorties : abandon")[1], "< 5");
+    assert_eq!(csv_row(&csv, "sorties : sans_nouvelles")[1], "< 5");
+    let exits = table(&page.body, "tableau-sorties");
+    let abandon = row(&exits, "Abandon");
+    assert_eq!(figure(&abandon[1]), "< 5");
+    assert_eq!(abandon[3], "< 5", "from information");
 }

@@ -367,6 +367,22 @@ async fn who_sees_which_figures() {
         .map(|e| e["field"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(fields, ["to", "gender", "age_band"]);
+    // Ten years at most: a longer period is refused on `from`, before any query.
+    let centuries = coordinator
+        .get(app.url("/api/v1/reports/flows?from=1900-01-01&to=2026-11-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(centuries.status(), 422);
+    let errors = problem(centuries).await["errors"].clone();
+    assert_eq!(errors[0]["field"], "from", "{errors}");
+    assert_eq!(errors[0]["message"], "la période couvre dix ans au plus");
+    let ten_years = coordinator
+        .get(app.url("/api/v1/reports/flows?from=2016-11-01&to=2026-11-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ten_years.status(), 200, "ten years are one period");
     assert_eq!(
         app.anonymous()
             .get(app.url("/api/v1/reports/indicators"))

@@ -18,12 +18,12 @@ use crate::Result;
 use crate::sql::{Sql, sum_of};
 use crate::words::{sql_list, word};
 use chrono::{DateTime, NaiveDate, Utc};
+use parcours_domain::calendar::months;
 use parcours_domain::contacts::ContactKind;
 use parcours_domain::holders::{Gender, QpvStatus, Situation};
 use parcours_domain::pathway::{Outcome, PathwayEventKind, Stage};
 use parcours_domain::referrals::{DeclineReason, ReferralStatus};
 pub use parcours_domain::reports::AgeBand;
-use parcours_domain::calendar::months;
 use parcours_domain::reports::years_before;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 

@@ -49,6 +49,9 @@ async fn the_dashboard_in_a_browser_and_on_paper() {
             .await
             .contains("Personnes informées 7 0 +7")
     );
+    // Two women of seven: a masked count, shown as such, and no share from it.
+    let shares = browser.text("#tableau-parts").await;
+    assert!(shares.contains("Part de femmes < 5 7 < seuil"), "{shares}");
     browser.check("tableau-de-bord").await;
     browser.fits_a_phone("tableau-de-bord").await;
     // On a phone the charts keep a readable size: their 13-unit text stays at 11 px or

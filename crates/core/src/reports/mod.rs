@@ -85,13 +85,15 @@ impl ReportPeriod {
                 }
             },
             Self::Days { first, last } => {
-                let mut day = |field: &str, typed: &Option<String>, missing: &str| {
-                    match typed.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                        Some(typed) => errors.check(field, parse_date(typed)),
-                        None => {
-                            errors.add(field, missing);
-                            None
-                        }
+                let mut day = |field: &str, typed: &Option<String>, missing: &str| match typed
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                {
+                    Some(typed) => errors.check(field, parse_date(typed)),
+                    None => {
+                        errors.add(field, missing);
+                        None
                     }
                 };
                 let first = day("from", first, "indiquez le premier jour (AAAA-MM-JJ)");
@@ -406,7 +408,10 @@ mod tests {
             resolve(ReportPeriod::Preset("trimestre_precedent".into())),
             ((d("2026-07-01"), d("2026-10-01")), vec![])
         );
-        assert_eq!(resolve(ReportPeriod::Preset("semaine".into())).1[0].0, "preset");
+        assert_eq!(
+            resolve(ReportPeriod::Preset("semaine".into())).1[0].0,
+            "preset"
+        );
         // The last day is included: the period ends the day after it.
         assert_eq!(
             resolve(ReportPeriod::Days {

@@ -42,10 +42,7 @@ fn label_lines(text: &str) -> Vec<String> {
         .map(|(i, _)| i)
         .min_by_key(|i| i.abs_diff(middle));
     match split {
-        Some(i) => vec![
-            chars[..i].iter().collect(),
-            chars[i + 1..].iter().collect(),
-        ],
+        Some(i) => vec![chars[..i].iter().collect(), chars[i + 1..].iter().collect()],
         None => vec![text.to_owned()],
     }
 }

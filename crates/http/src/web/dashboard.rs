@@ -479,9 +479,7 @@ fn blocks(d: &Dashboard, filters: &Filters) -> Vec<Block> {
             .find(|i| i.code == code)
             .and_then(|i| i.value)
     };
-    let before_share = |code: &str| {
-        ind_before.shares.iter().find(|s| s.code == code)
-    };
+    let before_share = |code: &str| ind_before.shares.iter().find(|s| s.code == code);
     let chart_rows: Vec<Bar> = ind
         .indicators
         .iter()

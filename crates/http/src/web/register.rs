@@ -2,7 +2,9 @@
 //! with a summary, what was typed kept, and a QPV picker that works without script
 //! (a code, or the start of a quartier's or commune's name, resolved on the server).
 
-use super::page::{Choice, Errors, Fields, Layout, PageError, PageResult, choices, html, see_other};
+use super::page::{
+    Choice, Errors, Fields, Layout, PageError, PageResult, choices, html, see_other,
+};
 use super::person_href;
 use super::session::{PageId, Signed, SignedForm};
 use crate::extract::Now;
