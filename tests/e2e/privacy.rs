@@ -906,6 +906,106 @@ async fn erasing_on_the_pages_asks_for_confirmation_and_a_reason() {
     );
 }
 
+/// An anonymised file is final: its référent organisation edits nothing, logs no
+/// contact and refers no one on it (409, through the API), and its page offers none of
+/// those forms; it still reads it.
+#[tokio::test]
+async fn an_anonymised_file_is_final() {
+    use crate::pages::Browser;
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let admin = app.user(adviser.organisation_id, Role::OrgAdmin).await;
+    let partner = app.organisation("ADIE Test", OrganisationKind::Adie).await;
+    let api = app.login(&adviser).await;
+    let id = post(
+        &api,
+        app.url("/api/v1/holders"),
+        json!({"first_name": "Awa", "last_name": "Quetzalcoatl"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        &api,
+        app.url(&format!("/api/v1/holders/{id}/consents")),
+        json!({"purpose": "partage_partenaires", "given": true}),
+    )
+    .await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&adviser).await;
+    let before = browser.get(&format!("/personnes/{id}")).await;
+    for offered in [
+        format!("action=\"/personnes/{id}/contacts\""),
+        format!("/personnes/{id}/orienter"),
+        format!("/personnes/{id}/modifier"),
+        format!("action=\"/personnes/{id}/etape\""),
+        format!("action=\"/personnes/{id}/consentements\""),
+    ] {
+        assert!(before.body.contains(&offered), "{offered} before the erasure");
+    }
+    post(
+        &app.login(&admin).await,
+        app.url(&format!("/api/v1/holders/{id}/erase")),
+        json!({"reason": "Demande orale du 2 novembre"}),
+    )
+    .await;
+
+    let file = get(&api, app.url(&format!("/api/v1/holders/{id}"))).await;
+    let edit = api
+        .patch(app.url(&format!("/api/v1/holders/{id}")))
+        .header("if-match", "*")
+        .json(&json!({"first_name": "Awa"}))
+        .send()
+        .await
+        .unwrap();
+    let contact = api
+        .post(app.url(&format!("/api/v1/holders/{id}/contacts")))
+        .json(&json!({"kind": "entretien"}))
+        .send()
+        .await
+        .unwrap();
+    let referral = api
+        .post(app.url("/api/v1/referrals"))
+        .json(&json!({
+            "holder_id": id, "to_organisation_id": partner, "need": "Microcrédit"
+        }))
+        .send()
+        .await
+        .unwrap();
+    for (what, answer) in [("edit", edit), ("contact", contact), ("referral", referral)] {
+        assert_eq!(answer.status(), 409, "{what}");
+        let problem = crate::support::problem(answer).await;
+        assert_eq!(
+            problem["detail"], "fiche anonymisée : elle ne se modifie plus",
+            "{what}: {problem}"
+        );
+    }
+    assert_eq!(
+        get(&api, app.url(&format!("/api/v1/holders/{id}"))).await,
+        file,
+        "nothing changed"
+    );
+
+    let page = browser.get(&format!("/personnes/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Dossier anonymisé le"), "{}", page.body);
+    for offered in [
+        format!("action=\"/personnes/{id}/contacts\""),
+        format!("/personnes/{id}/orienter"),
+        format!("/personnes/{id}/modifier"),
+        format!("action=\"/personnes/{id}/etape\""),
+        format!("action=\"/personnes/{id}/consentements\""),
+        format!("/personnes/{id}/effacer"),
+    ] {
+        assert!(!page.body.contains(&offered), "{offered} offered: {}", page.body);
+    }
+    assert!(
+        !page.body.contains("Fiche en lecture seule"),
+        "the référent is not told a partner's words"
+    );
+    assert!(page.body.contains(&format!("/personnes/{id}/acces")));
+}
+
 /// Withdrawing the consent to be followed closes the pathway and schedules the file's
 /// anonymisation at the next run; giving it again before that calls it off.
 #[tokio::test]

@@ -167,7 +167,12 @@ pub(crate) async fn write_file<G: Grant, T>(
     Ok(value)
 }
 
-/// [`write_file`] inside a transaction the caller holds.
+/// Why nothing is written on an anonymised file: it is final (its figures stay, and
+/// nothing may tie it to a person again).
+pub(crate) const ANONYMISED: &str = "fiche anonymisée : elle ne se modifie plus";
+
+/// [`write_file`] inside a transaction the caller holds. An anonymised file is final:
+/// whoever may write on it is answered a conflict, before anything is written.
 pub(crate) async fn write_in<G: Grant, T>(
     txn: &DatabaseTransaction,
     core: &Core,
@@ -183,6 +188,9 @@ pub(crate) async fn write_in<G: Grant, T>(
         .ok_or(Error::NotFound)?;
     let access = access_to(txn, core, actor, &holder, now).await?;
     let grant = grant::<G>(actor, holder.id, &access)?;
+    if holder.anonymised_at.is_some() {
+        return Err(Error::Conflict(ANONYMISED.into()));
+    }
     audit::record(txn, &actor.audit(), action, holder.id, now).await?;
     write(txn, holder, grant).await
 }

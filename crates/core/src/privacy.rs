@@ -134,7 +134,7 @@ pub struct KeepInput {
 parcours_domain::redacted_debug!(KeepInput {});
 
 /// Keeps a file past its retention date: the reason, dated, counts as activity. Only
-/// the référent organisation keeps a file; an anonymised file has nothing left to keep.
+/// the référent organisation keeps a file; an anonymised file is final (a conflict).
 pub async fn keep(
     core: &Core,
     actor: &Actor,
@@ -156,12 +156,7 @@ pub async fn keep(
         holder_id,
         AuditAction::RetentionKeep,
         now,
-        async |txn, holder, change: Change| {
-            if holder.anonymised_at.is_some() {
-                return Err(Error::Conflict(
-                    "ce dossier est anonymisé : il n'y a plus rien à garder".into(),
-                ));
-            }
+        async |txn, _, change: Change| {
             errors.into_result()?;
             let reason = reason.unwrap_or_default();
             Ok(privacy::keep(
@@ -267,11 +262,6 @@ pub async fn erase(
         AuditAction::HolderErase,
         now,
         async |txn, holder, change: Change| {
-            if holder.anonymised_at.is_some() {
-                return Err(Error::Conflict(
-                    "ce dossier est déjà anonymisé : il ne reste rien à effacer".into(),
-                ));
-            }
             errors.into_result()?;
             // Unsent e-mails about the person go first; the withdrawals' e-mails, which
             // name no one, are then queued.
@@ -629,11 +619,6 @@ pub async fn merge(
     } else {
         (&proofs[1], &proofs[0])
     };
-    if keep.0.anonymised_at.is_some() || duplicate.0.anonymised_at.is_some() {
-        return Err(Error::Conflict(
-            "une fiche anonymisée ne se fusionne pas".into(),
-        ));
-    }
     privacy::merge(
         &txn,
         &keep.1,

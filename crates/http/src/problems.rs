@@ -40,7 +40,7 @@ problems! {
     /// 404.
     NotFound => "404", "Introuvable, ou d'une autre structure (son existence n'est pas révélée)";
     /// 409.
-    Conflict => "409", "Contredit l'état actuel (orientation déjà en cours, unité occupée, changement concurrent)";
+    Conflict => "409", "Contredit l'état actuel (orientation déjà en cours, unité occupée, changement concurrent, fiche anonymisée)";
     /// 412.
     Stale => "412", "La ressource a changé depuis la version indiquée par If-Match";
     /// 422.

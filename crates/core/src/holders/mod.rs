@@ -175,13 +175,34 @@ pub struct Dossier {
     pub steps: Vec<parcours_persistence::holders::PathwayStep>,
     pub consents: parcours_persistence::consents::ConsentState,
     pub timeline: Page<parcours_persistence::timeline::Entry>,
-    /// The référent organisation: it may change the file. A partner with an accepted
-    /// referral reads it and records its own contacts only.
+    /// The reader is of the référent organisation: its access log and export are theirs.
+    pub referent: bool,
+    /// The référent organisation may change the file; not once it is anonymised (it is
+    /// final). A partner with an accepted referral reads it and records its own
+    /// contacts only.
     pub may_change: bool,
+    /// The reader may record its own contacts (and, for a host, agreements): the
+    /// référent organisation or a partner with an accepted referral, while the file is
+    /// not anonymised.
+    pub may_record: bool,
     /// The names of the organisations the timeline's referrals went between.
     pub organisations: std::collections::HashMap<i64, String>,
     /// For the référent organisation: when the file is anonymised unless kept.
     pub retention: Option<crate::privacy::RetentionStatus>,
+}
+
+impl Dossier {
+    /// Why the reader may not change the file, if so: a partner reads it only (403); an
+    /// anonymised file is final (409).
+    pub fn change_allowed(&self) -> Result<()> {
+        if self.may_change {
+            Ok(())
+        } else if self.referent {
+            Err(Error::Conflict(crate::access::ANONYMISED.into()))
+        } else {
+            Err(Error::Forbidden(crate::Refusal::ReadOnly))
+        }
+    }
 }
 
 pub async fn dossier(
@@ -216,8 +237,11 @@ pub async fn dossier(
                 .flatten()
                 .collect();
             let organisations = parcours_persistence::organisations::names(txn, &sides).await?;
-            let may_change = access.change().is_some();
-            let retention = if may_change {
+            let referent = access.change().is_some();
+            let open = holder.anonymised_at.is_none();
+            let may_change = referent && open;
+            let may_record = access.record().is_some() && open;
+            let retention = if referent {
                 crate::privacy::status(txn, core, &holder, now).await?
             } else {
                 None
@@ -229,7 +253,9 @@ pub async fn dossier(
                 steps,
                 consents: parcours_persistence::consents::state(txn, holder_id).await?,
                 timeline: Page::of(entries, more, parcours_persistence::timeline::Entry::key),
+                referent,
                 may_change,
+                may_record,
             })
         },
     )

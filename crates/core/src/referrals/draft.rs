@@ -88,7 +88,8 @@ pub async fn draft(
                     live.push((referral.to_organisation_id, status));
                 }
             }
-            let may_refer = access.change().is_some();
+            // An anonymised file is final: nothing is referred any more.
+            let may_refer = access.change().is_some() && holder.anonymised_at.is_none();
             Ok((
                 holder,
                 project,

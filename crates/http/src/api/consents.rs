@@ -3,7 +3,7 @@
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Now, PathId};
-use crate::problems::{Forbidden, Invalid, NotFound};
+use crate::problems::{Conflict, Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -67,7 +67,7 @@ impl From<consents::ConsentState> for ConsentState {
     post, path = "/holders/{id}/consents", tag = "consents",
     params(("id" = i64, Path)),
     request_body = ConsentInput,
-    responses((status = 201, body = ConsentState), Forbidden, NotFound, Invalid),
+    responses((status = 201, body = ConsentState), Forbidden, NotFound, Conflict, Invalid),
 )]
 async fn record_consent(
     State(state): State<AppState>,

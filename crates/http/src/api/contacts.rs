@@ -4,7 +4,7 @@ use super::PageParams;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, Now, PathId};
-use crate::problems::{Forbidden, Invalid, NotFound};
+use crate::problems::{Conflict, Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -66,7 +66,7 @@ impl From<Contact> for ContactView {
     post, path = "/holders/{id}/contacts", tag = "contacts",
     params(("id" = i64, Path)),
     request_body = ContactInput,
-    responses((status = 201, body = ContactView), Forbidden, NotFound, Invalid),
+    responses((status = 201, body = ContactView), Forbidden, NotFound, Conflict, Invalid),
 )]
 async fn create_contact(
     State(state): State<AppState>,

@@ -5,7 +5,7 @@ use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, Now, PathId};
 use crate::json;
-use crate::problems::{Forbidden, Invalid, NotFound};
+use crate::problems::{Conflict, Forbidden, Invalid, NotFound};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -185,7 +185,7 @@ impl From<Attended> for AttendanceView {
     post, path = "/events/{id}/attendees", tag = "events",
     params(("id" = i64, Path)),
     request_body = AttendeeInput,
-    responses((status = 201, body = AttendanceView), Forbidden, NotFound, Invalid),
+    responses((status = 201, body = AttendanceView), Forbidden, NotFound, Conflict, Invalid),
 )]
 async fn add_attendee(
     State(state): State<AppState>,

@@ -154,7 +154,7 @@ async fn get_holder(
     patch, path = "/holders/{id}", tag = "holders",
     params(("id" = i64, Path), ("If-Match" = String, Header, description = "ETag de la dernière lecture")),
     request_body = HolderInput,
-    responses((status = 200, body = HolderView), Forbidden, NotFound, Stale, Invalid, VersionRequired),
+    responses((status = 200, body = HolderView), Forbidden, NotFound, Conflict, Stale, Invalid, VersionRequired),
 )]
 async fn patch_holder(
     State(state): State<AppState>,

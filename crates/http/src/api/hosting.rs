@@ -254,7 +254,7 @@ impl From<AgreementDetail> for AgreementView {
     responses(
         (status = 201, body = AgreementView),
         Forbidden, NotFound, Invalid,
-        (status = 409, description = "L'unité est déjà occupée sur une partie de la période", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "L'unité est déjà occupée sur une partie de la période, ou la fiche est anonymisée", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
 )]
 async fn create_agreement(

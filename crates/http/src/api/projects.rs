@@ -4,7 +4,7 @@ use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Now, PathId, etag, if_match};
 use crate::json;
-use crate::problems::{Forbidden, Invalid, NotFound, Stale, VersionRequired};
+use crate::problems::{Conflict, Forbidden, Invalid, NotFound, Stale, VersionRequired};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -72,7 +72,7 @@ fn respond(project: Project, status: StatusCode) -> Response {
     post, path = "/holders/{id}/projects", tag = "projects",
     params(("id" = i64, Path)),
     request_body = ProjectInput,
-    responses((status = 201, body = ProjectView), Forbidden, NotFound, Invalid),
+    responses((status = 201, body = ProjectView), Forbidden, NotFound, Conflict, Invalid),
 )]
 async fn create_project(
     State(state): State<AppState>,
@@ -90,7 +90,7 @@ async fn create_project(
     patch, path = "/projects/{id}", tag = "projects",
     params(("id" = i64, Path), ("If-Match" = String, Header)),
     request_body = ProjectInput,
-    responses((status = 200, body = ProjectView), Forbidden, NotFound, Stale, Invalid, VersionRequired),
+    responses((status = 200, body = ProjectView), Forbidden, NotFound, Conflict, Stale, Invalid, VersionRequired),
 )]
 async fn patch_project(
     State(state): State<AppState>,

@@ -152,7 +152,7 @@ impl From<ReferralDetail> for ReferralView {
     responses(
         (status = 201, body = ReferralView),
         Forbidden, NotFound, Invalid,
-        (status = 409, description = "Une orientation vers cette structure est déjà en cours", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Une orientation vers cette structure est déjà en cours, ou la fiche est anonymisée", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
 )]
 async fn create_referral(

@@ -108,7 +108,11 @@ struct PersonPage {
     name: String,
     stage: String,
     closed: Option<String>,
+    /// Of the référent organisation: the access log and the export are offered.
+    referent: bool,
     may_change: bool,
+    /// « Noter un contact » (and « Héberger cette personne »).
+    may_record: bool,
     facts: Vec<Fact>,
     track: Vec<TrackStage>,
     projects: Vec<ProjectRow>,
@@ -233,7 +237,8 @@ async fn render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let mut page = build(user, dossier, &names, refused, flash, now);
-    page.host_href = hosts?.then(|| format!("/hebergement/conventions/nouvelle?personne={id}"));
+    page.host_href = (hosts? && page.may_record)
+        .then(|| format!("/hebergement/conventions/nouvelle?personne={id}"));
     Ok(html(status, &page))
 }
 
@@ -407,7 +412,9 @@ fn build(
             )
         }),
         name,
+        referent: dossier.referent,
         may_change: dossier.may_change,
+        may_record: dossier.may_record,
         facts,
         track,
         projects,

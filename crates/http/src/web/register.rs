@@ -381,9 +381,7 @@ async fn editable(
         now,
     )
     .await?;
-    if !dossier.may_change {
-        return Err(Error::Forbidden(parcours_core::Refusal::ReadOnly).into());
-    }
+    dossier.change_allowed()?;
     Ok(dossier.file.holder)
 }
 
