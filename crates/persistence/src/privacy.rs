@@ -37,6 +37,70 @@ pub struct StaleFile {
     pub organisation_id: i64,
 }
 
+/// How an activity dates a file: at an instant, or on a day (from its midnight UTC).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dated {
+    Instant,
+    Day,
+}
+
+/// One kind of activity on a file: rows of `from` (aliased `x`, joined with `join`),
+/// the holder they are about, and when.
+struct Activity {
+    from: &'static str,
+    holder: &'static str,
+    at: &'static str,
+    join: &'static str,
+    dated: Dated,
+}
+
+const fn activity(from: &'static str, holder: &'static str, at: &'static str) -> Activity {
+    Activity {
+        from,
+        holder,
+        at,
+        join: "",
+        dated: Dated::Instant,
+    }
+}
+
+/// What counts as activity on a file (see the module): the one list [`stale`] and
+/// [`last_activity`] read.
+const ACTIVITY: [Activity; 10] = [
+    activity("holders x", "x.id", "x.created_at"),
+    activity("contacts x", "x.holder_id", "x.occurred_at"),
+    activity("pathway_events x", "x.holder_id", "x.occurred_at"),
+    activity("referrals x", "x.holder_id", "x.sent_at"),
+    Activity {
+        join: " AND re.referral_id = x.id",
+        ..activity(
+            "referral_events re CROSS JOIN referrals x",
+            "x.holder_id",
+            "re.occurred_at",
+        )
+    },
+    activity("event_attendees x", "x.holder_id", "x.registered_at"),
+    activity("hosting_agreements x", "x.holder_id", "x.created_at"),
+    activity("retention_keeps x", "x.holder_id", "x.kept_at"),
+    Activity {
+        join: " AND ev.id = x.event_id",
+        dated: Dated::Day,
+        ..activity(
+            "event_attendees x CROSS JOIN events ev",
+            "x.holder_id",
+            "ev.held_on",
+        )
+    },
+    Activity {
+        dated: Dated::Day,
+        ..activity(
+            "hosting_agreements x",
+            "x.holder_id",
+            "COALESCE(x.actual_end, x.planned_end)",
+        )
+    },
+];
+
 /// The files, not yet anonymised, with no activity after `since`, by id. A day's
 /// activity (an event, a hosting agreement's end) counts from the day's midnight UTC.
 pub async fn stale(
@@ -48,9 +112,8 @@ pub async fn stale(
     let mut sql = Sql::default();
     sql.push(
         "SELECT h.id AS id, h.referent_organisation_id AS organisation_id FROM holders h \
-         WHERE h.anonymised_at IS NULL AND h.created_at <= ",
-    )
-    .bind(since);
+         WHERE h.anonymised_at IS NULL",
+    );
     if let Some(organisation_id) = among.organisation_id {
         sql.push(" AND h.referent_organisation_id = ")
             .bind(organisation_id);
@@ -58,41 +121,24 @@ pub async fn stale(
     if let Some(holder_id) = among.holder_id {
         sql.push(" AND h.id = ").bind(holder_id);
     }
-    sql.push(
-        " AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.holder_id = h.id AND c.occurred_at > ",
-    )
-    .bind(since)
-    .push(
-        ") AND NOT EXISTS (SELECT 1 FROM pathway_events e WHERE e.holder_id = h.id AND e.occurred_at > ",
-    )
-    .bind(since)
-    .push(
-        ") AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.holder_id = h.id AND (r.sent_at > ",
-    )
-    .bind(since)
-    .push(
-        " OR EXISTS (SELECT 1 FROM referral_events re WHERE re.referral_id = r.id AND re.occurred_at > ",
-    )
-    .bind(since)
-    .push(
-        "))) AND NOT EXISTS (SELECT 1 FROM event_attendees a CROSS JOIN events ev \
-         WHERE a.holder_id = h.id AND ev.id = a.event_id AND (a.registered_at > ",
-    )
-    .bind(since)
-    .push(" OR ev.held_on > ")
-    .bind(day)
-    .push(
-        ")) AND NOT EXISTS (SELECT 1 FROM hosting_agreements g WHERE g.holder_id = h.id \
-         AND (g.created_at > ",
-    )
-    .bind(since)
-    .push(" OR COALESCE(g.actual_end, g.planned_end) > ")
-    .bind(day)
-    .push(
-        ")) AND NOT EXISTS (SELECT 1 FROM retention_keeps k WHERE k.holder_id = h.id AND k.kept_at > ",
-    )
-    .bind(since)
-    .push(") ORDER BY h.id");
+    for Activity {
+        from,
+        holder,
+        at,
+        join,
+        dated,
+    } in &ACTIVITY
+    {
+        sql.push(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM {from} WHERE {holder} = h.id{join} AND {at} > "
+        ));
+        match dated {
+            Dated::Instant => sql.bind(since),
+            Dated::Day => sql.bind(day),
+        };
+        sql.push(")");
+    }
+    sql.push(" ORDER BY h.id");
     sql.all(conn)
         .await?
         .iter()
@@ -114,68 +160,26 @@ pub async fn last_activity(
     if holder_ids.is_empty() {
         return Ok(last);
     }
-    let mut note = |id: i64, at: DateTime<Utc>| {
-        let entry = last.entry(id).or_insert(at);
-        if at > *entry {
-            *entry = at;
-        }
-    };
-    let instants: [(&str, &str, &str); 7] = [
-        ("holders x", "x.id", "x.created_at"),
-        ("contacts x", "x.holder_id", "x.occurred_at"),
-        ("pathway_events x", "x.holder_id", "x.occurred_at"),
-        ("referrals x", "x.holder_id", "x.sent_at"),
-        (
-            "referral_events re CROSS JOIN referrals x",
-            "x.holder_id",
-            "re.occurred_at",
-        ),
-        ("event_attendees x", "x.holder_id", "x.registered_at"),
-        ("hosting_agreements x", "x.holder_id", "x.created_at"),
-    ];
-    for (from, holder, at) in instants {
-        let join = if from.starts_with("referral_events") {
-            " AND re.referral_id = x.id"
-        } else {
-            ""
-        };
+    for Activity {
+        from,
+        holder,
+        at,
+        join,
+        dated,
+    } in &ACTIVITY
+    {
         for row in maxima(from, holder, at, join, holder_ids).all(conn).await? {
-            if let Some(at) = row.try_get::<Option<DateTime<Utc>>>("", "at")? {
-                note(row.try_get("", "holder_id")?, at);
-            }
-        }
-    }
-    let keeps = maxima(
-        "retention_keeps x",
-        "x.holder_id",
-        "x.kept_at",
-        "",
-        holder_ids,
-    );
-    for row in keeps.all(conn).await? {
-        if let Some(at) = row.try_get::<Option<DateTime<Utc>>>("", "at")? {
-            note(row.try_get("", "holder_id")?, at);
-        }
-    }
-    let days: [(&str, &str, &str, &str); 2] = [
-        (
-            "event_attendees x CROSS JOIN events ev",
-            "x.holder_id",
-            "ev.held_on",
-            " AND ev.id = x.event_id",
-        ),
-        (
-            "hosting_agreements x",
-            "x.holder_id",
-            "COALESCE(x.actual_end, x.planned_end)",
-            "",
-        ),
-    ];
-    for (from, holder, at, join) in days {
-        for row in maxima(from, holder, at, join, holder_ids).all(conn).await? {
-            if let Some(day) = row.try_get::<Option<NaiveDate>>("", "at")? {
-                let at = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-                note(row.try_get("", "holder_id")?, at);
+            let at = match dated {
+                Dated::Instant => row.try_get::<Option<DateTime<Utc>>>("", "at")?,
+                Dated::Day => row
+                    .try_get::<Option<NaiveDate>>("", "at")?
+                    .map(|day| day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+            };
+            if let Some(at) = at {
+                let entry = last.entry(row.try_get("", "holder_id")?).or_insert(at);
+                if at > *entry {
+                    *entry = at;
+                }
             }
         }
     }
