@@ -38,10 +38,16 @@ async fn enqueue(
     Ok(())
 }
 
-/// The beginning of the Message-ID of every e-mail about a referral (its key is
-/// `referral-{id}-…`): what anonymising a file drops while unsent.
+/// The key of an e-mail about a referral (`referral-{id}-{suffix}`): the Message-ID's
+/// left part, which says what the e-mail is about.
+fn referral_key(referral_id: i64, suffix: &str) -> String {
+    format!("referral-{referral_id}-{suffix}")
+}
+
+/// The beginning of the Message-ID of every e-mail about a referral (see
+/// [`referral_key`]): what anonymising a file drops while unsent.
 pub(crate) fn referral_mail_prefix(referral_id: i64) -> String {
-    format!("<referral-{referral_id}-")
+    format!("<{}", referral_key(referral_id, ""))
 }
 
 /// Where a referral is seen in Parcours: its page (the sign-in page first, then back).
@@ -92,7 +98,7 @@ pub(crate) async fn referral_received(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (_, to, rendered) = render(conn, core, referral, mails::received).await?;
-    let key = format!("referral-{}-sent", referral.id);
+    let key = referral_key(referral.id, "sent");
     enqueue(
         conn,
         core,
@@ -115,10 +121,9 @@ pub(crate) async fn referral_reminder(
 ) -> Result<()> {
     let (_, to, rendered) =
         render(conn, core, referral, |mail| mails::reminder(mail, days)).await?;
-    let key = format!(
-        "referral-{}-reminder-{}",
+    let key = referral_key(
         referral.id,
-        referral.reminders_sent + 1
+        &format!("reminder-{}", referral.reminders_sent + 1),
     );
     enqueue(
         conn,
@@ -171,7 +176,7 @@ pub(crate) async fn referral_changed(
         &format!("referral.{key}"),
         recipient,
         rendered,
-        format!("referral-{}-{key}", referral.id),
+        referral_key(referral.id, key),
         now,
     )
     .await
