@@ -98,7 +98,7 @@ grants!(Read => read, Record => record, Change => change);
 
 /// The grant asked for, or the refusal — which leaves a trace in the log (ids only): an
 /// attempt on a file one may not reach is worth knowing about.
-fn grant<G: Grant>(actor: &Actor, holder_id: i64, access: &HolderAccess) -> Result<G> {
+pub(crate) fn grant<G: Grant>(actor: &Actor, holder_id: i64, access: &HolderAccess) -> Result<G> {
     G::from_access(access).inspect_err(|_| {
         tracing::warn!(
             user_id = actor.user_id,

@@ -2,8 +2,8 @@
 //! référent organisation), « garder » with a dated reason, and the job that anonymises
 //! the files past their retention and deletes audit entries past theirs.
 
-use crate::access::{audit_reads, read_file_as, write_file, write_in};
-use crate::{Actor, Core, Error, Page, PageRequest, Refusal, Result, notify, text};
+use crate::access::{audit_reads, grant, read_file_as, write_file, write_in};
+use crate::{Actor, Core, Error, Page, PageRequest, Result, notify, text};
 use chrono::{DateTime, Utc};
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::Change;
@@ -389,10 +389,8 @@ pub async fn access_log(
         holder_id,
         AuditAction::AccessLogRead,
         now,
-        async |txn, _holder, read, access| {
-            if access.change().is_none() {
-                return Err(Error::Forbidden(Refusal::ReadOnly));
-            }
+        async |txn, holder, read, access| {
+            grant::<Change>(actor, holder.id, access)?;
             let (rows, more) = privacy::access_page(txn, &read, before, limit).await?;
             let entries = named(txn, rows).await?;
             Ok(Page::of(entries, more, |e| e.id))
@@ -469,9 +467,7 @@ pub async fn export(
         AuditAction::HolderExport,
         now,
         async |txn, holder, read, access| {
-            if access.change().is_none() {
-                return Err(Error::Forbidden(Refusal::ReadOnly));
-            }
+            grant::<Change>(actor, holder.id, access)?;
             let (history, _) =
                 parcours_persistence::timeline::page(txn, &read, None, EXPORT_MAX).await?;
             let referrals = privacy::referrals_of(txn, &read).await?;
