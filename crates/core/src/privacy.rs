@@ -28,37 +28,64 @@ pub struct DueFile {
 /// period, the soonest first. Reading their names is audited.
 pub async fn due(core: &Core, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<DueFile>> {
     actor.require_personal_data()?;
-    let rules = core.settings.retention;
     let txn = core.db.begin_read().await?;
     let among = Among {
         organisation_id: Some(actor.organisation_id),
         holder_id: None,
     };
-    let stale = privacy::stale(&txn, among, rules.warned_before(now)).await?;
-    let ids: Vec<i64> = stale.iter().map(|s| s.holder_id).collect();
-    let files = due_files(&txn, core, &ids).await?;
-    commit(txn).await?;
-    audit_reads(core, actor, AuditAction::RetentionDueRead, &ids, now).await?;
-    Ok(files)
-}
-
-async fn due_files(conn: &impl ConnectionTrait, core: &Core, ids: &[i64]) -> Result<Vec<DueFile>> {
-    let rules = core.settings.retention;
-    let last = privacy::last_activity(conn, ids).await?;
-    let mut files: Vec<DueFile> = holders::get_many(conn, ids)
+    let due = due_among(&txn, core, among, now).await?;
+    let ids: Vec<i64> = due.iter().map(|d| d.file.holder_id).collect();
+    let mut holders: std::collections::HashMap<i64, Holder> = holders::get_many(&txn, &ids)
         .await?
         .into_iter()
-        .filter_map(|holder| {
-            let last_activity = *last.get(&holder.id)?;
+        .map(|h| (h.id, h))
+        .collect();
+    commit(txn).await?;
+    let mut files: Vec<DueFile> = due
+        .into_iter()
+        .filter_map(|d| {
             Some(DueFile {
-                anonymised_on: rules.anonymised_on(last_activity),
-                last_activity,
-                holder,
+                holder: holders.remove(&d.file.holder_id)?,
+                last_activity: d.last_activity,
+                anonymised_on: d.anonymised_on,
             })
         })
         .collect();
     files.sort_by_key(|f| (f.anonymised_on, f.holder.id));
+    audit_reads(core, actor, AuditAction::RetentionDueRead, &ids, now).await?;
     Ok(files)
+}
+
+/// A file within the warning period, with its dates.
+struct Due {
+    file: StaleFile,
+    last_activity: DateTime<Utc>,
+    anonymised_on: DateTime<Utc>,
+}
+
+/// The files `among` that will be anonymised within the warning period, by id: the
+/// step [`due`] and [`due_everywhere`] share.
+async fn due_among(
+    conn: &impl ConnectionTrait,
+    core: &Core,
+    among: Among,
+    now: DateTime<Utc>,
+) -> Result<Vec<Due>> {
+    let rules = core.settings.retention;
+    let stale = privacy::stale(conn, among, rules.warned_before(now)).await?;
+    let ids: Vec<i64> = stale.iter().map(|s| s.holder_id).collect();
+    let last = privacy::last_activity(conn, &ids).await?;
+    Ok(stale
+        .into_iter()
+        .filter_map(|file| {
+            let last_activity = *last.get(&file.holder_id)?;
+            Some(Due {
+                file,
+                last_activity,
+                anonymised_on: rules.anonymised_on(last_activity),
+            })
+        })
+        .collect())
 }
 
 /// A file due, as the operator's command line lists it: ids and dates, no name.
@@ -74,41 +101,24 @@ pub struct DueSummary {
 /// Every organisation's files that will be anonymised within the warning period (the
 /// command line's `privacy due`), by organisation then date. No name leaves here.
 pub async fn due_everywhere(core: &Core, now: DateTime<Utc>) -> Result<Vec<DueSummary>> {
-    let rules = core.settings.retention;
     let txn = core.db.begin_read().await?;
-    let stale = privacy::stale(&txn, Among::default(), rules.warned_before(now)).await?;
-    let ids: Vec<i64> = stale.iter().map(|s| s.holder_id).collect();
-    let last = privacy::last_activity(&txn, &ids).await?;
-    let mut names = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(stale.len());
-    for StaleFile {
-        holder_id,
-        organisation_id,
-    } in stale
-    {
-        let Some(last_activity) = last.get(&holder_id).copied() else {
-            continue;
-        };
-        let organisation_name = match names.get(&organisation_id) {
-            Some(name) => String::clone(name),
-            None => {
-                let name = organisations::get(&txn, organisation_id)
-                    .await?
-                    .map(|o| o.name)
-                    .unwrap_or_default();
-                names.insert(organisation_id, name.clone());
-                name
-            }
-        };
-        out.push(DueSummary {
-            holder_id,
-            organisation_id,
-            organisation_name,
-            last_activity,
-            anonymised_on: rules.anonymised_on(last_activity),
-        });
-    }
+    let due = due_among(&txn, core, Among::default(), now).await?;
+    let organisation_ids: Vec<i64> = due.iter().map(|d| d.file.organisation_id).collect();
+    let names = organisations::names(&txn, &organisation_ids).await?;
     commit(txn).await?;
+    let mut out: Vec<DueSummary> = due
+        .into_iter()
+        .map(|d| DueSummary {
+            holder_id: d.file.holder_id,
+            organisation_id: d.file.organisation_id,
+            organisation_name: names
+                .get(&d.file.organisation_id)
+                .cloned()
+                .unwrap_or_default(),
+            last_activity: d.last_activity,
+            anonymised_on: d.anonymised_on,
+        })
+        .collect();
     out.sort_by(|a, b| {
         (&a.organisation_name, a.anonymised_on, a.holder_id).cmp(&(
             &b.organisation_name,
