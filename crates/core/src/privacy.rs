@@ -568,7 +568,7 @@ pub async fn merge(
     keep_id: i64,
     input: MergeInput,
     now: DateTime<Utc>,
-) -> Result<Holder> {
+) -> Result<()> {
     actor.require_org_admin()?;
     if input.duplicate_id == keep_id {
         return Err(Error::invalid(
@@ -577,71 +577,54 @@ pub async fn merge(
         ));
     }
     let txn = core.db.begin_write().await?;
-    // Locked in id order, so that two merges of the same pair cannot deadlock.
-    let (first, second) = if keep_id < input.duplicate_id {
-        (keep_id, input.duplicate_id)
-    } else {
-        (input.duplicate_id, keep_id)
-    };
-    let mut proofs = Vec::with_capacity(2);
-    for id in [first, second] {
-        let proof = write_in(
+    let lock = async |id| {
+        write_in(
             &txn,
             core,
             actor,
             id,
             AuditAction::HolderMerge,
             now,
-            async |_, holder, change: Change| Ok((holder, change)),
+            async |_, _, change: Change| Ok(change),
         )
-        .await;
-        let proof = match proof {
-            Err(Error::NotFound) if id == input.duplicate_id => {
-                // The file kept is the address: when it is not found either, that is
-                // the answer (a 404), before any field of the request.
-                if id == first {
-                    write_in(
-                        &txn,
-                        core,
-                        actor,
-                        keep_id,
-                        AuditAction::HolderMerge,
-                        now,
-                        async |_, _, _: Change| Ok(()),
-                    )
-                    .await?;
-                }
-                return Err(Error::invalid(
-                    "duplicate_id",
-                    "fiche introuvable dans votre structure",
-                ));
-            }
-            other => other?,
-        };
-        proofs.push(proof);
-    }
-    let (keep, duplicate) = if proofs[0].0.id == keep_id {
-        (&proofs[0], &proofs[1])
+        .await
+    };
+    // Locked in id order, so that two merges of the same pair cannot deadlock.
+    let (keep, duplicate) = if keep_id < input.duplicate_id {
+        let keep = lock(keep_id).await;
+        (keep, lock(input.duplicate_id).await)
     } else {
-        (&proofs[1], &proofs[0])
+        let duplicate = lock(input.duplicate_id).await;
+        (lock(keep_id).await, duplicate)
+    };
+    // The file kept is the address: when it is not found, that is the answer (a 404),
+    // whatever the duplicate.
+    let keep = keep?;
+    let duplicate = match duplicate {
+        Err(Error::NotFound) => {
+            return Err(Error::invalid(
+                "duplicate_id",
+                "fiche introuvable dans votre structure",
+            ));
+        }
+        other => other?,
     };
     privacy::merge(
         &txn,
-        &keep.1,
-        &duplicate.1,
+        &keep,
+        &duplicate,
         actor.organisation_id,
         actor.user_id,
         now,
     )
     .await?;
-    let kept = holders::get(&txn, keep_id).await?.ok_or(Error::NotFound)?;
     commit(txn).await?;
     tracing::info!(
         holder_id = keep_id,
         merged_id = input.duplicate_id,
         "files merged"
     );
-    Ok(kept)
+    Ok(())
 }
 
 /// The file a merged one now lives in, for the organisation's own users: the pointer

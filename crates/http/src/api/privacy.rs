@@ -395,9 +395,9 @@ async fn merge(
     ApiJson(input): ApiJson<MergeInput>,
 ) -> ApiResult<Json<MergeView>> {
     let merged_id = input.duplicate_id;
-    let kept = privacy::merge(&state.core, user.actor(), id, input, now).await?;
+    privacy::merge(&state.core, user.actor(), id, input, now).await?;
     Ok(Json(MergeView {
-        holder_id: kept.id,
+        holder_id: id,
         merged_id,
     }))
 }
