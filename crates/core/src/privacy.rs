@@ -245,6 +245,33 @@ pub struct Erasure {
     pub referrals_withdrawn: usize,
 }
 
+/// The file an org admin is about to erase, for the confirmation page: an org admin of
+/// the référent organisation only (anyone else 403, or 404 for a file not theirs); an
+/// anonymised file has nothing left to erase (404). Audited as a read.
+pub async fn to_erase(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Holder> {
+    actor.require_org_admin()?;
+    read_file_as(
+        core,
+        actor,
+        holder_id,
+        AuditAction::HolderRead,
+        now,
+        async |_, holder, _, access| {
+            grant::<Change>(actor, holder.id, access)?;
+            if holder.anonymised_at.is_some() {
+                return Err(Error::NotFound);
+            }
+            Ok(holder)
+        },
+    )
+    .await
+}
+
 /// Erases a person's data on their request (the right to erasure, or an objection):
 /// an org admin of the référent organisation, with the request's reference. The file
 /// is anonymised at once, as the retention job would, and its live referrals are

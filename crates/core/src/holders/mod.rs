@@ -185,6 +185,9 @@ pub struct Dossier {
     /// référent organisation or a partner with an accepted referral, while the file is
     /// not anonymised.
     pub may_record: bool,
+    /// The reader may erase the person's data at their request: an org admin of the
+    /// référent organisation, while the file is not anonymised.
+    pub may_erase: bool,
     /// The names of the organisations the timeline's referrals went between.
     pub organisations: std::collections::HashMap<i64, String>,
     /// For the référent organisation: when the file is anonymised unless kept.
@@ -256,6 +259,7 @@ pub async fn dossier(
                 referent,
                 may_change,
                 may_record,
+                may_erase: may_change && actor.require_org_admin().is_ok(),
             })
         },
     )

@@ -2,16 +2,15 @@
 //! organisation erases a file at the person's request, on a page of its own, with the
 //! request's reference. The file is anonymised at once; live referrals are withdrawn.
 
-use super::page::{Errors, PageError, PageResult, html, see_other};
+use super::page::{Errors, PageResult, html, see_other};
 use super::session::{PageId, Signed, SignedForm};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use parcours_core::Error;
 use parcours_core::privacy::{self, EraseInput};
-use parcours_core::{Error, holders};
-use parcours_domain::users::Role;
 
 #[derive(Template)]
 #[template(path = "web/erase.html")]
@@ -30,35 +29,29 @@ async fn erase_page(
     id: i64,
     reason: String,
     errors: Errors,
+    now: DateTime<Utc>,
 ) -> PageResult {
-    if user.actor().role != Role::OrgAdmin {
-        return Err(Error::Forbidden(parcours_core::Refusal::Role).into());
-    }
-    let now = state.clock.now();
-    let file = holders::read(&state.core, user.actor(), id, now).await?;
-    if file.holder.anonymised_at.is_some() {
-        return Err(PageError::NotFound);
-    }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let holder = privacy::to_erase(&state.core, user.actor(), id, now).await?;
     Ok(html(
-        status,
+        errors.status(),
         &ErasePage {
             layout: user.layout("Effacer les données d'une personne", "/personnes"),
             csrf: user.csrf.clone(),
             id,
-            name: file.holder.full_name(),
+            name: holder.full_name(),
             reason,
             errors,
         },
     ))
 }
 
-pub async fn form(State(state): State<AppState>, user: Signed, PageId(id): PageId) -> PageResult {
-    erase_page(&state, &user, id, String::new(), Errors::default()).await
+pub async fn form(
+    State(state): State<AppState>,
+    Now(now): Now,
+    user: Signed,
+    PageId(id): PageId,
+) -> PageResult {
+    erase_page(&state, &user, id, String::new(), Errors::default(), now).await
 }
 
 pub async fn erase(
@@ -69,7 +62,7 @@ pub async fn erase(
 ) -> PageResult {
     let typed = fields.raw("reason").unwrap_or_default().to_owned();
     if !fields.errors.is_empty() {
-        return erase_page(&state, &user, id, typed, fields.errors).await;
+        return erase_page(&state, &user, id, typed, fields.errors, now).await;
     }
     let input = EraseInput {
         reason: fields.get("reason").unwrap_or_default(),
@@ -78,7 +71,7 @@ pub async fn erase(
         Ok(_) => Ok(see_other(&format!("/personnes/{id}"), Some("efface"))),
         Err(Error::Invalid(errors)) => {
             let errors = Errors::from_validation(errors).sorted_by(&["reason"]);
-            erase_page(&state, &user, id, typed, errors).await
+            erase_page(&state, &user, id, typed, errors, now).await
         }
         Err(other) => Err(other.into()),
     }

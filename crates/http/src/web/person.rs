@@ -444,9 +444,7 @@ fn build(
                 .as_ref()
                 .map(|k| (fr::date(fr::local_day(k.kept_at)), k.reason.clone())),
         }),
-        may_erase: dossier.may_change
-            && h.anonymised_at.is_none()
-            && user.actor().role == parcours_domain::users::Role::OrgAdmin,
+        may_erase: dossier.may_erase,
         anonymised: h.anonymised_at.map(|at| fr::date(fr::local_day(at))),
         keep: Typed::default(),
         keep_open: false,
