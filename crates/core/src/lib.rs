@@ -110,6 +110,7 @@ pub mod records {
     pub use parcours_persistence::holders::{Holder, PathwayStep};
     pub use parcours_persistence::hosting::{Agreement, Space, Unit};
     pub use parcours_persistence::organisations::{Organisation, TerritoryRef};
+    pub use parcours_persistence::privacy::Keep;
     pub use parcours_persistence::projects::Project;
     pub use parcours_persistence::qpv::QpvView;
     pub use parcours_persistence::referrals::{Referral, ReferralEvent};

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use parcours_core::privacy::{self, AccessEntry, DueFile, EraseInput, KeepInput, MergeInput};
+use parcours_core::records::Keep;
 use parcours_domain::audit::AuditAction;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -89,6 +90,19 @@ pub struct KeepView {
     pub kept_at: DateTime<Utc>,
 }
 
+impl From<Keep> for KeepView {
+    fn from(k: Keep) -> Self {
+        Self {
+            id: k.id,
+            holder_id: k.holder_id,
+            organisation_id: k.organisation_id,
+            user_id: k.user_id,
+            reason: k.reason,
+            kept_at: k.kept_at,
+        }
+    }
+}
+
 /// Keeps a file (the référent organisation only): the reason, dated, counts as
 /// activity, so the file is kept a whole retention period more. An anonymised file has
 /// nothing left to keep (409).
@@ -105,18 +119,8 @@ async fn keep(
     PathId(id): PathId,
     ApiJson(input): ApiJson<KeepInput>,
 ) -> ApiResult<(StatusCode, Json<KeepView>)> {
-    let k = privacy::keep(&state.core, user.actor(), id, input, now).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(KeepView {
-            id: k.id,
-            holder_id: k.holder_id,
-            organisation_id: k.organisation_id,
-            user_id: k.user_id,
-            reason: k.reason,
-            kept_at: k.kept_at,
-        }),
-    ))
+    let kept = privacy::keep(&state.core, user.actor(), id, input, now).await?;
+    Ok((StatusCode::CREATED, Json(kept.into())))
 }
 
 /// What an erasure did.
@@ -290,18 +294,7 @@ async fn export(
         consents: e.consents.into(),
         history: e.history.into_iter().map(Into::into).collect(),
         referrals,
-        keeps: e
-            .keeps
-            .into_iter()
-            .map(|k| KeepView {
-                id: k.id,
-                holder_id: k.holder_id,
-                organisation_id: k.organisation_id,
-                user_id: k.user_id,
-                reason: k.reason,
-                kept_at: k.kept_at,
-            })
-            .collect(),
+        keeps: e.keeps.into_iter().map(Into::into).collect(),
         access_log: e.access_log.into_iter().map(Into::into).collect(),
     }))
 }

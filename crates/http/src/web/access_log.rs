@@ -10,14 +10,27 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use parcours_core::privacy::AccessEntry;
 use parcours_core::{PageRequest, privacy};
 use parcours_domain::labels::Label;
 
-struct Row {
-    when: String,
-    organisation: String,
-    user: String,
-    what: &'static str,
+/// One entry of the log as the pages show it (here and on « Toutes ses données »).
+pub(super) struct Row {
+    pub(super) when: String,
+    pub(super) organisation: String,
+    pub(super) user: String,
+    pub(super) what: &'static str,
+}
+
+impl From<&AccessEntry> for Row {
+    fn from(e: &AccessEntry) -> Self {
+        Self {
+            when: fr::date_time(e.occurred_at),
+            organisation: e.organisation_name.clone(),
+            user: e.user_name.clone(),
+            what: e.action.label(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -54,16 +67,7 @@ pub async fn page(
         .next_cursor
         .as_deref()
         .map(|c| format!("{href}/acces?suite={}", super::page::encode(c)));
-    let rows = log
-        .items
-        .into_iter()
-        .map(|e| Row {
-            when: fr::date_time(e.occurred_at),
-            organisation: e.organisation_name,
-            user: e.user_name,
-            what: e.action.label(),
-        })
-        .collect();
+    let rows = log.items.iter().map(Row::from).collect();
     Ok(html(
         StatusCode::OK,
         &AccessLogPage {

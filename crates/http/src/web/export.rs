@@ -30,13 +30,6 @@ struct ReferralRow {
     answer: String,
 }
 
-struct LogRow {
-    when: String,
-    organisation: String,
-    user: String,
-    what: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "web/export.html")]
 struct ExportPage {
@@ -50,7 +43,7 @@ struct ExportPage {
     referrals: Vec<ReferralRow>,
     history: Vec<TimelineRow>,
     keeps: Vec<(String, String)>,
-    log: Vec<LogRow>,
+    log: Vec<super::access_log::Row>,
 }
 
 fn facts(pairs: Vec<(&'static str, Option<String>)>) -> Vec<Fact> {
@@ -182,16 +175,7 @@ pub async fn page(
         .iter()
         .map(|k| (fr::date_time(k.kept_at), k.reason.clone()))
         .collect();
-    let log = e
-        .access_log
-        .iter()
-        .map(|a| LogRow {
-            when: fr::date_time(a.occurred_at),
-            organisation: a.organisation_name.clone(),
-            user: a.user_name.clone(),
-            what: a.action.label(),
-        })
-        .collect();
+    let log = e.access_log.iter().map(Into::into).collect();
     Ok(html(
         StatusCode::OK,
         &ExportPage {
