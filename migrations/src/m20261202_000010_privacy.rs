@@ -3,6 +3,10 @@
 //! why; the reasons given to keep a file past its retention date (each counts as
 //! activity); the files merged into another; an index to delete audit entries past
 //! their retention by date.
+//!
+//! `holders.erased_by` names a user but has no foreign key: SQLite adds one to an
+//! existing table only by rebuilding it, and could then not drop the column again
+//! (`down`). The merges' table, new here, has its own.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -130,6 +134,34 @@ impl MigrationTrait for Migration {
                     .col(big_integer(HolderMerges::OrganisationId))
                     .col(big_integer(HolderMerges::MergedBy))
                     .col(timestamp_with_time_zone(HolderMerges::MergedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_holder_merges_into")
+                            .from(HolderMerges::Table, HolderMerges::IntoId)
+                            .to(Holders::Table, Holders::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_holder_merges_org")
+                            .from(HolderMerges::Table, HolderMerges::OrganisationId)
+                            .to(Organisations::Table, Organisations::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_holder_merges_user")
+                            .from(HolderMerges::Table, HolderMerges::MergedBy)
+                            .to(Users::Table, Users::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // A later merge of the file kept moves the pointers to it.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_holder_merges_into")
+                    .table(HolderMerges::Table)
+                    .col(HolderMerges::IntoId)
                     .to_owned(),
             )
             .await?;

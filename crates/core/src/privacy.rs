@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use parcours_domain::ValidationErrors;
 use parcours_domain::access::Change;
 use parcours_domain::audit::AuditAction;
-use parcours_domain::privacy::KEEP_REASON_MAX;
+use parcours_domain::privacy::REASON_MAX;
 use parcours_persistence::holders::{self, Holder};
 use parcours_persistence::privacy::{self, Among, Keep, StaleFile};
 use parcours_persistence::{ConnectionTrait, commit, organisations};
@@ -157,7 +157,7 @@ pub async fn keep(
         &mut errors,
         "reason",
         Some(input.reason.as_str()),
-        KEEP_REASON_MAX,
+        REASON_MAX,
         "obligatoire : dites pourquoi le dossier reste utile à l'accompagnement",
     );
     write_file(
@@ -289,7 +289,7 @@ pub async fn erase(
         &mut errors,
         "reason",
         Some(input.reason.as_str()),
-        KEEP_REASON_MAX,
+        REASON_MAX,
         "obligatoire : la référence de la demande (par exemple « courrier reçu le 3 décembre »)",
     );
     write_file(

@@ -68,8 +68,8 @@ pub fn coarse_birth_date(birth_date: NaiveDate) -> NaiveDate {
 pub const ANONYMOUS_FIRST_NAME: &str = "Personne";
 pub const ANONYMOUS_LAST_NAME: &str = "anonymisée";
 
-/// The longest reason given to keep a file.
-pub const KEEP_REASON_MAX: usize = 500;
+/// The longest reason given to keep a file, or reference of an erasure request.
+pub const REASON_MAX: usize = 500;
 
 #[cfg(test)]
 mod tests {
