@@ -950,6 +950,51 @@ async fn role_by_route_table() {
             Value::Null,
             [200, 200, 200, 200, 200, 401],
         ),
+        // Personal data over its life: « garder », the access log and the export are
+        // the référent organisation's; erasing and merging its org admins' (an adviser
+        // is refused before any file is looked up).
+        (
+            "GET",
+            "/api/v1/retention/due".into(),
+            Value::Null,
+            [200, 200, 200, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{h}/keep"),
+            json!({"reason": "Le projet reprend en janvier"}),
+            [201, 403, 404, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{h}/access-log"),
+            Value::Null,
+            [200, 403, 404, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{h}/export"),
+            Value::Null,
+            [200, 403, 404, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{h}/erase"),
+            json!({"reason": "Demande écrite"}),
+            [403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            "/api/v1/duplicates".into(),
+            Value::Null,
+            [403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{h}/merge"),
+            json!({"duplicate_id": project_id}),
+            [403, 403, 403, 403, 403, 401],
+        ),
         (
             "GET",
             "/api/v1/holders/999999".into(),

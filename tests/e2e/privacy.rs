@@ -1606,3 +1606,170 @@ async fn a_merge_keeps_every_contact_of_both_files_once() {
     assert_eq!(gone.status, 404);
     assert!(!gone.body.contains(&format!("/personnes/{keep}")));
 }
+
+/// A space with one office of the organisation of `admin` (an org admin of a host).
+async fn office_of(app: &TestApp, admin: &reqwest::Client) -> i64 {
+    let space = post(
+        admin,
+        app.url("/api/v1/spaces"),
+        json!({"name": "Centre Les Tilleuls"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        admin,
+        app.url(&format!("/api/v1/spaces/{space}/units")),
+        json!({"kind": "bureau", "label": "Bureau 1", "monthly_rent_eur": 180}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A hosting agreement in force is activity until its end: past the retention date
+/// of everything else, the file is neither listed nor anonymised; a whole period after
+/// the agreement's end, it is.
+#[tokio::test]
+async fn a_hosting_agreement_in_force_keeps_the_file_active() {
+    let app = TestApp::start().await;
+    let caq_org = app.organisation("CAQ Test", OrganisationKind::Caq).await;
+    let caq_admin = app.user(caq_org, Role::OrgAdmin).await;
+    let admin = app.login(&caq_admin).await;
+    let start = app.clock.now();
+    let id = post(
+        &admin,
+        app.url("/api/v1/holders"),
+        json!({"first_name": "Awa", "last_name": "Quetzalcoatl"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let office = office_of(&app, &admin).await;
+    let end = start.date_naive().checked_add_months(months(24)).unwrap();
+    post(
+        &admin,
+        app.url("/api/v1/hosting"),
+        json!({
+            "unit_id": office, "holder_id": id,
+            "start_date": start.date_naive().to_string(), "planned_end": end.to_string()
+        }),
+    )
+    .await;
+    let core = &app.state.core;
+
+    app.clock
+        .set(start.checked_add_months(months(24)).unwrap() + Duration::days(1));
+    assert!(
+        privacy::due(core, &caq_admin.actor(), app.clock.now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "not listed while the agreement runs"
+    );
+    assert_eq!(privacy::run(core, app.clock.now()).await.unwrap().anonymised, 0);
+    let admin = app.login(&caq_admin).await;
+    let file = get(&admin, app.url(&format!("/api/v1/holders/{id}"))).await;
+    assert_eq!(file["last_name"], "Quetzalcoatl");
+
+    let after_end = end.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    app.clock
+        .set(after_end.checked_add_months(months(24)).unwrap() + Duration::days(1));
+    assert_eq!(privacy::run(core, app.clock.now()).await.unwrap().anonymised, 1);
+    let admin = app.login(&caq_admin).await;
+    let file = get(&admin, app.url(&format!("/api/v1/holders/{id}"))).await;
+    assert_eq!(file["first_name"], "Personne");
+}
+
+/// A hosting agreement is in the person's export, and follows a merge into the file
+/// kept.
+#[tokio::test]
+async fn the_export_holds_hosting_agreements_which_follow_a_merge() {
+    let app = TestApp::start().await;
+    let caq_org = app.organisation("CAQ Test", OrganisationKind::Caq).await;
+    let admin = app.login(&app.user(caq_org, Role::OrgAdmin).await).await;
+    let person = json!({"first_name": "Awa", "last_name": "Diallo", "birth_date": "1990-05-17"});
+    let keep = post(&admin, app.url("/api/v1/holders"), person.clone()).await["id"]
+        .as_i64()
+        .unwrap();
+    let twin = post(&admin, app.url("/api/v1/holders"), person).await["id"]
+        .as_i64()
+        .unwrap();
+    let office = office_of(&app, &admin).await;
+    let agreement = post(
+        &admin,
+        app.url("/api/v1/hosting"),
+        json!({
+            "unit_id": office, "holder_id": twin,
+            "start_date": "2026-11-02", "planned_end": "2027-11-01"
+        }),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let hosted = async |id: i64| {
+        let export = get(&admin, app.url(&format!("/api/v1/holders/{id}/export"))).await;
+        export["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "hebergement")
+            .map(|e| e["hosting_agreement_id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(hosted(twin).await, [agreement]);
+    assert_eq!(hosted(keep).await, Vec::<i64>::new());
+
+    post(
+        &admin,
+        app.url(&format!("/api/v1/holders/{keep}/merge")),
+        json!({"duplicate_id": twin}),
+    )
+    .await;
+    assert_eq!(hosted(keep).await, [agreement]);
+}
+
+/// Two files of one person, each referred to the same partner and still waiting: the
+/// merge would give the person two live referrals to it, so it is refused (409) until
+/// one is settled, and nothing moves.
+#[tokio::test]
+async fn two_live_referrals_to_one_partner_stop_a_merge() {
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let admin = app
+        .login(&app.user(adviser.organisation_id, Role::OrgAdmin).await)
+        .await;
+    let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let person = json!({"first_name": "Awa", "last_name": "Diallo", "birth_date": "1990-05-17"});
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let id = post(&admin, app.url("/api/v1/holders"), person.clone()).await["id"]
+            .as_i64()
+            .unwrap();
+        post(
+            &admin,
+            app.url(&format!("/api/v1/holders/{id}/consents")),
+            json!({"purpose": "partage_partenaires", "given": true}),
+        )
+        .await;
+        post(
+            &admin,
+            app.url("/api/v1/referrals"),
+            json!({"holder_id": id, "to_organisation_id": bge_org, "need": "Étude"}),
+        )
+        .await;
+        ids.push(id);
+    }
+    let merged = admin
+        .post(app.url(&format!("/api/v1/holders/{}/merge", ids[0])))
+        .json(&json!({"duplicate_id": ids[1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(merged.status(), 409);
+    assert_eq!(
+        get(&admin, app.url(&format!("/api/v1/holders/{}", ids[1]))).await["first_name"],
+        "Awa",
+        "the duplicate is still there"
+    );
+}
