@@ -11,7 +11,9 @@ use parcours_domain::audit::AuditAction;
 use parcours_domain::privacy::REASON_MAX;
 use parcours_persistence::holders::{self, Holder};
 use parcours_persistence::privacy::{self, Among, Keep, StaleFile};
-use parcours_persistence::{ConnectionTrait, commit, organisations};
+use parcours_persistence::{
+    ConnectionTrait, audit, commit, organisations, outbox, referrals, users,
+};
 use serde::Deserialize;
 
 /// A file listed for its référent organisation: no activity for nearly the retention
@@ -392,7 +394,7 @@ pub(crate) async fn anonymise_in(
         .into_iter()
         .map(notify::referral_mail_prefix)
         .collect();
-    Ok(privacy::drop_unsent_mail(conn, &prefixes).await?)
+    Ok(outbox::drop_unsent(conn, &prefixes).await?)
 }
 
 /// One entry of a file's access log: who, of which organisation, did what, when.
@@ -428,7 +430,7 @@ pub async fn access_log(
         now,
         async |txn, holder, read, access| {
             grant::<Change>(actor, holder.id, access)?;
-            let (rows, more) = privacy::access_page(txn, &read, before, limit).await?;
+            let (rows, more) = audit::access_page(txn, &read, before, limit).await?;
             let entries = named(txn, rows).await?;
             Ok(Page::of(entries, more, |e| e.id))
         },
@@ -439,18 +441,16 @@ pub async fn access_log(
 /// Audit rows with their organisations and users named.
 async fn named(
     conn: &impl ConnectionTrait,
-    rows: Vec<parcours_persistence::audit::AuditEntry>,
+    rows: Vec<audit::Access>,
 ) -> Result<Vec<AccessEntry>> {
     let organisation_ids: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
     let user_ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
     let organisations = organisations::names(conn, &organisation_ids).await?;
-    let users = privacy::user_names(conn, &user_ids).await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(AccessEntry {
-                action: r.action.parse().map_err(|_| {
-                    Error::Internal(anyhow::anyhow!("unknown audit action in entry {}", r.id))
-                })?,
+    let users = users::names(conn, &user_ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AccessEntry {
+                action: r.action,
                 id: r.id,
                 occurred_at: r.occurred_at,
                 organisation_name: organisations
@@ -461,8 +461,7 @@ async fn named(
                 organisation_id: r.organisation_id,
                 user_id: r.user_id,
             })
-        })
-        .collect()
+        .collect())
 }
 
 /// Everything Parcours holds about a person, for their right of access: identity and
@@ -507,8 +506,8 @@ pub async fn export(
             grant::<Change>(actor, holder.id, access)?;
             let (history, _) =
                 parcours_persistence::timeline::page(txn, &read, None, EXPORT_MAX).await?;
-            let referrals = privacy::referrals_of(txn, &read).await?;
-            let (log, _) = privacy::access_page(txn, &read, None, EXPORT_MAX).await?;
+            let referrals = referrals::of_holder(txn, &read).await?;
+            let (log, _) = audit::access_page(txn, &read, None, EXPORT_MAX).await?;
             let access_log = named(txn, log).await?;
             let mut ids: Vec<i64> = referrals
                 .iter()
@@ -549,7 +548,7 @@ pub async fn duplicates(
 ) -> Result<Vec<DuplicatePair>> {
     actor.require_org_admin()?;
     let txn = core.db.begin_read().await?;
-    let pairs = privacy::duplicate_pairs(&txn, actor.organisation_id).await?;
+    let pairs = holders::merge::duplicate_pairs(&txn, actor.organisation_id).await?;
     let mut ids: Vec<i64> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -636,7 +635,7 @@ pub async fn merge(
         }
         other => other?,
     };
-    privacy::merge(
+    holders::merge::merge(
         &txn,
         &keep,
         &duplicate,
@@ -660,5 +659,5 @@ pub async fn merged_into(core: &Core, actor: &Actor, id: i64) -> Result<Option<i
     if actor.require_personal_data().is_err() {
         return Ok(None);
     }
-    Ok(privacy::merged_into(core.db.conn(), actor.organisation_id, id).await?)
+    Ok(holders::merge::merged_into(core.db.conn(), actor.organisation_id, id).await?)
 }

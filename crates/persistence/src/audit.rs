@@ -3,6 +3,7 @@
 //! audited through [`Trail`], which commits the entry before the data leaves.
 
 use crate::entities::audit_entries;
+use crate::words::word;
 use crate::{Db, PersistenceError, Result, commit};
 use chrono::{DateTime, Utc};
 use parcours_domain::audit::AuditAction;
@@ -12,6 +13,30 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 pub use audit_entries::Model as AuditEntry;
+
+/// One entry of a file's access log, its action read back into the domain's word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Access {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub action: AuditAction,
+    pub organisation_id: i64,
+    pub user_id: i64,
+}
+
+impl TryFrom<AuditEntry> for Access {
+    type Error = PersistenceError;
+
+    fn try_from(m: AuditEntry) -> Result<Self> {
+        Ok(Self {
+            action: word("audit_entries", "action", &m.action)?,
+            id: m.id,
+            occurred_at: m.occurred_at,
+            organisation_id: m.organisation_id,
+            user_id: m.user_id,
+        })
+    }
+}
 
 /// Who acts, and in which request.
 #[derive(Clone, Debug)]
@@ -87,6 +112,30 @@ pub async fn for_holder(conn: &impl ConnectionTrait, holder_id: i64) -> Result<V
         .order_by_asc(audit_entries::Column::Id)
         .all(conn)
         .await?)
+}
+
+/// A page of a file's audit trail (its access log), newest first, after the entry
+/// `before` (an id); whether more follow.
+pub async fn access_page(
+    conn: &impl ConnectionTrait,
+    read: &parcours_domain::access::Read,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<Access>, bool)> {
+    use sea_orm::QuerySelect;
+    let mut select = audit_entries::Entity::find()
+        .filter(audit_entries::Column::HolderId.eq(read.holder_id()))
+        .order_by_desc(audit_entries::Column::Id)
+        .limit(limit + 1);
+    if let Some(before) = before {
+        select = select.filter(audit_entries::Column::Id.lt(before));
+    }
+    let (rows, more) = crate::keyset::page(select.all(conn).await?, limit);
+    let entries = rows
+        .into_iter()
+        .map(Access::try_from)
+        .collect::<Result<_>>()?;
+    Ok((entries, more))
 }
 
 /// Audits reads with group commit: the entries of the requests that arrive while one

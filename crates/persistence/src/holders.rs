@@ -14,6 +14,8 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+pub mod merge;
+
 const TABLE: &str = "holders";
 
 /// A holder as stored, with the domain's words.

@@ -274,3 +274,22 @@ pub async fn erase_bodies(conn: &impl ConnectionTrait, id: i64) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Drops the unsent e-mails whose Message-ID begins with one of `prefixes` (`<key-`),
+/// in one statement; how many.
+pub async fn drop_unsent(conn: &impl ConnectionTrait, prefixes: &[String]) -> Result<u64> {
+    if prefixes.is_empty() {
+        return Ok(0);
+    }
+    let any = prefixes
+        .iter()
+        .fold(Condition::any(), |any, prefix| {
+            any.add(outbox::Column::MessageId.starts_with(prefix))
+        });
+    Ok(outbox::Entity::delete_many()
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(any)
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

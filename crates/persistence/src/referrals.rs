@@ -325,6 +325,20 @@ pub async fn live_of_holder(conn: &impl ConnectionTrait, holder_id: i64) -> Resu
     )
 }
 
+/// Every referral of a holder, live or not, oldest first (the access export).
+pub async fn of_holder(
+    conn: &impl ConnectionTrait,
+    read: &parcours_domain::access::Read,
+) -> Result<Vec<Referral>> {
+    records(
+        referrals::Entity::find()
+            .filter(referrals::Column::HolderId.eq(read.holder_id()))
+            .order_by_asc(referrals::Column::Id)
+            .all(conn)
+            .await?,
+    )
+}
+
 /// Received by the organisation (`Inbox`) or sent by it (`Outbox`).
 pub use parcours_domain::referrals::ReferralBox as Box;
 

@@ -284,3 +284,20 @@ pub async fn record_login(conn: &impl ConnectionTrait, id: i64, now: DateTime<Ut
         .await?;
     Ok(())
 }
+
+/// The display names of these users (staff of any organisation), by id.
+pub async fn names(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.to_vec()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
