@@ -972,7 +972,10 @@ async fn an_anonymised_file_is_final() {
         format!("action=\"/personnes/{id}/etape\""),
         format!("action=\"/personnes/{id}/consentements\""),
     ] {
-        assert!(before.body.contains(&offered), "{offered} before the erasure");
+        assert!(
+            before.body.contains(&offered),
+            "{offered} before the erasure"
+        );
     }
     post(
         &app.login(&admin).await,
@@ -1028,7 +1031,11 @@ async fn an_anonymised_file_is_final() {
         format!("action=\"/personnes/{id}/consentements\""),
         format!("/personnes/{id}/effacer"),
     ] {
-        assert!(!page.body.contains(&offered), "{offered} offered: {}", page.body);
+        assert!(
+            !page.body.contains(&offered),
+            "{offered} offered: {}",
+            page.body
+        );
     }
     assert!(
         !page.body.contains("Fiche en lecture seule"),
@@ -1667,7 +1674,13 @@ async fn a_hosting_agreement_in_force_keeps_the_file_active() {
             .is_empty(),
         "not listed while the agreement runs"
     );
-    assert_eq!(privacy::run(core, app.clock.now()).await.unwrap().anonymised, 0);
+    assert_eq!(
+        privacy::run(core, app.clock.now())
+            .await
+            .unwrap()
+            .anonymised,
+        0
+    );
     let admin = app.login(&caq_admin).await;
     let file = get(&admin, app.url(&format!("/api/v1/holders/{id}"))).await;
     assert_eq!(file["last_name"], "Quetzalcoatl");
@@ -1675,7 +1688,13 @@ async fn a_hosting_agreement_in_force_keeps_the_file_active() {
     let after_end = end.and_hms_opt(0, 0, 0).unwrap().and_utc();
     app.clock
         .set(after_end.checked_add_months(months(24)).unwrap() + Duration::days(1));
-    assert_eq!(privacy::run(core, app.clock.now()).await.unwrap().anonymised, 1);
+    assert_eq!(
+        privacy::run(core, app.clock.now())
+            .await
+            .unwrap()
+            .anonymised,
+        1
+    );
     let admin = app.login(&caq_admin).await;
     let file = get(&admin, app.url(&format!("/api/v1/holders/{id}"))).await;
     assert_eq!(file["first_name"], "Personne");

@@ -439,10 +439,7 @@ pub async fn access_log(
 }
 
 /// Audit rows with their organisations and users named.
-async fn named(
-    conn: &impl ConnectionTrait,
-    rows: Vec<audit::Access>,
-) -> Result<Vec<AccessEntry>> {
+async fn named(conn: &impl ConnectionTrait, rows: Vec<audit::Access>) -> Result<Vec<AccessEntry>> {
     let organisation_ids: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
     let user_ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
     let organisations = organisations::names(conn, &organisation_ids).await?;
@@ -450,17 +447,17 @@ async fn named(
     Ok(rows
         .into_iter()
         .map(|r| AccessEntry {
-                action: r.action,
-                id: r.id,
-                occurred_at: r.occurred_at,
-                organisation_name: organisations
-                    .get(&r.organisation_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                user_name: users.get(&r.user_id).cloned().unwrap_or_default(),
-                organisation_id: r.organisation_id,
-                user_id: r.user_id,
-            })
+            action: r.action,
+            id: r.id,
+            occurred_at: r.occurred_at,
+            organisation_name: organisations
+                .get(&r.organisation_id)
+                .cloned()
+                .unwrap_or_default(),
+            user_name: users.get(&r.user_id).cloned().unwrap_or_default(),
+            organisation_id: r.organisation_id,
+            user_id: r.user_id,
+        })
         .collect())
 }
 

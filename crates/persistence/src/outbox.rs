@@ -281,11 +281,9 @@ pub async fn drop_unsent(conn: &impl ConnectionTrait, prefixes: &[String]) -> Re
     if prefixes.is_empty() {
         return Ok(0);
     }
-    let any = prefixes
-        .iter()
-        .fold(Condition::any(), |any, prefix| {
-            any.add(outbox::Column::MessageId.starts_with(prefix))
-        });
+    let any = prefixes.iter().fold(Condition::any(), |any, prefix| {
+        any.add(outbox::Column::MessageId.starts_with(prefix))
+    });
     Ok(outbox::Entity::delete_many()
         .filter(outbox::Column::SentAt.is_null())
         .filter(any)

@@ -432,4 +432,3 @@ pub async fn scheduled(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Resul
         .map(|h| h.id)
         .collect())
 }
-
