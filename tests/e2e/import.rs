@@ -186,7 +186,7 @@ async fn a_messy_file_gives_the_exact_report_and_a_dry_run_writes_nothing() {
         (7, 2, 1, 4)
     );
     assert_eq!(dry.unknown_columns, ["Pointure"]);
-    assert_eq!(dry.set_aside_columns, ["Observations"]);
+    assert_eq!(dry.set_aside_columns(), ["Observations"]);
     let phone = "numéro de téléphone invalide : 10 chiffres commençant par 0 (01 23 45 67 89) ou +33 suivi de 9 chiffres";
     let expected = vec![
         (
@@ -614,7 +614,7 @@ async fn the_command_imports_a_file_and_writes_the_report() {
     // The typed formula is written as text, never as a formula.
     assert!(
         text.contains(
-            "Lefèvre;Anne;'=1+1;3;refusée;Téléphone : « =1+1 » : numéro de téléphone invalide"
+            "Lefèvre;Anne;'=1+1;3;Refusée;Téléphone : « =1+1 » : numéro de téléphone invalide"
         ),
         "{text}"
     );
@@ -723,7 +723,7 @@ Petit;Jules;05/05/1995;;;;;SA;;\n";
         ]
     );
     assert_eq!((report.created, report.refused), (2, 3));
-    assert!(report.set_aside_columns.is_empty());
+    assert!(report.set_aside_columns().is_empty());
 
     let found = people(&org).await;
     let conn = org.app.db.conn();
@@ -816,7 +816,7 @@ async fn a_mapping_file_says_what_the_organisations_own_titles_hold() {
         reasons(&report)
     );
     assert_eq!(
-        report.columns,
+        report.columns(),
         ["Nom de famille", "Prénom usuel", "Tel perso"]
     );
     assert!(
@@ -853,7 +853,8 @@ A-002;Moreau;Hélène;;\n";
     let report = run(&org, first.as_bytes(), SKIP).await;
     assert_eq!(report.created, 2, "{:?}", reasons(&report));
     assert_eq!(
-        report.columns[0], "N° dossier",
+        report.columns()[0],
+        "N° dossier",
         "{:?}",
         report.unknown_columns
     );

@@ -29,6 +29,31 @@ async fn finished(browser: &Browser, href: &str) -> Answer {
     panic!("the import did not finish");
 }
 
+/// The status line answered to an upload that announces 30 MB and sends a few bytes,
+/// then waits: a server that reads the body before deciding never answers.
+pub async fn endless_upload(app: &TestApp, browser: &Browser, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nCookie: {}\r\n\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 30000000\r\n\r\n--x\r\n",
+        browser.cookie_header()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("no answer before the body was sent")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_org_admin_checks_a_file_then_imports_it_and_gets_the_report() {
     let app = TestApp::start().await;
@@ -40,6 +65,16 @@ async fn an_org_admin_checks_a_file_then_imports_it_and_gets_the_report() {
     let people = colleague.sign_in(&adviser).await;
     assert!(!people.body.contains("/personnes/importer"));
     assert_eq!(colleague.get("/personnes/importer").await.status, 403);
+    // Their upload is refused before its body is read: even one that never ends.
+    assert_eq!(
+        endless_upload(&app, &colleague, "/personnes/importer").await,
+        "HTTP/1.1 403 Forbidden"
+    );
+    assert_eq!(
+        endless_upload(&app, &colleague, "/admin/qpv").await,
+        "HTTP/1.1 403 Forbidden",
+        "the QPV list is the platform admins'"
+    );
 
     let browser = Browser::new(&app);
     browser.sign_in(&admin).await;
@@ -141,7 +176,7 @@ async fn an_org_admin_checks_a_file_then_imports_it_and_gets_the_report() {
     assert!(
         report
             .body
-            .contains("Lefèvre;Anne;45/02/1985;;38;3;refusée;Date de naissance"),
+            .contains("Lefèvre;Anne;45/02/1985;;38;3;Refusée;Date de naissance"),
         "{}",
         report.body
     );

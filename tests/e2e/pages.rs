@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 /// look at each 303).
 pub struct Browser {
     client: reqwest::Client,
+    cookies: std::sync::Arc<reqwest::cookie::Jar>,
     base: String,
 }
 
@@ -46,14 +47,25 @@ impl Answer {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
+        let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Self {
             client: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(cookies.clone())
                 .redirect(Policy::none())
                 .build()
                 .unwrap(),
+            cookies,
             base: app.url(""),
         }
+    }
+
+    /// The `Cookie` header this browser sends: for a request written by hand.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        self.cookies
+            .cookies(&self.base.parse().unwrap())
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
     }
 
     async fn answer(response: reqwest::Response) -> Answer {

@@ -42,8 +42,9 @@ pub struct Opened {
 
 parcours_domain::redacted_debug!(Opened { me });
 
-/// A fresh 256-bit session token.
-pub(crate) fn new_token() -> String {
+/// A fresh 256-bit token, URL-safe: for sessions, account links, and any other
+/// secret a link or a form carries.
+pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

@@ -80,7 +80,6 @@ pub fn csv_response(name: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> ApiRe
 /// possible duplicate with its cells as in the file, then its line, what became of it
 /// and why. The terminal's `--report` and the page's download are this file.
 pub fn import_report_csv(report: &parcours_core::holders::ImportReport) -> anyhow::Result<Vec<u8>> {
-    use parcours_core::holders::ImportOutcome;
     let width = report
         .details
         .iter()
@@ -100,13 +99,7 @@ pub fn import_report_csv(report: &parcours_core::holders::ImportReport) -> anyho
                 .map(|i| Cell::text(detail.cells.get(i).cloned().unwrap_or_default()))
                 .collect();
             row.push(Cell::Figure(detail.line.to_string()));
-            row.push(Cell::text(match detail.outcome {
-                ImportOutcome::Refused => "refusée",
-                ImportOutcome::PossibleDuplicate => "doublon possible",
-                ImportOutcome::Created => "créée",
-                ImportOutcome::Unchanged => "déjà suivie, inchangée",
-                ImportOutcome::Updated => "mise à jour",
-            }));
+            row.push(Cell::text(detail.outcome.label()));
             row.push(Cell::text(detail.reasons.join(" ; ")));
             row
         })

@@ -43,20 +43,26 @@ pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow:
         mapping,
     };
     let file = args.file.display().to_string();
-    let total = holders::line_count(&lines, &options.mapping).map_err(|e| refused(e, &file))?;
     // Drawn on stderr only when it is a terminal: a script's output stays clean.
-    let bar = indicatif::ProgressBar::new(total as u64).with_style(
+    let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(
             "{wide_bar} {pos}/{len} lignes ({per_sec}, reste {eta})",
         )
         .context("progress bar template")?,
     );
-    let report =
-        holders::import_with_progress(&core, &actor, &lines, options.clone(), Utc::now(), &|n| {
-            bar.set_position(n as u64)
-        })
-        .await
-        .map_err(|e| refused(e, &file))?;
+    let report = holders::import_with_progress(
+        &core,
+        &actor,
+        &lines,
+        options.clone(),
+        Utc::now(),
+        &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )
+    .await
+    .map_err(|e| refused(e, &file))?;
     bar.finish_and_clear();
     print_report(&report, &options);
     if let Some(path) = &args.report {
@@ -97,17 +103,17 @@ fn refused(error: Error, file: &str) -> anyhow::Error {
 
 fn print_report(report: &ImportReport, options: &ImportOptions) {
     println!("Lignes de personnes lues : {}.", report.lines);
-    println!("Colonnes lues : {}.", report.columns.join(", "));
+    println!("Colonnes lues : {}.", report.columns().join(", "));
     if !report.unknown_columns.is_empty() {
         println!(
             "Colonnes inconnues, non importées : {}.",
             report.unknown_columns.join(", ")
         );
     }
-    if !report.set_aside_columns.is_empty() {
+    if !report.set_aside_columns().is_empty() {
         println!(
             "Colonnes reconnues mais pas encore importées par cette version : {}.",
-            report.set_aside_columns.join(", ")
+            report.set_aside_columns().join(", ")
         );
     }
     for detail in report.details.iter().take(SHOWN) {

@@ -8,7 +8,7 @@ mod pathway;
 pub use import::{
     ImportOptions, ImportReport, Line as TableLine, Mapping as ImportMapping,
     Outcome as ImportOutcome, ReadColumn, ReportLine, acting_for, import, import_with_progress,
-    line_count, may_import, read_mapping, read_table,
+    may_import, read_mapping, read_table,
 };
 pub use intake::HolderInput;
 pub use pathway::{CloseInput, ReopenInput, StageInput, close, move_stage, reopen};

@@ -3,7 +3,7 @@
 
 use super::FlashQuery;
 use super::page::{Choice, Errors, Layout, PageResult, html, see_other};
-use super::session::{PageId, Signed, SignedForm, SignedUpload};
+use super::session::{PageId, Signed, SignedForm, SignedUpload, UploadGate};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
@@ -348,14 +348,22 @@ pub async fn qpv_form(user: Signed) -> PageResult {
     qpv_page(&user, Errors::default(), None)
 }
 
+/// Who may upload the QPV list: the platform's admins.
+pub struct PlatformAdmins;
+
+impl UploadGate for PlatformAdmins {
+    fn allows(actor: &parcours_core::Actor) -> parcours_core::Result<()> {
+        admin::require_admin(actor)
+    }
+}
+
 /// The upload: the form's token is checked before the file is kept; a file with any
 /// error writes nothing and the page lists the lines at fault.
 pub async fn qpv_import(
     State(state): State<AppState>,
     Now(now): Now,
-    mut upload: SignedUpload,
+    mut upload: SignedUpload<PlatformAdmins>,
 ) -> PageResult {
-    admin::require_admin(upload.user.actor())?;
     let mut errors = Errors::default();
     let file = upload.take_file(
         &mut errors,

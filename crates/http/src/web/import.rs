@@ -7,7 +7,7 @@
 
 use super::import_jobs::{Job, JobState};
 use super::page::{Errors, Layout, PageError, PageResult, html, see_other};
-use super::session::{Signed, SignedForm, SignedUpload};
+use super::session::{Signed, SignedForm, SignedUpload, UploadGate};
 use crate::extract::Now;
 use crate::state::AppState;
 use askama::Template;
@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use parcours_core::Error;
-use parcours_core::holders::{self, ImportOptions, ImportOutcome, ImportReport, TableLine};
+use parcours_core::holders::{self, ImportOptions, ImportReport, TableLine};
 use parcours_domain::numbers::thousands;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,13 +60,21 @@ pub async fn form(user: Signed) -> PageResult {
     form_page(&user, Errors::default(), String::new())
 }
 
+/// Who may upload a caseload: [`holders::may_import`].
+pub struct Importers;
+
+impl UploadGate for Importers {
+    fn allows(actor: &parcours_core::Actor) -> parcours_core::Result<()> {
+        holders::may_import(actor)
+    }
+}
+
 /// The upload: read, checked by a dry run, kept for the import.
 pub async fn check(
     State(state): State<AppState>,
     Now(now): Now,
-    mut upload: SignedUpload,
+    mut upload: SignedUpload<Importers>,
 ) -> PageResult {
-    holders::may_import(upload.user.actor())?;
     let sheet = upload.fields.get("feuille").unwrap_or_default();
     let mut errors = Errors::default();
     let file = upload.take_file(
@@ -274,7 +282,7 @@ fn fill(page: &mut JobPage, report: &ImportReport, lines: &[TableLine]) {
         })
         .collect();
     page.unknown = report.unknown_columns.join(", ");
-    page.set_aside = report.set_aside_columns.join(", ");
+    page.set_aside = report.set_aside_columns().join(", ");
     page.lines = count(report.lines);
     page.created = count(report.created);
     page.unchanged = count(report.unchanged);
@@ -289,13 +297,7 @@ fn fill(page: &mut JobPage, report: &ImportReport, lines: &[TableLine]) {
         .take(SHOWN)
         .map(|d| DetailRow {
             line: d.line,
-            outcome: match d.outcome {
-                ImportOutcome::Refused => "Refusée",
-                ImportOutcome::PossibleDuplicate => "Doublon possible",
-                ImportOutcome::Created => "Créée",
-                ImportOutcome::Unchanged => "Déjà suivie, inchangée",
-                ImportOutcome::Updated => "Mise à jour",
-            },
+            outcome: d.outcome.label(),
             reasons: d.reasons.join(" ; "),
         })
         .collect();
@@ -373,7 +375,7 @@ pub async fn run(
     };
     let job_token = token.clone();
     tokio::spawn(async move {
-        let progress = |n: usize| done.store(n, Ordering::Relaxed);
+        let progress = |n: usize, _of: usize| done.store(n, Ordering::Relaxed);
         let result =
             holders::import_with_progress(&core, &actor, &lines, options, now, &progress).await;
         let state = match result {

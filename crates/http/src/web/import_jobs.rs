@@ -49,7 +49,7 @@ impl Imports {
     /// Keeps `job` under a new token, in place of the user's previous import unless it
     /// is running; forgets what nobody looked at for an hour.
     pub fn keep(&self, job: Job) -> String {
-        let token = token();
+        let token = parcours_core::sessions::new_token();
         let mut jobs = self.lock();
         jobs.retain(|_, j| {
             let running = matches!(j.state, JobState::Running { .. });
@@ -79,11 +79,4 @@ impl Imports {
             job.seen = Instant::now();
         }
     }
-}
-
-fn token() -> String {
-    use rand::Rng;
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

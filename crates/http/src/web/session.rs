@@ -144,10 +144,16 @@ impl FromRequest<AppState> for SignedForm {
     }
 }
 
-/// A form with a file (`enctype="multipart/form-data"`) posted by the signed-in user:
-/// the token must come before the file, which is not kept otherwise. The file is the
-/// part named `file`; the other parts are text fields.
-pub struct SignedUpload {
+/// Who may send a file to a route: checked before the body is read, so that a user
+/// without the right is refused at once rather than after megabytes.
+pub trait UploadGate {
+    fn allows(actor: &Actor) -> parcours_core::Result<()>;
+}
+
+/// A form with a file (`enctype="multipart/form-data"`) posted by a signed-in user the
+/// gate `G` lets through: the token must come before the file, which is not kept
+/// otherwise. The file is the part named `file`; the other parts are text fields.
+pub struct SignedUpload<G: UploadGate> {
     pub user: Signed,
     pub fields: Fields,
     /// The file's bytes, when one was chosen (an empty part is none).
@@ -156,14 +162,16 @@ pub struct SignedUpload {
     pub file_name: Option<String>,
     /// The body could not be read whole: beyond the route's limit, or cut off.
     pub too_large: bool,
+    gate: std::marker::PhantomData<G>,
 }
 
-impl FromRequest<AppState> for SignedUpload {
+impl<G: UploadGate> FromRequest<AppState> for SignedUpload<G> {
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let user = Signed::from_request_parts(&mut parts, state).await?;
+        G::allows(user.actor())?;
         let request = Request::from_parts(parts, body);
         let mut multipart = axum::extract::Multipart::from_request(request, state)
             .await
@@ -216,11 +224,12 @@ impl FromRequest<AppState> for SignedUpload {
             file,
             file_name,
             too_large,
+            gate: std::marker::PhantomData,
         })
     }
 }
 
-impl SignedUpload {
+impl<G: UploadGate> SignedUpload<G> {
     /// The file sent, or why there is none, said on `field`: the body was cut off
     /// (beyond the route's limit), or no file was chosen (`missing`).
     pub fn take_file(

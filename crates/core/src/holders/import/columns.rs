@@ -293,7 +293,7 @@ impl Header {
 pub struct Mapping(Vec<(String, Option<Column>)>);
 
 /// The word that leaves a column aside in a mapping.
-const IGNORE: &[&str] = &["ignorer", "ignoree", "aucun", "rien", "-"];
+const IGNORE: &[&str] = &["ignorer", "ignoree", "aucun", "rien"];
 
 impl Mapping {
     /// No mapping: titles are recognised as usual.
@@ -303,9 +303,11 @@ impl Mapping {
     /// Parcours recognises (« Téléphone », « Observations ») or « ignorer ». A first line
     /// that is not a pair (« Colonne du fichier ; Champ ») is a header. Each line that
     /// cannot be read is a French reason with its line number.
-    pub fn from_table(lines: &[(u64, Vec<String>)]) -> Result<Self, Vec<String>> {
+    pub fn from_table<'a>(
+        lines: impl IntoIterator<Item = (u64, &'a [String])>,
+    ) -> Result<Self, Vec<String>> {
         let (mut pairs, mut errors) = (Vec::new(), Vec::new());
-        for (position, (line, cells)) in lines.iter().enumerate() {
+        for (position, (line, cells)) in lines.into_iter().enumerate() {
             let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
             let (title, field) = (cell(0), cell(1));
             if title.is_empty() && field.is_empty() {
@@ -351,9 +353,12 @@ pub const HEADER_SEARCH: usize = 10;
 
 /// The header: the first of the first ten lines where two titles at least are
 /// recognised.
-pub fn find_header(lines: &[Vec<String>], mapping: &Mapping) -> Option<Header> {
+pub fn find_header<'a>(
+    lines: impl IntoIterator<Item = &'a [String]>,
+    mapping: &Mapping,
+) -> Option<Header> {
     lines
-        .iter()
+        .into_iter()
         .take(HEADER_SEARCH)
         .enumerate()
         .find_map(|(index, cells)| {
@@ -442,13 +447,13 @@ mod tests {
 
     #[test]
     fn finds_the_header_below_a_title_and_lists_unknown_columns() {
-        let lines = vec![
+        let lines = [
             line(&["Suivi 2024 — export du tableur"]),
             line(&[]),
             line(&["Nom", "Prénom", "Pointure", "", "Nom", ""]),
             line(&["Dupont", "Ana", "38"]),
         ];
-        let header = find_header(&lines, &Mapping::NONE).unwrap();
+        let header = find_header(lines.iter().map(Vec::as_slice), &Mapping::NONE).unwrap();
         assert_eq!(header.index, 2);
         assert_eq!(header.cell(Column::FirstName), Some(1));
         assert_eq!(header.title(Column::LastName), Some("Nom"));
@@ -459,6 +464,9 @@ mod tests {
     fn no_header_in_the_first_ten_lines() {
         let mut lines = vec![line(&["bla"]); 10];
         lines.push(line(&["Nom", "Prénom"]));
-        assert_eq!(find_header(&lines, &Mapping::NONE), None);
+        assert_eq!(
+            find_header(lines.iter().map(Vec::as_slice), &Mapping::NONE),
+            None
+        );
     }
 }

@@ -50,8 +50,7 @@ pub struct ImportOptions {
 /// A mapping file's lines ([`read_table`]) as a [`Mapping`]; its faults are refused
 /// under `correspondance`, each with its line.
 pub fn read_mapping(lines: &[Line]) -> Result<Mapping> {
-    let pairs: Vec<(u64, Vec<String>)> = lines.iter().map(|l| (l.line, l.cells.clone())).collect();
-    Mapping::from_table(&pairs).map_err(|reasons| {
+    Mapping::from_table(lines.iter().map(|l| (l.line, l.cells.as_slice()))).map_err(|reasons| {
         let mut errors = parcours_domain::ValidationErrors::new();
         for reason in reasons {
             errors.add("correspondance", reason);
@@ -72,6 +71,19 @@ pub enum Outcome {
     /// Someone the organisation already follows may be this person: not created.
     PossibleDuplicate,
     Refused,
+}
+
+impl Outcome {
+    /// What the report's « Résultat » says, on the page and in the CSV.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Created => "Créée",
+            Outcome::Unchanged => "Déjà suivie, inchangée",
+            Outcome::Updated => "Mise à jour",
+            Outcome::PossibleDuplicate => "Doublon possible",
+            Outcome::Refused => "Refusée",
+        }
+    }
 }
 
 /// A line of the file with what became of it, and why, in French.
@@ -116,12 +128,8 @@ pub struct ImportReport {
     pub header: Vec<String>,
     /// The recognised columns, in file order.
     pub read_columns: Vec<ReadColumn>,
-    /// Titles of the columns that were read.
-    pub columns: Vec<String>,
     /// Titles nobody recognised (their cells are not imported).
     pub unknown_columns: Vec<String>,
-    /// Titles recognised but not imported by this version (project, notes…).
-    pub set_aside_columns: Vec<String>,
     /// Lines of people read (blank lines not counted).
     pub lines: usize,
     pub created: usize,
@@ -138,6 +146,26 @@ pub struct ImportReport {
     pub written: bool,
 }
 
+impl ImportReport {
+    /// Titles of the columns that were read, in file order.
+    pub fn columns(&self) -> Vec<&str> {
+        self.titles(true)
+    }
+
+    /// Titles recognised but not imported by this version (commune, notes…).
+    pub fn set_aside_columns(&self) -> Vec<&str> {
+        self.titles(false)
+    }
+
+    fn titles(&self, imported: bool) -> Vec<&str> {
+        self.read_columns
+            .iter()
+            .filter(|c| c.imported == imported)
+            .map(|c| c.title.as_str())
+            .collect()
+    }
+}
+
 /// Imports the people of a table (a spreadsheet's lines) into the actor's organisation.
 /// A file that cannot be read as a caseload (no header, no name column) is refused
 /// under the field `fichier`.
@@ -148,14 +176,7 @@ pub async fn import(
     options: ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<ImportReport> {
-    import_with_progress(core, actor, lines, options, now, &|_| {}).await
-}
-
-/// The lines of people a table holds under its header (blank lines not counted), or
-/// the refusal of a file that is no caseload: what a progress bar counts up to.
-pub fn line_count(lines: &[Line], mapping: &Mapping) -> Result<usize> {
-    let header = header(lines, mapping)?;
-    Ok(people_lines(lines, &header).len())
+    import_with_progress(core, actor, lines, options, now, &|_, _| {}).await
 }
 
 fn people_lines<'a>(lines: &'a [Line], header: &Header) -> Vec<&'a Line> {
@@ -165,49 +186,38 @@ fn people_lines<'a>(lines: &'a [Line], header: &Header) -> Vec<&'a Line> {
         .collect()
 }
 
-/// [`import`], telling `progress` how many lines of people were gone through after
-/// each one (for a progress bar: the count of [`line_count`]).
+/// [`import`], telling `progress` how many lines of people were gone through, and of
+/// how many (blank lines not counted), before each line and at the end: what a
+/// progress bar shows.
 pub async fn import_with_progress(
     core: &crate::Core,
     actor: &Actor,
     lines: &[Line],
     options: ImportOptions,
     now: DateTime<Utc>,
-    progress: &(dyn Fn(usize) + Send + Sync),
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<ImportReport> {
     actor.require_personal_data()?;
     let header = header(lines, &options.mapping)?;
     let header_cells = lines[header.index].cells.clone();
     let data = people_lines(lines, &header);
-    let mut read_columns: Vec<ReadColumn> = header
-        .columns
-        .iter()
-        .map(|(index, column, title)| ReadColumn {
-            index: *index,
-            title: title.clone(),
-            field: column.label(),
-            imported: column.imported(),
-        })
-        .collect();
-    read_columns.sort_by_key(|c| c.index);
+    let total = data.len();
     let mut report = ImportReport {
         header_line: lines[header.index].line,
-        read_columns,
-        columns: header
+        // The header's columns are in file order.
+        read_columns: header
             .columns
             .iter()
-            .filter(|(_, c, _)| c.imported())
-            .map(|(.., t)| t.clone())
-            .collect(),
-        set_aside_columns: header
-            .columns
-            .iter()
-            .filter(|(_, c, _)| !c.imported())
-            .map(|(.., t)| t.clone())
+            .map(|(index, column, title)| ReadColumn {
+                index: *index,
+                title: title.clone(),
+                field: column.label(),
+                imported: column.imported(),
+            })
             .collect(),
         unknown_columns: header.unknown.clone(),
         header: header_cells,
-        lines: data.len(),
+        lines: total,
         created: 0,
         unchanged: 0,
         updated: 0,
@@ -229,7 +239,7 @@ pub async fn import_with_progress(
     );
     let today = parcours_domain::calendar::paris_day(now);
     for (done, line) in data.into_iter().enumerate() {
-        progress(done);
+        progress(done, total);
         let (outcome, reasons) =
             import_line(&txn, core, actor, &header, line, &lookup, today, now).await?;
         match outcome {
@@ -248,7 +258,7 @@ pub async fn import_with_progress(
             });
         }
     }
-    progress(report.lines);
+    progress(total, total);
     report.written = !options.dry_run && (report.refused == 0 || options.skip_invalid);
     if report.written {
         commit(txn).await?;
@@ -274,8 +284,7 @@ pub async fn import_with_progress(
 }
 
 fn header(lines: &[Line], mapping: &Mapping) -> Result<Header> {
-    let cells: Vec<Vec<String>> = lines.iter().map(|l| l.cells.clone()).collect();
-    let header = find_header(&cells, mapping).ok_or_else(|| {
+    let header = find_header(lines.iter().map(|l| l.cells.as_slice()), mapping).ok_or_else(|| {
         Error::invalid(
             "fichier",
             format!(
