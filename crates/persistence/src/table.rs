@@ -29,7 +29,7 @@ pub fn decode(bytes: &[u8]) -> String {
 
 /// `,` when the first lines hold more commas than semicolons, else `;` (French Excel's
 /// separator, which a decimal comma would make rare in a `;` file anyway).
-pub fn delimiter_of<'a>(lines: impl Iterator<Item = &'a str>) -> u8 {
+fn delimiter_of<'a>(lines: impl Iterator<Item = &'a str>) -> u8 {
     let (mut semicolons, mut commas) = (0, 0);
     for line in lines {
         semicolons += line.matches(';').count();

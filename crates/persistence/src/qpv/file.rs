@@ -10,7 +10,7 @@
 //!   Windows-1252 (Latin-1) when the file is not valid UTF-8.
 
 use super::QpvRecord;
-use crate::table::{decode, delimiter_of};
+use crate::table::read_csv;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
@@ -73,21 +73,22 @@ fn list(errors: &[RowError]) -> String {
 pub fn parse(mut reader: impl Read) -> Result<Vec<QpvRecord>, QpvFileError> {
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes)?;
-    // CRLF as LF: the csv crate counts a CRLF record's line one short.
-    let text = decode(&bytes).replace("\r\n", "\n");
-    let delimiter = delimiter_of(text.lines().take(1));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers()?.clone();
+    let lines = read_csv(&bytes)?;
+    let mut lines = lines
+        .iter()
+        .filter(|l| l.cells.iter().any(|cell| !cell.trim().is_empty()));
+    let headers: &[String] = lines.next().map_or(&[], |l| &l.cells);
     let column = |name: &'static str| {
         headers
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(name))
             .ok_or_else(|| QpvFileError::MissingColumn {
                 missing: name,
-                found: headers.iter().map(str::trim).collect::<Vec<_>>().join(", "),
+                found: headers
+                    .iter()
+                    .map(|h| h.trim())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
     };
     let columns = Columns {
@@ -98,13 +99,8 @@ pub fn parse(mut reader: impl Read) -> Result<Vec<QpvRecord>, QpvFileError> {
     };
     let mut by_code: BTreeMap<String, QpvRecord> = BTreeMap::new();
     let mut errors = Vec::new();
-    for row in reader.records() {
-        let row = row?;
-        if row.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        let line = row.position().map_or(0, |p| p.line());
-        match read_row(&row, &columns, line) {
+    for row in lines {
+        match read_row(&row.cells, &columns, row.line) {
             Ok((code, name, communes)) => {
                 let record = by_code.entry(code.clone()).or_insert_with(|| QpvRecord {
                     code,
@@ -142,10 +138,10 @@ const NAME_MAX: usize = 300;
 const COMMUNE_MAX: usize = 200;
 
 /// One line: the quartier's code and name, and its communes (INSEE code, name).
-fn read_row(row: &csv::StringRecord, columns: &Columns, line: u64) -> Result<Row, Vec<RowError>> {
+fn read_row(row: &[String], columns: &Columns, line: u64) -> Result<Row, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut field = |index: usize, name: &'static str| -> Option<&str> {
-        let value = row.get(index).map(cell).filter(|v| !v.is_empty());
+        let value = row.get(index).map(|v| cell(v)).filter(|v| !v.is_empty());
         if value.is_none() {
             errors.push(RowError {
                 line,
@@ -339,6 +335,16 @@ mod tests {
             [pair("02571", "Saint-Quentin"), pair("02691", "Gauchy")]
         );
         assert_eq!(records[1].name, "Œuvre €");
+    }
+
+    #[test]
+    fn counts_blank_lines_and_finds_the_header_below_them() {
+        let file =
+            "\ncode_qp;lib_qp;insee_com;lib_com\n\nQN00101A;A;00101;V\n\n\nQN00102A;B;0010;V\n";
+        let QpvFileError::Rows(rows) = parse(file.as_bytes()).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(rows[0].line, 7);
     }
 
     #[test]
