@@ -207,11 +207,20 @@ async fn an_org_admin_checks_a_file_then_imports_it_and_gets_the_report() {
     let people = browser.get("/personnes?q=durand").await;
     assert!(people.body.contains("DURAND Paul"), "{}", people.body);
 
-    // Started once: posting again imports nothing more.
+    // Started once: posting again runs nothing more. A second run would end on
+    // « 0 personne(s) créée(s) » and two unchanged; the page keeps the first's counts.
     let again = browser
         .post(&href, &[("_csrf", &csrf), ("lignes_valides", "1")])
         .await;
     assert_eq!(again.status, 303);
+    let still = finished(&browser, &href).await;
+    assert!(
+        still
+            .body
+            .contains("Import terminé : 2 personne(s) créée(s)."),
+        "{}",
+        still.body
+    );
     assert_eq!(count(&app.db, "holders").await, before + 2);
 
     // Another organisation's admin, or a colleague, does not find this import.
