@@ -29,10 +29,9 @@ pub async fn add(core: &Core, account: NewAccount, now: DateTime<Utc>) -> Result
     let role = errors.check("role", account.role.trim().parse::<Role>());
     let password = errors.check("password", check_new_password(&account.password));
     let conn = core.db.conn();
-    let organisation_id = match account.organisation.trim().parse::<i64>() {
-        Ok(id) => organisations::get(conn, id).await?.map(|o| o.id),
-        Err(_) => organisations::find_id_by_name(conn, account.organisation.trim()).await?,
-    };
+    let organisation_id = organisations::find_by_id_or_name(conn, &account.organisation)
+        .await?
+        .map(|o| o.id);
     if organisation_id.is_none() {
         errors.add(
             "organisation",

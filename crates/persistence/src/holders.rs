@@ -225,6 +225,7 @@ pub async fn create(
         user_id,
         entered_at: now,
         source_event_id,
+        external_ref: None,
     };
     create_entered(conn, &new, fields, entry, now).await
 }
@@ -232,17 +233,20 @@ pub async fn create(
 /// Who registers a holder, for whom, and when the person entered the pathway (earlier
 /// than the registration when a file kept elsewhere is brought in).
 #[derive(Clone, Copy, Debug)]
-pub struct NewHolder {
+pub struct NewHolder<'a> {
     pub organisation_id: i64,
     pub user_id: i64,
     pub entered_at: DateTime<Utc>,
     pub source_event_id: Option<i64>,
+    /// The file's reference in the organisation's former tool (an import's « N°
+    /// dossier »), by which a later import finds it again.
+    pub external_ref: Option<&'a str>,
 }
 
 /// [`create`], the entry into the pathway dated `new.entered_at`.
 pub async fn create_entered(
     conn: &impl ConnectionTrait,
-    new: &NewHolder,
+    new: &NewHolder<'_>,
     fields: HolderFields,
     entry: &PathwayEvent,
     now: DateTime<Utc>,
@@ -252,6 +256,7 @@ pub async fn create_entered(
         user_id,
         entered_at,
         source_event_id,
+        external_ref,
     } = *new;
     let mut active = holders::ActiveModel {
         referent_organisation_id: Set(organisation_id),
@@ -264,6 +269,7 @@ pub async fn create_entered(
         created_at: Set(now),
         updated_at: Set(now),
         source_event_id: Set(source_event_id),
+        external_ref: Set(external_ref.map(str::to_owned)),
         ..Default::default()
     };
     apply(&mut active, fields);
@@ -608,21 +614,6 @@ pub async fn find_by_external_ref(
         .await?
         .map(Holder::try_from)
         .transpose()
-}
-
-/// Records the file's reference in the organisation's former tool (an import's
-/// « N° dossier »), by which a later import finds it again.
-pub async fn set_external_ref(
-    conn: &impl ConnectionTrait,
-    change: &Change,
-    reference: &str,
-) -> Result<()> {
-    holders::Entity::update_many()
-        .col_expr(holders::Column::ExternalRef, reference.into())
-        .filter(holders::Column::Id.eq(change.holder_id()))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 /// An organisation's holders with exactly this name (accents and case aside): when a

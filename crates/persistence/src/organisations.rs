@@ -86,6 +86,23 @@ pub async fn find_id_by_name(conn: &impl ConnectionTrait, name: &str) -> Result<
         .map(|org| org.id))
 }
 
+/// An organisation as an operator names it on the command line: by its id, or else by
+/// its exact name.
+pub async fn find_by_id_or_name(
+    conn: &impl ConnectionTrait,
+    named: &str,
+) -> Result<Option<Organisation>> {
+    let named = named.trim();
+    let id = match named.parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => find_id_by_name(conn, named).await?,
+    };
+    match id {
+        Some(id) => get(conn, id).await,
+        None => Ok(None),
+    }
+}
+
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Organisation>> {
     let Some(model) = organisations::Entity::find_by_id(id).unique(conn).await? else {
         return Ok(None);

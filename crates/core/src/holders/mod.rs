@@ -58,6 +58,7 @@ pub(crate) async fn register_in(
         user_id: actor.user_id,
         entered_at: now,
         source_event_id,
+        external_ref: None,
     };
     register_entered_in(txn, actor, fields, stage, &new, now).await
 }
@@ -69,7 +70,7 @@ pub(crate) async fn register_entered_in(
     actor: &Actor,
     fields: HolderFields,
     stage: Stage,
-    new: &holders::NewHolder,
+    new: &holders::NewHolder<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Holder, Change, Record)> {
     actor.require_personal_data()?;

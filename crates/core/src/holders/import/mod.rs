@@ -501,12 +501,10 @@ async fn import_line(
         // when it was created.
         entered_at: read.entered_on.or(created_on).map_or(now, midnight),
         source_event_id: None,
+        external_ref: read.reference.as_deref(),
     };
     let (holder, change, _) =
         register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
-    if let Some(reference) = &read.reference {
-        holders::set_external_ref(txn, &change, reference).await?;
-    }
     let Some(project) = project else {
         return Ok((Outcome::Created, Vec::new()));
     };
@@ -651,15 +649,7 @@ pub async fn acting_for(core: &crate::Core, organisation: &str) -> Result<Actor>
     use parcours_domain::users::Role;
     use parcours_persistence::organisations;
     let conn = core.db.conn();
-    let organisation_id = match organisation.trim().parse::<i64>() {
-        Ok(id) => Some(id),
-        Err(_) => organisations::find_id_by_name(conn, organisation.trim()).await?,
-    };
-    let found = match organisation_id {
-        Some(id) => organisations::get(conn, id).await?,
-        None => None,
-    };
-    let Some(found) = found else {
+    let Some(found) = organisations::find_by_id_or_name(conn, organisation).await? else {
         return Err(Error::invalid(
             "organisation",
             format!("structure « {organisation} » inconnue"),
