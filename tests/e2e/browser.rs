@@ -13,6 +13,7 @@
 mod dashboard;
 mod event_pages;
 mod hosting;
+mod personal_data;
 mod story;
 
 use crate::support::{PASSWORD, TestApp, TestUser};
