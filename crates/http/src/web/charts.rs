@@ -87,8 +87,9 @@ fn write_label(svg: &mut String, x: u32, middle: u32, lines: &[String]) {
 const MIN_WIDTH: u32 = 640;
 /// Characters on a label's line before it goes onto two.
 const LINE_CHARS: usize = 24;
-/// The width of a character at 13 px, with room for wide letters.
-const CHAR_WIDTH: f64 = 7.6;
+/// The width of a character at 13 px, with room for wide letters: DejaVu Sans (what
+/// Linux browsers fall back on) averages 8.5 px on words like « Accompagnement ».
+const CHAR_WIDTH: f64 = 8.8;
 const LINE_HEIGHT: u32 = 16;
 const MIN_LABEL_WIDTH: u32 = 90;
 const LABEL_GAP: u32 = 10;
