@@ -14,6 +14,7 @@ mod m20261201_000008_holder_duplicates;
 mod m20261201_000009_account_tokens;
 mod m20261202_000010_privacy;
 mod m20261202_000011_holder_external_ref;
+mod m20261202_000012_holder_imports;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_account_tokens::Migration),
             Box::new(m20261202_000010_privacy::Migration),
             Box::new(m20261202_000011_holder_external_ref::Migration),
+            Box::new(m20261202_000012_holder_imports::Migration),
         ]
     }
 }

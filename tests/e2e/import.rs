@@ -176,6 +176,7 @@ const SKIP: ImportOptions = ImportOptions {
     dry_run: false,
     skip_invalid: true,
     mapping: ImportMapping::NONE,
+    file_name: String::new(),
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -322,12 +323,46 @@ async fn an_all_or_nothing_run_with_one_bad_line_writes_nothing() {
     assert_eq!((report.created, report.refused), (2, 1));
     assert_eq!(report.details[0].line, 3);
     assert_eq!(counts(&org.app.db).await, before, "nothing was written");
+    let org_admin = org
+        .app
+        .user(org.admin.organisation_id, Role::OrgAdmin)
+        .await;
+    let latest = || async {
+        holders::latest_imports(&org.app.state.core, &org_admin.actor(), 10)
+            .await
+            .unwrap()
+    };
+    assert!(latest().await.is_empty(), "no import is recorded");
 
     let fixed = file.replace("45/02/1985", "15/02/1985");
-    let report = run(&org, fixed.as_bytes(), ImportOptions::default()).await;
+    let report = run(
+        &org,
+        fixed.as_bytes(),
+        ImportOptions {
+            file_name: "suivi 2024.csv".into(),
+            ..ImportOptions::default()
+        },
+    )
+    .await;
     assert!(report.written);
     assert_eq!(report.created, 3);
     assert_eq!(count(&org.app.db, "holders").await, before[0] + 3);
+    // The import is audited as one, with its counts, by whom and when.
+    let entries = latest().await;
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    assert_eq!(entry.import.file_name, "suivi 2024.csv");
+    assert_eq!(entry.import.imported_by, org.admin.id);
+    assert_eq!(entry.import.imported_at, t0());
+    assert_eq!(
+        (
+            entry.import.lines,
+            entry.import.created,
+            entry.import.refused
+        ),
+        (3, 3, 0)
+    );
+    assert_eq!(entry.user_name, "Personne de Test");
 }
 
 #[tokio::test(flavor = "multi_thread")]

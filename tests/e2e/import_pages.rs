@@ -206,6 +206,13 @@ async fn an_org_admin_checks_a_file_then_imports_it_and_gets_the_report() {
     assert_eq!(count(&app.db, "holders").await, before + 2);
     let people = browser.get("/personnes?q=durand").await;
     assert!(people.body.contains("DURAND Paul"), "{}", people.body);
+    // The form lists the import, with its file and counts.
+    let form = browser.get("/personnes/importer").await;
+    let listed = form.body.split("Imports précédents").nth(1).unwrap();
+    assert!(
+        listed.contains("<td>porteurs.csv</td><td>3</td><td>2</td><td>0</td><td>1</td>"),
+        "{listed}"
+    );
 
     // Started once: posting again runs nothing more. A second run would end on
     // « 0 personne(s) créée(s) » and two unchanged; the page keeps the first's counts.

@@ -14,6 +14,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+pub mod imports;
 pub mod merge;
 
 const TABLE: &str = "holders";

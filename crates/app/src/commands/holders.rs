@@ -41,6 +41,11 @@ pub async fn holders_import(config: &Config, args: HoldersImportArgs) -> anyhow:
         dry_run: args.dry_run,
         skip_invalid: args.skip_invalid,
         mapping,
+        file_name: args
+            .file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
     let file = args.file.display().to_string();
     // Drawn on stderr only when it is a terminal: a script's output stays clean.

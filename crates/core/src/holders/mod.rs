@@ -6,9 +6,9 @@ mod intake;
 mod pathway;
 
 pub use import::{
-    ImportOptions, ImportReport, Line as TableLine, Mapping as ImportMapping,
+    ImportEntry, ImportOptions, ImportReport, Line as TableLine, Mapping as ImportMapping,
     Outcome as ImportOutcome, ReadColumn, ReportLine, acting_for, import, import_with_progress,
-    may_import, read_mapping, read_table,
+    latest_imports, may_import, read_mapping, read_table,
 };
 pub use intake::HolderInput;
 pub use pathway::{CloseInput, ReopenInput, StageInput, close, move_stage, reopen};

@@ -40,9 +40,40 @@ struct FormPage {
     csrf: String,
     errors: Errors,
     sheet: String,
+    imports: Vec<ImportRow>,
 }
 
-fn form_page(user: &Signed, errors: Errors, sheet: String) -> PageResult {
+/// An import done, as the form lists it.
+struct ImportRow {
+    when: String,
+    by: String,
+    file_name: String,
+    lines: String,
+    created: String,
+    updated: String,
+    refused: String,
+}
+
+/// The imports the form lists.
+const LISTED: u64 = 10;
+
+async fn form_page(state: &AppState, user: &Signed, errors: Errors, sheet: String) -> PageResult {
+    let imports = holders::latest_imports(&state.core, user.actor(), LISTED)
+        .await?
+        .into_iter()
+        .map(|entry| {
+            let i = entry.import;
+            ImportRow {
+                when: super::fr::date_time(i.imported_at),
+                by: entry.user_name,
+                file_name: i.file_name,
+                lines: count(i.lines as usize),
+                created: count(i.created as usize),
+                updated: count(i.updated as usize),
+                refused: count(i.refused as usize),
+            }
+        })
+        .collect();
     let status = errors.status();
     Ok(html(
         status,
@@ -51,13 +82,14 @@ fn form_page(user: &Signed, errors: Errors, sheet: String) -> PageResult {
             csrf: user.csrf.clone(),
             errors,
             sheet,
+            imports,
         },
     ))
 }
 
-pub async fn form(user: Signed) -> PageResult {
+pub async fn form(State(state): State<AppState>, user: Signed) -> PageResult {
     holders::may_import(user.actor())?;
-    form_page(&user, Errors::default(), String::new())
+    form_page(&state, &user, Errors::default(), String::new()).await
 }
 
 /// Who may upload a caseload: [`holders::may_import`].
@@ -84,7 +116,7 @@ pub async fn check(
     );
     let user = upload.user;
     let Some(bytes) = file else {
-        return form_page(&user, errors, sheet);
+        return form_page(&state, &user, errors, sheet).await;
     };
     let checked = match holders::read_table(&bytes, Some(&sheet)) {
         Ok(lines) => holders::import(
@@ -105,7 +137,7 @@ pub async fn check(
     let (lines, report) = match checked {
         Ok(checked) => checked,
         Err(Error::Invalid(refused)) => {
-            return form_page(&user, Errors::from_validation(refused), sheet);
+            return form_page(&state, &user, Errors::from_validation(refused), sheet).await;
         }
         Err(other) => return Err(other.into()),
     };
@@ -371,6 +403,7 @@ pub async fn run(
     let options = ImportOptions {
         dry_run: false,
         skip_invalid,
+        file_name: file_name.to_string(),
         ..ImportOptions::default()
     };
     let job_token = token.clone();

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod event_attendees;
 pub mod event_partners;
 pub mod events;
+pub mod holder_imports;
 pub mod holders;
 pub mod hosting_agreements;
 pub mod organisations;

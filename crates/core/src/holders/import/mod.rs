@@ -31,6 +31,34 @@ pub fn read_table(bytes: &[u8], sheet: Option<&str>) -> Result<Vec<Line>> {
     })
 }
 
+/// An import written, as its organisation's admins see it listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportEntry {
+    pub import: holders::imports::HolderImport,
+    /// Who ran it.
+    pub user_name: String,
+}
+
+/// The organisation's latest imports, newest first: the import as a whole, audited.
+pub async fn latest_imports(
+    core: &crate::Core,
+    actor: &Actor,
+    limit: u64,
+) -> Result<Vec<ImportEntry>> {
+    may_import(actor)?;
+    let conn = core.db.conn();
+    let imports = holders::imports::latest(conn, actor.organisation_id, limit).await?;
+    let ids: Vec<i64> = imports.iter().map(|i| i.imported_by).collect();
+    let names = users::names(conn, &ids).await?;
+    Ok(imports
+        .into_iter()
+        .map(|import| ImportEntry {
+            user_name: names.get(&import.imported_by).cloned().unwrap_or_default(),
+            import,
+        })
+        .collect())
+}
+
 /// Who may bring a caseload in from a page: the organisation's admins.
 pub fn may_import(actor: &Actor) -> Result<()> {
     actor.require_org_admin()
@@ -45,6 +73,8 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
     /// What the file's columns hold, when the organisation says so.
     pub mapping: Mapping,
+    /// The file's name (no path), kept with the import's entry.
+    pub file_name: String,
 }
 
 /// A mapping file's lines ([`read_table`]) as a [`Mapping`]; its faults are refused
@@ -261,6 +291,24 @@ pub async fn import_with_progress(
     progress(total, total);
     report.written = !options.dry_run && (report.refused == 0 || options.skip_invalid);
     if report.written {
+        let count = |n: usize| n as u64;
+        holders::imports::record(
+            &txn,
+            &holders::imports::HolderImport {
+                id: 0,
+                organisation_id: actor.organisation_id,
+                imported_by: actor.user_id,
+                file_name: options.file_name.chars().take(255).collect(),
+                lines: count(report.lines),
+                created: count(report.created),
+                updated: count(report.updated),
+                unchanged: count(report.unchanged),
+                possible_duplicates: count(report.possible_duplicates),
+                refused: count(report.refused),
+                imported_at: now,
+            },
+        )
+        .await?;
         commit(txn).await?;
     } else {
         txn.rollback()
