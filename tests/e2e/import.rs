@@ -310,6 +310,153 @@ async fn a_messy_file_gives_the_exact_report_and_a_dry_run_writes_nothing() {
     );
 }
 
+/// A name of letters only for line `i` (names take no digits): 0 is « Baa ».
+fn letters(i: usize) -> String {
+    let mut name = String::from("B");
+    for digit in format!("{i:03}").bytes() {
+        name.push(char::from(b'a' + (digit - b'0')));
+    }
+    name
+}
+
+/// Two hundred lines, twenty of each kind: valid lines in three ways of typing dates,
+/// phones, genders, situations and levels, and one with an e-mail; a bad date, a bad
+/// phone, an unknown situation, no name; a person already followed; and a line that
+/// repeats the e-mail of the line before. The report is exact line by line, the dry
+/// run says what the real run does, and the same file again creates nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hundred_messy_lines_give_the_exact_report() {
+    let org = org().await;
+    let mut file = String::from(
+        "Nom;Prénom;Date de naissance;Sexe;Téléphone;Mail;Situation;Niveau de formation\n",
+    );
+    let phone_rule = "numéro de téléphone invalide : 10 chiffres commençant par 0 (01 23 45 67 89) ou +33 suivi de 9 chiffres";
+    let mut expected: Vec<(u64, ImportOutcome, String)> = Vec::new();
+    for i in 0..200 {
+        let line = i as u64 + 2;
+        let (last, first) = (letters(i), format!("Prénom{}", letters(i).to_lowercase()));
+        let digits = format!("6{:08}", 10_000_000 + i);
+        let email = |n: usize| format!("{}@exemple.test", letters(n).to_lowercase());
+        let cells = match i % 10 {
+            0 => format!("{last};{first};12/03/1994;F;0{digits};;;"),
+            1 => format!("{last};{first};12-03-94;Madame;{digits};;RSA;bac+2"),
+            2 => format!("{last};{first};1994-03-12;Monsieur;+33 {digits};;demandeur d'emploi;CAP"),
+            3 => {
+                expected.push((
+                    line,
+                    ImportOutcome::Refused,
+                    "Date de naissance : « 31/02/1990 » n'est pas une date (attendu : JJ/MM/AAAA)"
+                        .into(),
+                ));
+                format!("{last};{first};31/02/1990;F;0{digits};;;")
+            }
+            4 => {
+                expected.push((
+                    line,
+                    ImportOutcome::Refused,
+                    format!("Téléphone : « 12 34 » : {phone_rule}"),
+                ));
+                format!("{last};{first};;H;12 34;;;")
+            }
+            5 => {
+                expected.push((
+                    line,
+                    ImportOutcome::Refused,
+                    "Situation : situation inconnue « retraitée » (attendu : Demandeur ou demandeuse d'emploi, Bénéficiaire du RSA, Bénéficiaire de l'ASS, Jeune sans emploi, Salarié ou salariée, Étudiant ou étudiante, Autre)".into(),
+                ));
+                format!("{last};{first};;F;0{digits};;retraitée;")
+            }
+            6 => {
+                expected.push((line, ImportOutcome::Refused, "Nom : obligatoire".into()));
+                format!(";{first};;F;0{digits};;;")
+            }
+            7 => {
+                expected.push((
+                    line,
+                    ImportOutcome::PossibleDuplicate,
+                    format!(
+                        "doublon possible : même téléphone que la personne n° {} déjà suivie ; rien n'a été créé, vérifiez sa fiche",
+                        org.existing
+                    ),
+                ));
+                format!("{last};{first};;F;06 11 22 33 44;;;")
+            }
+            8 => format!("{last};{first};;;;{};;", email(i)),
+            _ => {
+                expected.push((line, ImportOutcome::PossibleDuplicate, String::new()));
+                format!("{last};{first};;;;{};;", email(i - 1))
+            }
+        };
+        file.push_str(&cells);
+        file.push('\n');
+    }
+    // The e-mail's duplicate names the file created from the line before.
+    let exact = |report: &ImportReport| {
+        let found = reasons(report);
+        assert_eq!(found.len(), expected.len());
+        for (found, wanted) in found.iter().zip(&expected) {
+            assert_eq!((found.0, found.1), (wanted.0, wanted.1), "{found:?}");
+            if wanted.2.is_empty() {
+                assert!(
+                    found
+                        .2
+                        .starts_with("doublon possible : même e-mail que la personne n° "),
+                    "{found:?}"
+                );
+            } else {
+                assert_eq!(found.2, wanted.2, "line {}", found.0);
+            }
+        }
+    };
+    let before = counts(&org.app.db).await;
+    let dry = run(
+        &org,
+        file.as_bytes(),
+        ImportOptions {
+            dry_run: true,
+            ..SKIP
+        },
+    )
+    .await;
+    assert_eq!(
+        counts(&org.app.db).await,
+        before,
+        "a dry run writes nothing"
+    );
+    assert_eq!(
+        (dry.lines, dry.created, dry.possible_duplicates, dry.refused),
+        (200, 80, 40, 80)
+    );
+    exact(&dry);
+
+    let real = run(&org, file.as_bytes(), SKIP).await;
+    assert!(real.written);
+    assert_eq!(
+        (
+            real.lines,
+            real.created,
+            real.possible_duplicates,
+            real.refused
+        ),
+        (200, 80, 40, 80)
+    );
+    exact(&real);
+    assert_eq!(count(&org.app.db, "holders").await, before[0] + 80);
+
+    let again = run(&org, file.as_bytes(), SKIP).await;
+    assert_eq!(
+        (
+            again.created,
+            again.unchanged,
+            again.possible_duplicates,
+            again.refused
+        ),
+        (0, 80, 40, 80)
+    );
+    exact(&again);
+    assert_eq!(count(&org.app.db, "holders").await, before[0] + 80);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_all_or_nothing_run_with_one_bad_line_writes_nothing() {
     let org = org().await;
