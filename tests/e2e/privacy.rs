@@ -1792,3 +1792,165 @@ async fn two_live_referrals_to_one_partner_stop_a_merge() {
         "the duplicate is still there"
     );
 }
+
+/// The merge on pages: org admins list the possible duplicates side by side, choose
+/// the file to keep, confirm, and land on it; the other file's address then leads
+/// there. Advisers reach none of it; two live referrals to one partner are refused on
+/// the confirmation page, and nothing is merged.
+#[tokio::test]
+async fn org_admins_merge_duplicates_from_the_pages() {
+    use crate::pages::Browser;
+    let app = TestApp::start().await;
+    let adviser = app.adviser().await;
+    let admin = app.user(adviser.organisation_id, Role::OrgAdmin).await;
+    let bge_org = app.organisation("BGE Test", OrganisationKind::Bge).await;
+    let api = app.login(&adviser).await;
+    let holders = app.url("/api/v1/holders");
+    let keep = post(
+        &api,
+        holders.clone(),
+        json!({"first_name": "Awa", "last_name": "Diallo", "birth_date": "1990-05-17"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let twin = post(
+        &api,
+        holders.clone(),
+        json!({"first_name": "AWA", "last_name": "DIALLO", "birth_date": "1990-05-17", "phone": "0611111111"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let list = "/personnes/doublons";
+    let confirm = format!("/personnes/{keep}/fusionner?doublon={twin}");
+
+    let colleague = Browser::new(&app);
+    let people = colleague.sign_in(&adviser).await;
+    assert!(!people.body.contains(list));
+    assert_eq!(colleague.get(list).await.status, 403);
+    assert_eq!(colleague.get(&confirm).await.status, 403);
+
+    let browser = Browser::new(&app);
+    browser.sign_in(&admin).await;
+    assert!(browser.get("/personnes").await.body.contains(list));
+    let audited = async |id| {
+        parcours_persistence::audit::for_holder(app.db.conn(), id)
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = (audited(keep).await, audited(twin).await);
+    let pairs = browser.get(list).await;
+    assert_eq!(pairs.status, 200);
+    for link in [
+        format!("href=\"/personnes/{keep}/fusionner?doublon={twin}\""),
+        format!("href=\"/personnes/{twin}/fusionner?doublon={keep}\""),
+    ] {
+        assert!(pairs.body.contains(&link), "{link}: {}", pairs.body);
+    }
+    assert!(
+        pairs.body.contains("<dd>+33611111111</dd>"),
+        "{}",
+        pairs.body
+    );
+    assert_eq!(
+        (audited(keep).await, audited(twin).await),
+        (before.0 + 1, before.1 + 1),
+        "the list is a read of each person shown"
+    );
+
+    // The confirmation names both files; a file twice, or none, is not found.
+    let page = browser.get(&confirm).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Fusionner deux fiches de Awa Diallo"));
+    assert!(
+        page.body
+            .contains(&format!("name=\"duplicate_id\" value=\"{twin}\""))
+    );
+    for wrong in [keep.to_string(), "abc".into(), "".into()] {
+        let answer = browser
+            .get(&format!("/personnes/{keep}/fusionner?doublon={wrong}"))
+            .await;
+        assert_eq!(answer.status, 404, "doublon={wrong}");
+    }
+    let other_org_file = {
+        let bge_adviser = app.user(bge_org, Role::Adviser).await;
+        let bge = app.login(&bge_adviser).await;
+        post(
+            &bge,
+            holders.clone(),
+            json!({"first_name": "Awa", "last_name": "Diallo"}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        browser
+            .get(&format!(
+                "/personnes/{keep}/fusionner?doublon={other_org_file}"
+            ))
+            .await
+            .status,
+        404
+    );
+
+    // Two live referrals to one partner: refused on the page, nothing merged.
+    let mut referrals = Vec::new();
+    for id in [keep, twin] {
+        post(
+            &api,
+            app.url(&format!("/api/v1/holders/{id}/consents")),
+            json!({"purpose": "partage_partenaires", "given": true}),
+        )
+        .await;
+        referrals.push(
+            post(
+                &api,
+                app.url("/api/v1/referrals"),
+                json!({"holder_id": id, "to_organisation_id": bge_org, "need": "Étude"}),
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let csrf = page.csrf();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("duplicate_id", &twin.to_string()),
+    ];
+    let path = format!("/personnes/{keep}/fusionner");
+    let refused = browser.post(&path, &form).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("href=\"#champ-fusion\""),
+        "{}",
+        refused.body
+    );
+    assert!(browser.get(&format!("/personnes/{twin}")).await.status == 200);
+
+    // Once one referral is withdrawn, the merge goes through.
+    post(
+        &api,
+        app.url(&format!("/api/v1/referrals/{}/withdraw", referrals[1])),
+        json!({}),
+    )
+    .await;
+    let merged = browser.post(&path, &form).await;
+    assert_eq!(merged.status, 303, "{}", merged.body);
+    assert_eq!(merged.location, format!("/personnes/{keep}?fait=fusion"));
+    let kept = browser.get(&merged.location).await;
+    assert!(kept.body.contains("Fiches fusionnées"), "{}", kept.body);
+    let gone = browser.get(&format!("/personnes/{twin}")).await;
+    assert_eq!(gone.status, 404);
+    assert!(gone.body.contains(&format!("href=\"/personnes/{keep}\"")));
+    assert!(
+        browser
+            .get(list)
+            .await
+            .body
+            .contains("Aucun doublon possible")
+    );
+}

@@ -256,6 +256,37 @@ pub async fn to_erase(
     holder_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Holder> {
+    to_change_whole(core, actor, holder_id, now).await
+}
+
+/// The two files an org admin is about to merge, the one kept first, for the
+/// confirmation page: each as [`to_erase`] reads it (the référent organisation's org
+/// admins only, not anonymised, audited as a read); the same file twice is not found.
+pub async fn to_merge(
+    core: &Core,
+    actor: &Actor,
+    keep_id: i64,
+    duplicate_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(Holder, Holder)> {
+    actor.require_org_admin()?;
+    if keep_id == duplicate_id {
+        return Err(Error::NotFound);
+    }
+    Ok((
+        to_change_whole(core, actor, keep_id, now).await?,
+        to_change_whole(core, actor, duplicate_id, now).await?,
+    ))
+}
+
+/// A file an org admin of its référent organisation changes as a whole (erases,
+/// merges): read and audited; an anonymised file is not found.
+async fn to_change_whole(
+    core: &Core,
+    actor: &Actor,
+    holder_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Holder> {
     actor.require_org_admin()?;
     read_file_as(
         core,

@@ -2,7 +2,8 @@
 //! importing a spreadsheet (the form and its refusal, the check with a refused line,
 //! the refusal to import it whole, the import to its counts), the files soon
 //! anonymised on Aujourd'hui, keeping one (refused without a reason, then kept), who
-//! opened a file, all its data, and its erasure (refused without a reason, then done).
+//! opened a file, all its data, merging two files of one person, and erasing a file
+//! (refused without a reason, then done).
 
 use super::{Browser, api_post, tools, workspace_target};
 use crate::support::TestApp;
@@ -31,6 +32,16 @@ async fn personal_data_pages_in_a_browser() {
         &api,
         "/api/v1/holders",
         json!({"first_name": "Aïssata", "last_name": "Keïta", "email": "aissata@exemple.test"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    // Registered twice: the same phone.
+    let twin = api_post(
+        &app,
+        &api,
+        "/api/v1/holders",
+        json!({"first_name": "Awa", "last_name": "DIALLO", "phone": "06 12 34 56 78", "birth_date": "1994-04-04"}),
     )
     .await["id"]
         .as_i64()
@@ -120,6 +131,24 @@ async fn personal_data_pages_in_a_browser() {
     browser.wait_for_text("Diallo").await;
     browser.check("donnees").await;
     browser.fits_a_phone("donnees").await;
+
+    // The two files of Awa, merged into the first.
+    browser.goto("/personnes").await;
+    browser.click("main a[href='/personnes/doublons']").await;
+    browser.wait_for_text("Garder la fiche n°").await;
+    browser.check("doublons").await;
+    browser.fits_a_phone("doublons").await;
+    browser
+        .click(&format!(
+            "main a[href='/personnes/{awa}/fusionner?doublon={twin}']"
+        ))
+        .await;
+    browser.wait_for_text("Ce qui change").await;
+    browser.check("fusion").await;
+    browser.fits_a_phone("fusion").await;
+    browser.click("main form button[type=submit]").await;
+    browser.wait_for_text("Fiches fusionnées").await;
+    browser.check("fiche-fusionnee").await;
 
     // Erasing another file at the person's request: a reason first.
     browser.goto(&format!("/personnes/{aissata}")).await;

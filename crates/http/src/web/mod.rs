@@ -21,6 +21,7 @@ mod hosting;
 mod import;
 pub(crate) mod import_jobs;
 mod login;
+mod merge;
 mod page;
 mod people;
 mod person;
@@ -54,6 +55,7 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("get", "/personnes/importer/{token}"),
     ("post", "/personnes/importer/{token}"),
     ("get", "/personnes/importer/{token}/rapport.csv"),
+    ("get", "/personnes/doublons"),
     ("post", "/personnes/nouvelle"),
     ("get", "/personnes/{id}"),
     ("get", "/personnes/{id}/modifier"),
@@ -68,6 +70,8 @@ pub const PAGE_ROUTES: &[(&str, &str)] = &[
     ("get", "/personnes/{id}/acces"),
     ("get", "/personnes/{id}/donnees"),
     ("post", "/personnes/{id}/effacer"),
+    ("get", "/personnes/{id}/fusionner"),
+    ("post", "/personnes/{id}/fusionner"),
     ("get", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter"),
     ("post", "/personnes/{id}/orienter/accord"),
@@ -197,6 +201,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/personnes/{id}/effacer",
             get(erase::form).post(erase::erase),
+        )
+        .route("/personnes/doublons", get(merge::list))
+        .route(
+            "/personnes/{id}/fusionner",
+            get(merge::form).post(merge::merge),
         )
         .route(
             "/personnes/{id}/orienter",
@@ -358,6 +367,9 @@ impl FlashQuery {
             "reouverture" => "Parcours rouvert.",
             "efface" => {
                 "Données effacées : la fiche est anonymisée ; les structures qui avaient une orientation en cours sont prévenues."
+            }
+            "fusion" => {
+                "Fiches fusionnées : tout ce que tenait l'autre fiche est maintenant ici. Complétez l'identité et les coordonnées si l'autre fiche avait une information qui manque."
             }
             "garde" => {
                 "Dossier gardé : la raison est datée et compte comme une activité ; il ne sera pas anonymisé avant la fin d'une nouvelle durée de conservation."
