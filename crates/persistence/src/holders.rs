@@ -274,10 +274,12 @@ pub async fn create_entered(
         ..Default::default()
     };
     apply(&mut active, fields);
-    let result = holders::Entity::insert(active).exec(conn).await?;
-    let holder = get(conn, result.last_insert_id)
-        .await?
-        .ok_or(crate::PersistenceError::NotFound)?;
+    // One statement on PostgreSQL (INSERT … RETURNING); SQLite reads the row back.
+    let holder = Holder::try_from(
+        holders::Entity::insert(active)
+            .exec_with_returning(conn)
+            .await?,
+    )?;
     record_event(conn, &holder, user_id, entry, None, entered_at).await?;
     Ok(holder)
 }

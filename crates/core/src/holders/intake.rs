@@ -91,6 +91,19 @@ impl From<&Holder> for HolderInput {
     }
 }
 
+/// What the intake rules read from the database, kept while one transaction checks
+/// many lines: an import asks about the same référents and quartiers line after line,
+/// and nothing it does changes them.
+#[derive(Default)]
+pub(crate) struct Known {
+    /// Whether each user id is an active adviser or admin of the actor's organisation.
+    referents: std::collections::HashMap<i64, bool>,
+    qpv_codes: std::collections::HashMap<String, bool>,
+    /// Whether each commune has no QPV at all.
+    communes_without_qpv: std::collections::HashMap<String, bool>,
+    reference_loaded: Option<bool>,
+}
+
 /// Checks every field, then what needs the database (referent, QPV reference): the
 /// rules of the intake form, whoever fills it in.
 pub(crate) async fn validate(
@@ -98,6 +111,17 @@ pub(crate) async fn validate(
     actor: &Actor,
     input: &HolderInput,
     now: DateTime<Utc>,
+) -> Result<HolderFields> {
+    validate_known(conn, actor, input, now, &mut Known::default()).await
+}
+
+/// [`validate`], reading the database only for what `known` does not hold yet.
+pub(crate) async fn validate_known(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    input: &HolderInput,
+    now: DateTime<Utc>,
+    known: &mut Known,
 ) -> Result<HolderFields> {
     let today = parcours_domain::calendar::paris_day(now);
     let mut errors = ValidationErrors::new();
@@ -160,21 +184,39 @@ pub(crate) async fn validate(
             "contradictoire avec le code QPV indiqué (in_qpv attendu)",
         );
     }
-    if let Some(code) = &qpv_code
-        && !qpv::exists(conn, code.as_str()).await?
-    {
-        errors.add("qpv_code", "quartier absent du référentiel QPV");
+    if let Some(code) = &qpv_code {
+        let exists = match known.qpv_codes.get(code.as_str()) {
+            Some(exists) => *exists,
+            None => {
+                let exists = qpv::exists(conn, code.as_str()).await?;
+                known.qpv_codes.insert(code.as_str().to_owned(), exists);
+                exists
+            }
+        };
+        if !exists {
+            errors.add("qpv_code", "quartier absent du référentiel QPV");
+        }
     }
     let referent_user_id = input.referent_user_id.unwrap_or(actor.user_id);
-    match users::get(conn, referent_user_id).await? {
-        Some(referent)
-            if referent.organisation_id == actor.organisation_id
-                && referent.disabled_at.is_none()
-                && matches!(referent.role, Role::Adviser | Role::OrgAdmin) => {}
-        _ => errors.add(
+    let referent_ok = match known.referents.get(&referent_user_id) {
+        Some(ok) => *ok,
+        None => {
+            let ok = users::get(conn, referent_user_id)
+                .await?
+                .is_some_and(|referent| {
+                    referent.organisation_id == actor.organisation_id
+                        && referent.disabled_at.is_none()
+                        && matches!(referent.role, Role::Adviser | Role::OrgAdmin)
+                });
+            known.referents.insert(referent_user_id, ok);
+            ok
+        }
+    };
+    if !referent_ok {
+        errors.add(
             "referent_user_id",
             "doit être un conseiller actif de votre structure",
-        ),
+        );
     }
     let (qpv_status, qpv_status_source) = match (&qpv_code, qpv_status, &commune) {
         (Some(_), _, _) => (QpvStatus::InQpv, QpvStatusSource::Adviser),
@@ -182,9 +224,26 @@ pub(crate) async fn validate(
         (None, None, Some(commune)) => {
             // Honest: a commune with no QPV at all says "not in a QPV"; a commune with
             // QPVs says nothing about the street.
-            if qpv::count_in_commune(conn, commune.as_str()).await? == 0
-                && qpv::reference_loaded(conn).await?
-            {
+            let without_qpv = match known.communes_without_qpv.get(commune.as_str()) {
+                Some(without) => *without,
+                None => {
+                    let without = qpv::count_in_commune(conn, commune.as_str()).await? == 0;
+                    known
+                        .communes_without_qpv
+                        .insert(commune.as_str().to_owned(), without);
+                    without
+                }
+            };
+            let loaded = match known.reference_loaded {
+                Some(loaded) => loaded,
+                None if !without_qpv => false,
+                None => {
+                    let loaded = qpv::reference_loaded(conn).await?;
+                    known.reference_loaded = Some(loaded);
+                    loaded
+                }
+            };
+            if without_qpv && loaded {
                 (QpvStatus::NotInQpv, QpvStatusSource::Commune)
             } else {
                 (QpvStatus::Unknown, QpvStatusSource::Commune)

@@ -11,7 +11,8 @@ mod values;
 pub use self::columns::Mapping;
 use self::columns::{Column, Header, find_header};
 use self::row::{Lookup, column_of};
-use super::{register_entered_in, validate};
+use super::intake::{Known, validate_known};
+use super::register_entered_in;
 use crate::{Actor, Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use parcours_domain::audit::AuditAction;
@@ -268,10 +269,13 @@ pub async fn import_with_progress(
         },
     );
     let today = parcours_domain::calendar::paris_day(now);
+    let mut known = Known::default();
     for (done, line) in data.into_iter().enumerate() {
         progress(done, total);
-        let (outcome, reasons) =
-            import_line(&txn, core, actor, &header, line, &lookup, today, now).await?;
+        let (outcome, reasons) = import_line(
+            &txn, core, actor, &header, line, &lookup, &mut known, today, now,
+        )
+        .await?;
         match outcome {
             Outcome::Created => report.created += 1,
             Outcome::Unchanged => report.unchanged += 1,
@@ -381,6 +385,7 @@ async fn import_line(
     header: &Header,
     line: &Line,
     lookup: &Lookup,
+    known: &mut Known,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(Outcome, Vec<String>)> {
@@ -419,7 +424,7 @@ async fn import_line(
             });
         }
     };
-    let fields = match validate(txn, actor, &read.input, now).await {
+    let fields = match validate_known(txn, actor, &read.input, now, known).await {
         Ok(fields) => Some(fields),
         Err(Error::Invalid(errors)) => {
             explain(errors, &mut reasons);
@@ -478,14 +483,15 @@ async fn import_line(
         if already_there(&fields, &read.input, &existing) {
             return Ok((Outcome::Unchanged, Vec::new()));
         }
-        let merged = match validate(txn, actor, &over(&existing, &read.input), now).await {
-            Ok(merged) => merged,
-            Err(Error::Invalid(errors)) => {
-                explain(errors, &mut reasons);
-                return Ok((Outcome::Refused, reasons));
-            }
-            Err(other) => return Err(other),
-        };
+        let merged =
+            match validate_known(txn, actor, &over(&existing, &read.input), now, known).await {
+                Ok(merged) => merged,
+                Err(Error::Invalid(errors)) => {
+                    explain(errors, &mut reasons);
+                    return Ok((Outcome::Refused, reasons));
+                }
+                Err(other) => return Err(other),
+            };
         crate::access::write_in(
             txn,
             core,
