@@ -1588,16 +1588,33 @@ async fn a_merge_keeps_every_contact_of_both_files_once() {
             .is_empty()
     );
 
-    // The merged id: 404, pointing the organisation's users to the file kept.
-    assert_eq!(
-        admin_api
-            .get(app.url(&format!("/api/v1/holders/{twin}")))
-            .send()
-            .await
+    // The merged id: 404, pointing the organisation's users to the file kept; another
+    // organisation learns nothing.
+    let gone = admin_api
+        .get(app.url(&format!("/api/v1/holders/{twin}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let problem = crate::support::problem(gone).await;
+    assert_eq!(problem["merged_into"], keep, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
             .unwrap()
-            .status(),
-        404
+            .contains(&format!("fiche n° {keep}"))
     );
+    let elsewhere = app
+        .login(&bge_admin)
+        .await
+        .get(app.url(&format!("/api/v1/holders/{twin}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 404);
+    let problem = crate::support::problem(elsewhere).await;
+    assert!(problem.get("merged_into").is_none(), "{problem}");
+    assert!(problem.get("detail").is_none(), "{problem}");
     let browser = Browser::new(&app);
     browser.sign_in(&adviser).await;
     let gone = browser.get(&format!("/personnes/{twin}")).await;

@@ -26,6 +26,10 @@ pub enum ApiError {
     Forbidden(Refusal),
     #[error("introuvable")]
     NotFound,
+    /// A file merged into another: not found, with the file that holds its data now
+    /// (for the organisation's own users only).
+    #[error("fiche fusionnée")]
+    MergedInto(i64),
     #[error("méthode non autorisée")]
     MethodNotAllowed,
     #[error("conflit")]
@@ -71,6 +75,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<FieldErrorSchema>)]
     pub errors: Vec<FieldError>,
+    /// For a file merged into another (404), the id of the file kept, shown to the
+    /// organisation's own users: its data is there now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<i64>,
     /// Quote it to the operator: it ties this answer to the server's logs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -142,7 +150,9 @@ impl ApiError {
             Self::Forbidden(refusal) => {
                 (StatusCode::FORBIDDEN, "forbidden", refusal_title(refusal))
             }
-            Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Ressource introuvable"),
+            Self::NotFound | Self::MergedInto(_) => {
+                (StatusCode::NOT_FOUND, "not-found", "Ressource introuvable")
+            }
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
@@ -211,6 +221,12 @@ impl ApiError {
                 Vec::new(),
             ),
             Self::Validation(errors) => (None, errors.0.clone()),
+            Self::MergedInto(kept) => (
+                Some(format!(
+                    "Cette fiche a été fusionnée avec la fiche n° {kept}, qui réunit ses données."
+                )),
+                Vec::new(),
+            ),
             _ => (None, Vec::new()),
         };
         Problem {
@@ -219,6 +235,10 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             errors,
+            merged_into: match self {
+                Self::MergedInto(kept) => Some(*kept),
+                _ => None,
+            },
             request_id: request_id::current(),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::projects::ProjectView;
 use crate::auth::CurrentUser;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, Now, PathId, etag, if_match};
 use crate::json;
 use crate::problems::{Conflict, Forbidden, Invalid, NotFound, Stale, VersionRequired};
@@ -13,11 +13,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use parcours_core::PageRequest;
 use parcours_core::holders::{
     self, CloseInput, HolderFile, HolderInput, ListInput, ReopenInput, StageInput,
 };
 use parcours_core::records::Holder;
+use parcours_core::{Error, PageRequest};
 use parcours_domain::holders::{EducationLevel, Gender, QpvStatus, QpvStatusSource, Situation};
 use parcours_domain::pathway::{Outcome, Stage};
 use serde::{Deserialize, Serialize};
@@ -131,7 +131,8 @@ async fn create_holder(
     Ok(respond(file, StatusCode::CREATED))
 }
 
-/// One holder's file.
+/// One holder's file. A file merged into another answers 404 with `merged_into`, the
+/// file kept, for the organisation's own users.
 #[utoipa::path(
     get, path = "/holders/{id}", tag = "holders",
     params(("id" = i64, Path)),
@@ -143,8 +144,16 @@ async fn get_holder(
     Now(now): Now,
     PathId(id): PathId,
 ) -> ApiResult<Response> {
-    let file = holders::read(&state.core, user.actor(), id, now).await?;
-    Ok(respond(file, StatusCode::OK))
+    match holders::read(&state.core, user.actor(), id, now).await {
+        Ok(file) => Ok(respond(file, StatusCode::OK)),
+        Err(Error::NotFound) => {
+            match parcours_core::privacy::merged_into(&state.core, user.actor(), id).await? {
+                Some(kept) => Err(ApiError::MergedInto(kept)),
+                None => Err(ApiError::NotFound),
+            }
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Changes some fields (a JSON merge patch: a field set to null is cleared). Needs
