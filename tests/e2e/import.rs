@@ -442,6 +442,14 @@ async fn two_hundred_messy_lines_give_the_exact_report() {
     );
     exact(&real);
     assert_eq!(count(&org.app.db, "holders").await, before[0] + 80);
+    // Each file created is audited once, as a creation.
+    let created_entries = count(
+        &org.app.db,
+        "audit_entries WHERE action = 'holder.create' AND holder_id IN \
+         (SELECT id FROM holders WHERE last_name LIKE 'B%')",
+    )
+    .await;
+    assert_eq!(created_entries, 80);
 
     let again = run(&org, file.as_bytes(), SKIP).await;
     assert_eq!(

@@ -73,17 +73,31 @@ pub(crate) async fn register_entered_in(
     new: &holders::NewHolder<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Holder, Change, Record)> {
-    actor.require_personal_data()?;
-    let (_, entry) = Pathway::start(stage);
-    let holder = holders::create_entered(txn, new, fields, &entry, now).await?;
+    let registered = register_unaudited(txn, actor, fields, stage, new, now).await?;
     audit::record(
         txn,
         &actor.audit(),
         AuditAction::HolderCreate,
-        holder.id,
+        registered.0.id,
         now,
     )
     .await?;
+    Ok(registered)
+}
+
+/// [`register_entered_in`] but its audit entry (`HolderCreate`), which the caller
+/// writes in the same transaction: an import writes those of all its files together.
+pub(crate) async fn register_unaudited(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    fields: HolderFields,
+    stage: Stage,
+    new: &holders::NewHolder<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Holder, Change, Record)> {
+    actor.require_personal_data()?;
+    let (_, entry) = Pathway::start(stage);
+    let holder = holders::create_entered(txn, new, fields, &entry, now).await?;
     let (_, record, change) =
         registration(&actor.viewer(), holder.id).ok_or(Error::Forbidden(crate::Refusal::Role))?;
     Ok((holder, change, record))

@@ -12,7 +12,7 @@ pub use self::columns::Mapping;
 use self::columns::{Column, Header, find_header};
 use self::row::{Lookup, column_of};
 use super::intake::{Known, validate_known};
-use super::register_entered_in;
+use super::register_unaudited;
 use crate::{Actor, Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use parcours_domain::audit::AuditAction;
@@ -269,11 +269,11 @@ pub async fn import_with_progress(
         },
     );
     let today = parcours_domain::calendar::paris_day(now);
-    let mut known = Known::default();
+    let mut carry = Carry::default();
     for (done, line) in data.into_iter().enumerate() {
         progress(done, total);
         let (outcome, reasons) = import_line(
-            &txn, core, actor, &header, line, &lookup, &mut known, today, now,
+            &txn, core, actor, &header, line, &lookup, &mut carry, today, now,
         )
         .await?;
         match outcome {
@@ -295,6 +295,15 @@ pub async fn import_with_progress(
     progress(total, total);
     report.written = !options.dry_run && (report.refused == 0 || options.skip_invalid);
     if report.written {
+        // Every file created is audited, in a few statements for the whole import.
+        audit::record_many(
+            &txn,
+            &actor.audit(),
+            AuditAction::HolderCreate,
+            &carry.created,
+            now,
+        )
+        .await?;
         let count = |n: usize| n as u64;
         holders::imports::record(
             &txn,
@@ -375,6 +384,14 @@ fn untitled_columns(header: &Header, titles: &[String], data: &[&Line]) -> Vec<S
         .collect()
 }
 
+/// What an import carries from line to line: what the intake rules looked up, and
+/// the files created, whose audit entries are written together before the commit.
+#[derive(Default)]
+struct Carry {
+    known: Known,
+    created: Vec<i64>,
+}
+
 /// One line: read, checked by the intake rules, compared with the organisation's
 /// people, and created when it is new and valid.
 #[expect(clippy::too_many_arguments, reason = "a line and what it is read with")]
@@ -385,7 +402,7 @@ async fn import_line(
     header: &Header,
     line: &Line,
     lookup: &Lookup,
-    known: &mut Known,
+    carry: &mut Carry,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(Outcome, Vec<String>)> {
@@ -424,7 +441,7 @@ async fn import_line(
             });
         }
     };
-    let fields = match validate_known(txn, actor, &read.input, now, known).await {
+    let fields = match validate_known(txn, actor, &read.input, now, &mut carry.known).await {
         Ok(fields) => Some(fields),
         Err(Error::Invalid(errors)) => {
             explain(errors, &mut reasons);
@@ -483,15 +500,22 @@ async fn import_line(
         if already_there(&fields, &read.input, &existing) {
             return Ok((Outcome::Unchanged, Vec::new()));
         }
-        let merged =
-            match validate_known(txn, actor, &over(&existing, &read.input), now, known).await {
-                Ok(merged) => merged,
-                Err(Error::Invalid(errors)) => {
-                    explain(errors, &mut reasons);
-                    return Ok((Outcome::Refused, reasons));
-                }
-                Err(other) => return Err(other),
-            };
+        let merged = match validate_known(
+            txn,
+            actor,
+            &over(&existing, &read.input),
+            now,
+            &mut carry.known,
+        )
+        .await
+        {
+            Ok(merged) => merged,
+            Err(Error::Invalid(errors)) => {
+                explain(errors, &mut reasons);
+                return Ok((Outcome::Refused, reasons));
+            }
+            Err(other) => return Err(other),
+        };
         crate::access::write_in(
             txn,
             core,
@@ -557,11 +581,21 @@ async fn import_line(
         source_event_id: None,
         external_ref: read.reference.as_deref(),
     };
-    let (holder, change, _) =
-        register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
+    let (holder, change, _) = register_unaudited(txn, actor, fields, read.stage, &new, now).await?;
     let Some(project) = project else {
+        // Audited with the others before the commit.
+        carry.created.push(holder.id);
         return Ok((Outcome::Created, Vec::new()));
     };
+    // Its project and closing are audited next: its creation comes first.
+    audit::record(
+        txn,
+        &actor.audit(),
+        AuditAction::HolderCreate,
+        holder.id,
+        now,
+    )
+    .await?;
     // A business created closes the pathway, which records it on the project: the
     // project is created as it was before.
     let closing = match (&project.siret, created_on, project.legal_form) {
