@@ -51,6 +51,9 @@ struct Args {
     /// Only the import measurement (its own section in `--out`).
     #[arg(long)]
     import_only: bool,
+    /// PostgreSQL only (with `--postgres`): SQLite is left out of this run.
+    #[arg(long, requires = "postgres")]
+    postgres_only: bool,
 }
 
 const PASSWORD: &str = "mot de passe du banc d'essai";
@@ -63,7 +66,10 @@ async fn main() -> Result<()> {
     }
     std::fs::create_dir_all(&args.dir)?;
     let mut sections = Vec::new();
-    let mut engines = vec![("SQLite", None)];
+    let mut engines = Vec::new();
+    if !args.postgres_only {
+        engines.push(("SQLite", None));
+    }
     if let Some(url) = &args.postgres {
         engines.push(("PostgreSQL", Some(url.clone())));
     }
