@@ -450,6 +450,14 @@ async fn two_hundred_messy_lines_give_the_exact_report() {
     )
     .await;
     assert_eq!(created_entries, 80);
+    // And each has its first step.
+    let entry_steps = count(
+        &org.app.db,
+        "pathway_events WHERE kind = 'entree' AND holder_id IN \
+         (SELECT id FROM holders WHERE last_name LIKE 'B%')",
+    )
+    .await;
+    assert_eq!(entry_steps, 80);
 
     let again = run(&org, file.as_bytes(), SKIP).await;
     assert_eq!(

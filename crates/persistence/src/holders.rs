@@ -252,6 +252,50 @@ pub async fn create_entered(
     entry: &PathwayEvent,
     now: DateTime<Utc>,
 ) -> Result<Holder> {
+    let holder = insert_entered(conn, new, fields, entry, now).await?;
+    record_event(conn, &holder, new.user_id, entry, None, new.entered_at).await?;
+    Ok(holder)
+}
+
+/// A new file's first step, kept to be written with others by [`record_entries`].
+pub struct PendingEntry(pathway_events::ActiveModel);
+
+/// [`create_entered`] but its first step, returned for [`record_entries`] to write in
+/// the same transaction with others: an import writes all its new files' first steps
+/// in a few statements. Nothing may read the file's steps before they are written.
+pub async fn create_entered_deferring(
+    conn: &impl ConnectionTrait,
+    new: &NewHolder<'_>,
+    fields: HolderFields,
+    entry: &PathwayEvent,
+    now: DateTime<Utc>,
+) -> Result<(Holder, PendingEntry)> {
+    let holder = insert_entered(conn, new, fields, entry, now).await?;
+    let pending = event_model(&holder, new.user_id, entry, None, new.entered_at, None);
+    Ok((holder, PendingEntry(pending)))
+}
+
+/// Writes the first steps kept by [`create_entered_deferring`], a few hundred per
+/// statement.
+pub async fn record_entries(conn: &impl ConnectionTrait, entries: Vec<PendingEntry>) -> Result<()> {
+    let mut entries = entries.into_iter().map(|e| e.0).peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<_> = entries.by_ref().take(500).collect();
+        pathway_events::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The file's row, as [`create_entered`] writes it.
+async fn insert_entered(
+    conn: &impl ConnectionTrait,
+    new: &NewHolder<'_>,
+    fields: HolderFields,
+    entry: &PathwayEvent,
+    now: DateTime<Utc>,
+) -> Result<Holder> {
     let NewHolder {
         organisation_id,
         user_id,
@@ -275,13 +319,11 @@ pub async fn create_entered(
     };
     apply(&mut active, fields);
     // One statement on PostgreSQL (INSERT … RETURNING); SQLite reads the row back.
-    let holder = Holder::try_from(
+    Holder::try_from(
         holders::Entity::insert(active)
             .exec_with_returning(conn)
             .await?,
-    )?;
-    record_event(conn, &holder, user_id, entry, None, entered_at).await?;
-    Ok(holder)
+    )
 }
 
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Holder>> {
@@ -453,7 +495,28 @@ async fn record_event(
         }
         PathwayEventKind::Entry | PathwayEventKind::Reopen => None,
     };
-    pathway_events::Entity::insert(pathway_events::ActiveModel {
+    pathway_events::Entity::insert(event_model(
+        holder,
+        user_id,
+        event,
+        siret,
+        now,
+        stay_started_at,
+    ))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+fn event_model(
+    holder: &Holder,
+    user_id: i64,
+    event: &PathwayEvent,
+    siret: Option<&str>,
+    occurred_at: DateTime<Utc>,
+    stay_started_at: Option<DateTime<Utc>>,
+) -> pathway_events::ActiveModel {
+    pathway_events::ActiveModel {
         holder_id: Set(holder.id),
         organisation_id: Set(holder.referent_organisation_id),
         user_id: Set(user_id),
@@ -463,13 +526,10 @@ async fn record_event(
         outcome: Set(event.outcome.map(|o| o.as_str().to_owned())),
         reason: Set(event.reason.clone()),
         siret: Set(siret.map(str::to_owned)),
-        occurred_at: Set(now),
+        occurred_at: Set(occurred_at),
         stay_started_at: Set(stay_started_at),
         ..Default::default()
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
+    }
 }
 
 /// One recorded step of a pathway (entry, move, closing, reopening).

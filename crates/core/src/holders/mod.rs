@@ -73,34 +73,40 @@ pub(crate) async fn register_entered_in(
     new: &holders::NewHolder<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Holder, Change, Record)> {
-    let registered = register_unaudited(txn, actor, fields, stage, new, now).await?;
+    actor.require_personal_data()?;
+    let (_, entry) = Pathway::start(stage);
+    let holder = holders::create_entered(txn, new, fields, &entry, now).await?;
     audit::record(
         txn,
         &actor.audit(),
         AuditAction::HolderCreate,
-        registered.0.id,
+        holder.id,
         now,
     )
     .await?;
-    Ok(registered)
+    let (_, record, change) =
+        registration(&actor.viewer(), holder.id).ok_or(Error::Forbidden(crate::Refusal::Role))?;
+    Ok((holder, change, record))
 }
 
-/// [`register_entered_in`] but its audit entry (`HolderCreate`), which the caller
-/// writes in the same transaction: an import writes those of all its files together.
-pub(crate) async fn register_unaudited(
+/// [`register_entered_in`] but its first step and its audit entry (`HolderCreate`),
+/// which the caller writes in the same transaction
+/// ([`holders::record_entries`], [`audit::record_many`]): an import writes those of all
+/// its new files together, in a few statements.
+pub(crate) async fn register_deferring(
     txn: &DatabaseTransaction,
     actor: &Actor,
     fields: HolderFields,
     stage: Stage,
     new: &holders::NewHolder<'_>,
     now: DateTime<Utc>,
-) -> Result<(Holder, Change, Record)> {
+) -> Result<(Holder, holders::PendingEntry)> {
     actor.require_personal_data()?;
     let (_, entry) = Pathway::start(stage);
-    let holder = holders::create_entered(txn, new, fields, &entry, now).await?;
-    let (_, record, change) =
-        registration(&actor.viewer(), holder.id).ok_or(Error::Forbidden(crate::Refusal::Role))?;
-    Ok((holder, change, record))
+    let (holder, pending) =
+        holders::create_entered_deferring(txn, new, fields, &entry, now).await?;
+    registration(&actor.viewer(), holder.id).ok_or(Error::Forbidden(crate::Refusal::Role))?;
+    Ok((holder, pending))
 }
 
 /// The stage a person enters the pathway at: `information` unless told otherwise.

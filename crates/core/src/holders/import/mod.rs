@@ -12,7 +12,7 @@ pub use self::columns::Mapping;
 use self::columns::{Column, Header, find_header};
 use self::row::{Lookup, column_of};
 use super::intake::{Known, validate_known};
-use super::register_unaudited;
+use super::{register_deferring, register_entered_in};
 use crate::{Actor, Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use parcours_domain::audit::AuditAction;
@@ -295,7 +295,9 @@ pub async fn import_with_progress(
     progress(total, total);
     report.written = !options.dry_run && (report.refused == 0 || options.skip_invalid);
     if report.written {
-        // Every file created is audited, in a few statements for the whole import.
+        // Every file created gets its first step and is audited, in a few statements
+        // for the whole import.
+        holders::record_entries(&txn, std::mem::take(&mut carry.entries)).await?;
         audit::record_many(
             &txn,
             &actor.audit(),
@@ -390,6 +392,7 @@ fn untitled_columns(header: &Header, titles: &[String], data: &[&Line]) -> Vec<S
 struct Carry {
     known: Known,
     created: Vec<i64>,
+    entries: Vec<holders::PendingEntry>,
 }
 
 /// One line: read, checked by the intake rules, compared with the organisation's
@@ -581,21 +584,16 @@ async fn import_line(
         source_event_id: None,
         external_ref: read.reference.as_deref(),
     };
-    let (holder, change, _) = register_unaudited(txn, actor, fields, read.stage, &new, now).await?;
     let Some(project) = project else {
-        // Audited with the others before the commit.
+        // Its first step and audit entry are written with the others before the commit.
+        let (holder, entry) = register_deferring(txn, actor, fields, read.stage, &new, now).await?;
         carry.created.push(holder.id);
+        carry.entries.push(entry);
         return Ok((Outcome::Created, Vec::new()));
     };
-    // Its project and closing are audited next: its creation comes first.
-    audit::record(
-        txn,
-        &actor.audit(),
-        AuditAction::HolderCreate,
-        holder.id,
-        now,
-    )
-    .await?;
+    // Its project and closing follow at once: its first step and creation come first.
+    let (holder, change, _) =
+        register_entered_in(txn, actor, fields, read.stage, &new, now).await?;
     // A business created closes the pathway, which records it on the project: the
     // project is created as it was before.
     let closing = match (&project.siret, created_on, project.legal_form) {
