@@ -442,22 +442,16 @@ async fn two_hundred_messy_lines_give_the_exact_report() {
     );
     exact(&real);
     assert_eq!(count(&org.app.db, "holders").await, before[0] + 80);
-    // Each file created is audited once, as a creation.
-    let created_entries = count(
-        &org.app.db,
-        "audit_entries WHERE action = 'holder.create' AND holder_id IN \
-         (SELECT id FROM holders WHERE last_name LIKE 'B%')",
-    )
-    .await;
-    assert_eq!(created_entries, 80);
-    // And each has its first step.
-    let entry_steps = count(
-        &org.app.db,
-        "pathway_events WHERE kind = 'entree' AND holder_id IN \
-         (SELECT id FROM holders WHERE last_name LIKE 'B%')",
-    )
-    .await;
-    assert_eq!(entry_steps, 80);
+    // Each file created is audited once, as a creation, and has its first step.
+    let of_created = |table_and_kind: &str| {
+        format!(
+            "{table_and_kind} AND holder_id IN (SELECT id FROM holders WHERE last_name LIKE 'B%')"
+        )
+    };
+    let audited = of_created("audit_entries WHERE action = 'holder.create'");
+    assert_eq!(count(&org.app.db, &audited).await, 80);
+    let first_steps = of_created("pathway_events WHERE kind = 'entree'");
+    assert_eq!(count(&org.app.db, &first_steps).await, 80);
 
     let again = run(&org, file.as_bytes(), SKIP).await;
     assert_eq!(

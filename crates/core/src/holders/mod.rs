@@ -73,9 +73,8 @@ pub(crate) async fn register_entered_in(
     new: &holders::NewHolder<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Holder, Change, Record)> {
-    actor.require_personal_data()?;
-    let (_, entry) = Pathway::start(stage);
-    let holder = holders::create_entered(txn, new, fields, &entry, now).await?;
+    let (holder, entry) = register_deferring(txn, actor, fields, stage, new, now).await?;
+    holders::record_entries(txn, vec![entry]).await?;
     audit::record(
         txn,
         &actor.audit(),
