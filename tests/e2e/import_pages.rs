@@ -198,8 +198,7 @@ async fn an_org_admin_checks_a_file_then_imports_it_and_gets_the_report() {
     assert_eq!(started.location, href);
     let done = finished(&browser, &href).await;
     assert!(
-        done.body
-            .contains("Import terminé : 2 personne(s) créée(s)."),
+        done.body.contains("Import terminé : 2 personnes créées."),
         "{}",
         done.body
     );
@@ -215,16 +214,14 @@ async fn an_org_admin_checks_a_file_then_imports_it_and_gets_the_report() {
     );
 
     // Started once: posting again runs nothing more. A second run would end on
-    // « 0 personne(s) créée(s) » and two unchanged; the page keeps the first's counts.
+    // « 0 personnes créées » and two unchanged; the page keeps the first's counts.
     let again = browser
         .post(&href, &[("_csrf", &csrf), ("lignes_valides", "1")])
         .await;
     assert_eq!(again.status, 303);
     let still = finished(&browser, &href).await;
     assert!(
-        still
-            .body
-            .contains("Import terminé : 2 personne(s) créée(s)."),
+        still.body.contains("Import terminé : 2 personnes créées."),
         "{}",
         still.body
     );
@@ -268,10 +265,7 @@ async fn a_workbook_is_checked_and_imported_from_the_page() {
     let started = browser.post(&checked.location, &[("_csrf", &csrf)]).await;
     assert_eq!(started.status, 303);
     let done = finished(&browser, &checked.location).await;
-    assert!(
-        done.body
-            .contains("Import terminé : 2 personne(s) créée(s).")
-    );
+    assert!(done.body.contains("Import terminé : 2 personnes créées."));
     assert!(
         !done.body.contains("rapport.csv"),
         "no refused line, no report"

@@ -97,7 +97,7 @@ async fn personal_data_pages_in_a_browser() {
     browser.click("#champ-lignes_valides").await;
     browser.click("main form button[type=submit]").await;
     browser
-        .wait_for_text("Import terminé : 1 personne(s) créée(s).")
+        .wait_for_text("Import terminé : 1 personne créée.")
         .await;
     browser.check("import-termine").await;
     browser.fits_a_phone("import-termine").await;
